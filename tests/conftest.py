@@ -1,0 +1,47 @@
+"""Shared fixtures: the project's own sample records, and the peer corpus in ../shared when present."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_records"
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus" / "pymarc"
+REFERENCE = SHARED / "reference"
+
+
+@pytest.fixture
+def samples() -> Path:
+    return SAMPLES
+
+
+@pytest.fixture
+def seed_notation() -> Path:
+    return SAMPLES / "seed-records.txt"
+
+
+@pytest.fixture
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus/pymarc is not present (it is in CI and in developer checkouts)")
+    return CORPUS
+
+
+@pytest.fixture
+def reference() -> Path:
+    if not REFERENCE.is_dir():
+        pytest.skip("../shared/reference is not present")
+    return REFERENCE
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path_factory, monkeypatch):
+    """Config, state and journals of tests never touch the user's real directories."""
+    base = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("LIBRIS_TUI_CONFIG_DIR", str(base / "config"))
+    monkeypatch.setenv("LIBRIS_TUI_STATE_DIR", str(base / "state"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "xdg-config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(base / "xdg-state"))

@@ -1,0 +1,141 @@
+"""Record sources: a file of records, addressed by record number, read lazily where it can be.
+
+Every reader returns a ``RecordSource``. ISO 2709 and MARCXML are *indexed* (record offsets
+first, each record parsed when asked for, STYLE.md / Toolong); the small text formats
+(MARC-in-JSON, MARCMaker, the seed notation, JSON-LD) are parsed whole into memory.
+
+The contract the rest of the program relies on:
+
+* ``len(source)``: the number of record slots indexed so far (bib, holdings and broken alike).
+* ``source.entry(i)``: 0-based; a ``LibrisRecord`` or a ``BrokenRecord``, never an exception.
+* ``source.raw(i)``: the bytes of slot ``i`` as they stand in the file (for raw scans/filters).
+* ``source.build_index(progress)``: finish indexing; ``progress(done_bytes, total_bytes)``
+  is called now and then. ``source.complete`` says whether it is done.
+* ``source.holdings_for(record)``: holdings records in the same file linked by 004 = 001.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import OrderedDict
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .model import BrokenRecord, Entry, LibrisRecord
+
+Progress = Callable[[int, int], None]
+
+
+class RecordSource(ABC):
+    format: str = ""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        self.complete = False
+
+    # -- to implement ---------------------------------------------------------------------------
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    @abstractmethod
+    def _parse(self, i: int) -> Entry:
+        """Parse slot ``i`` (0-based). Must not raise: return a BrokenRecord instead."""
+
+    @abstractmethod
+    def raw(self, i: int) -> bytes: ...
+
+    def build_index(self, progress: Progress | None = None) -> None:
+        self.complete = True
+
+    def offset(self, i: int) -> int | None:
+        return None
+
+    # -- shared ---------------------------------------------------------------------------------
+    _cache: "OrderedDict[int, Entry]"
+    _cache_size = 512
+
+    def entry(self, i: int) -> Entry:
+        cache = self.__dict__.setdefault("_cache", OrderedDict())
+        if i in cache:
+            cache.move_to_end(i)
+            return cache[i]
+        if i < 0 or i >= len(self):
+            raise IndexError(i)
+        e = self._parse(i)
+        if isinstance(e, LibrisRecord) and e.kind == "bib":
+            e.holdings = self.holdings_for(e)
+        cache[i] = e
+        if len(cache) > self._cache_size:
+            cache.popitem(last=False)
+        return e
+
+    def replace(self, i: int, entry: Entry) -> None:
+        """Put an edited record in place of slot ``i`` (kept until the source is closed)."""
+        self.__dict__.setdefault("_cache", OrderedDict())[i] = entry
+        self.__dict__.setdefault("_pinned", {})[i] = entry
+
+    def __iter__(self) -> Iterator[Entry]:
+        if not self.complete:
+            self.build_index()
+        for i in range(len(self)):
+            pinned = self.__dict__.get("_pinned", {})
+            yield pinned[i] if i in pinned else self.entry(i)
+
+    def records(self) -> Iterator[LibrisRecord]:
+        for e in self:
+            if isinstance(e, LibrisRecord):
+                yield e
+
+    def broken(self) -> Iterator[BrokenRecord]:
+        for e in self:
+            if isinstance(e, BrokenRecord):
+                yield e
+
+    # -- holdings linking (004 = 001, same file) -----------------------------------------------
+    def holdings_for(self, bib: LibrisRecord) -> list[LibrisRecord]:
+        cn = bib.control_number
+        if not cn:
+            return []
+        idx = self._holdings_index()
+        return [h for h in (self._parse(j) for j in idx.get(cn.strip(), ())) if isinstance(h, LibrisRecord)]
+
+    def _holdings_index(self) -> dict[str, list[int]]:
+        """001 of a bib -> slots of holdings records naming it in 004. Built once per source."""
+        if "_hidx" in self.__dict__ and self.__dict__.get("_hidx_len") == len(self):
+            return self.__dict__["_hidx"]
+        hidx: dict[str, list[int]] = {}
+        for j in self._holdings_slots():
+            e = self._parse(j)
+            if isinstance(e, LibrisRecord) and e.kind == "holdings" and e.linked_bib:
+                hidx.setdefault(e.linked_bib, []).append(j)
+        self.__dict__["_hidx"] = hidx
+        self.__dict__["_hidx_len"] = len(self)
+        return hidx
+
+    def _holdings_slots(self) -> Iterator[int]:
+        """Slots that may be holdings records. Indexed sources override this with a raw scan."""
+        return iter(range(len(self)))
+
+
+class ListSource(RecordSource):
+    """A source whose records were all parsed up front (small text formats, JSON-LD)."""
+
+    def __init__(self, path: str | Path, entries: list[Entry], raws: list[bytes] | None = None, fmt: str = ""):
+        super().__init__(path)
+        self._entries = entries
+        self._raws = raws or [b""] * len(entries)
+        self.format = fmt or self.format
+        self.complete = True
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _parse(self, i: int) -> Entry:
+        return self._entries[i]
+
+    def raw(self, i: int) -> bytes:
+        return self._raws[i]
+
+    def offset(self, i: int) -> int | None:
+        e = self._entries[i]
+        return e.offset
