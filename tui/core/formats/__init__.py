@@ -3,7 +3,7 @@
 ``open_source(path)`` -> ``RecordSource``; ``write_records(records, out, fmt)``.
 
 Format ids (used on the command line and in the config): ``iso2709``, ``marcxml``, ``marc-json``,
-``mrk``, ``notation``, ``jsonld``.
+``mrk``, ``notation``, ``jsonld``, ``turtle``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ MODULES = {
     "mrk": "tui.core.formats.mrk",
     "notation": "tui.core.formats.notation_io",
     "jsonld": "tui.core.formats.jsonld",
+    "turtle": "tui.core.formats.turtle",
 }
 
 EXTENSIONS = {
@@ -33,11 +34,11 @@ EXTENSIONS = {
     ".xml": "marcxml", ".marcxml": "marcxml",
     ".json": "marc-json", ".marcjson": "marc-json",
     ".mrk": "mrk", ".mrk8": "mrk", ".txt": "notation", ".marc21": "notation",
-    ".jsonld": "jsonld", ".json-ld": "jsonld",
+    ".jsonld": "jsonld", ".json-ld": "jsonld", ".ttl": "turtle",
 }
 
 WRITE_EXTENSIONS = {"iso2709": ".mrc", "marcxml": ".xml", "marc-json": ".json", "mrk": ".mrk",
-                    "notation": ".txt", "jsonld": ".jsonld"}
+                    "notation": ".txt", "jsonld": ".jsonld", "turtle": ".ttl"}
 
 _NOTATION_LINE = re.compile(rb"^\s*(?:(?:\xe2\x80\xa2|[*\xb7-])\s+)?(?:LDR|\d{3}) ")
 
@@ -91,10 +92,14 @@ def detect(path: str | Path) -> str:
 
 
 def _module(fmt: str):
+    if fmt not in MODULES:
+        raise UnreadableFile("", f"unknown format {fmt!r}; known: {', '.join(MODULES)}")
     try:
         return importlib.import_module(MODULES[fmt])
-    except KeyError:
-        raise UnreadableFile("", f"unknown format {fmt!r}; known: {', '.join(MODULES)}") from None
+    except ModuleNotFoundError as exc:
+        if exc.name == MODULES[fmt]:
+            raise UnreadableFile("", f"the {fmt} format is not available in this build") from None
+        raise
 
 
 def open_source(path: str | Path, fmt: str | None = None) -> RecordSource:

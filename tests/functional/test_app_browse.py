@@ -1,0 +1,161 @@
+"""Browsing: both views, channel records hidden until asked, linking, language, literal text."""
+
+from __future__ import annotations
+
+from functional_helpers import build_app, main_screen, marc_index, said, screen_text
+
+SEED_TITLE = "Könsnormer i bildspråket - Fördjupning"
+
+
+async def test_catalogue_record_in_both_views_channel_hidden(seed_file):
+    app = build_app(seed_file)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        screen = main_screen(app)
+        text = screen_text(app)
+        # the label view, as in the seed
+        assert f"Har titel / Titel / Huvudtitel: {SEED_TITLE}" in text
+        assert "Bibliografi / Bibliotek / Sigel: EPLK" in text
+        assert "INSTANS AV VERK" in text
+        # the MARC view, in the seed's notation
+        assert f"245 1/0 #a {SEED_TITLE} #h [Elektronisk resurs]" in text
+        assert "024 8/_ #a 5.51c1ce3b160211ab52f3207a" in text
+        # the channel record is hidden, and says so
+        assert screen.records.count == 1
+        assert "Statens medieråd" not in text
+        assert "1 channel record hidden (c shows)" in text
+        assert "Records (1, 1 channel hidden)" in text
+
+
+async def test_toggle_channel_shows_and_hides(seed_file):
+    app = build_app(seed_file)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("c")
+        screen = main_screen(app)
+        assert screen.records.count == 2
+        await pilot.press("down")
+        await pilot.pause()
+        text = screen_text(app)
+        # the channel record, shown exactly as given: brackets are data, malformed 856s as read
+        assert "245 1/0 #a Statens medieråd, löpande #h [channel record]" in text
+        assert "856 4/2 http://id.kb.se/organisations/SE2021006396 #z publisher" in text
+        assert "856 4/0 #u #u http://id.kb.se/organisations/SE2021006396 #z supplier" in text
+        assert "Medieterm: channel record" in text
+        # every line of a channel record is read-only, and the list row is marked C
+        assert all(ln.protection is not None and ln.protection.rule == "CHN-READONLY"
+                   for ln in screen.marc.lines if ln.selectable)
+        assert " ECS? " in text or " ECS! " in text
+        await pilot.press("c")
+        assert screen.records.count == 1
+        assert screen.slot == 0  # back on the nearest record shown
+        assert any("CHN-HIDE" in s for s in said(app))
+
+
+async def test_next_and_previous_record(data_file):
+    app = build_app(data_file("eplikt-restricted.txt"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = main_screen(app)
+        assert screen.slot == 0
+        await pilot.press("n")
+        assert screen.slot == 1
+        assert "Ett vanligt verk" in screen_text(app)
+        await pilot.press("p")
+        assert screen.slot == 0
+
+
+async def test_moving_in_one_view_highlights_the_same_data_in_the_other(seed_file):
+    app = build_app(seed_file)
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = main_screen(app)
+        screen.marc.focus()
+        await pilot.pause()
+        screen.marc.move_to(marc_index(app, "245"))
+        await pilot.pause()
+        linked = {screen.labels.lines[i].text for i in screen.labels.linked}
+        assert f"Har titel / Titel / Huvudtitel: {SEED_TITLE}" in linked
+        assert "Medieterm: Elektronisk resurs" in linked
+        # a subfield: only its label line
+        await pilot.press("right")  # $a
+        linked = {screen.labels.lines[i].text for i in screen.labels.linked}
+        assert linked == {f"Har titel / Titel / Huvudtitel: {SEED_TITLE}"}
+        # and the other way: the label line of 506 highlights the 506 line and its $a
+        screen.labels.focus()
+        await pilot.pause()
+        i = screen.labels.find_line(lambda ln: ln.text.endswith(": gratis"))
+        screen.labels.move_to(i)
+        await pilot.pause()
+        assert [screen.marc.lines[j].text for j in screen.marc.linked] == ["506 -/- #a gratis"]
+        assert screen.marc.linked_part == {marc_index(app, "506"): 1}
+
+
+async def test_protected_data_says_why_when_focused(seed_file):
+    app = build_app(seed_file)
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = main_screen(app)
+        screen.marc.focus()
+        await pilot.pause()
+        screen.marc.move_to(marc_index(app, "506"))
+        await pilot.pause()
+        text = screen_text(app)
+        assert "RO  506 -/- #a gratis" in text  # the mark reads without colour
+        assert "RO EPL-PROTECT  506[1]: 506 access terms" in text
+        assert "[Villkor för användning och åtkomst / Benämning]" in text  # Swedish label, literally
+        screen.marc.move_to(marc_index(app, "245"))
+        await pilot.pause()
+        assert "may be completed and upgraded (EPL-UPGRADE)" in screen_text(app)
+
+
+async def test_toggle_language(seed_file):
+    app = build_app(seed_file)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("l")
+        text = screen_text(app)
+        assert "Labels (en)" in text
+        assert "INSTANCE" in text and "INSTANS AV VERK" not in text
+        await pilot.press("l")
+        assert "INSTANS AV VERK" in screen_text(app)
+
+
+async def test_narrow_terminal_switches_views(seed_file):
+    app = build_app(seed_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = main_screen(app)
+        assert screen.has_class("-narrow")
+        assert screen.marc.has_class("-hidden") and not screen.labels.has_class("-hidden")
+        await pilot.press("o")
+        assert screen.labels.has_class("-hidden") and not screen.marc.has_class("-hidden")
+        assert app.focused is screen.marc
+        assert "245 1/0 #a Könsnormer" in screen_text(app)
+        await pilot.press("o")
+        assert app.focused is screen.labels
+        # wide again: both
+        await pilot.resize_terminal(160, 48)
+        await pilot.pause()
+        assert not screen.has_class("-narrow")
+        assert not screen.marc.has_class("-hidden") and not screen.labels.has_class("-hidden")
+
+
+async def test_record_text_is_data_never_markup_or_terminal_codes(data_file):
+    app = build_app(data_file("hostile.txt"))
+    async with app.run_test(size=(160, 50)) as pilot:
+        text = screen_text(app)
+        assert "[bold]Inte fet[/bold] och [channel record] i titeln" in text
+        assert "Kontroll␛[31mtecken och ␇ klocka" in text
+        assert "\x1b" not in text and "\x07" not in text
+        # it is not a channel record: the brackets are in $a
+        assert main_screen(app).records.count == 1
+
+
+async def test_mouse_is_optional_everything_from_the_keyboard(seed_file):
+    """Moving between panes and records needs no mouse: tab cycles the panes."""
+    app = build_app(seed_file)
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = main_screen(app)
+        assert app.focused is screen.records
+        await pilot.press("tab")
+        assert app.focused is screen.labels
+        await pilot.press("tab")
+        assert app.focused is screen.marc
+        await pilot.press("enter")  # edit from the keyboard
+        await pilot.pause()
+        assert app.screen is not screen or any("Refused" in s for s in said(app))

@@ -1,0 +1,107 @@
+"""``libris-tui export FILE [--original ORIG] [--to FMT] [--holdings records|embedded] [--overwrite] -o OUT``
+
+Validates first and writes nothing when there is an error (exit 1, the errors on stderr);
+otherwise writes OUT atomically with ``OUT.report.txt`` beside it (exit 0). The input file is
+never overwritten unless ``--overwrite`` is given, and then a backup is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from ..core.export import EXPORT_FORMATS, HOLDINGS_MODES, ExportRefused, ExportResult, export
+from ..core.formats import EXTENSIONS
+from ..core.textsafe import visible
+from .validate import EXIT_FINDINGS, EXIT_OK, open_input
+
+FORMATS = ("iso2709", "marcxml", "marc-json", "mrk")
+
+
+def add_output_options(p: argparse.ArgumentParser, holdings_default: str | None = "records") -> None:
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="the file to write")
+    p.add_argument("--to", choices=EXPORT_FORMATS, metavar="FMT",
+                   help=f"output format: {', '.join(FORMATS)} (default: from OUT's extension, else the "
+                        "input's format)")
+    default = ("records, the default" if holdings_default == "records"
+               else "default: as in the input (embedded when it has embedded holdings)")
+    p.add_argument("--holdings", choices=HOLDINGS_MODES, default=holdings_default,
+                   help="holdings as MARC21 holdings records after their bib (records) or embedded in the bib "
+                        f"with $5 <sigel> (embedded); {default}")
+    p.add_argument("--overwrite", action="store_true",
+                   help="allow OUT to be an input file (a backup of it is kept)")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "export", help="validate, then write records in another format",
+        description="Validate the records (against --original when given) and, when there is no error, "
+                    "write them atomically to OUT with a report OUT.report.txt beside it.")
+    p.add_argument("file", metavar="FILE", help="the record file to export")
+    p.add_argument("--original", metavar="ORIG",
+                   help="the records as they were before editing (paired by 001, else by position)")
+    add_output_options(p)
+    p.set_defaults(func=run)
+
+
+def output_format(args, input_format: str) -> str:
+    if args.to:
+        return args.to
+    fmt = EXTENSIONS.get(Path(args.output).suffix.lower())
+    if fmt in EXPORT_FORMATS:
+        return fmt
+    return input_format if input_format in EXPORT_FORMATS else "iso2709"
+
+
+def input_holdings_mode(entries) -> str:
+    """How the input holds its holdings: ``embedded`` when any bib has ``$5`` holding fields."""
+    from ..core.detect import embedded_holding_sigels
+    from ..core.model import LibrisRecord
+
+    for e in entries:
+        if isinstance(e, LibrisRecord) and e.kind == "bib" and embedded_holding_sigels(e):
+            return "embedded"
+    return "records"
+
+
+def write_out(entries, args, input_path: str, input_format: str, original, err: TextIO, out: TextIO,
+              source_name: str = "", sigel: str | None = None) -> int:
+    """Export ``entries`` as the command line asked; print the outcome. Returns the exit status."""
+    holdings = args.holdings or input_holdings_mode(entries)
+    try:
+        res: ExportResult = export(entries, args.output, output_format(args, input_format), original=original,
+                                   holdings=holdings, overwrite=args.overwrite, inputs=[input_path],
+                                   source_name=source_name or input_path,
+                                   original_name=getattr(args, "original", None) or (input_path if original else ""),
+                                   sigel=sigel)
+    except ExportRefused as exc:
+        print(f"libris-tui: {args.output}: export refused, nothing was written: "
+              f"{len(exc.errors)} error{'s' if len(exc.errors) != 1 else ''}", file=err)
+        for f in exc.errors:
+            print(visible(f"{input_path}: {f.describe()}"), file=err)
+        return EXIT_FINDINGS
+    shown = 0
+    warnings = [f for f in res.findings if f.severity == "warning"]
+    for f in warnings:
+        if not f.rule.startswith("STRUCT-") and shown < 20:
+            print(visible(f"{input_path}: {f.describe()}"), file=err)
+            shown += 1
+    if len(warnings) > shown:
+        print(f"{input_path}: {len(warnings)} warning{'s' if len(warnings) != 1 else ''} in all; see the report",
+              file=err)
+    hold = f", {res.holdings} holding{'s' if res.holdings != 1 else ''}" if res.holdings else ""
+    backup = f"; the replaced file is kept as {res.backup_path}" if res.backup_path else ""
+    print(visible(f"wrote {res.records} record{'s' if res.records != 1 else ''}{hold} to {res.path} ({res.format}); "
+                  f"report: {res.report_path}{backup}"), file=out)
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    src = open_input(args.file)
+    entries = list(src)
+    original = list(open_input(args.original)) if args.original else None
+    return write_out(entries, args, args.file, src.format, original, err, out)

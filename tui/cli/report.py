@@ -1,0 +1,77 @@
+"""``libris-tui report FILE [--original ORIG] [--sigel SIGEL] [-o OUT]``
+
+The Katalogsupport report: errors in protected fields of e-plikt records (EPL-PROTECT), anything
+wrong in a channel record (CHN-READONLY) and likely duplicates (DUP-REPORT), as a plain-text
+message ready to send, since the rules say these are reported, not fixed. On stdout, or written
+atomically to OUT. Exit 0 when there is nothing to report, 1 when there is, 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from ..core.atomic import atomic_write
+from ..core.model import LibrisError
+from ..core.report import collect, render
+from ..core.textsafe import visible
+from ..core.validate import validate
+from .validate import EXIT_FINDINGS, EXIT_OK, open_input
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "report", help="the Katalogsupport report (protected-field errors, duplicates)",
+        description="Write the report for KB's Katalogsupport: errors in protected fields of e-plikt "
+                    "records and in channel records, and likely duplicates, which the rules say are "
+                    "reported rather than fixed. Exit 1 when there is something to report.")
+    p.add_argument("file", metavar="FILE", help="the record file")
+    p.add_argument("--original", metavar="ORIG", help="the records as they were before editing")
+    p.add_argument("--sigel", help="your library's sigel, to sign the report (default: from the config)")
+    p.add_argument("-o", "--output", metavar="OUT", help="write the report here instead of stdout")
+    p.set_defaults(func=run)
+
+
+def _sigel(args) -> str | None:
+    if args.sigel:
+        return args.sigel
+    try:
+        from ..core.config import load_config
+
+        return load_config(create=False).sigel or None
+    except Exception:
+        return None
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    src = open_input(args.file)
+    entries = list(src)
+    original = list(open_input(args.original)) if args.original else None
+    findings = validate(entries, original)
+    rep = collect(entries, findings, os.path.basename(args.file))
+    if rep.empty:
+        print(f"{args.file}: nothing to report to Katalogsupport", file=err)
+        return EXIT_OK
+    text = render(rep, _sigel(args))
+    if args.output:
+        real = os.path.realpath(args.output)
+        if real in {os.path.realpath(args.file)} | ({os.path.realpath(args.original)} if args.original else set()):
+            raise LibrisError(f"{args.output}: this is an input file; write the report elsewhere")
+        w = atomic_write(Path(args.output), visible_text(text).encode("utf-8"))
+        kept = f"; the replaced file is kept as {w.backup_path}" if w.backup_path else ""
+        print(visible(f"{args.file}: {len(rep)} item{'s' if len(rep) != 1 else ''} for Katalogsupport written to "
+                      f"{w.path}{kept}"), file=err)
+    else:
+        out.write(visible_text(text))
+        out.flush()
+    return EXIT_FINDINGS
+
+
+def visible_text(text: str) -> str:
+    """Control characters from record data made visible, line breaks kept."""
+    return "\n".join(visible(line) for line in text.split("\n"))

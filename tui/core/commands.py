@@ -1,0 +1,1085 @@
+"""Every edit is a command object: check (may it be done here, and if not, why), apply, undo,
+describe (one line) and to_json (for the crash-recovery journal).
+
+The terminal app and the batch command line go through the same objects, so the e-plikt rules
+(``rules.py``) and the participation profile (``profile.py``) are enforced in one place.
+
+Addressing: fields by ``(tag, occurrence)`` with the occurrence 1-based among the fields with
+that tag; subfields by 0-based index into ``field.subfields``; the leader is tag ``000``.
+
+Order of the checks, most fundamental first: a channel record refuses everything
+(CHN-READONLY); then the command's own rules (the target exists, EPL-NODELETE, EPL-PROTECT with
+its URI-FIX / URI-ADD / URI-MOVE exceptions, EPL-DETECT markers, HOLD-ADD); then the profile
+(PROFILE-LIMITED). Anything not protected may be completed (EPL-UPGRADE).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field as dc_field, fields as dc_fields
+from typing import Any, ClassVar
+
+from pymarc import Field, Leader, Subfield
+
+from . import detect
+from .formats.notation import field_line
+from .model import ORPHAN, LibrisError, LibrisRecord
+from .profile import FULL, Action, Profile
+from .rules import (
+    Refusal,
+    RecordState,
+    field_at,
+    has_code,
+    holding_field_sigel,
+    looks_like_uri,
+    protection,
+    record_state,
+    restricted_uri_occurrences,
+)
+
+__all__ = [
+    "Refusal", "Refused", "Advice", "EditContext", "EditCommand", "History", "command_from_json",
+    "COMMANDS", "SetSubfield", "SetIndicator", "AddSubfield", "DeleteSubfield", "AddField",
+    "DeleteField", "MoveField", "SetControlField", "AddHolding", "MoveRestrictedUris", "FixUri",
+    "AddUri", "ClearSuppress", "DeleteRecord",
+]
+
+_CODE = re.compile(r"^[0-9a-z]$")
+_IND = re.compile(r"^[0-9a-z ]$")
+_TAG = re.compile(r"^[0-9A-Za-z]{3}$")
+_SIGEL = re.compile(r"^[^\s$#\x00-\x1f]{1,20}$")
+_BLANK_GLYPHS = ("", "-", "_", "#", "\\")
+
+
+class Refused(LibrisError):
+    """Raised by ``History.do`` (and ``apply``) when a command may not be done here."""
+
+    def __init__(self, refusal: Refusal):
+        super().__init__(str(refusal))
+        self.refusal = refusal
+
+
+@dataclass(frozen=True)
+class Advice:
+    """Something the cataloguer should know after an edit (not a refusal), e.g. SUP-CLEAR."""
+
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.rule})"
+
+
+@dataclass
+class EditContext:
+    record: LibrisRecord
+    profile: Profile = FULL
+    sigel: str | None = None
+    source: Any = None
+
+    def state(self) -> RecordState:
+        return record_state(self.record, self.source)
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+def _where(tag: str, occurrence: int | None, index: int | None = None, code: str | None = None) -> str:
+    s = tag + (f"[{occurrence}]" if occurrence else "")
+    if code is not None:
+        s += f" ${code}" if code != ORPHAN else " (text before the first subfield code)"
+    elif index is not None:
+        s += f" subfield {index + 1}"
+    return s
+
+
+def _blank(v: str) -> str:
+    return " " if v in _BLANK_GLYPHS else v
+
+
+def _marker_refusal(tag: str, code: str, value: str) -> Refusal | None:
+    """042 $9 EPLK / DIGI are written by the e-plikt flow and by machine matching (EPL-DETECT)."""
+    if tag == "042" and code == "9" and value.strip() in (detect.EPLK, detect.DIGI):
+        return Refusal("EPL-DETECT", f"042 $9 {value.strip()} is set by the e-plikt flow or by machine "
+                                     "matching, not by hand")
+    return None
+
+
+def _channel_refusal(tag: str, code: str, value: str) -> Refusal | None:
+    if tag == "245" and code == "h" and detect.media_term(value).lower() == detect.CHANNEL_TERM:
+        return Refusal("CHN-READONLY", "channel records (245 $h [channel record]) are made and kept by "
+                                       "machine only; a record cannot be made one by hand")
+    return None
+
+
+def _value_refusal(tag: str, code: str, value: str) -> Refusal | None:
+    if not _CODE.match(code or ""):
+        return Refusal("EDIT-VALUE", f"{tag}: subfield code {code!r} is not one digit or lowercase letter")
+    if not value.strip():
+        return Refusal("EDIT-VALUE", f"{tag} ${code}: a subfield needs a value; delete it instead")
+    return _marker_refusal(tag, code, value) or _channel_refusal(tag, code, value)
+
+
+def _ownership(ctx: EditContext, sigel: str) -> Refusal | None:
+    """An embedded holding (``$5 sigel``) belongs to the library with that sigel (HOLD-ADD)."""
+    if sigel == detect.APIS:
+        return Refusal("EPL-DETECT", "$5 APIS is the holding KB generates for e-plikt records; it stays unchanged")
+    if ctx.sigel is None:
+        return Refusal("HOLD-ADD", f"this is the holding of sigel {sigel}; set your library's sigel to edit "
+                                   "your own holdings")
+    if ctx.sigel != sigel:
+        return Refusal("HOLD-ADD", f"this is the holding of sigel {sigel}; a library edits only its own "
+                                   f"holdings ({ctx.sigel})")
+    return None
+
+
+def _protected(ctx: EditContext, st: RecordState, tag: str, occurrence: int | None,
+               code: str | None) -> Refusal | None:
+    p = protection(ctx.record, tag, occurrence, code, state=st)
+    if p is None:
+        return None
+    return Refusal(p.rule, f"{_where(tag, occurrence, code=code)}: {p.reason_en} [{p.label_sv}]")
+
+
+def _field_index(record: LibrisRecord, f: Field) -> int:
+    for i, g in enumerate(record.marc.fields):
+        if g is f:
+            return i
+    raise ValueError("field not in record")
+
+
+def _ordered_index(record: LibrisRecord, tag: str) -> int:
+    """Where a new field with ``tag`` goes: after the last field whose tag sorts before or equal."""
+    fields = record.marc.fields
+    for i, g in enumerate(fields):
+        if g.tag > tag:
+            return i
+    return len(fields)
+
+
+def _field_text(f: Field) -> str:
+    return field_line(f)
+
+
+# -- the base ----------------------------------------------------------------------------------
+
+@dataclass
+class EditCommand:
+    """One edit. Subclasses are dataclasses whose init fields are the parameters (``to_json``)."""
+
+    op: ClassVar[str] = ""
+    #: what the command is for the participation profile
+    action: ClassVar[Action] = "edit"
+
+    def __post_init__(self):
+        self._applied = False
+        self.changed = False
+
+    # -- the protocol ----------------------------------------------------------------------------
+    def check(self, ctx: EditContext) -> Refusal | None:
+        st = ctx.state()
+        if st.channel:
+            return Refusal("CHN-READONLY", "this is a channel record (245 $h [channel record]): it is handled "
+                                           "entirely by machine and nothing in it may be changed or acted on "
+                                           "manually; report errors to Katalogsupport")
+        action = self._action(ctx)
+        if ctx.record.kind == "holdings":
+            # a holdings record belongs to the library in its 852 $b; KB's APIS holding stays
+            sigel = detect.holding_sigel(ctx.record)
+            if sigel is not None and not isinstance(self, AddHolding):
+                r = _ownership(ctx, sigel)
+                if r is not None:
+                    return r
+            if action in ("edit", "delete"):
+                action = "holding"  # holdings work, which limited participation may do
+        r = self._check(ctx, st)
+        if r is not None:
+            return r
+        return ctx.profile.refusal(action)
+
+    def apply(self, ctx: EditContext) -> None:
+        if self._applied:
+            raise LibrisError(f"{self.describe()}: already applied")
+        r = self.check(ctx)
+        if r is not None:
+            raise Refused(r)
+        self.changed = bool(self._apply(ctx))
+        self._applied = True
+
+    def undo(self, ctx: EditContext) -> None:
+        if not self._applied:
+            raise LibrisError(f"{self.describe()}: not applied, nothing to undo")
+        if self.changed:
+            self._undo(ctx)
+        self._applied = False
+        self.changed = False
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def advice(self, ctx: EditContext) -> list[Advice]:
+        """What the cataloguer should know after this edit (SUP-CLEAR for completed records)."""
+        st = ctx.state()
+        if st.suppressed and not st.channel:
+            return [Advice("SUP-CLEAR", "the record still has 599 $a SUPPRESSRECORD: remove it, or the record "
+                                        "never reaches Libris search or your local system")]
+        return []
+
+    def to_json(self) -> dict:
+        d: dict = {"op": self.op}
+        for f in dc_fields(self):
+            if f.init:
+                v = getattr(self, f.name)
+                d[f.name] = [list(x) if isinstance(x, tuple) else x for x in v] if isinstance(v, (list, tuple)) else v
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict) -> "EditCommand":
+        params = {f.name: d[f.name] for f in dc_fields(cls) if f.init and f.name in d}
+        return cls(**params)
+
+    # -- for subclasses ------------------------------------------------------------------------
+    def _action(self, ctx: EditContext) -> Action:
+        return self.action
+
+    def _check(self, ctx: EditContext, st: RecordState) -> Refusal | None:
+        return None
+
+    def _apply(self, ctx: EditContext) -> bool:
+        raise NotImplementedError
+
+    def _undo(self, ctx: EditContext) -> None:
+        raise NotImplementedError
+
+    def _field(self, ctx: EditContext, tag: str, occurrence: int) -> tuple[Field | None, Refusal | None]:
+        f = field_at(ctx.record, tag, occurrence)
+        if f is None:
+            n = len(ctx.record.marc.get_fields(tag))
+            return None, Refusal("EDIT-TARGET", f"there is no {tag}[{occurrence}] in this record "
+                                                f"({n} field{'s' if n != 1 else ''} with tag {tag})")
+        return f, None
+
+
+def _datafield(cmd: EditCommand, ctx: EditContext, tag: str, occurrence: int):
+    f, r = cmd._field(ctx, tag, occurrence)
+    if r is None and f.is_control_field():
+        r = Refusal("EDIT-TARGET", f"{tag} is a control field: it has no indicators or subfields "
+                                   "(set its value as a whole)")
+    return f, r
+
+
+def _holding_action(ctx: EditContext, f: Field | None) -> Action:
+    return "holding" if f is not None and holding_field_sigel(f) is not None else "edit"
+
+
+# -- subfields and indicators --------------------------------------------------------------------
+
+@dataclass
+class SetSubfield(EditCommand):
+    """Set the value (and optionally the code) of one subfield."""
+
+    tag: str
+    occurrence: int
+    index: int
+    value: str
+    code: str | None = None
+    op: ClassVar[str] = "set-subfield"
+
+    def _target(self, ctx):
+        f, r = _datafield(self, ctx, self.tag, self.occurrence)
+        if r is None and not (0 <= self.index < len(f.subfields)):
+            r = Refusal("EDIT-TARGET", f"{self.tag}[{self.occurrence}] has no subfield {self.index + 1} "
+                                       f"(it has {len(f.subfields)})")
+        return f, r
+
+    def _action(self, ctx):
+        return _holding_action(ctx, field_at(ctx.record, self.tag, self.occurrence))
+
+    def _check(self, ctx, st):
+        f, r = self._target(ctx)
+        if r:
+            return r
+        old = f.subfields[self.index]
+        code = old.code if self.code is None else self.code
+        if code == ORPHAN:
+            return Refusal("EDIT-VALUE", f"{self.tag}[{self.occurrence}]: give the text before the first "
+                                         "subfield code a subfield code")
+        r = _value_refusal(self.tag, code, self.value)
+        if r:
+            return r
+        sigel = holding_field_sigel(f)
+        if sigel is not None:
+            return _ownership(ctx, sigel)
+        # a changed code is a change of the field; a changed value a change of that subfield
+        asked = old.code if code == old.code else None
+        if self.tag == "042" and old.code != "9":
+            asked = old.code
+        r = _protected(ctx, st, self.tag, self.occurrence, asked)
+        if r:
+            return r
+        if st.eplikt and self.tag == "856" and code == "u" and not looks_like_uri(self.value):
+            return Refusal("URI-FIX", f"856[{self.occurrence}] $u: {self.value!r} is not a URI; URI-FIX corrects "
+                                      "a wrong URI with a right one")
+        return None
+
+    def _apply(self, ctx):
+        f = field_at(ctx.record, self.tag, self.occurrence)
+        self._old = f.subfields[self.index]
+        new = Subfield(self._old.code if self.code is None else self.code, self.value)
+        if new == self._old:
+            return False
+        f.subfields[self.index] = new
+        self._f = f
+        return True
+
+    def _undo(self, ctx):
+        self._f.subfields[self.index] = self._old
+
+    def describe(self):
+        code = f"${self.code}" if self.code is not None else f"subfield {self.index + 1}"
+        return f"Set {self.tag}[{self.occurrence}] {code} to {self.value!r}"
+
+
+@dataclass
+class SetIndicator(EditCommand):
+    """Set indicator 1 or 2 of a data field (blank may be given as ' ', '-', '_', '#' or '')."""
+
+    tag: str
+    occurrence: int
+    position: int
+    value: str
+    op: ClassVar[str] = "set-indicator"
+
+    def __post_init__(self):
+        super().__post_init__()
+        self.value = _blank(self.value)
+
+    def _action(self, ctx):
+        return _holding_action(ctx, field_at(ctx.record, self.tag, self.occurrence))
+
+    def _check(self, ctx, st):
+        if self.position not in (1, 2):
+            return Refusal("EDIT-TARGET", f"indicator position {self.position}: a field has indicators 1 and 2")
+        if not _IND.match(self.value):
+            return Refusal("EDIT-VALUE", f"indicator {self.value!r} is not blank, a digit or a lowercase letter")
+        f, r = _datafield(self, ctx, self.tag, self.occurrence)
+        if r:
+            return r
+        sigel = holding_field_sigel(f)
+        if sigel is not None:
+            return _ownership(ctx, sigel)
+        if (self.tag == "856" and self.position == 2 and f.indicator2 == "0" and self.value == "2"
+                and st.eplikt and st.restricted):
+            return None  # URI-MOVE: restricted URI from "Tillhörande media" to "Relaterad beskrivning"
+        return _protected(ctx, st, self.tag, self.occurrence, None)
+
+    def _apply(self, ctx):
+        f = field_at(ctx.record, self.tag, self.occurrence)
+        self._f = f
+        self._old = f.indicator1 if self.position == 1 else f.indicator2
+        if self._old == self.value:
+            return False
+        if self.position == 1:
+            f.indicator1 = self.value
+        else:
+            f.indicator2 = self.value
+        return True
+
+    def _undo(self, ctx):
+        if self.position == 1:
+            self._f.indicator1 = self._old
+        else:
+            self._f.indicator2 = self._old
+
+    def describe(self):
+        shown = "blank" if self.value == " " else self.value
+        return f"Set {self.tag}[{self.occurrence}] indicator {self.position} to {shown}"
+
+
+@dataclass
+class AddSubfield(EditCommand):
+    """Add a subfield to a data field, at ``index`` (default: at the end)."""
+
+    tag: str
+    occurrence: int
+    code: str
+    value: str
+    index: int | None = None
+    op: ClassVar[str] = "add-subfield"
+
+    def _action(self, ctx):
+        return _holding_action(ctx, field_at(ctx.record, self.tag, self.occurrence))
+
+    def _check(self, ctx, st):
+        f, r = _datafield(self, ctx, self.tag, self.occurrence)
+        if r:
+            return r
+        if self.index is not None and not (0 <= self.index <= len(f.subfields)):
+            return Refusal("EDIT-TARGET", f"{self.tag}[{self.occurrence}]: position {self.index + 1} is outside "
+                                          f"its {len(f.subfields)} subfields")
+        r = _value_refusal(self.tag, self.code, self.value)
+        if r:
+            return r
+        sigel = holding_field_sigel(f)
+        if sigel is not None:
+            return _ownership(ctx, sigel)
+        if self.code == "5" and self.tag in ("841", "852", "856", "866", "867", "868", "876", "877", "878"):
+            return _ownership(ctx, self.value.strip())
+        # 042: only the $9 markers are protected (the marker values are refused above)
+        return _protected(ctx, st, self.tag, self.occurrence, self.code if self.tag == "042" else None)
+
+    def _apply(self, ctx):
+        f = field_at(ctx.record, self.tag, self.occurrence)
+        self._f = f
+        self._at = len(f.subfields) if self.index is None else self.index
+        f.subfields.insert(self._at, Subfield(self.code, self.value))
+        return True
+
+    def _undo(self, ctx):
+        del self._f.subfields[self._at]
+
+    def describe(self):
+        return f"Add {self.tag}[{self.occurrence}] ${self.code} {self.value!r}"
+
+
+@dataclass
+class DeleteSubfield(EditCommand):
+    tag: str
+    occurrence: int
+    index: int
+    op: ClassVar[str] = "delete-subfield"
+
+    def _action(self, ctx):
+        return _holding_action(ctx, field_at(ctx.record, self.tag, self.occurrence))
+
+    def _check(self, ctx, st):
+        f, r = _datafield(self, ctx, self.tag, self.occurrence)
+        if r:
+            return r
+        if not (0 <= self.index < len(f.subfields)):
+            return Refusal("EDIT-TARGET", f"{self.tag}[{self.occurrence}] has no subfield {self.index + 1} "
+                                          f"(it has {len(f.subfields)})")
+        if len(f.subfields) == 1:
+            return Refusal("EDIT-VALUE", f"{self.tag}[{self.occurrence}]: this is its only subfield; delete the "
+                                         "field instead")
+        sigel = holding_field_sigel(f)
+        if sigel is not None:
+            return _ownership(ctx, sigel)
+        code = f.subfields[self.index].code if self.tag == "042" else None
+        return _protected(ctx, st, self.tag, self.occurrence, code)
+
+    def _apply(self, ctx):
+        f = field_at(ctx.record, self.tag, self.occurrence)
+        self._f = f
+        self._old = f.subfields.pop(self.index)
+        return True
+
+    def _undo(self, ctx):
+        self._f.subfields.insert(self.index, self._old)
+
+    def describe(self):
+        return f"Delete {self.tag}[{self.occurrence}] subfield {self.index + 1}"
+
+
+# -- fields ------------------------------------------------------------------------------------
+
+def _make_field(tag: str, indicators, subfields, data) -> Field:
+    if tag < "010" and tag.isdigit():
+        return Field(tag=tag, data=data or "")
+    i1, i2 = (list(indicators or ()) + [" ", " "])[:2]
+    return Field(tag=tag, indicators=[_blank(i1), _blank(i2)],
+                 subfields=[Subfield(c, v) for c, v in (subfields or [])])
+
+
+@dataclass
+class AddField(EditCommand):
+    """Add a field: ``subfields`` as ``[(code, value), ...]``; ``data`` for a control field.
+
+    ``index`` is the position in the record's field list; by default the field goes in tag order.
+    """
+
+    tag: str
+    indicators: list = dc_field(default_factory=lambda: [" ", " "])
+    subfields: list = dc_field(default_factory=list)
+    data: str | None = None
+    index: int | None = None
+    op: ClassVar[str] = "add-field"
+
+    def __post_init__(self):
+        super().__post_init__()
+        self.indicators = [_blank(i) for i in (list(self.indicators or ()) + [" ", " "])[:2]]
+        self.subfields = [(str(c), str(v)) for c, v in (self.subfields or [])]
+
+    def _sigel(self) -> str | None:
+        if self.tag in ("841", "852", "856", "866", "867", "868", "876", "877", "878"):
+            for c, v in self.subfields:
+                if c == "5" and v.strip():
+                    return v.strip()
+        return None
+
+    def _action(self, ctx):
+        return "holding" if self._sigel() is not None else "edit"
+
+    def _shape_refusal(self, ctx) -> Refusal | None:
+        if not _TAG.match(self.tag or ""):
+            return Refusal("EDIT-VALUE", f"tag {self.tag!r} is not three digits or letters")
+        if self.index is not None and not (0 <= self.index <= len(ctx.record.marc.fields)):
+            return Refusal("EDIT-TARGET", f"position {self.index} is outside the record's fields")
+        if self.tag < "010" and self.tag.isdigit():
+            if self.data is None or self.subfields:
+                return Refusal("EDIT-VALUE", f"{self.tag} is a control field: it takes a value, not subfields")
+            if self.tag == "001" and ctx.record.marc.get_fields("001"):
+                return Refusal("EDIT-VALUE", "the record already has its control number (001); a record has one")
+            return None
+        for i in self.indicators:
+            if not _IND.match(i):
+                return Refusal("EDIT-VALUE", f"indicator {i!r} is not blank, a digit or a lowercase letter")
+        if not self.subfields:
+            return Refusal("EDIT-VALUE", f"{self.tag}: a data field needs at least one subfield")
+        for c, v in self.subfields:
+            r = _value_refusal(self.tag, c, v)
+            if r:
+                return r
+        if self.tag == "245" and ctx.record.kind == "bib" and ctx.record.marc.get_fields("245"):
+            return Refusal("EDIT-VALUE", "the record already has its title (245); correct that one instead")
+        return None
+
+    def _check(self, ctx, st):
+        r = self._shape_refusal(ctx)
+        if r:
+            return r
+        sigel = self._sigel()
+        if sigel is not None:
+            return _ownership(ctx, sigel)
+        if self.tag == "856" and st.eplikt:
+            return self._uri_add_refusal()
+        return _protected(ctx, st, self.tag, None, None)
+
+    def _uri_add_refusal(self) -> Refusal | None:
+        uris = [v for c, v in self.subfields if c == "u"]
+        if not uris or not all(looks_like_uri(u) for u in uris):
+            return Refusal("URI-ADD", "an added 856 needs its URI in $u (e.g. https://...)")
+        return None  # URI-ADD: further 856 fields may be added
+
+    def _apply(self, ctx):
+        f = _make_field(self.tag, self.indicators, self.subfields, self.data)
+        at = _ordered_index(ctx.record, self.tag) if self.index is None else self.index
+        ctx.record.marc.fields.insert(at, f)
+        self._f = f
+        return True
+
+    def _undo(self, ctx):
+        fields = ctx.record.marc.fields
+        fields.pop(_field_index(ctx.record, self._f))
+
+    def describe(self):
+        return f"Add {_field_text(_make_field(self.tag, self.indicators, self.subfields, self.data))}"
+
+
+@dataclass
+class DeleteField(EditCommand):
+    tag: str
+    occurrence: int
+    op: ClassVar[str] = "delete-field"
+
+    def _action(self, ctx):
+        return _holding_action(ctx, field_at(ctx.record, self.tag, self.occurrence))
+
+    def _check(self, ctx, st):
+        f, r = self._field(ctx, self.tag, self.occurrence)
+        if r:
+            return r
+        sigel = holding_field_sigel(f)
+        if sigel is not None:
+            return _ownership(ctx, sigel)
+        return _protected(ctx, st, self.tag, self.occurrence, None)
+
+    def _apply(self, ctx):
+        f = field_at(ctx.record, self.tag, self.occurrence)
+        self._at = _field_index(ctx.record, f)
+        self._f = ctx.record.marc.fields.pop(self._at)
+        return True
+
+    def _undo(self, ctx):
+        ctx.record.marc.fields.insert(self._at, self._f)
+
+    def describe(self):
+        return f"Delete {self.tag}[{self.occurrence}]"
+
+
+@dataclass
+class MoveField(EditCommand):
+    """Move a field to position ``to_index`` in the record's field list (0-based)."""
+
+    tag: str
+    occurrence: int
+    to_index: int
+    op: ClassVar[str] = "move-field"
+
+    @classmethod
+    def by(cls, record: LibrisRecord, tag: str, occurrence: int, delta: int) -> "MoveField":
+        """Move up (``delta`` < 0) or down by ``delta`` places."""
+        f = field_at(record, tag, occurrence)
+        at = _field_index(record, f) if f is not None else 0
+        return cls(tag, occurrence, max(0, min(len(record.marc.fields) - 1, at + delta)))
+
+    def _check(self, ctx, st):
+        f, r = self._field(ctx, self.tag, self.occurrence)
+        if r:
+            return r
+        if not (0 <= self.to_index < len(ctx.record.marc.fields)):
+            return Refusal("EDIT-TARGET", f"position {self.to_index} is outside the record's "
+                                          f"{len(ctx.record.marc.fields)} fields")
+        sigel = holding_field_sigel(f)
+        if sigel is not None:
+            return _ownership(ctx, sigel)
+        return _protected(ctx, st, self.tag, self.occurrence, None)
+
+    def _action(self, ctx):
+        return _holding_action(ctx, field_at(ctx.record, self.tag, self.occurrence))
+
+    def _apply(self, ctx):
+        f = field_at(ctx.record, self.tag, self.occurrence)
+        fields = ctx.record.marc.fields
+        self._from = _field_index(ctx.record, f)
+        if self._from == self.to_index:
+            return False
+        fields.insert(self.to_index, fields.pop(self._from))
+        return True
+
+    def _undo(self, ctx):
+        fields = ctx.record.marc.fields
+        fields.insert(self._from, fields.pop(self.to_index))
+
+    def describe(self):
+        return f"Move {self.tag}[{self.occurrence}] to position {self.to_index + 1}"
+
+
+@dataclass
+class SetControlField(EditCommand):
+    """Set the value of a control field (001-009), or the leader (tag ``000``)."""
+
+    tag: str
+    value: str
+    occurrence: int = 1
+    op: ClassVar[str] = "set-control-field"
+
+    def _action(self, ctx):
+        if self.tag == "000" and self.value[5:6] == "d" and ctx.record.leader[5:6] != "d":
+            return "delete"
+        return "edit"
+
+    def _check(self, ctx, st):
+        if self.tag == "000":
+            if len(self.value) != 24 or not self.value.isascii():
+                return Refusal("EDIT-VALUE", f"a leader has 24 ASCII characters, not {len(self.value)}")
+            if self.value[5] == "d" and ctx.record.leader[5:6] != "d" and st.eplikt:
+                return Refusal("EPL-NODELETE", "leader/05 'd' marks the record deleted: an e-plikt record must "
+                                               "never be deleted manually")
+            return None
+        if not (self.tag < "010" and self.tag.isdigit()):
+            return Refusal("EDIT-TARGET", f"{self.tag} is not a control field (001-009)")
+        f, r = self._field(ctx, self.tag, self.occurrence)
+        if r:
+            return r
+        if self.tag == "008" and ctx.record.kind == "bib" and len(self.value) != 40:
+            return Refusal("EDIT-VALUE", f"008 of a bibliographic record has 40 characters, not {len(self.value)}")
+        return _protected(ctx, st, self.tag, self.occurrence, None)
+
+    def _apply(self, ctx):
+        if self.tag == "000":
+            self._old = str(ctx.record.marc.leader)
+            if self._old == self.value:
+                return False
+            ctx.record.marc.leader = Leader(self.value)
+            return True
+        f = field_at(ctx.record, self.tag, self.occurrence)
+        self._f, self._old = f, f.data
+        if f.data == self.value:
+            return False
+        f.data = self.value
+        return True
+
+    def _undo(self, ctx):
+        if self.tag == "000":
+            ctx.record.marc.leader = Leader(self._old)
+        else:
+            self._f.data = self._old
+
+    def describe(self):
+        what = "the leader" if self.tag == "000" else f"{self.tag}"
+        return f"Set {what} to {self.value!r}"
+
+
+# -- holdings ----------------------------------------------------------------------------------
+
+@dataclass
+class AddHolding(EditCommand):
+    """HOLD-ADD: a holding for the library's own sigel; one per sigel and title, so adding it
+    again changes nothing. The holding is a MARC21 holdings record linked to the bib."""
+
+    sigel: str | None = None
+    op: ClassVar[str] = "add-holding"
+    action: ClassVar[Action] = "holding"
+
+    def _sigel(self, ctx) -> str | None:
+        s = self.sigel if self.sigel is not None else ctx.sigel
+        return s.strip() if s else None
+
+    def _check(self, ctx, st):
+        s = self._sigel(ctx)
+        if not s:
+            return Refusal("HOLD-ADD", "no sigel: set your library's sigel to add a holding")
+        if not _SIGEL.match(s):
+            return Refusal("HOLD-ADD", f"{s!r} is not a sigel (a library code such as S, Li or Gbg)")
+        if s == detect.APIS:
+            return Refusal("HOLD-ADD", "APIS holdings are generated by KB for e-plikt records, not added by "
+                                       "libraries")
+        if ctx.sigel and s != ctx.sigel.strip():
+            return Refusal("HOLD-ADD", f"a library adds holdings for its own sigel ({ctx.sigel}), not for {s}")
+        if ctx.record.kind != "bib":
+            return Refusal("HOLD-ADD", f"a holding belongs to a bibliographic record; this is a {ctx.record.kind} "
+                                       "record")
+        if not self.held(ctx) and not (ctx.record.control_number or "").strip():
+            return Refusal("HOLD-ADD", "the record has no control number (001), so a holding cannot be linked "
+                                       "to it (004)")
+        return None
+
+    def held(self, ctx) -> bool:
+        s = self._sigel(ctx)
+        holders = detect.holding_sigels(ctx.record)
+        if not ctx.record.holdings and ctx.source is not None:
+            try:
+                holders += [x for x in (detect.holding_sigel(h) for h in ctx.source.holdings_for(ctx.record)) if x]
+            except Exception:
+                pass
+        return s in holders
+
+    def _apply(self, ctx):
+        self._used_sigel = self._sigel(ctx)
+        if self.held(ctx):
+            return False  # one holding per sigel and title
+        from . import holdings
+
+        marc = holdings.make_holding(ctx.record, self._used_sigel)
+        self._h = LibrisRecord(marc=marc, path=ctx.record.path, number=0, source_format=ctx.record.source_format)
+        ctx.record.holdings.append(self._h)
+        return True
+
+    def _undo(self, ctx):
+        ctx.record.holdings[:] = [h for h in ctx.record.holdings if h is not self._h]
+
+    def advice(self, ctx):
+        st = ctx.state()
+        if st.suppressed:
+            return [Advice("SUP-CLEAR", "599 $a SUPPRESSRECORD keeps this record out of Libris search and your "
+                                        "local system: remove it (clear SUPPRESSRECORD) now that you hold it")]
+        return []
+
+    def describe(self):
+        who = self.sigel or "your sigel"
+        if self._applied and not self.changed:
+            return f"Holding for {who} already there (unchanged)"
+        return f"Add holding for {who}"
+
+
+# -- the e-plikt commands ------------------------------------------------------------------------
+
+@dataclass
+class MoveRestrictedUris(EditCommand):
+    """URI-MOVE: in an e-plikt record with 506 $a restricted, every 856 with second indicator 0
+    gets second indicator 2; nothing else changes."""
+
+    op: ClassVar[str] = "move-restricted-uris"
+
+    def targets(self, ctx) -> list[int]:
+        return restricted_uri_occurrences(ctx.record, ctx.state())
+
+    def _check(self, ctx, st):
+        if not st.eplikt:
+            return Refusal("URI-MOVE", "URI-MOVE applies to e-plikt records (042 $9 EPLK or an APIS holding); "
+                                       "this is not one")
+        if not st.restricted:
+            return Refusal("URI-MOVE", "URI-MOVE applies where 506 $a is 'restricted'; here it is not")
+        if not restricted_uri_occurrences(ctx.record, st):
+            return Refusal("URI-MOVE", "no 856 with second indicator 0 to move")
+        return None
+
+    def _apply(self, ctx):
+        occs = self.targets(ctx)
+        all856 = ctx.record.marc.get_fields("856")
+        self._moved = [all856[o - 1] for o in occs]
+        self._occs = occs
+        for f in self._moved:
+            f.indicator2 = "2"
+        return bool(self._moved)
+
+    def _undo(self, ctx):
+        for f in self._moved:
+            f.indicator2 = "0"
+
+    def describe(self):
+        if self._applied:
+            occs = ", ".join(f"856[{o}]" for o in self._occs)
+            return f"Move restricted URIs {occs} to 856 second indicator 2 (URI-MOVE)"
+        return "Move restricted URIs from 856 second indicator 0 to 2 (URI-MOVE)"
+
+
+@dataclass
+class FixUri(EditCommand):
+    """URI-FIX: correct the URI ($u) of an 856 that has no public note ($z).
+
+    ``index`` names the $u among the field's subfields (0-based); by default the first $u with a
+    value, else the first $u.
+    """
+
+    occurrence: int
+    uri: str
+    index: int | None = None
+    op: ClassVar[str] = "fix-uri"
+
+    def _u_index(self, f: Field) -> int | None:
+        if self.index is not None:
+            return self.index
+        us = [i for i, sf in enumerate(f.subfields) if sf.code == "u"]
+        filled = [i for i in us if f.subfields[i].value.strip()]
+        return (filled or us or [None])[0]
+
+    def _action(self, ctx):
+        return _holding_action(ctx, field_at(ctx.record, "856", self.occurrence))
+
+    def _check(self, ctx, st):
+        f, r = _datafield(self, ctx, "856", self.occurrence)
+        if r:
+            return r
+        i = self._u_index(f)
+        if i is None:
+            return Refusal("EDIT-TARGET", f"856[{self.occurrence}] has no $u to correct")
+        if not (0 <= i < len(f.subfields)) or f.subfields[i].code != "u":
+            return Refusal("EDIT-TARGET", f"856[{self.occurrence}] subfield {i + 1} is not a $u")
+        if not looks_like_uri(self.uri):
+            return Refusal("URI-FIX", f"{self.uri!r} is not a URI; URI-FIX corrects a wrong URI with a right one")
+        sigel = holding_field_sigel(f)
+        if sigel is not None:
+            return _ownership(ctx, sigel)
+        if st.eplikt and has_code(f, "z"):
+            return Refusal("EPL-PROTECT", f"856[{self.occurrence}] has a public note ($z): its URI stays unchanged "
+                                          "in an e-plikt record (URI-FIX covers only 856 without $z); report "
+                                          "the error to Katalogsupport")
+        return None
+
+    def _apply(self, ctx):
+        f = field_at(ctx.record, "856", self.occurrence)
+        self._f = f
+        self._i = self._u_index(f)
+        self._old = f.subfields[self._i]
+        if self._old.value == self.uri:
+            return False
+        f.subfields[self._i] = Subfield("u", self.uri)
+        return True
+
+    def _undo(self, ctx):
+        self._f.subfields[self._i] = self._old
+
+    def describe(self):
+        return f"Correct the URI of 856[{self.occurrence}] to {self.uri} (URI-FIX)"
+
+
+@dataclass
+class AddUri(EditCommand):
+    """URI-ADD: add an 856 with the URI in $u (second indicator 0 "Tillhörande media" by default;
+    ``note`` goes in $z)."""
+
+    uri: str
+    ind1: str = "4"
+    ind2: str = "0"
+    note: str | None = None
+    op: ClassVar[str] = "add-uri"
+
+    def _add(self) -> AddField:
+        subs = [("u", self.uri)] + ([("z", self.note)] if self.note else [])
+        return AddField("856", [self.ind1, self.ind2], subs)
+
+    def _check(self, ctx, st):
+        if not looks_like_uri(self.uri):
+            return Refusal("URI-ADD", f"{self.uri!r} is not a URI (e.g. https://...)")
+        return self._add()._check(ctx, st)
+
+    def _apply(self, ctx):
+        self._inner = self._add()
+        return self._inner._apply(ctx)
+
+    def _undo(self, ctx):
+        self._inner._undo(ctx)
+
+    def describe(self):
+        return f"Add 856 {_blank(self.ind1).replace(' ', '-')}/{_blank(self.ind2).replace(' ', '-')} {self.uri} (URI-ADD)"
+
+
+@dataclass
+class ClearSuppress(EditCommand):
+    """SUP-CLEAR: remove 599 $a SUPPRESSRECORD (and a 599 left with nothing in it)."""
+
+    op: ClassVar[str] = "clear-suppress"
+    action: ClassVar[Action] = "suppress"
+
+    def _check(self, ctx, st):
+        if not st.suppressed:
+            return Refusal("SUP-CLEAR", "there is no 599 $a SUPPRESSRECORD in this record")
+        return None
+
+    def _apply(self, ctx):
+        fields = ctx.record.marc.fields
+        self._saved = []  # (index, field, old subfields, removed?)
+        for i, f in enumerate(fields):
+            if f.tag != "599" or f.is_control_field():
+                continue
+            keep = [sf for sf in f.subfields
+                    if not (sf.code == "a" and sf.value.strip().upper() == detect.SUPPRESS)]
+            if len(keep) != len(f.subfields):
+                self._saved.append((i, f, list(f.subfields)))
+                f.subfields = keep
+        removed = {id(f) for _, f, _ in self._saved if not f.subfields}
+        ctx.record.marc.fields = [f for f in fields if id(f) not in removed]
+        return bool(self._saved)
+
+    def _undo(self, ctx):
+        fields = ctx.record.marc.fields
+        present = {id(f) for f in fields}
+        for i, f, subs in self._saved:  # ascending: re-inserting in order restores positions
+            f.subfields = subs
+            if id(f) not in present:
+                fields.insert(i, f)
+
+    def advice(self, ctx):
+        return []
+
+    def describe(self):
+        return "Remove 599 $a SUPPRESSRECORD (SUP-CLEAR)"
+
+
+@dataclass
+class DeleteRecord(EditCommand):
+    """Mark the record deleted (leader/05 'd', MARC's record status for a deletion).
+
+    Always refused for an e-plikt record (EPL-NODELETE) and for a channel record."""
+
+    op: ClassVar[str] = "delete-record"
+    action: ClassVar[Action] = "delete"
+
+    def _check(self, ctx, st):
+        if st.eplikt:
+            return Refusal("EPL-NODELETE", "an e-plikt record must never be deleted manually; report duplicates "
+                                           "and errors to Katalogsupport")
+        return None
+
+    def _apply(self, ctx):
+        self._old = str(ctx.record.marc.leader)
+        if self._old[5:6] == "d":
+            return False
+        ctx.record.marc.leader = Leader(self._old[:5] + "d" + self._old[6:])
+        return True
+
+    def _undo(self, ctx):
+        ctx.record.marc.leader = Leader(self._old)
+
+    def advice(self, ctx):
+        return []
+
+    def describe(self):
+        return "Delete the record (leader/05 'd')"
+
+
+COMMANDS: dict[str, type[EditCommand]] = {c.op: c for c in (
+    SetSubfield, SetIndicator, AddSubfield, DeleteSubfield, AddField, DeleteField, MoveField,
+    SetControlField, AddHolding, MoveRestrictedUris, FixUri, AddUri, ClearSuppress, DeleteRecord,
+)}
+
+
+def command_from_json(d: dict) -> EditCommand:
+    """The command that ``to_json`` described (for the crash-recovery journal)."""
+    try:
+        cls = COMMANDS[d["op"]]
+    except KeyError:
+        raise LibrisError(f"unknown edit command {d.get('op')!r} in the journal") from None
+    try:
+        return cls.from_json(d)
+    except TypeError as exc:
+        raise LibrisError(f"edit command {d.get('op')!r} in the journal: {exc}") from None
+
+
+# -- history -----------------------------------------------------------------------------------
+
+class History:
+    """Undo/redo over applied commands, with dirty tracking (changed since the last save)."""
+
+    def __init__(self, limit: int = 10000):
+        self.limit = limit
+        self._done: list[tuple[int, EditCommand, EditContext]] = []
+        self._undone: list[tuple[int, EditCommand, EditContext]] = []
+        self._serial = 0
+        self._saved_at: int | None = None  # serial of the top command at the last save
+        self._dropped = False  # commands dropped past the limit: saved state unreachable by undo
+
+    def do(self, cmd: EditCommand, ctx: EditContext) -> bool:
+        """Check and apply; raise ``Refused`` with the refusal. Returns whether anything changed
+        (adding a holding that is already there changes nothing and is not recorded)."""
+        r = cmd.check(ctx)
+        if r is not None:
+            raise Refused(r)
+        cmd.apply(ctx)
+        if not cmd.changed:
+            return False
+        self._serial += 1
+        self._done.append((self._serial, cmd, ctx))
+        self._undone.clear()
+        if len(self._done) > self.limit:
+            dropped = self._done.pop(0)
+            if self._saved_at is not None and dropped[0] >= self._saved_at:
+                self._dropped = True
+        return True
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._done)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._undone)
+
+    def undo(self) -> EditCommand | None:
+        if not self._done:
+            return None
+        item = self._done.pop()
+        item[1].undo(item[2])
+        self._undone.append(item)
+        return item[1]
+
+    def redo(self) -> EditCommand | None:
+        if not self._undone:
+            return None
+        serial, cmd, ctx = self._undone[-1]
+        r = cmd.check(ctx)
+        if r is not None:
+            raise Refused(r)
+        cmd.apply(ctx)
+        self._undone.pop()
+        self._done.append((serial, cmd, ctx))
+        return cmd
+
+    def _top(self) -> int | None:
+        return self._done[-1][0] if self._done else None
+
+    @property
+    def dirty(self) -> bool:
+        return self._dropped or self._top() != self._saved_at
+
+    def mark_saved(self) -> None:
+        self._saved_at = self._top()
+        self._dropped = False
+
+    def commands(self) -> list[EditCommand]:
+        """The applied commands, oldest first."""
+        return [c for _, c, _ in self._done]
+
+    def __len__(self) -> int:
+        return len(self._done)

@@ -1,0 +1,698 @@
+"""MARC 21 ISO 2709 (``.mrc``): indexed, parsed one record at a time, written byte for byte.
+
+Reading
+    The file is mapped (``mmap``; small files are simply read) and *indexed*: record start and
+    end offsets in two ``array('q')``, found by looking for each record terminator (0x1D) and
+    checking it against the record length in the leader. A length that lies makes that slot a
+    ``BrokenRecord`` and indexing goes on after the terminator it found, so the neighbours stay
+    readable. No Python object is made per record beyond the two offsets (1M records index in
+    well under a second per 200k, see ``benchmarks/``). ``index_step()`` indexes a chunk and may
+    be called from a worker thread: the arrays are only ever appended to, under a lock, so
+    ``len()`` grows while the first records are already shown.
+
+    Each record is parsed when asked for, by our own tolerant parser (pymarc's drops text before
+    the first subfield delimiter; we keep it as ``Subfield(ORPHAN, ...)``). Encoding: leader/09
+    ``a`` is UTF-8, blank is MARC-8; a leader/09 that lies is detected and flagged
+    (``ENC-LEADER09``: blank but the data is valid multi-byte UTF-8, read as UTF-8;
+    ``ENC-INVALID-UTF8``: ``a`` but the bytes are not UTF-8, shown as U+FFFD). MARC-8 is
+    converted with pymarc's MARC-8 tables (``ENC-MARC8`` flags what they cannot map).
+
+Writing
+    Byte-exact: every field read from ISO 2709 remembers its bytes (``IsoField``) and, unless it
+    has been changed since, is written back with exactly those bytes; the leader is kept except
+    the record length and base address, which are recomputed. So a valid record read and written
+    without edits gives identical bytes, whether UTF-8, MARC-8, or with invalid bytes. A changed
+    field is encoded as UTF-8; in a MARC-8 record a changed field that is not plain ASCII turns
+    the whole record into UTF-8 (leader/09 ``a``), since we have no Unicode-to-MARC-8 encoder and
+    never write mixed encodings.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import re
+import threading
+import unicodedata
+from array import array
+from bisect import bisect_right
+from itertools import accumulate
+from operator import itemgetter
+from collections import OrderedDict
+from typing import BinaryIO, Iterable
+
+from pymarc import Leader, marc8_mapping
+
+from ..model import (
+    ORPHAN,
+    BrokenRecord,
+    Entry,
+    Field,
+    LibrisError,
+    LibrisRecord,
+    ReadIssue,
+    Record,
+    Subfield,
+    UnreadableFile,
+)
+from ..source import Progress, RecordSource
+
+FORMAT = "iso2709"
+
+RT = 0x1D  # record terminator
+FT = 0x1E  # field terminator
+SD = 0x1F  # subfield delimiter
+RT_B, FT_B, SD_B = b"\x1d", b"\x1e", b"\x1f"
+
+#: files up to this size are read into memory; larger ones are mapped (no copy, no read time)
+IN_MEMORY_LIMIT = 16 * 1024 * 1024
+#: bytes allowed between records (line ends some exporters add, DOS end-of-file)
+_BETWEEN = frozenset(b"\r\n\x00\x1a")
+_HOLDINGS_TYPES = frozenset(b"uvxy")
+_HIGH = re.compile(rb"[\x80-\xff]")
+_NEEDS_MARC8 = re.compile(rb"[\x1b\x80-\xff]")
+_DIR_STD = re.compile(rb"(?:[\x20-\x7e]{3}[0-9]{9})*")
+_DIR_NUMS = re.compile(rb"[\x20-\x7e]{3}([0-9]{4})([0-9]{5})")
+_LEADER_OK = re.compile(rb"[\x20-\x7e]{24}")
+_first, _second = itemgetter(0), itemgetter(1)
+_minus_one = (-1).__add__
+
+
+class WriteError(LibrisError):
+    """A record that cannot be written in this format (names the record and the reason)."""
+
+
+# -- fields that remember their bytes ---------------------------------------------------------
+
+class IsoField(Field):
+    """A field read from ISO 2709: ``raw`` is its bytes (with the field terminator) and
+    ``snapshot`` its content when read, so that an unchanged field is written back as read."""
+
+    __slots__ = ("raw", "snapshot", "encoding")
+
+    def __init__(self, *args, raw: bytes = b"", encoding: str = "utf-8", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.raw = raw
+        self.encoding = encoding
+        self.snapshot = content(self)
+
+
+def content(f: Field) -> tuple:
+    """What a field says, for comparing: tag, then data or indicators and subfields."""
+    if f.is_control_field():
+        return (f.tag, f.data)
+    return (f.tag, tuple(f.indicators or ("", "")), tuple(tuple(sf) for sf in f.subfields))
+
+
+def unchanged_raw(f: Field) -> bytes | None:
+    """The bytes a field was read from, if it has not been changed since."""
+    raw = getattr(f, "raw", None)
+    if raw and getattr(f, "snapshot", None) == content(f):
+        return raw
+    return None
+
+
+# -- MARC-8 -----------------------------------------------------------------------------------
+
+_BASIC_LATIN, _ANSEL, _CJK = 0x42, 0x45, 0x31
+_CODESETS = marc8_mapping.CODESETS
+_ODD = marc8_mapping.ODD_MAP
+
+
+def marc8_to_unicode(data: bytes) -> tuple[str, int]:
+    """MARC-8 bytes -> (text, number of characters that could not be mapped).
+
+    pymarc's ``MARC8ToUnicode`` with its own tables, but it never writes to stderr, keeps
+    control characters and trailing combining marks (pymarc drops them) and puts U+FFFD where
+    a byte cannot be mapped (pymarc puts a space), so that the reader can say so.
+    """
+    g0, g1 = _BASIC_LATIN, _ANSEL
+    out: list[str] = []
+    combining: list[str] = []
+    bad = 0
+    pos, n = 0, len(data)
+    while pos < n:
+        b = data[pos]
+        if b == 0x1B:  # escape sequence: designate G0 or G1
+            nxt = data[pos + 1:pos + 2]
+            if nxt in (b"(", b",", b"$") and pos + 2 < n:
+                if nxt == b"$" and data[pos + 2:pos + 3] == b",":
+                    pos += 1
+                if pos + 2 < n:
+                    g0 = data[pos + 2]
+                    pos += 3
+                    continue
+            elif nxt in (b")", b"-") and pos + 2 < n:
+                g1 = data[pos + 2]
+                pos += 3
+                continue
+            elif nxt and nxt[0] in _CODESETS:  # technique 2: ESC g, ESC b, ESC p
+                g0 = nxt[0]
+                pos += 2
+                continue
+            elif nxt == b"s":
+                g0 = _BASIC_LATIN
+                pos += 2
+                continue
+            out.append("\x1b")  # an escape we do not understand stays visible as data
+            bad += 1
+            pos += 1
+            continue
+        if g0 == _CJK:  # multibyte: three bytes a character
+            if pos + 3 > n:
+                out.append("\ufffd")
+                bad += 1
+                break
+            cp = (data[pos] << 16) | (data[pos + 1] << 8) | data[pos + 2]
+            pos += 3
+            table = _CODESETS.get(g0, {})
+        else:
+            cp = b
+            pos += 1
+            if cp < 0x20 or cp == 0x7F:
+                out.append(chr(cp))
+                continue
+            table = _CODESETS.get(g1 if cp >= 0x80 else g0, {})
+        hit = table.get(cp)
+        if hit is None:
+            odd = _ODD.get(cp)
+            if odd is not None:
+                out.append(chr(odd))
+                continue
+            if 0x80 <= cp < 0xA0:  # C1 controls with no mapping: keep as data
+                out.append(chr(cp))
+                continue
+            out.append("\ufffd")
+            bad += 1
+            continue
+        uni, is_combining = hit
+        if is_combining:
+            combining.append(chr(uni))
+        else:
+            out.append(chr(uni))
+            if combining:
+                out.extend(combining)
+                combining = []
+    out.extend(combining)
+    return unicodedata.normalize("NFC", "".join(out)), bad
+
+
+# -- structure --------------------------------------------------------------------------------
+
+class _Broken(Exception):
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+def leader_reason(buf: bytes) -> str | None:
+    """Why a record's leader cannot be used, or None."""
+    if len(buf) < 25:
+        return f"the record is only {len(buf)} bytes long, shorter than a leader"
+    if not _LEADER_OK.match(buf):
+        return "the leader contains bytes that are not printable ASCII"
+    return None
+
+
+def locate(buf: bytes) -> tuple[int, list[tuple[bytes, int, int]]]:
+    """Check a record's structure: (base address, [(tag, start, end)]) with ``start:end`` the
+    field's bytes including its terminator. Raises ``_Broken`` with a reason for the user.
+
+    A record is broken when its leader, base address or directory cannot be read, or a
+    directory entry points outside the record or at bytes that do not end with a field
+    terminator. Gaps and out-of-order data are tolerated.
+    """
+    why = leader_reason(buf)
+    if why:
+        raise _Broken(why)
+    size = len(buf)
+    try:
+        base = int(buf[12:17])
+    except ValueError:
+        raise _Broken(f"the base address in the leader ({buf[12:17].decode('latin-1')!r}) is not a number") from None
+    if base < 25 or base > size - 1 or buf[base - 1] != FT:
+        raise _Broken(f"bad base address {base}: the directory does not end there "
+                      f"(record is {size} bytes)")
+    lf, sf = buf[20:21], buf[21:22]
+    len_len = int(lf) if lf.isdigit() and lf != b"0" else 4
+    start_len = int(sf) if sf.isdigit() and sf != b"0" else 5
+    width = 3 + len_len + start_len
+    directory = buf[24:base - 1]
+    if len(directory) % width:
+        raise _Broken(f"bad directory: {len(directory)} bytes is not a whole number of {width}-byte entries")
+    entries: list[tuple[bytes, int, int]] = []
+    limit = size - 1  # fields end before the record terminator
+    for k in range(0, len(directory), width):
+        tag = directory[k:k + 3]
+        ln_b = directory[k + 3:k + 3 + len_len]
+        st_b = directory[k + 3 + len_len:k + width]
+        if not (ln_b.isdigit() and st_b.isdigit()) or any(c < 0x20 or c > 0x7E for c in tag):
+            raise _Broken(f"bad directory entry {k // width + 1}: {directory[k:k + width].decode('latin-1')!r}")
+        start = base + int(st_b)
+        end = start + int(ln_b)
+        if end <= start or end > limit:
+            raise _Broken(f"bad directory: field {tag.decode('ascii')} (entry {k // width + 1}) "
+                          f"points outside the record")
+        if buf[end - 1] != FT:
+            raise _Broken(f"bad directory: field {tag.decode('ascii')} (entry {k // width + 1}) "
+                          f"does not end with a field terminator")
+        entries.append((tag, start, end))
+    return base, entries
+
+
+def structure_reason(buf: bytes) -> str | None:
+    """Why a record is broken, or None: the same verdict as ``parse_record``, faster."""
+    return layout(buf)[0]
+
+
+def layout(buf: bytes) -> tuple[str | None, bool]:
+    """(why the record is broken or None, whether it has the standard layout).
+
+    Most records are laid out the standard way (4500 directory, fields stored in directory
+    order, one after the other); those are checked with C-level operations only (about 2 us a
+    record). Anything else goes through ``locate``.
+    """
+    size = len(buf)
+    if size >= 26 and buf[20:22] == b"45" and _LEADER_OK.match(buf):
+        b = buf[12:17]
+        if b.isdigit():
+            base = int(b)
+            if 25 <= base <= size - 1 and buf[base - 1] == FT and (base - 25) % 12 == 0:
+                directory = buf[24:base - 1]
+                if _DIR_STD.fullmatch(directory):
+                    entries = _DIR_NUMS.findall(directory)
+                    lens = list(map(int, map(_first, entries)))
+                    pieces = buf[base:size - 1].split(FT_B)
+                    if (pieces[-1] == b"" and len(pieces) == len(lens) + 1
+                            and list(map(len, pieces[:-1])) == list(map(_minus_one, lens))
+                            and list(accumulate(lens, initial=0))[:-1] == list(map(int, map(_second, entries)))):
+                        return None, True
+    try:
+        locate(buf)
+    except _Broken as exc:
+        return exc.reason, False
+    return None, False
+
+
+def field_bytes(buf: bytes, tag: bytes) -> list[bytes]:
+    """The bytes (without terminator) of every field ``tag`` of a structurally sound record."""
+    _base, entries = locate(buf)
+    return [buf[s:e - 1] for t, s, e in entries if t == tag]
+
+
+# -- parsing ----------------------------------------------------------------------------------
+
+_OK_IND = re.compile(r"^[0-9a-z|]$")
+_OK_TAG = re.compile(r"^[0-9A-Za-z]{3}$")
+
+
+def record_issues(rec: Record) -> list[ReadIssue]:
+    """Structural oddities every MARC reader flags (same ids as the notation reader):
+    orphan text, empty subfields, subfield delimiters without a code, bad indicators and tags."""
+    issues: list[ReadIssue] = []
+    seen: dict[str, int] = {}
+    for f in rec.fields:
+        seen[f.tag] = seen.get(f.tag, 0) + 1
+        occ = seen[f.tag]
+        if not _OK_TAG.match(f.tag):
+            issues.append(ReadIssue("STRUCT-TAG", f"tag {f.tag!r} is not three letters or digits", "warning",
+                                    f.tag, occ))
+        if f.is_control_field():
+            continue
+        for sf in f.subfields:
+            if sf.code == ORPHAN and sf.value == "":
+                issues.append(ReadIssue("STRUCT-EMPTY-DELIMITER", "a subfield delimiter with no code", "warning",
+                                        f.tag, occ))
+            elif sf.code == ORPHAN:
+                issues.append(ReadIssue("STRUCT-ORPHAN-TEXT", f"text before the first subfield code: {sf.value!r}",
+                                        "warning", f.tag, occ))
+            elif sf.value == "":
+                issues.append(ReadIssue("STRUCT-EMPTY-SUBFIELD", f"empty subfield ${sf.code}", "warning", f.tag, occ))
+            elif len(sf.code) != 1 or not sf.code.isprintable() or sf.code.isspace():
+                issues.append(ReadIssue("STRUCT-SUBFIELD-CODE", f"subfield code {sf.code!r} is not a letter or digit",
+                                        "warning", f.tag, occ))
+        for pos, ind in enumerate(f.indicators or (), 1):
+            if ind != " " and not _OK_IND.match(ind):
+                issues.append(ReadIssue("STRUCT-INDICATOR", f"indicator {pos} {ind!r} is not valid", "warning",
+                                        f.tag, occ))
+    return issues
+
+
+def _choose_encoding(leader: str, area: bytes) -> tuple[str, list[ReadIssue]]:
+    lead09 = leader[9]
+    if lead09 == "a":
+        return "utf-8", []
+    high = _HIGH.search(area) is not None
+    valid_utf8 = False
+    if high:
+        try:
+            area.decode("utf-8")
+            valid_utf8 = True
+        except UnicodeDecodeError:
+            pass
+    if lead09 == " ":
+        if valid_utf8:
+            return "utf-8", [ReadIssue("ENC-LEADER09", "leader/09 is blank (MARC-8) but the data is valid UTF-8; "
+                                                       "read as UTF-8", "warning")]
+        return "marc-8", []
+    enc = "utf-8" if valid_utf8 or not high else "marc-8"
+    return enc, [ReadIssue("ENC-LEADER09", f"leader/09 is {lead09!r}, not a MARC 21 value (blank = MARC-8, "
+                                           f"'a' = UTF-8); read as {enc.upper()}", "warning")]
+
+
+def _decode_utf8(data: bytes) -> tuple[str, bool]:
+    try:
+        return data.decode("utf-8"), True
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "replace"), False
+
+
+def parse_record(buf: bytes, path: str = "", number: int = 0, offset: int | None = None) -> Entry:
+    """One record's bytes (leader to record terminator) -> ``LibrisRecord`` or ``BrokenRecord``."""
+    try:
+        base, entries = locate(buf)
+    except _Broken as exc:
+        return BrokenRecord(path, number, offset, exc.reason, raw=bytes(buf))
+    leader = buf[:24].decode("ascii")
+    encoding, issues = _choose_encoding(leader, buf[base:len(buf) - 1])
+    fields: list[Field] = []
+    seen: dict[str, int] = {}
+    for tag_b, start, end in entries:
+        tag = tag_b.decode("ascii")
+        seen[tag] = seen.get(tag, 0) + 1
+        occ = seen[tag]
+        raw = bytes(buf[start:end])
+        body = raw[:-1]
+        bad_utf8 = False
+        marc8_bad = 0
+        if tag < "010" and tag.isdigit():
+            if encoding == "utf-8":
+                data, ok = _decode_utf8(body)
+                bad_utf8 = not ok
+            elif _NEEDS_MARC8.search(body):
+                data, marc8_bad = marc8_to_unicode(body)
+            else:
+                data = body.decode("ascii")
+            f = IsoField(tag=tag, data=data, raw=raw, encoding=encoding)
+        else:
+            parts = body.split(SD_B)
+            head = parts[0]
+            if len(head) < 2:
+                issues.append(ReadIssue("STRUCT-NO-INDICATORS", "the field has no indicators; blanks assumed",
+                                        "warning", tag, occ))
+            inds = (head[:2].decode("latin-1") + "  ")[:2]
+            subfields: list[Subfield] = []
+            chunks = [head[2:]] + parts[1:]
+            for k, chunk in enumerate(chunks):
+                if k == 0:
+                    if not chunk:
+                        continue
+                    code, value_b = ORPHAN, chunk
+                elif not chunk:  # a delimiter with no code: kept (as an empty orphan) and flagged
+                    subfields.append(Subfield(ORPHAN, ""))
+                    continue
+                elif encoding == "utf-8":
+                    text, ok = _decode_utf8(chunk)
+                    bad_utf8 = bad_utf8 or not ok
+                    subfields.append(Subfield(text[0], text[1:]))
+                    continue
+                else:
+                    code, value_b = chr(chunk[0]), chunk[1:]
+                if encoding == "utf-8":
+                    value, ok = _decode_utf8(value_b)
+                    bad_utf8 = bad_utf8 or not ok
+                elif _NEEDS_MARC8.search(value_b):
+                    value, nbad = marc8_to_unicode(value_b)
+                    marc8_bad += nbad
+                else:
+                    value = value_b.decode("ascii")
+                subfields.append(Subfield(code, value))
+            f = IsoField(tag=tag, indicators=[inds[0], inds[1]], subfields=subfields, raw=raw, encoding=encoding)
+        if bad_utf8:
+            issues.append(ReadIssue("ENC-INVALID-UTF8", "bytes that are not valid UTF-8 are shown as \ufffd",
+                                    "warning", tag, occ))
+        if marc8_bad:
+            issues.append(ReadIssue("ENC-MARC8", f"{marc8_bad} MARC-8 character(s) could not be converted "
+                                                 f"(shown as \ufffd)", "warning", tag, occ))
+        fields.append(f)
+    rec = Record()
+    rec.leader = Leader(leader)
+    rec.fields = fields
+    issues.extend(record_issues(rec))
+    return LibrisRecord(marc=rec, path=path, number=number, offset=offset, source_format=FORMAT, issues=issues)
+
+
+# -- the indexed source -----------------------------------------------------------------------
+
+class Iso2709Source(RecordSource):
+    """An ISO 2709 file: an index of record offsets over the mapped bytes."""
+
+    format = FORMAT
+    #: records indexed by ``open_source`` before it returns (the first screenful, at once)
+    FIRST_STEP = 2000
+    STEP = 50000
+
+    def __init__(self, path: str, data: bytes | None = None):
+        super().__init__(path)
+        self._fh = None
+        self._mm: mmap.mmap | None = None
+        if data is None:
+            try:
+                fh = open(path, "rb")
+            except FileNotFoundError:
+                raise UnreadableFile(path, "no such file") from None
+            except IsADirectoryError:
+                raise UnreadableFile(path, "is a directory, not a record file") from None
+            except OSError as exc:
+                raise UnreadableFile(path, exc.strerror or str(exc)) from None
+            size = os.fstat(fh.fileno()).st_size
+            if size == 0:
+                fh.close()
+                raise UnreadableFile(path, "the file is empty")
+            if size <= IN_MEMORY_LIMIT:
+                data = fh.read()
+                fh.close()
+            else:
+                self._fh = fh
+                self._mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        self.buf: bytes | mmap.mmap = data if data is not None else self._mm  # type: ignore[assignment]
+        self.size = len(self.buf)
+        self.starts = array("q")
+        self.ends = array("q")
+        self.bad: dict[int, str] = {}  # slot -> why indexing found it broken
+        self.holdings_slots = array("q")  # slots whose leader/06 says holdings (u v x y)
+        self._pos = 0
+        self._lock = threading.Lock()
+        self._hidx_state: tuple[int, dict[str, list[int]]] = (0, {})
+
+    # -- indexing ---------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def index_step(self, max_records: int | None = None) -> bool:
+        """Index up to ``max_records`` more records (default ``STEP``); True once complete.
+
+        Safe to call from a worker thread while the UI reads: only appends, under a lock.
+        """
+        with self._lock:
+            if self.complete:
+                return True
+            buf, size = self.buf, self.size
+            pos = self._pos
+            starts_append, ends_append = self.starts.append, self.ends.append
+            hold_append = self.holdings_slots.append
+            bad = self.bad
+            find = buf.find
+            between, holdings_types = _BETWEEN, _HOLDINGS_TYPES
+            slot = len(self.ends)
+            stop = slot + (max_records or self.STEP)
+            while pos < size and slot < stop:
+                if buf[pos] in between:
+                    pos += 1
+                    continue
+                t = find(RT_B, pos)
+                if t < 0:
+                    end = size
+                    reason = (f"truncated: the file ends {size - pos} bytes into this record, "
+                              f"before its record terminator")
+                else:
+                    end = t + 1
+                    reason = None
+                    try:
+                        declared = int(buf[pos:pos + 5])
+                    except ValueError:
+                        reason = f"the record length in the leader ({buf[pos:pos + 5].decode('latin-1')!r}) is not a number"
+                    else:
+                        if declared != end - pos:
+                            reason = (f"the leader gives a record length of {declared} bytes but the record "
+                                      f"terminator comes after {end - pos} bytes")
+                starts_append(pos)
+                if reason is not None:
+                    bad[slot] = reason
+                elif end - pos > 6 and buf[pos + 6] in holdings_types:
+                    hold_append(slot)
+                ends_append(end)
+                slot += 1
+                pos = end
+            self._pos = pos
+            if pos >= size:
+                self.complete = True
+                self._index_completed()
+            return self.complete
+
+    def build_index(self, progress: Progress | None = None) -> None:
+        while not self.index_step():
+            if progress is not None:
+                progress(self._pos, self.size)
+        if progress is not None:
+            progress(self.size, self.size)
+
+    @property
+    def indexed_bytes(self) -> int:
+        return self._pos
+
+    def _index_completed(self) -> None:
+        # bibs parsed before their holdings were indexed must be linked again
+        if len(self.holdings_slots) and "_cache" in self.__dict__:
+            pinned = self.__dict__.get("_pinned", {})
+            self.__dict__["_cache"] = OrderedDict(pinned)
+
+    def entry(self, i: int) -> Entry:
+        if i >= len(self) and not self.complete and i >= 0:
+            while i >= len(self) and not self.index_step(max(i + 1 - len(self), 1000)):
+                pass
+        return super().entry(i)
+
+    # -- slots --------------------------------------------------------------------------------
+    def span(self, i: int) -> tuple[int, int]:
+        """Byte offsets ``(start, end)`` of slot ``i`` (end exclusive)."""
+        return self.starts[i], self.ends[i]
+
+    def raw(self, i: int) -> bytes:
+        return bytes(self.buf[self.starts[i]:self.ends[i]])
+
+    def offset(self, i: int) -> int | None:
+        return self.starts[i]
+
+    def slot_at(self, byte_offset: int) -> int:
+        """The slot containing ``byte_offset`` (-1 before the first record)."""
+        return bisect_right(self.starts, byte_offset, 0, len(self)) - 1
+
+    def _parse(self, i: int) -> Entry:
+        reason = self.bad.get(i)
+        if reason is not None:
+            return BrokenRecord(self.path, i + 1, self.starts[i], reason, raw=self.raw(i))
+        return parse_record(self.raw(i), self.path, i + 1, self.starts[i])
+
+    # -- holdings: found by leader/06 while indexing, linked by a raw read of 004 ---------------
+    def _holdings_slots(self):
+        return iter(self.holdings_slots[: len(self.holdings_slots)])
+
+    def _holdings_index(self) -> dict[str, list[int]]:
+        from ..holdings import raw_linked_bib
+
+        done, hidx = self._hidx_state
+        slots = self.holdings_slots
+        n = len(slots)
+        if done == n:
+            return hidx
+        hidx = {k: list(v) for k, v in hidx.items()}
+        for j in slots[done:n]:
+            key = raw_linked_bib(self.raw(j))
+            if key is Ellipsis:  # not decidable from the bytes: parse
+                e = self._parse(j)
+                key = e.linked_bib if isinstance(e, LibrisRecord) and e.kind == "holdings" else None
+            if key:
+                hidx.setdefault(key, []).append(j)
+        self._hidx_state = (n, hidx)
+        return hidx
+
+    def close(self) -> None:
+        if self._mm is not None:
+            try:
+                self._mm.close()
+            except BufferError:  # a slice is still in use; the OS cleans up at exit
+                pass
+            self._mm = None
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+def open_source(path: str) -> Iso2709Source:
+    src = Iso2709Source(path)
+    src.index_step(Iso2709Source.FIRST_STEP)
+    return src
+
+
+def read_bytes(data: bytes, path: str = "<bytes>") -> Iso2709Source:
+    """An indexed source over bytes in memory (tests, conversions)."""
+    src = Iso2709Source(path, data=data)
+    src.build_index()
+    return src
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+def _leader_text(rec: Record) -> str:
+    ld = str(rec.leader) if rec.leader is not None else ""
+    return (ld + " " * 24)[:24]
+
+
+def _encode_field(f: Field) -> bytes:
+    """A field's bytes from its text (UTF-8), with the field terminator."""
+    if f.is_control_field():
+        return (f.data or "").encode("utf-8") + FT_B
+    i1, i2 = (tuple(f.indicators or ()) + (" ", " "))[:2]
+    parts = [((i1 or " ")[:1] + (i2 or " ")[:1]).encode("utf-8")]
+    for sf in f.subfields:
+        if sf.code == ORPHAN:
+            # orphan text is written with no delimiter; an empty one is a delimiter with no code
+            parts.append(sf.value.encode("utf-8") if sf.value else SD_B)
+        else:
+            parts.append(SD_B + sf.code.encode("utf-8") + sf.value.encode("utf-8"))
+    return b"".join(parts) + FT_B
+
+
+def record_bytes(rec: Record, force_utf8: bool = False) -> bytes:
+    """One record as ISO 2709 bytes. Unchanged fields read from ISO 2709 keep their bytes."""
+    leader = _leader_text(rec)
+    marc8 = leader[9] != "a"
+    bodies: list[bytes] = []
+    fresh: list[bool] = []
+    for f in rec.fields:
+        raw = None if force_utf8 else unchanged_raw(f)
+        bodies.append(raw if raw is not None else _encode_field(f))
+        fresh.append(raw is None)
+    if force_utf8 or (marc8 and any(fr and not b.isascii() for fr, b in zip(fresh, bodies))):
+        # new non-ASCII text cannot go into a MARC-8 record: the record becomes UTF-8, from text
+        bodies = [_encode_field(f) for f in rec.fields]
+        leader = leader[:9] + "a" + leader[10:]
+    directory = []
+    pos = 0
+    for f, body in zip(rec.fields, bodies):
+        tag = f.tag.encode("utf-8")
+        if len(tag) != 3:
+            raise WriteError(f"field tag {f.tag!r} is not three characters; ISO 2709 cannot hold it")
+        if len(body) > 9999:
+            raise WriteError(f"field {f.tag} is {len(body)} bytes; ISO 2709 allows at most 9999")
+        directory.append(b"%s%04d%05d" % (tag, len(body), pos))
+        pos += len(body)
+    base = 24 + 12 * len(directory) + 1
+    total = base + pos + 1
+    if total > 99999:
+        raise WriteError(f"the record would be {total} bytes; ISO 2709 allows at most 99999")
+    if leader[20:22] != "45":
+        leader = leader[:20] + "45" + (leader[22:24] if leader[22:24].isdigit() else "00")
+    head = f"{total:05d}{leader[5:12]}{base:05d}{leader[17:]}"
+    return head.encode("ascii", "replace") + b"".join(directory) + FT_B + b"".join(bodies) + RT_B
+
+
+def write(records: Iterable[Record], out: BinaryIO, force_utf8: bool = False, **options) -> None:
+    """Write records as ISO 2709. ``force_utf8``: re-encode every record as UTF-8."""
+    for n, rec in enumerate(records, 1):
+        try:
+            out.write(record_bytes(rec, force_utf8=force_utf8))
+        except WriteError as exc:
+            cn = rec.get("001")
+            ident = f" [{cn.data}]" if cn is not None and cn.data else ""
+            raise WriteError(f"record {n}{ident}: {exc}") from None

@@ -1,0 +1,298 @@
+"""MARC-in-JSON: pymarc's shape and Libris's ``application/x-marc-json``.
+
+Both use the same keys (Libris's own MARC <-> JSON-LD test pairs, ``marcframe-spec-cases.json``,
+show it)::
+
+    {"leader": "00000cam a2200000 a 4500",
+     "fields": [{"001": "7149593"},
+                {"245": {"ind1": "1", "ind2": "0", "subfields": [{"a": "Titel"}, {"h": "..."}]}}]}
+
+A file holds one such object or a list of them. Libris's leaders often have spaces where the
+record length and base address would be, and some objects have no leader at all (one is made and
+said so). Tolerated too: a subfield object with several codes (read in order), missing or
+empty indicators (blank), and the fragments of Libris's conversion tests, an object whose keys
+are tags (``{"245": {...}}``: read as a record of those fields).
+
+Parsed whole (these files are small), but record by record: each list element is decoded on its
+own (``raw_decode``), so a record that is not valid JSON or not a record becomes a
+``BrokenRecord`` with its record number and byte offset, and the reader carries on at the next
+record it can find. Invalid UTF-8 becomes U+FFFD and is flagged (``ENC-INVALID-UTF8``).
+
+Writing: pymarc's shape, a JSON list, one record a line. Orphan text is a subfield whose code is
+the empty string (``{"": "text"}``), read back as orphan text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import BinaryIO, Iterable
+
+from ..model import (
+    ORPHAN,
+    BrokenRecord,
+    Entry,
+    Field,
+    Leader,
+    LibrisRecord,
+    ReadIssue,
+    Record,
+    Subfield,
+    UnreadableFile,
+    new_leader,
+)
+from ..source import ListSource
+from .iso2709 import record_issues
+
+FORMAT = "marc-json"
+
+_TAG_KEY = re.compile(r"^[0-9A-Za-z]{3}$")
+_WS = re.compile(r"[ \t\r\n]*")
+_NEXT_RECORD = re.compile(r'\{\s*"(?:leader|fields)"\s*:')
+_SURROGATE = re.compile("[\udc80-\udcff]+")
+_DECODER = json.JSONDecoder(strict=False)  # control characters inside strings are data (pymarc reads them too)
+
+
+class _NotARecord(Exception):
+    pass
+
+
+def _text(v, what: str, issues: list[ReadIssue], tag: str | None = None) -> str:
+    if isinstance(v, str):
+        if _SURROGATE.search(v):
+            issues.append(ReadIssue("ENC-INVALID-UTF8", "bytes that are not valid UTF-8 are shown as \ufffd",
+                                    "warning", tag))
+            return _SURROGATE.sub(lambda m: "\ufffd" * len(m.group(0)), v)
+        return v
+    if v is None:
+        issues.append(ReadIssue("JSON-NULL", f"{what} is null; read as empty", "warning", tag))
+        return ""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        issues.append(ReadIssue("JSON-TYPE", f"{what} is a number, not a string", "warning", tag))
+        return json.dumps(v)
+    raise _NotARecord(f"{what} is {type(v).__name__}, not a string" + (f" (field {tag})" if tag else ""))
+
+
+def dict_to_record(obj, path: str = "", number: int = 0, offset: int | None = None) -> Entry:
+    """One MARC-in-JSON object -> ``LibrisRecord``, or ``BrokenRecord`` when it is not a record."""
+    try:
+        return _to_record(obj, path, number, offset)
+    except _NotARecord as exc:
+        return BrokenRecord(path, number, offset, f"not a MARC-in-JSON record: {exc}",
+                            raw=json.dumps(obj, ensure_ascii=False)[:2000].encode("utf-8", "surrogateescape"))
+
+
+def _to_record(obj, path: str, number: int, offset: int | None) -> LibrisRecord:
+    if not isinstance(obj, dict):
+        raise _NotARecord(f"a {type(obj).__name__}, not an object with \"leader\" and \"fields\"")
+    fragment = False
+    if "fields" not in obj:
+        if obj and all(isinstance(k, str) and _TAG_KEY.match(k) for k in obj if k != "leader"):
+            # a fragment as in Libris's conversion tests: {"245": {...}} - the fields of a record
+            fragment = True
+            obj = {**({"leader": obj["leader"]} if "leader" in obj else {}),
+                   "fields": [{k: v} for k, v in obj.items() if k != "leader"]}
+        else:
+            raise _NotARecord('the object has no "fields"')
+    raw_fields = obj["fields"]
+    if not isinstance(raw_fields, list):
+        raise _NotARecord('"fields" is not a list')
+    issues: list[ReadIssue] = []
+    if fragment:
+        issues.append(ReadIssue("JSON-FRAGMENT", "fields given as keys of one object, without \"fields\"; "
+                                                 "read as a record", "info"))
+    rec = Record()
+    leader = obj.get("leader")
+    if leader is None:
+        rec.leader = new_leader()
+        issues.append(ReadIssue("LDR-MADE", "the record has no leader; a sensible one was made", "info"))
+    else:
+        leader = _text(leader, "the leader", issues)
+        if len(leader) != 24:
+            issues.append(ReadIssue("LDR-LENGTH", f"the leader is {len(leader)} characters, not 24; padded or cut "
+                                                  "to 24", "warning"))
+        rec.leader = Leader((leader + " " * 24)[:24])
+    for k in obj:
+        if k not in ("leader", "fields"):
+            issues.append(ReadIssue("JSON-KEY", f"key {k!r} beside leader/fields was ignored", "info"))
+    fields: list[Field] = []
+    for n, fobj in enumerate(raw_fields, 1):
+        if not isinstance(fobj, dict) or len(fobj) != 1:
+            raise _NotARecord(f"field {n} is not an object with exactly one tag")
+        (tag, val), = fobj.items()
+        tag_text = tag
+        if isinstance(val, dict):
+            ind = []
+            for key in ("ind1", "ind2"):
+                v = val.get(key, " ")
+                v = _text(v, key, issues, tag) if v is not None else " "
+                if len(v) > 1:
+                    issues.append(ReadIssue("STRUCT-INDICATOR", f"{key} {v!r} is not one character; the first is "
+                                                                "used", "warning", tag))
+                ind.append(v[:1] or " ")
+            subs_obj = val.get("subfields", [])
+            if not isinstance(subs_obj, list):
+                raise _NotARecord(f"field {tag}: \"subfields\" is not a list")
+            subfields: list[Subfield] = []
+            for s in subs_obj:
+                if not isinstance(s, dict):
+                    raise _NotARecord(f"field {tag}: a subfield is not an object")
+                for code, value in s.items():
+                    subfields.append(Subfield(code, _text(value, f"subfield ${code}", issues, tag)))
+            f = Field(tag=tag_text, indicators=ind, subfields=subfields)
+            if f.is_control_field():
+                issues.append(ReadIssue("STRUCT-JSON-CONTROL", f"control field {tag} has indicators and "
+                                                               "subfields; its subfield text is kept as the data",
+                                        "warning", tag))
+                f = Field(tag=tag_text, data="".join(s.value for s in subfields))
+        else:
+            data = _text(val, f"field {tag}", issues, tag)
+            f = Field(tag=tag_text, data=data)
+            if not f.is_control_field():
+                issues.append(ReadIssue("STRUCT-JSON-CONTROL", f"data field {tag} is a plain string; it is kept "
+                                                               "as text before the first subfield", "warning", tag))
+                f = Field(tag=tag_text, indicators=[" ", " "], subfields=[Subfield(ORPHAN, data)] if data else [])
+        if len(tag) != 3:
+            issues.append(ReadIssue("STRUCT-TAG", f"tag {tag!r} is not three characters", "warning", tag))
+        fields.append(f)
+    rec.fields = fields
+    issues.extend(record_issues(rec))
+    return LibrisRecord(marc=rec, path=path, number=number, offset=offset, source_format=FORMAT, issues=issues)
+
+
+class _ByteOffsets:
+    """Character index in the decoded text -> byte offset in the file (surrogateescape keeps it
+    exact even where the bytes are not UTF-8)."""
+
+    def __init__(self, text: str, base: int):
+        self.text = text
+        self.base = base
+        self.char = 0
+        self.byte = base
+
+    def __call__(self, i: int) -> int:
+        if i < self.char:
+            self.char, self.byte = 0, self.base
+        self.byte += len(self.text[self.char:i].encode("utf-8", "surrogateescape"))
+        self.char = i
+        return self.byte
+
+
+def read_json(path: str, data: bytes | None = None) -> ListSource:
+    path = str(path)
+    if data is None:
+        try:
+            data = Path(path).read_bytes()
+        except FileNotFoundError:
+            raise UnreadableFile(path, "no such file") from None
+        except IsADirectoryError:
+            raise UnreadableFile(path, "is a directory, not a record file") from None
+        except OSError as exc:
+            raise UnreadableFile(path, exc.strerror or str(exc)) from None
+    base = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    text = data[base:].decode("utf-8", "surrogateescape")
+    at = _ByteOffsets(text, base)
+    i = _WS.match(text, 0).end()
+    if i >= len(text):
+        raise UnreadableFile(path, "the file is empty")
+    entries: list[Entry] = []
+    raws: list[bytes] = []
+
+    def add(obj_start: int, obj_end: int, obj=None, error: str | None = None) -> None:
+        number = len(entries) + 1
+        off = at(obj_start)
+        raw = text[obj_start:obj_end].encode("utf-8", "surrogateescape")
+        if error is not None:
+            line = text.count("\n", 0, obj_start) + 1
+            entries.append(BrokenRecord(path, number, off, error, raw=raw[:4000], line=line))
+        else:
+            entries.append(dict_to_record(obj, path, number, off))
+        raws.append(raw)
+
+    def decode_at(j: int):
+        try:
+            return _DECODER.raw_decode(text, j), None
+        except json.JSONDecodeError as exc:
+            return None, exc
+        except RecursionError:
+            return None, json.JSONDecodeError("nested too deeply", text, j)
+
+    if text[i] != "[":
+        got, err = decode_at(i)
+        if err is not None:
+            raise UnreadableFile(path, f"not valid JSON at byte {at(err.pos)} (line {err.lineno}): {err.msg}")
+        obj, end = got
+        if _WS.match(text, end).end() != len(text):
+            raise UnreadableFile(path, f"unexpected text after the JSON value at byte {at(end)}")
+        if isinstance(obj, dict) and "fields" not in obj and ("@graph" in obj or "@context" in obj):
+            raise UnreadableFile(path, "this is JSON-LD, not MARC-in-JSON")
+        if not isinstance(obj, dict):
+            raise UnreadableFile(path, "not MARC-in-JSON: expected an object or a list of objects")
+        add(i, end, obj)
+        return ListSource(path, entries, raws, FORMAT)
+
+    # a list: decode element by element, so that one bad record does not lose the rest
+    j = _WS.match(text, i + 1).end()
+    if j < len(text) and text[j] == "]":
+        return ListSource(path, entries, raws, FORMAT)
+    while j < len(text):
+        got, err = decode_at(j)
+        if err is None:
+            obj, end = got
+            add(j, end, obj)
+            k = _WS.match(text, end).end()
+            if k >= len(text):
+                break  # the list was never closed: what was there is read
+            if text[k] == ",":
+                j = _WS.match(text, k + 1).end()
+                continue
+            if text[k] == "]":
+                k = _WS.match(text, k + 1).end()
+                if k != len(text):
+                    add(k, len(text), error="unexpected text after the end of the list")
+                break
+            bad_start, bad_pos = k, k
+            why = "unexpected text between records (expected ',' or ']')"
+        else:
+            bad_start, bad_pos = j, err.pos
+            why = f"not valid JSON (line {err.lineno}, column {err.colno}): {err.msg}"
+        # resynchronise at the next thing that looks like a record
+        nxt = _NEXT_RECORD.search(text, max(bad_pos, bad_start + 1))
+        stop = nxt.start() if nxt else len(text)
+        add(bad_start, stop, error=why)
+        if nxt is None:
+            break
+        j = stop
+    return ListSource(path, entries, raws, FORMAT)
+
+
+def open_source(path: str) -> ListSource:
+    return read_json(path)
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+def record_dict(rec: Record) -> dict:
+    fields = []
+    for f in rec.fields:
+        if f.is_control_field():
+            fields.append({f.tag: f.data or ""})
+        else:
+            a, b = (tuple(f.indicators or ()) + (" ", " "))[:2]
+            fields.append({f.tag: {"ind1": a or " ", "ind2": b or " ",
+                                   "subfields": [{sf.code: sf.value} for sf in f.subfields]}})
+    return {"leader": str(rec.leader) if rec.leader is not None else "", "fields": fields}
+
+
+def write(records: Iterable[Record], out: BinaryIO, **options) -> None:
+    """A JSON list of records in pymarc's MARC-in-JSON shape, one record a line."""
+    out.write(b"[")
+    first = True
+    for rec in records:
+        out.write(b"\n" if first else b",\n")
+        first = False
+        # lone surrogates (only ever inside JSON strings) become \\uXXXX escapes: valid UTF-8, and
+        # read back as the same characters
+        out.write(json.dumps(record_dict(rec), ensure_ascii=False).encode("utf-8", "backslashreplace"))
+    out.write(b"\n]\n")

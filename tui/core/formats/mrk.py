@@ -1,0 +1,229 @@
+"""MARCMaker mnemonic text (``.mrk``, as LC's MARCMaker and MarcEdit write it).
+
+::
+
+    =LDR  00000nam\\a2200000\\i\\4500
+    =001  p71d9v910183nz2
+    =008  190320s2019\\\\sw\\\\\\\\\\o\\\\\\000\\0\\swe\\d
+    =245  10$aKönsnormer i bildspråket - Fördjupning$h[Elektronisk resurs]
+
+One field a line: ``=``, the tag, two spaces, then the data. In the leader and control fields
+a space is written ``\\``; in data fields the two indicators come first (blank as ``\\``) and
+``$`` starts each subfield. Records are separated by blank lines (a new ``=LDR`` also starts a
+record). Text is UTF-8.
+
+Mnemonics (``{name}``): ``{dollar}`` ``$``, ``{bsol}`` ``\\``, ``{lcub}`` ``{``, ``{rcub}`` ``}``,
+``{esc}`` ESC, ``{joiner}`` / ``{nonjoin}`` (ZWJ / ZWNJ), and ``{U+XXXX}`` for any character by
+its code point (how this module writes control characters, which would otherwise break lines
+or reach a terminal raw). An unknown mnemonic is kept as written and flagged (``MRK-MNEMONIC``).
+Text before the first ``$`` is orphan text (``model.ORPHAN``), a ``$`` with no code an empty
+delimiter, both kept and flagged as in the other readers.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import BinaryIO, Iterable
+
+from ..model import (
+    ORPHAN,
+    BrokenRecord,
+    Entry,
+    Field,
+    Leader,
+    LibrisRecord,
+    ReadIssue,
+    Record,
+    Subfield,
+    UnreadableFile,
+    new_leader,
+)
+from ..source import ListSource
+from .iso2709 import record_issues
+
+FORMAT = "mrk"
+
+# the tag is any three characters (ISO 2709 tags can hold a space: pymarc's bad_indicator.dat)
+_LINE = re.compile(r"^=(LDR|[^=\n]{3}) {1,2}(.*)$", re.DOTALL)
+_TAG_ONLY = re.compile(r"^=(LDR|[^=\n]{3})$")
+_MNEMONIC = re.compile(r"\{([^{}\s]{1,12})\}")
+NAMED = {"dollar": "$", "bsol": "\\", "lcub": "{", "rcub": "}", "esc": "\x1b",
+         "joiner": "\u200d", "nonjoin": "\u200c"}
+_BY_CHAR = {"$": "{dollar}", "\\": "{bsol}", "{": "{lcub}", "}": "{rcub}", "\x1b": "{esc}"}
+# what must not be written plainly: the mnemonic syntax, controls, and line separators
+_UNSAFE = re.compile("[$\\\\{}\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def decode_mnemonics(text: str, issues: list[ReadIssue] | None = None, tag: str | None = None) -> str:
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1)
+        hit = NAMED.get(name.lower())
+        if hit is not None:
+            return hit
+        if name[:2] in ("U+", "u+"):
+            try:
+                return chr(int(name[2:], 16))
+            except (ValueError, OverflowError):
+                pass
+        if issues is not None:
+            issues.append(ReadIssue("MRK-MNEMONIC", f"unknown mnemonic {m.group(0)!r} kept as written", "warning", tag))
+        return m.group(0)
+
+    return _MNEMONIC.sub(sub, text) if "{" in text else text
+
+
+def encode_mnemonics(text: str, space: str = " ") -> str:
+    def sub(m: re.Match[str]) -> str:
+        c = m.group(0)
+        return _BY_CHAR.get(c) or f"{{U+{ord(c):04X}}}"
+
+    out = _UNSAFE.sub(sub, text)
+    return out.replace(" ", space) if space != " " else out
+
+
+class _BadLine(Exception):
+    pass
+
+
+def _parse_block(lines: list[tuple[int, int, str]], path: str, number: int) -> Entry:
+    """``lines``: (line number, byte offset, text) of one record."""
+    offset = lines[0][1]
+    issues: list[ReadIssue] = []
+    leader: str | None = None
+    fields: list[Field] = []
+    for line_no, _off, text in lines:
+        m = _LINE.match(text) or _TAG_ONLY.match(text)
+        if not m:
+            raw = "\n".join(t for _, _, t in lines).encode("utf-8", "surrogateescape")
+            return BrokenRecord(path, number, offset,
+                                f"line {line_no}: not a MARCMaker field line (expected '=TAG  data'): "
+                                f"{text[:60]!r}", raw=raw, line=line_no)
+        tag = m.group(1)
+        body = m.group(2) if m.lastindex and m.lastindex >= 2 else ""
+        if tag == "LDR":
+            if leader is not None:
+                issues.append(ReadIssue("LDR-REPEATED", "more than one =LDR line; the first is used", "warning"))
+                continue
+            leader = decode_mnemonics(body.replace("\\", " "), issues)
+            continue
+        f = Field(tag=tag, data="")
+        if f.is_control_field():
+            fields.append(Field(tag=tag, data=decode_mnemonics(body.replace("\\", " "), issues, tag)))
+            continue
+        if len(body) < 2:
+            issues.append(ReadIssue("STRUCT-NO-INDICATORS", "the field has no indicators; blanks assumed",
+                                    "warning", tag))
+        inds = [(c if c != "\\" else " ") for c in (body[:2] + "  ")[:2]]
+        parts = body[2:].split("$")
+        subfields: list[Subfield] = []
+        if parts[0]:
+            subfields.append(Subfield(ORPHAN, decode_mnemonics(parts[0], issues, tag)))
+        for chunk in parts[1:]:
+            if not chunk:
+                subfields.append(Subfield(ORPHAN, ""))
+                continue
+            subfields.append(Subfield(chunk[0], decode_mnemonics(chunk[1:], issues, tag)))
+        fields.append(Field(tag=tag, indicators=inds, subfields=subfields))
+    rec = Record()
+    if leader is None:
+        rec.leader = new_leader()
+        issues.append(ReadIssue("LDR-MADE", "no =LDR line; a sensible leader was made", "info"))
+    else:
+        if len(leader) != 24:
+            issues.append(ReadIssue("LDR-LENGTH", f"the leader is {len(leader)} characters, not 24; padded or cut "
+                                                  "to 24", "warning"))
+        rec.leader = Leader((leader + " " * 24)[:24])
+    rec.fields = fields
+    issues.extend(record_issues(rec))
+    return LibrisRecord(marc=rec, path=path, number=number, offset=offset, source_format=FORMAT, issues=issues)
+
+
+def read_mrk(path: str, data: bytes | None = None) -> ListSource:
+    path = str(path)
+    if data is None:
+        try:
+            data = Path(path).read_bytes()
+        except FileNotFoundError:
+            raise UnreadableFile(path, "no such file") from None
+        except IsADirectoryError:
+            raise UnreadableFile(path, "is a directory, not a record file") from None
+        except OSError as exc:
+            raise UnreadableFile(path, exc.strerror or str(exc)) from None
+    offset = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    entries: list[Entry] = []
+    raws: list[bytes] = []
+    block: list[tuple[int, int, str]] = []
+    block_raw: list[bytes] = []
+    bad_utf8 = False
+
+    def flush() -> None:
+        nonlocal block, block_raw, bad_utf8
+        if block:
+            e = _parse_block(block, path, len(entries) + 1)
+            if bad_utf8 and isinstance(e, LibrisRecord):
+                e.issues.insert(0, ReadIssue("ENC-INVALID-UTF8", "bytes that are not valid UTF-8 are shown as \ufffd",
+                                             "warning"))
+            entries.append(e)
+            raws.append(b"".join(block_raw))
+        block, block_raw, bad_utf8 = [], [], False
+
+    # lines end at \n only: record text may hold other separators (they are data)
+    for line_no, raw in enumerate(data[offset:].split(b"\n"), 1):
+        size = len(raw) + 1
+        line = raw[:-1] if raw.endswith(b"\r") else raw
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            text = line.decode("utf-8", "replace")
+            bad_utf8 = True
+        if not text.strip():
+            flush()
+        else:
+            if text.startswith("=LDR") and block:
+                flush()
+            block.append((line_no, offset, text))
+            block_raw.append(raw + b"\n")
+        offset += size
+    flush()
+    if not entries:
+        raise UnreadableFile(path, "no MARCMaker records in the file")
+    return ListSource(path, entries, raws, FORMAT)
+
+
+def open_source(path: str) -> ListSource:
+    return read_mrk(path)
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+def record_lines(rec: Record) -> list[str]:
+    lines = []
+    if rec.leader is not None:
+        lines.append(f"=LDR  {encode_mnemonics(str(rec.leader), space=chr(92))}")
+    for f in rec.fields:
+        if f.is_control_field():
+            lines.append(f"={f.tag}  {encode_mnemonics(f.data or '', space=chr(92))}")
+            continue
+        a, b = (tuple(f.indicators or ()) + (" ", " "))[:2]
+        # indicators and codes are read by position, so they are written as the character itself
+        # (a blank as \\); only a control character, which cannot stand on a line, becomes blank
+        inds = "".join("\\" if not c or c == " " or not c[:1].isprintable() else c[:1] for c in (a, b))
+        parts = [f"={f.tag}  {inds}"]
+        for sf in f.subfields:
+            if sf.code == ORPHAN:
+                parts.append("$" if sf.value == "" else encode_mnemonics(sf.value))
+            else:
+                parts.append("$" + sf.code + encode_mnemonics(sf.value))
+        lines.append("".join(parts))
+    return lines
+
+
+def write(records: Iterable[Record], out: BinaryIO, **options) -> None:
+    """MARCMaker text, UTF-8, records separated by a blank line."""
+    first = True
+    for rec in records:
+        if not first:
+            out.write(b"\n")
+        first = False
+        out.write(("\n".join(record_lines(rec)) + "\n").encode("utf-8", "backslashreplace"))

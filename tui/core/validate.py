@@ -1,0 +1,811 @@
+"""The validator: findings with severity, rule id, record, tag, occurrence and a message.
+
+Three kinds of check, one pass over the records (linear: dictionaries, no pairwise work):
+
+* Structure: leader, one 001, 008 of 40 characters for a bib, three-character tags, valid
+  indicators and subfield codes, exactly one 245, no empty subfields and no text outside a
+  subfield. Where such a problem sits in a part the cataloguer may not change (a channel record,
+  a protected field of an e-plikt record) and was already so, it is a warning to report to
+  Katalogsupport, not an error.
+* Against the original (``original=``, paired by 001, else by position): EPL-PROTECT changes
+  (02X, 506, 540, 655, 770-787, 856 apart from what URI-FIX, URI-ADD and URI-MOVE allow),
+  EPL-DETECT markers, EPL-NODELETE and CHN-READONLY are errors.
+* Advice: restricted URIs still under 856 second indicator 0 (URI-MOVE), SUPPRESSRECORD left on
+  a held or completed record (SUP-CLEAR), malformed 856s and other protected-field anomalies
+  (Katalogsupport), likely duplicates (DUP-REPORT), two holdings for one sigel (HOLD-ADD).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from functools import lru_cache
+from dataclasses import asdict, dataclass
+from typing import Iterable
+
+from pymarc import Field
+
+from . import detect
+from .formats.notation import field_line
+from .model import ORPHAN, BrokenRecord, LibrisRecord, Severity
+from .rules import (
+    ACCESS_VALUES,
+    HOLDING_TAGS,
+    PROTECTED_TAGS,
+    RecordState,
+    holding_field_sigel,
+    looks_like_uri,
+    record_state,
+)
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: Severity
+    rule: str
+    record_number: int | None
+    control_number: str | None
+    tag: str | None
+    occurrence: int | None
+    message: str
+    #: to be reported to Katalogsupport (protected-field anomalies, duplicates), not fixed
+    katalogsupport: bool = False
+
+    @property
+    def where(self) -> str:
+        parts = []
+        if self.record_number is not None:
+            parts.append(f"record {self.record_number}")
+        if self.control_number:
+            parts.append(f"[{self.control_number}]")
+        if self.tag:
+            parts.append(self.tag + (f"[{self.occurrence}]" if self.occurrence else ""))
+        return " ".join(parts)
+
+    def describe(self) -> str:
+        where = self.where
+        return f"{self.severity}: {where + ': ' if where else ''}{self.message} ({self.rule})"
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def errors(findings: Iterable[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity == "error"]
+
+
+def summary(findings: Iterable[Finding]) -> dict[str, int]:
+    out = {s: 0 for s in SEVERITIES}
+    for f in findings:
+        out[f.severity] = out.get(f.severity, 0) + 1
+    return out
+
+
+# -- small helpers -----------------------------------------------------------------------------
+
+_CODES = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
+_INDS = frozenset(" 0123456789abcdefghijklmnopqrstuvwxyz")
+_TAG = re.compile(r"^[0-9A-Za-z]{3}$")
+_OK_TAGS: set[str] = set()
+_BIB_TYPES = frozenset("acdefgijkmoprt")
+_ALL_TYPES = _BIB_TYPES | frozenset("uvxyz")
+_STATUS = frozenset("acdnpsx")
+_BIB_LEVEL = frozenset("abcdims")
+_LINK_TAGS = frozenset(f"{n:03d}" for n in range(760, 788))
+_YEAR = re.compile(r"(1[5-9]\d\d|20\d\d)")
+
+
+def _ftuple(f: Field) -> tuple:
+    if f.is_control_field():
+        return (f.tag, f.data)
+    inds = tuple(f.indicators or ("", ""))
+    return (f.tag, inds[0], inds[1], tuple((sf.code, sf.value) for sf in f.subfields))
+
+
+def _leader_key(leader: str) -> str:
+    # record length (00-04) and base address (12-16) are computed by the writers
+    return leader[5:12] + leader[17:] if len(leader) == 24 else leader
+
+
+def _text(f: Field) -> str:
+    return field_line(f)
+
+
+@lru_cache(maxsize=16384)
+def isbn13(value: str) -> str | None:
+    """An ISBN (10 or 13) as its 13 digits; None if it is not one (check digit included)."""
+    s = re.sub(r"[\s-]", "", (value or "").split(" ")[0] if value else "").upper()
+    s = re.sub(r"[^0-9X]", "", s) if len(s) > 13 else s
+    if re.fullmatch(r"\d{9}[\dX]", s):
+        total = sum((10 - i) * (10 if c == "X" else int(c)) for i, c in enumerate(s))
+        if total % 11:
+            return None
+        core = "978" + s[:9]
+    elif len(s) == 13 and s.isdigit():
+        core = s[:12]
+        if _ean_check(core) != s[12]:
+            return None
+    else:
+        return None
+    return core + _ean_check(core)
+
+
+def _ean_check(d12: str) -> str:
+    total = sum(map(int, d12[0::2])) + 3 * sum(map(int, d12[1::2]))
+    return str((10 - total % 10) % 10)
+
+
+@lru_cache(maxsize=16384)
+def issn(value: str) -> str | None:
+    s = re.sub(r"[\s-]", "", (value or "").split(" ")[0]).upper()
+    if not re.fullmatch(r"\d{7}[\dX]", s):
+        return None
+    total = sum((8 - i) * int(c) for i, c in enumerate(s[:7]))
+    check = (11 - total % 11) % 11
+    if ("X" if check == 10 else str(check)) != s[7]:
+        return None
+    return s[:4] + "-" + s[4:]
+
+
+def _first_isbnish(value: str) -> str:
+    m = re.match(r"^\s*([0-9Xx][0-9Xx \-]{8,20})", value or "")
+    return m.group(1).strip() if m else (value or "").strip()
+
+
+_NONWORD = re.compile(r"[\W_]+")
+
+
+def normalise_title(value: str) -> str:
+    """Case, punctuation and spacing do not count; letters keep their diacritics (å is not a)."""
+    s = unicodedata.normalize("NFC", value or "").casefold()
+    return _NONWORD.sub(" ", s).strip()
+
+
+# -- the validator -----------------------------------------------------------------------------
+
+class _Run:
+    def __init__(self, original):
+        self.findings: list[Finding] = []
+        self.original = original
+        self.dup_keys: dict[tuple, tuple[int, str | None]] = {}
+        self.dup_pairs: set[tuple[int, int]] = set()
+        self.seen_001: dict[str, int] = {}
+
+    def add(self, severity, rule, rec, tag, occurrence, message, katalogsupport=False, number=None):
+        self.findings.append(Finding(severity, rule, number if number is not None else (rec.number or None),
+                                     rec.control_number if rec is not None else None, tag, occurrence, message,
+                                     katalogsupport))
+
+
+def validate(records, original=None, *, duplicates: bool = True) -> list[Finding]:
+    """Findings for ``records`` (LibrisRecords, BrokenRecords or a RecordSource), checked against
+    ``original`` (the same kinds) when given."""
+    entries = list(records)
+    run = _Run(original)
+    orig_entries = list(original) if original is not None else None
+    pairs = _pair(entries, orig_entries) if orig_entries is not None else {}
+    listed: set = set()
+    for e in entries:
+        if isinstance(e, LibrisRecord) and e.kind == "holdings":
+            listed.add(_key(e))
+
+    for pos, e in enumerate(entries):
+        number = (e.number or pos + 1)
+        if isinstance(e, BrokenRecord):
+            run.findings.append(Finding("error", "STRUCT-UNREADABLE", e.number or pos + 1, None, None, None,
+                                        f"the record could not be read: {e.reason}"))
+            continue
+        if not isinstance(e, LibrisRecord):
+            continue
+        if not e.number:
+            e_number = pos + 1
+        else:
+            e_number = number
+        orig = pairs.get(pos)
+        _check_record(run, e, e_number, orig, duplicates)
+        for h in e.holdings:  # holdings added in memory, or linked but not in the list
+            if _key(h) not in listed:
+                _check_record(run, h, e_number, None, False, holding_of=e)
+
+    if orig_entries is not None:
+        paired = {id(o) for o in pairs.values()}
+        for o in orig_entries:
+            if isinstance(o, LibrisRecord) and id(o) not in paired:
+                _missing(run, o)
+    return run.findings
+
+
+def _key(r: LibrisRecord):
+    return (r.path, r.number) if r.number else ("", id(r))
+
+
+def _pair(entries, orig_entries) -> dict[int, LibrisRecord]:
+    """Edited position -> original record: by 001, else by position."""
+    by_cn: dict[str, int] = {}
+    for i, o in enumerate(orig_entries):
+        if isinstance(o, LibrisRecord):
+            cn = (o.control_number or "").strip()
+            if cn and cn not in by_cn:
+                by_cn[cn] = i
+    claimed: set[int] = set()
+    out: dict[int, LibrisRecord] = {}
+    edited_cns = set()
+    for pos, e in enumerate(entries):
+        if isinstance(e, LibrisRecord):
+            cn = (e.control_number or "").strip()
+            if cn:
+                edited_cns.add(cn)
+                j = by_cn.get(cn)
+                if j is not None and j not in claimed:
+                    claimed.add(j)
+                    out[pos] = orig_entries[j]
+    for pos, e in enumerate(entries):
+        if pos in out or not isinstance(e, LibrisRecord) or (e.control_number or "").strip():
+            continue
+        if pos < len(orig_entries) and pos not in claimed:
+            o = orig_entries[pos]
+            if isinstance(o, LibrisRecord) and (o.control_number or "").strip() not in edited_cns:
+                claimed.add(pos)
+                out[pos] = o
+    return out
+
+
+def _missing(run: _Run, o: LibrisRecord) -> None:
+    st = record_state(o)
+    cn = o.control_number
+    what = f"record {o.number} of the original" + (f" [{cn}]" if cn else "")
+    if st.channel:
+        run.findings.append(Finding("error", "CHN-READONLY", None, cn, None, None,
+                                    f"{what} is a channel record and is missing here: channel records are never "
+                                    "removed by hand"))
+    elif st.eplikt:
+        run.findings.append(Finding("error", "EPL-NODELETE", None, cn, None, None,
+                                    f"{what} is an e-plikt record and is missing here: e-plikt records must never "
+                                    "be deleted manually"))
+    elif o.kind == "holdings" and detect.holding_sigel(o) == detect.APIS:
+        run.findings.append(Finding("error", "EPL-DETECT", None, cn, "852", None,
+                                    f"{what} is KB's APIS holding and is missing here; it stays"))
+    else:
+        run.findings.append(Finding("info", "STRUCT-001", None, cn, None, None, f"{what} is not in this file"))
+
+
+# -- one record --------------------------------------------------------------------------------
+
+def _check_record(run: _Run, r: LibrisRecord, number: int, orig: LibrisRecord | None, duplicates: bool,
+                  holding_of: LibrisRecord | None = None) -> None:
+    marc = r.marc
+    start = len(run.findings)
+    prefix = ""
+    if holding_of is not None:
+        prefix = f"holding for {detect.holding_sigel(r) or '(no sigel)'}: "
+
+    def add(sev, rule, tag, occ, msg, ks=False):
+        run.findings.append(Finding(sev, rule, number, r.control_number, tag, occ, prefix + msg, ks))
+
+    watched = _structure(r, marc, add)
+    st = record_state(LibrisRecord(marc=_Watched(marc, watched), holdings=r.holdings))  # type: ignore[arg-type]
+    ost = record_state(orig) if orig is not None else None
+    # Read-only parts that were already so: warnings for Katalogsupport, not errors.
+    protected_state = ost or st
+    if len(run.findings) > start and (protected_state.channel or protected_state.eplikt):
+        _soften(run, start, r, orig, protected_state)
+
+    cn = (r.control_number or "").strip()
+    if cn and holding_of is None:
+        first = run.seen_001.get(cn)
+        if first is not None:
+            add("warning", "STRUCT-DUPLICATE-001", "001", 1,
+                f"control number {cn} is also the 001 of record {first} in this file")
+        else:
+            run.seen_001[cn] = number
+
+    if orig is not None:
+        _compare(r, orig, st, ost, add)
+    if r.kind == "bib":
+        _advice(r, watched, st, ost, orig, add)
+        if duplicates and not st.channel and str(marc.leader)[5:6] != "d":
+            _duplicates(run, r, number, watched)
+
+
+#: tags the advice and duplicate checks look at, collected during the structure pass
+_WATCH = (frozenset(("001", "008", "020", "022", "024", "042", "245", "260", "264", "506", "599", "856"))
+          | frozenset(PROTECTED_TAGS) | HOLDING_TAGS)
+
+
+def _occ(fields: list[Field], i: int) -> int:
+    """1-based occurrence of ``fields[i]`` among the fields with its tag (only for findings)."""
+    tag = fields[i].tag
+    return sum(1 for f in fields[: i + 1] if f.tag == tag)
+
+
+class _Watched:
+    """The watched fields of a record, in its order, looking enough like a pymarc Record for the
+    detection functions (``get_fields``, ``fields``, ``get``), so that the record state is computed
+    without more passes over all fields."""
+
+    __slots__ = ("fields", "_by_tag", "leader")
+
+    def __init__(self, marc, by_tag: dict[str, list[Field]]):
+        self._by_tag = by_tag
+        self.leader = marc.leader
+        self.fields = [f for tag in HOLDING_TAGS for f in by_tag.get(tag, ())]
+
+    def get_fields(self, *tags):
+        if len(tags) == 1:
+            return list(self._by_tag.get(tags[0], ()))
+        return [f for t in tags for f in self._by_tag.get(t, ())]
+
+    def get(self, tag, default=None):
+        fs = self._by_tag.get(tag)
+        return fs[0] if fs else default
+
+
+def _structure(r: LibrisRecord, marc, add) -> dict[str, list[Field]]:
+    """Structure checks in one pass over the fields; returns the watched fields by tag."""
+    leader = str(marc.leader) if marc.leader is not None else ""
+    bib = r.kind == "bib"
+    if len(leader) != 24:
+        add("error", "STRUCT-LEADER", "000", None, f"the leader has {len(leader)} characters, not 24")
+    elif not leader.isascii():
+        add("error", "STRUCT-LEADER", "000", None, "the leader has characters outside ASCII")
+    else:
+        if leader[9] not in " a":
+            add("error", "STRUCT-LEADER", "000", None,
+                f"leader/09 {leader[9]!r}: character coding is blank (MARC-8) or 'a' (UTF-8)")
+        if leader[10:12] != "22":
+            add("error", "STRUCT-LEADER", "000", None,
+                f"leader/10-11 {leader[10:12]!r}: indicator and subfield code counts are '22'")
+        if leader[5] not in _STATUS:
+            add("warning", "STRUCT-LEADER", "000", None, f"leader/05 {leader[5]!r} is not a record status")
+        if leader[6] not in _ALL_TYPES:
+            add("warning", "STRUCT-LEADER", "000", None, f"leader/06 {leader[6]!r} is not a type of record")
+        elif bib and leader[7] not in _BIB_LEVEL:
+            add("warning", "STRUCT-LEADER", "000", None, f"leader/07 {leader[7]!r} is not a bibliographic level")
+        if leader[20:24] != "4500":
+            add("warning", "STRUCT-LEADER", "000", None, f"leader/20-23 {leader[20:24]!r}: the entry map is '4500'")
+
+    watched: dict[str, list[Field]] = {}
+    ok_tags, codes, inds_ok, watch = _OK_TAGS, _CODES, _INDS, _WATCH
+    fields = marc.fields
+    for i, f in enumerate(fields):
+        tag = f.tag
+        if tag in watch:
+            watched.setdefault(tag, []).append(f)
+        elif tag not in ok_tags:
+            if not isinstance(tag, str) or not _TAG.match(tag):
+                add("error", "STRUCT-TAG", str(tag), _occ(fields, i), f"tag {tag!r} is not three digits or letters")
+                continue
+            ok_tags.add(tag)
+        if f.control_field:
+            data = f.data
+            if not data:
+                add("error", "STRUCT-EMPTY-SUBFIELD", tag, _occ(fields, i), f"control field {tag} is empty")
+            elif tag == "008" and bib and len(data) != 40:
+                add("error", "STRUCT-008", tag, _occ(fields, i),
+                    f"008 has {len(data)} characters; a bibliographic 008 has 40")
+            continue
+        inds = f.indicators or ("", "")
+        if inds[0] not in inds_ok or inds[1] not in inds_ok:
+            for pos, ind in enumerate(inds, 1):
+                if ind in inds_ok:
+                    continue
+                if ind == "|":
+                    add("warning", "STRUCT-INDICATOR", tag, _occ(fields, i), f"indicator {pos} is the fill character '|'")
+                else:
+                    add("error", "STRUCT-INDICATOR", tag, _occ(fields, i),
+                        f"indicator {pos} {ind!r} is not blank, a digit or a lowercase letter")
+        subs = f.subfields
+        if not subs:
+            add("error", "STRUCT-EMPTY-SUBFIELD", tag, _occ(fields, i), f"{tag} has no subfields")
+            continue
+        for code, value in subs:
+            if code in codes:
+                if not value or value.isspace():
+                    add("error", "STRUCT-EMPTY-SUBFIELD", tag, _occ(fields, i), f"empty subfield ${code}")
+            elif code == ORPHAN:
+                add("error", "STRUCT-ORPHAN-TEXT", tag, _occ(fields, i),
+                    f"text before the first subfield code: {value!r} has no subfield code")
+            else:
+                add("error", "STRUCT-SUBFIELD-CODE", tag, _occ(fields, i),
+                    f"subfield code {code!r} is not one digit or lowercase letter")
+
+    counts = {t: len(watched.get(t, ())) for t in ("001", "008", "245")}
+    n001 = counts.get("001", 0)
+    if n001 == 0:
+        add("warning", "STRUCT-001", "001", None,
+            "no control number (001); Libris assigns one, and --original pairs such records by position")
+    elif n001 > 1:
+        add("error", "STRUCT-001", "001", None, f"{n001} control numbers (001); a record has one")
+    if bib:
+        n008 = counts.get("008", 0)
+        if n008 == 0:
+            add("warning", "STRUCT-008", "008", None, "no 008 (fixed-length data elements)")
+        elif n008 > 1:
+            add("error", "STRUCT-008", "008", None, f"{n008} fields 008; a record has one")
+        n245 = counts.get("245", 0)
+        if n245 != 1:
+            add("error", "STRUCT-245", "245", None,
+                "no title statement (245)" if n245 == 0 else f"{n245} title statements (245); a record has one")
+    return watched
+
+
+def _soften(run: _Run, start: int, r: LibrisRecord, orig: LibrisRecord | None, st: RecordState) -> None:
+    """Structure errors in parts the cataloguer may not change, already there in the original (or
+    as read, without one), become warnings for Katalogsupport (CHN-READONLY / EPL-PROTECT)."""
+    for k in range(start, len(run.findings)):
+        f = run.findings[k]
+        if f.severity != "error" or not f.rule.startswith("STRUCT-") or not f.tag:
+            continue
+        if st.channel:
+            if _part_unchanged(r, orig, f.tag, f.occurrence):
+                run.findings[k] = _as_report(f, "CHN-READONLY", "a channel record stays unchanged")
+        elif f.tag in PROTECTED_TAGS and _part_unchanged(r, orig, f.tag, f.occurrence):
+            run.findings[k] = _as_report(f, "EPL-PROTECT", "this field of an e-plikt record stays unchanged")
+
+
+def _as_report(f: Finding, rule: str, why: str) -> Finding:
+    return Finding("warning", rule, f.record_number, f.control_number, f.tag, f.occurrence,
+                   f"{f.message} ({f.rule}); {why}: report it to Katalogsupport", True)
+
+
+def _nth(marc, tag: str, occ: int) -> Field | None:
+    fs = marc.get_fields(tag)
+    return fs[occ - 1] if 0 < occ <= len(fs) else None
+
+
+def _part_unchanged(r: LibrisRecord, orig: LibrisRecord | None, tag: str, occ: int | None) -> bool:
+    """Is this part (the leader, one field, or all fields of a tag) as it was in the original?"""
+    if orig is None:
+        return True
+    if tag == "000":
+        return _leader_key(str(r.marc.leader)) == _leader_key(str(orig.marc.leader))
+    if occ is None:
+        return [_ftuple(f) for f in r.marc.get_fields(tag)] == [_ftuple(f) for f in orig.marc.get_fields(tag)]
+    a, b = _nth(r.marc, tag, occ), _nth(orig.marc, tag, occ)
+    return a is not None and b is not None and _ftuple(a) == _ftuple(b)
+
+
+def _record_sig(r: LibrisRecord) -> tuple:
+    return (_leader_key(str(r.marc.leader)), tuple(_ftuple(f) for f in r.marc.fields),
+            tuple(sorted(detect.holding_sigels(r))))
+
+
+# -- against the original ----------------------------------------------------------------------
+
+def _groups(marc) -> dict[int, list[tuple[tuple, Field, int]]]:
+    """Protected fields per EPL-PROTECT group: (field tuple, field, occurrence), holdings apart."""
+    out: dict[int, list] = {}
+    counts: dict[str, int] = {}
+    for f in marc.fields:
+        tag = f.tag
+        counts[tag] = counts.get(tag, 0) + 1
+        g = PROTECTED_TAGS.get(tag)
+        if g is None or f.is_control_field() or holding_field_sigel(f) is not None:
+            continue
+        out.setdefault(id(g), []).append((_ftuple(f), f, counts[tag]))
+    return out
+
+
+def _uri_change(o: tuple, e: tuple, restricted: bool) -> str | None:
+    """Which allowed change turns 856 ``o`` into ``e`` (URI-FIX, URI-MOVE or both), else None."""
+    _, oi1, oi2, osubs = o
+    _, ei1, ei2, esubs = e
+    rules = []
+    if oi1 != ei1:
+        return None
+    if oi2 != ei2:
+        if oi2 == "0" and ei2 == "2" and restricted:
+            rules.append("URI-MOVE")
+        else:
+            return None
+    if osubs != esubs:
+        if len(osubs) != len(esubs) or any(c == "z" for c, _ in osubs):
+            return None
+        for (oc, ov), (ec, ev) in zip(osubs, esubs):
+            if oc != ec:
+                return None
+            if ov != ev and (oc != "u" or not looks_like_uri(ev)):
+                return None
+        rules.append("URI-FIX")
+    return "+".join(rules) or "same"
+
+
+def _compare(r: LibrisRecord, orig: LibrisRecord, st: RecordState, ost: RecordState, add) -> None:
+    if ost.channel:
+        if _record_sig(r) != _record_sig(orig):
+            add("error", "CHN-READONLY", None, None,
+                "this channel record was changed (" + _changes(orig, r) + "); channel records are handled by "
+                "machine and must not be changed manually")
+        return
+    if st.channel:
+        add("error", "CHN-READONLY", "245", 1,
+            "245 $h [channel record] was added: channel records are made by machine, not by hand")
+    if not ost.eplikt:
+        return
+    if str(r.marc.leader)[5:6] == "d" and str(orig.marc.leader)[5:6] != "d":
+        add("error", "EPL-NODELETE", "000", None,
+            "leader/05 'd' marks this e-plikt record deleted: e-plikt records must never be deleted manually")
+    if ost.eplk and not st.eplk:
+        add("error", "EPL-DETECT", "042", None, "042 $9 EPLK was removed; it marks the record for the e-plikt flow")
+    if st.digi and not ost.digi:
+        add("error", "EPL-DETECT", "042", None, "042 $9 DIGI was added; it is set by machine matching only")
+    if ost.apis and not st.apis:
+        add("error", "EPL-DETECT", "852", None,
+            "the APIS holding was removed; KB generates it for every e-plikt record and it stays")
+    og, eg = _groups(orig.marc), _groups(r.marc)
+    for g in {id(x) for x in PROTECTED_TAGS.values()}:
+        a, b = og.get(g, []), eg.get(g, [])
+        if [x[0] for x in a] == [x[0] for x in b]:
+            continue
+        _diff_group(a, b, ost.restricted, add)
+
+
+def _diff_group(a, b, restricted: bool, add) -> None:
+    at, bt = [x[0] for x in a], [x[0] for x in b]
+    uri = (a or b)[0][0][0] == "856"
+    sm = difflib.SequenceMatcher(None, at, bt, autojunk=False)
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal":
+            continue
+        olds, news = a[i1:i2], b[j1:j2]
+        if uri:
+            pairs = list(zip(olds, news))
+            for (ot, of, oocc), (et, ef, eocc) in pairs:
+                how = _uri_change(ot, et, restricted)
+                if how is None:
+                    _changed(add, of, oocc, ef)
+                else:
+                    for rule in (how.split("+") if how != "same" else ()):
+                        add("info", rule, "856", eocc, f"allowed change ({rule}): {_text(of)!r} -> {_text(ef)!r}")
+            for ot, of, oocc in olds[len(pairs):]:
+                _removed(add, of, oocc)
+            for et, ef, eocc in news[len(pairs):]:
+                add("info", "URI-ADD", "856", eocc, f"allowed addition (URI-ADD): {_text(ef)!r}")
+            continue
+        pairs = list(zip(olds, news)) if op == "replace" else []
+        for (ot, of, oocc), (et, ef, eocc) in pairs:
+            if of.tag == ef.tag:
+                _changed(add, of, oocc, ef)
+            else:
+                _removed(add, of, oocc)
+                _added(add, ef, eocc)
+        for ot, of, oocc in olds[len(pairs):]:
+            _removed(add, of, oocc)
+        for et, ef, eocc in news[len(pairs):]:
+            _added(add, ef, eocc)
+
+
+def _why(tag: str) -> str:
+    g = PROTECTED_TAGS[tag]
+    if tag == "856":
+        return ("856 URIs in an e-plikt record stay unchanged apart from URI-FIX (a wrong $u where there is no $z), "
+                "URI-ADD and URI-MOVE; report errors to Katalogsupport")
+    return f"{tag} {g.what} in an e-plikt record stay unchanged; report errors to Katalogsupport"
+
+
+def _changed(add, of: Field, oocc: int, ef: Field) -> None:
+    add("error", "EPL-PROTECT", of.tag, oocc,
+        f"{of.tag}[{oocc}] [{PROTECTED_TAGS[of.tag].label_for(of.tag, of)}] was changed: "
+        f"{_text(of)!r} -> {_text(ef)!r}; {_why(of.tag)}")
+
+
+def _removed(add, of: Field, oocc: int) -> None:
+    add("error", "EPL-PROTECT", of.tag, oocc,
+        f"{of.tag}[{oocc}] [{PROTECTED_TAGS[of.tag].label_for(of.tag, of)}] was removed: {_text(of)!r}; "
+        f"{_why(of.tag)}")
+
+
+def _added(add, ef: Field, eocc: int) -> None:
+    add("error", "EPL-PROTECT", ef.tag, eocc,
+        f"{ef.tag}[{eocc}] [{PROTECTED_TAGS[ef.tag].label_for(ef.tag, ef)}] was added: {_text(ef)!r}; "
+        f"{_why(ef.tag)}")
+
+
+def _changes(orig: LibrisRecord, r: LibrisRecord, limit: int = 3) -> str:
+    out = []
+    if _leader_key(str(orig.marc.leader)) != _leader_key(str(r.marc.leader)):
+        out.append(f"leader {str(orig.marc.leader)!r} -> {str(r.marc.leader)!r}")
+    a = [_ftuple(f) for f in orig.marc.fields]
+    b = [_ftuple(f) for f in r.marc.fields]
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal":
+            continue
+        for f in orig.marc.fields[i1:i2]:
+            out.append(f"removed {_text(f)!r}" if op == "delete" else f"{_text(f)!r} changed")
+        for f in r.marc.fields[j1:j2]:
+            out.append(f"added {_text(f)!r}" if op == "insert" else f"now {_text(f)!r}")
+    hs_o, hs_r = set(detect.holding_sigels(orig)), set(detect.holding_sigels(r))
+    for s in sorted(hs_r - hs_o):
+        out.append(f"holding for {s} added")
+    for s in sorted(hs_o - hs_r):
+        out.append(f"holding for {s} removed")
+    more = len(out) - limit
+    return "; ".join(out[:limit]) + (f"; and {more} more" if more > 0 else "")
+
+
+# -- advice ------------------------------------------------------------------------------------
+
+def _advice(r: LibrisRecord, watched: dict[str, list[Field]], st: RecordState, ost: RecordState | None, orig, add) -> None:
+    eplikt = st.eplikt or (ost is not None and ost.eplikt)
+    channel = st.channel or (ost is not None and ost.channel)
+    restricted = ost.restricted if ost is not None else st.restricted
+
+    # holdings: one per sigel and title (HOLD-ADD)
+    sigels = detect.holding_sigels(r)
+    linked = [s for s in (detect.holding_sigel(h) for h in r.holdings) if s]
+    for s in sorted({s for s in linked if linked.count(s) > 1}):
+        add("warning", "HOLD-ADD", "852", None, f"{linked.count(s)} holdings for sigel {s}: one holding per sigel "
+                                                "and title")
+
+    # SUP-CLEAR
+    if st.suppressed and not channel:
+        own = [s for s in sigels if s != detect.APIS]
+        if ost is not None:
+            added = sorted(set(sigels) - set(detect.holding_sigels(orig)))
+            completed = _record_sig(r)[1] != _record_sig(orig)[1]
+            if added or completed:
+                what = f"a holding for {', '.join(added)} was added" if added else "the record was completed"
+                add("warning", "SUP-CLEAR", "599", None,
+                    f"{what} but 599 $a SUPPRESSRECORD remains: remove it, or the record never reaches Libris "
+                    "search or the library's local system")
+        elif own:
+            add("warning", "SUP-CLEAR", "599", None,
+                f"held by {', '.join(own)} but 599 $a SUPPRESSRECORD remains: remove it, or the record never "
+                "reaches Libris search or the library's local system")
+
+    # 856: restricted URIs, malformed fields
+    for occ, f in enumerate(watched.get("856", ()), 1):
+        if f.is_control_field() or holding_field_sigel(f) is not None:
+            continue
+        subs = f.subfields
+        has_z = any(sf.code == "z" for sf in subs)
+        if eplikt and restricted and not channel and f.indicator2 == "0":
+            add("warning", "URI-MOVE", "856", occ,
+                "506 $a is 'restricted' and this URI is under 856 second indicator 0 (Tillhörande media), where it "
+                "usually points to a home page: move it to second indicator 2 (libris-tui move-restricted-uris)")
+        us = [sf for sf in subs if sf.code == "u"]
+        problems = []
+        for sf in subs:
+            if sf.code == "a" and looks_like_uri(sf.value):
+                problems.append(f"a URI in $a ({sf.value!r}) where it belongs in $u")
+        if not any(sf.value.strip() for sf in us) and not any(sf.code == ORPHAN for sf in subs):
+            problems.append("no URI in $u")
+        if not problems:
+            continue
+        msg = "malformed 856: " + "; ".join(problems)
+        if channel:
+            add("warning", "CHN-READONLY", "856", occ, msg + "; the channel record stays unchanged: report it to "
+                                                            "Katalogsupport", True)
+        elif eplikt and not has_z and us:
+            add("warning", "URI-FIX", "856", occ, msg + "; this 856 has no $z, so the URI may be corrected (URI-FIX)")
+        elif eplikt:
+            add("warning", "EPL-PROTECT", "856", occ, msg + "; report it to Katalogsupport", True)
+        else:
+            add("warning", "STRUCT-856", "856", occ, msg)
+
+    if not (eplikt or channel):
+        return
+    rule = "CHN-READONLY" if channel else "EPL-PROTECT"
+    for tag, fs in watched.items():
+        if tag not in PROTECTED_TAGS or tag == "856":
+            continue
+        for n, f in enumerate(fs, 1):
+            if not f.is_control_field():
+                _anomaly(tag, n, f, rule, add)
+
+
+def _anomaly(tag: str, n: int, f: Field, rule: str, add) -> None:
+    """Other protected-field anomalies in an e-plikt or channel record (for Katalogsupport)."""
+    msg = None
+    if tag == "020":
+        for code, value in f.subfields:
+            if code == "a" and value.strip() and isbn13(_first_isbnish(value)) is None:
+                msg = f"020 $a {value!r} is not a valid ISBN"
+    elif tag == "022":
+        for code, value in f.subfields:
+            if code == "a" and value.strip() and issn(value) is None:
+                msg = f"022 $a {value!r} is not a valid ISSN"
+    elif tag == "506":
+        for code, value in f.subfields:
+            if code == "a" and value.strip().strip(".").casefold() not in ACCESS_VALUES:
+                msg = (f"506 $a {value!r} is neither of the e-plikt access terms "
+                       f"({' / '.join(repr(v) for v in ACCESS_VALUES)})")
+    elif tag == "655":
+        if f.indicator2 == "7" and not any(code == "2" for code, _ in f.subfields):
+            msg = "655 with second indicator 7 has no $2 naming its term list (marcgt for the MARC Genre Term List)"
+    elif tag in _LINK_TAGS:
+        if not any(code in ("w", "t", "x", "z", "o") and value.strip() for code, value in f.subfields):
+            msg = f"{tag} links to nothing: no $w (record), $t (title), $x, $z or $o"
+    if msg:
+        add("warning", rule, tag, n, msg + "; report it to Katalogsupport", True)
+
+
+# -- duplicates (DUP-REPORT) --------------------------------------------------------------------
+
+def _watch(marc) -> dict[str, list[Field]]:
+    out: dict[str, list[Field]] = {}
+    for f in marc.fields:
+        if f.tag in _WATCH:
+            out.setdefault(f.tag, []).append(f)
+    return out
+
+
+def duplicate_keys(marc, watched: dict[str, list[Field]] | None = None) -> list[tuple[tuple, str]]:
+    """Keys under which two records are likely duplicates (DUP-REPORT), each with how to say it:
+    the same ISBN (020, ISBN-10 and -13 alike), ISSN (022) or other identifier (024, by type), or
+    the same normalised title with the same year and media term (245 $h: an e-book and a printed
+    book of one title are two records, not duplicates)."""
+    w = watched if watched is not None else _watch(marc)
+    keys: list[tuple[tuple, str]] = []
+    for tag in ("020", "022", "024"):
+        for f in w.get(tag, ()):
+            if f.control_field:
+                continue
+            for code, value in f.subfields:
+                if code != "a" or not value.strip():
+                    continue
+                if tag == "020":
+                    v = isbn13(_first_isbnish(value))
+                    if v:
+                        keys.append((("isbn", v), f"ISBN {v}"))
+                elif tag == "022":
+                    v = issn(value)
+                    if v:
+                        keys.append((("issn", v), f"ISSN {v}"))
+                else:
+                    kind = (f.get("2") or "").strip().casefold() if f.indicator1 == "7" else f.indicator1
+                    keys.append((("024", kind, value.strip().casefold()), f"identifier (024) {value.strip()}"))
+    t245 = next((f for f in w.get("245", ()) if not f.control_field), None)
+    if t245 is not None:
+        raw = " ".join(v for c, v in t245.subfields if c in ("a", "b", "n", "p"))
+        title = normalise_title(raw)
+        year = _year(w)
+        if title and year:
+            media = next((normalise_title(detect.media_term(v)) for c, v in t245.subfields if c == "h"), "")
+            keys.append((("title", title, year, media), f"title and year ({raw.strip()!r}, {year})"))
+    return keys
+
+
+def _year(w: dict[str, list[Field]]) -> str | None:
+    for f in w.get("008", ()):
+        d = f.data or ""
+        if len(d) >= 11 and d[7:11].isdigit():
+            return d[7:11]
+    for tag in ("264", "260"):
+        for f in w.get(tag, ()):
+            if f.control_field:
+                continue
+            for code, value in f.subfields:
+                if code == "c":
+                    m = _YEAR.search(value)
+                    if m:
+                        return m.group(1)
+    return None
+
+
+def record_year(marc) -> str | None:
+    """The publication year: 008/07-10, else the first year in 264/260 $c."""
+    return _year(_watch(marc))
+
+
+def _duplicates(run: _Run, r: LibrisRecord, number: int, watched) -> None:
+    for key, said in duplicate_keys(r.marc, watched):
+        first = run.dup_keys.get(key)
+        if first is None:
+            run.dup_keys[key] = (number, r.control_number)
+            continue
+        if first[0] == number or (first[0], number) in run.dup_pairs:
+            continue
+        run.dup_pairs.add((first[0], number))
+        other = f"record {first[0]}" + (f" [{first[1]}]" if first[1] else "")
+        run.findings.append(Finding(
+            "warning", "DUP-REPORT", number, r.control_number, None, None,
+            f"likely duplicate of {other}: same {said}; duplicates are reported to Katalogsupport", True))
+
+
+__all__ = ["Finding", "validate", "errors", "summary", "duplicate_keys", "isbn13", "issn", "normalise_title",
+           "record_year", "SEVERITIES"]

@@ -1,0 +1,298 @@
+"""The Textual app: config, keymap and theme, the main screen, the command palette, crash recovery.
+
+``LibrisApp(session, config=...)``: the record file is opened before the app starts (so that a file
+that cannot be read gives a one-line error and exit 2, not a screen), and handed over in a
+``Session``. Everything the cataloguer does is an action of the main screen; the app adds what is
+app-wide: the keymap (binding ids -> keys, ``App.set_keymap``), themes, notifications that never
+read record text as markup, the palette, and the journal.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from ..core import config as config_mod
+from ..core import keymap as keymap_mod
+from ..core import themes as themes_mod
+from ..core.config import Config
+from ..core.textsafe import visible
+from . import actions
+from .session import Session
+
+#: what the command palette calls each command (the footer uses the short title)
+PALETTE_TITLES = {
+    "next-record": "Next record",
+    "previous-record": "Previous record",
+    "search": "Search and jump (title, identifier, control number)",
+    "toggle-channel": "Show / hide channel records",
+    "toggle-language": "Labels: Swedish / English",
+    "switch-view": "Switch between label view and MARC view",
+    "edit-field": "Edit the field or subfield under the cursor",
+    "add-field": "Add a field",
+    "delete-field": "Delete the field under the cursor",
+    "add-subfield": "Add a subfield",
+    "delete-subfield": "Delete the subfield under the cursor",
+    "undo": "Undo",
+    "redo": "Redo",
+    "add-holding": "Add a holding for my sigel",
+    "clear-suppress": "Remove SUPPRESSRECORD",
+    "move-restricted-uris": "Move restricted URIs (856 second indicator 0 to 2)",
+    "validate": "Validate",
+    "export": "Export",
+    "save": "Save",
+    "help": "Help: keys",
+    "quit": "Quit",
+}
+
+
+def open_session(path: str | Path, config: Config) -> Session:
+    """Open ``path`` for the app: stamp it (issue 7), read it, wrap it in a ``Session``."""
+    from ..core.filestamp import FileStamp
+    from ..core.formats import open_source
+    from ..core.model import UnreadableFile
+    from ..core.profile import Profile
+
+    try:
+        stamp = FileStamp.take(path)
+    except FileNotFoundError:
+        raise UnreadableFile(str(path), "no such file") from None
+    except IsADirectoryError:
+        raise UnreadableFile(str(path), "is a directory, not a record file") from None
+    except OSError as exc:
+        raise UnreadableFile(str(path), exc.strerror or str(exc)) from None
+    source = open_source(path)
+    return Session(source, profile=Profile.from_name(config.participation), sigel=config.sigel or None,
+                   stamp=stamp)
+
+
+class LibrisApp(App):
+    """libris-tui."""
+
+    TITLE = "libris-tui"
+    # our own bindings replace Textual's (ctrl+q quit has no id there, so a keymap could not move it)
+    BINDINGS = [Binding(actions.BY_ID["command-palette"].keys, "command_palette", "Commands", show=False,
+                        id="command-palette", priority=True),
+                Binding("ctrl+c", "help_quit", show=False, system=True)]
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, session: Session | str | Path, *, config: Config | None = None, screenshot: bool = False,
+                 journal: bool = True, steady_cursor: bool = False) -> None:
+        if not isinstance(session, Session):  # a path: open it with the user's config
+            config = config or config_mod.load_config()
+            session = open_session(session, config)
+        self.config = config or Config()
+        #: no blinking cursors (scripted screenshots and snapshot tests must be stable)
+        self.steady_cursor = steady_cursor or screenshot
+        self.session = session
+        self.screenshot_mode = screenshot
+        self.use_journal = journal and not screenshot
+        self.keymap = keymap_mod.load_keymap(self.config.keymap, actions.DEFAULT_KEYS, actions.CLASH_SPACES)
+        self._startup_problems: list[tuple[str, str, str]] = []  # (title, message, severity)
+        #: every notification given, newest last (what the cataloguer was told; tests read it)
+        self.said: list[tuple[str, str, str]] = []
+        super().__init__()
+        self.set_keymap(self.keymap.bindings)
+        self._theme_name = self._register_themes(self.config.theme)
+        self._clash_warned = False
+        #: set once the first record is drawn in the views (benchmarks: time to first record)
+        self.first_record_shown = threading.Event()
+
+    # -- where things are ----------------------------------------------------------------------
+    @property
+    def config_file(self) -> Path:
+        return self.config.path or config_mod.config_path()
+
+    @property
+    def user_keymaps_dir(self) -> Path:
+        return keymap_mod.user_keymaps_dir()
+
+    @property
+    def user_themes_dir(self) -> Path:
+        return themes_mod.user_themes_dir()
+
+    # -- keys ---------------------------------------------------------------------------------------
+    def key_display(self, key: str) -> str:
+        return self.get_key_display(Binding(key, ""))
+
+    def key_hint(self, binding_id: str) -> str:
+        """How the first key of ``binding_id`` in the ACTIVE keymap is shown (for hints on screen)."""
+        keys = self.keymap.keys(binding_id)
+        return self.key_display(keys[0]) if keys else f"({binding_id})"
+
+    def handle_bindings_clash(self, clashed_bindings: set[Binding], node) -> None:
+        if self._clash_warned:
+            return
+        self._clash_warned = True
+        names = ", ".join(sorted({b.id or b.action for b in clashed_bindings}))
+        self.say(f"Your keymap gives one key to several actions ({names}); only one of them gets it. "
+                 "See the help screen.", title="Keymap", severity="warning", timeout=10)
+
+    # -- themes --------------------------------------------------------------------------------------
+    def _register_themes(self, wanted: str) -> str:
+        """Register every shipped and user theme; return the name to use (with a fallback)."""
+        chosen = None
+        for name in themes_mod.available_themes():
+            try:
+                theme = themes_mod.to_textual(themes_mod.load_theme(name))
+            except themes_mod.ThemeError as exc:
+                if name == wanted:
+                    self._startup_problems.append(("Theme", f"{exc}; using the default theme", "error"))
+                continue
+            self.register_theme(theme)
+            if name == wanted:
+                chosen = name
+        if chosen is None:
+            if wanted not in themes_mod.available_themes():
+                self._startup_problems.append(
+                    ("Theme", f"no theme named {wanted!r} (known: {', '.join(themes_mod.available_themes())}); "
+                              "using the default theme", "error"))
+            chosen = "default" if "default" in self.available_themes else "textual-dark"
+        return chosen
+
+    # -- notifications -------------------------------------------------------------------------------
+    def say(self, message: str, *, title: str = "", severity: str = "information",
+            timeout: float | None = None) -> None:
+        """A notification. Never markup: messages quote record text (``[channel record]``)."""
+        self.said.append((title, message, severity))
+        self.notify(visible(message), title=visible(title), severity=severity,  # type: ignore[arg-type]
+                    timeout=timeout if timeout is not None else (8 if severity != "information" else 4),
+                    markup=False)
+
+    # -- start ---------------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        from .screens.main_screen import MainScreen
+
+        self.theme = self._theme_name
+        # pushed (not the default screen) so that Textual loads the screen's .tcss
+        self.push_screen(MainScreen(self.session, language=self.config.language))
+        for title, message, severity in self._startup_problems:
+            self.say(message, title=title, severity=severity, timeout=12)
+        for problem in self.config.problems:
+            self.say(problem, title="Config", severity="warning", timeout=12)
+        for p in self.keymap.problems:
+            self.say(str(p), title=f"Keymap {self.keymap.name}", severity=p.severity, timeout=12)
+        if self.use_journal:
+            self.call_after_refresh(self._start_journal)
+
+    def _start_journal(self) -> None:
+        """Issue 7: journal every edit; offer what a session that ended badly left behind."""
+        from ..core import journal
+
+        try:
+            self.session.journal = journal.Journal.open_for(self.session.path, self.session.stamp)
+        except Exception as exc:
+            self.say(f"{exc}. Edits are not protected against a crash in this session.",
+                     title="Crash journal", severity="warning", timeout=12)
+        try:
+            pending = journal.pending_sessions(self.session.path)
+        except Exception as exc:
+            self.say(str(exc), title="Crash journal", severity="warning")
+            return
+        self._offer_restore(pending)
+
+    def _offer_restore(self, pending: list) -> None:
+        if not pending:
+            return
+        from .dialogs.restore_dialog import RestoreDialog
+
+        first, rest = pending[0], pending[1:]
+
+        def done(choice: str | None) -> None:
+            if choice == "restore":
+                self._restore(first)
+            elif choice == "discard":
+                first.discard()
+                self.say("The journalled edits were discarded.", title="Crash journal")
+            self._offer_restore(rest)
+
+        can = first.problem is None and first.file_change() is None
+        self.push_screen(RestoreDialog(first.describe(), can_restore=can), done)
+
+    def _restore(self, pending) -> None:
+        from ..core.journal import JournalError, JournalReplayError
+
+        screen = self.screen
+        try:
+            n = pending.replay(self.session.source, self.session.replay_event)
+        except JournalReplayError as exc:
+            self.say(str(exc), title="Restore stopped", severity="error", timeout=15)
+            return
+        except (JournalError, Exception) as exc:
+            self.say(str(exc), title="Cannot restore", severity="error", timeout=15)
+            return
+        pending.discard()
+        self.say(f"{n} journalled edit{'s' if n != 1 else ''} restored. They are not saved yet.",
+                 title="Restored", timeout=10)
+        main = self._main()
+        if main is not None:
+            main.records.reset()
+            main._render_record(keep_cursor=True)
+            main._update_status()
+
+    def _main(self):
+        from .screens.main_screen import MainScreen
+
+        for s in self.screen_stack:
+            if isinstance(s, MainScreen):
+                return s
+        return None
+
+    @property
+    def index_complete(self) -> bool:
+        """Indexing and the channel filter have gone through the whole file."""
+        main = self._main()
+        return bool(main is not None and main.index_done)
+
+    def action_next_record(self) -> None:
+        main = self._main()
+        if main is not None:
+            main.action_next_record()
+
+    def action_previous_record(self) -> None:
+        main = self._main()
+        if main is not None:
+            main.action_previous_record()
+
+    # -- end -------------------------------------------------------------------------------------------
+    def quit_clean(self) -> None:
+        """Quit after a save, or when the cataloguer chose to throw the edits away."""
+        self.session.close(clean=True)
+        self.exit(0)
+
+    async def action_quit(self) -> None:
+        main = self._main()
+        if main is not None:
+            main.action_quit()
+        else:
+            self.quit_clean()
+
+    def remember_sigel(self, sigel: str) -> None:
+        try:
+            path = config_mod.set_value("sigel", sigel, self.config.path)
+        except (OSError, ValueError) as exc:
+            self.say(f"Could not save the sigel in the config: {exc}", title="Config", severity="warning")
+            return
+        self.say(f"Sigel {sigel} saved in {path}.", title="Config")
+
+    # -- the command palette ---------------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        from .screens.main_screen import MainScreen
+
+        if isinstance(screen, MainScreen):
+            for spec in actions.ACTIONS:
+                if not spec.palette:
+                    continue
+                keys = ", ".join(self.key_display(k) for k in self.keymap.keys(spec.id))
+                title = PALETTE_TITLES.get(spec.id, spec.title)
+                yield SystemCommand(title, f"{spec.help} (keys: {keys})" if keys else spec.help,
+                                    lambda a=spec.action: screen.run_action(a))
+        yield SystemCommand("Theme", "Change the colour theme (for this session; config.toml keeps yours)",
+                            self.action_change_theme)
+        yield SystemCommand("Screenshot", "Save an SVG screenshot of the screen",
+                            lambda: self.set_timer(0.1, self.deliver_screenshot))

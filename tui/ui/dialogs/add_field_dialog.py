@@ -1,0 +1,117 @@
+"""Add a field: tag, indicators and subfields written as in the MARC view (``#a Value #2 sao``).
+
+The text is read by the core's notation reader (``tui.core.formats.notation``), so what the
+cataloguer types here is exactly what the MARC view shows. Returns a dict
+``{"tag", "indicators", "subfields"}`` (data field) or ``{"tag", "data"}`` (control field), or None.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label, Static
+
+from ...core.formats.notation import NotationError, field_line, parse_field_line
+from ...core.model import ORPHAN
+from ...core.textsafe import visible
+from .base import Dialog, DialogButton, TextInput, literal
+
+
+def parse_new_field(tag: str, ind1: str, ind2: str, body: str) -> dict:
+    """The field the cataloguer described, or ValueError with a sentence for them."""
+    tag = tag.strip()
+    if len(tag) != 3 or not tag.isalnum():
+        raise ValueError("The tag is three digits, e.g. 650.")
+    if tag < "010" and tag.isdigit():
+        if not body.strip():
+            raise ValueError(f"{tag} is a control field: give its value.")
+        return {"tag": tag, "data": body.strip()}
+    i1 = ind1.strip() or "-"
+    i2 = ind2.strip() or "-"
+    try:
+        f = parse_field_line(f"{tag} {i1}/{i2} {body.strip()}")
+    except NotationError as exc:
+        raise ValueError(str(exc)) from None
+    subs = [(sf.code, sf.value) for sf in f.subfields]
+    if not subs:
+        raise ValueError("Give at least one subfield, e.g. #a Bildanalys #2 sao")
+    if any(code == ORPHAN for code, _ in subs):
+        raise ValueError("Start with a subfield code, e.g. #a, before the text.")
+    return {"tag": tag, "indicators": [f.indicator1, f.indicator2], "subfields": subs, "line": field_line(f)}
+
+
+class AddFieldDialog(Dialog[dict | None]):
+    def __init__(self, title: str = "Add a field", tag: str = "", body: str = "") -> None:
+        super().__init__()
+        self._title, self._tag, self._body = title, tag, body
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box", id="add-field-dialog") as box:
+            box.border_title = self._title
+            box.border_subtitle = "enter adds · esc cancels"
+            with Horizontal(classes="field-row"):
+                yield Label("Tag", classes="field-label")
+                yield TextInput(self._tag, id="tag", max_length=3, restrict=r"[0-9A-Za-z]*", classes="short",
+                            placeholder="650")
+                yield TextInput("", id="ind1", max_length=1, restrict=r"[0-9a-z #_-]*", classes="short",
+                            placeholder="-")
+                yield TextInput("", id="ind2", max_length=1, restrict=r"[0-9a-z #_-]*", classes="short",
+                            placeholder="-")
+            with Horizontal(classes="field-row"):
+                yield Label("Subfields", classes="field-label")
+                yield TextInput(self._body, id="body", placeholder="#a Bildanalys #2 sao")
+            yield Static(literal("Subfields as in the MARC view: #a value #2 source. "
+                                 "A control field (001-009) takes its value as is."), classes="hint")
+            yield Static("", id="preview", classes="hint")
+            yield Static("", classes="problem", id="problem")
+            with Horizontal(classes="buttons"):
+                yield DialogButton("Add", id="add", variant="primary")
+                yield DialogButton("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#tag" if not self._tag else "#body", Input).focus()
+
+    def _values(self) -> tuple[str, str, str, str]:
+        return tuple(self.query_one(f"#{n}", Input).value for n in ("tag", "ind1", "ind2", "body"))  # type: ignore
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        tag, i1, i2, body = self._values()
+        preview = self.query_one("#preview", Static)
+        if len(tag.strip()) == 3 and body.strip():
+            try:
+                d = parse_new_field(tag, i1, i2, body)
+            except ValueError:
+                preview.update("")
+                return
+            line = d.get("line") or f"{d['tag']} {d['data']}"
+            t = Text("Will add: ")
+            t.append(visible(line), "bold")
+            preview.update(t)
+        else:
+            preview.update("")
+
+    def _submit(self) -> None:
+        try:
+            d = parse_new_field(*self._values())
+        except ValueError as exc:
+            self.query_one("#problem", Static).update(literal(str(exc)))
+            return
+        d.pop("line", None)
+        self.dismiss(d)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        order = ["tag", "ind1", "ind2", "body"]
+        i = order.index(event.input.id)
+        if i + 1 < len(order) and event.input.id != "body":
+            self.query_one(f"#{order[i + 1]}", Input).focus()
+        else:
+            self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "add":
+            self._submit()
+        else:
+            self.dismiss(None)

@@ -1,0 +1,59 @@
+"""What every dialog shares: a modal screen, escape cancels, the box styled by dialog.tcss.
+
+Every dialog returns its result through ``dismiss`` (``None`` when cancelled). Record text in a
+dialog is data: it goes into ``rich.text.Text`` / ``Static(Text)``, never into markup.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input
+
+from ...core.textsafe import visible
+
+R = TypeVar("R")
+
+DIALOG_CSS = Path(__file__).with_name("dialog.tcss")
+
+
+class Dialog(ModalScreen[R], Generic[R]):
+    CSS_PATH = [DIALOG_CSS]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+
+    DEFAULT_CSS = """
+    Dialog {
+        align: center middle;
+        background: $background 60%;
+    }
+    """
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TextInput(Input):
+    """A one-line input (compact: dialogs must fit 80x24); no blinking in scripted snapshots."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("compact", True)
+        super().__init__(*args, **kwargs)
+
+    def on_mount(self) -> None:
+        if getattr(self.app, "steady_cursor", False):
+            self.cursor_blink = False
+
+
+class DialogButton(Button):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("compact", True)
+        super().__init__(*args, **kwargs)
+
+
+def literal(text: str, style: str = "") -> Text:
+    """Record (or file) text for a widget: never markup, control characters made visible."""
+    return Text(visible(text), style=style)

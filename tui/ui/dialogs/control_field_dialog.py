@@ -1,0 +1,39 @@
+"""Edit a control field (001-009) or the leader as a whole. Returns the new value or None."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label, Static
+
+from .base import Dialog, DialogButton, TextInput, literal
+
+
+class ControlFieldDialog(Dialog[str | None]):
+    def __init__(self, title: str, tag: str, value: str, hint: str = "") -> None:
+        super().__init__()
+        self._title, self._tag, self._value, self._hint = title, tag, value, hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box", id="control-dialog") as box:
+            box.border_title = self._title
+            box.border_subtitle = "enter saves · esc cancels"
+            with Horizontal(classes="field-row"):
+                yield Label(self._tag, classes="field-label")
+                yield TextInput(self._value, id="value")
+            if self._hint:
+                yield Static(literal(self._hint), classes="hint")
+            with Horizontal(classes="buttons"):
+                yield DialogButton("Save", id="save", variant="primary")
+                yield DialogButton("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#value", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(self.query_one("#value", Input).value if event.button.id == "save" else None)

@@ -1,0 +1,123 @@
+"""Export: format, holdings form, path, and the validation report; refused while errors remain.
+
+Returns ``(format id, path, holdings mode)`` or None. The dialog shows the findings it was given
+(the main screen validates first); the export itself goes through ``tui.core.export``, which
+validates again and refuses on errors, so nothing invalid is ever written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Label, Select, Static
+
+from ...core.export import EXPORT_FORMATS
+from ...core.formats import WRITE_EXTENSIONS
+from .base import Dialog, DialogButton, TextInput, literal
+from .findings_dialog import finding_text
+
+FORMAT_NAMES = {
+    "iso2709": "MARC21 ISO 2709 (.mrc)",
+    "marcxml": "MARCXML (.xml)",
+    "marc-json": "MARC-in-JSON (.json)",
+    "mrk": "MARCMaker (.mrk)",
+    "notation": "MARC notation, as in the MARC view (.txt)",
+}
+HOLDINGS = {"records": "holdings as MARC21 holdings records", "embedded": "holdings embedded ($5 sigel)"}
+
+
+def default_path(source_path: str, fmt: str) -> str:
+    p = Path(source_path)
+    return str(p.with_name(f"{p.stem}-export{WRITE_EXTENSIONS.get(fmt, '.out')}"))
+
+
+class ExportDialog(Dialog[tuple[str, str, str] | None]):
+    DEFAULT_CSS = """
+    ExportDialog .dialog-box {
+        width: 100%;
+        max-width: 110;
+    }
+    """
+
+    def __init__(self, source_path: str, source_format: str, findings: list, holdings: str = "records") -> None:
+        super().__init__()
+        self._source = source_path
+        self._formats = [f for f in EXPORT_FORMATS if f in FORMAT_NAMES]
+        self._fmt = source_format if source_format in self._formats else "iso2709"
+        self._holdings = holdings if holdings in HOLDINGS else "records"
+        self._findings = findings
+        self._errors = [f for f in findings if f.severity == "error"]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box", id="export-dialog") as box:
+            box.border_title = "Export"
+            box.border_subtitle = "tab moves · esc cancels"
+            with Horizontal(classes="field-row"):
+                yield Label("Format", classes="field-label")
+                yield Select([(FORMAT_NAMES[f], f) for f in self._formats], value=self._fmt, allow_blank=False,
+                             compact=True, id="format")
+            with Horizontal(classes="field-row"):
+                yield Label("Holdings", classes="field-label")
+                yield Select([(v, k) for k, v in HOLDINGS.items()], value=self._holdings, allow_blank=False,
+                             compact=True, id="holdings")
+            with Horizontal(classes="field-row"):
+                yield Label("File", classes="field-label")
+                yield TextInput(default_path(self._source, self._fmt), id="path")
+            warnings = len(self._findings) - len(self._errors)
+            summary = Text()
+            if self._errors:
+                summary.append(f"Refused: {len(self._errors)} error{'s' if len(self._errors) != 1 else ''} "
+                               f"remain{'s' if len(self._errors) == 1 else ''}", "bold red")
+                summary.append(". Fix them (validate lists them and jumps to each), then export.")
+            else:
+                summary.append("Valid", "bold green")
+                summary.append(f": no errors; {warnings} warning{'s' if warnings != 1 else ''} or note"
+                               f"{'s' if warnings != 1 else ''}, written to a report beside the file.")
+            yield Static(summary, id="summary")
+            with VerticalScroll(classes="scroll-part", id="report"):
+                for f in (self._errors or self._findings)[:100]:
+                    yield Static(finding_text(f))
+            yield Static("", classes="problem", id="problem")
+            with Horizontal(classes="buttons"):
+                yield DialogButton("Export", id="export-button", variant="primary", disabled=bool(self._errors))
+                yield DialogButton("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        if self._errors:
+            self.query_one("#cancel", DialogButton).focus()
+        else:
+            self.query_one("#path", TextInput).focus()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        if event.select.id != "format" or event.value == self._fmt:
+            return
+        path = self.query_one("#path", TextInput)
+        if path.value == default_path(self._source, self._fmt):
+            path.value = default_path(self._source, str(event.value))
+        self._fmt = str(event.value)
+
+    def _submit(self) -> None:
+        if self._errors:
+            self.query_one("#problem", Static).update(literal("Export is refused while errors remain."))
+            return
+        out = self.query_one("#path", TextInput).value.strip()
+        if not out:
+            self.query_one("#problem", Static).update(literal("Give a file name."))
+            return
+        holdings = str(self.query_one("#holdings", Select).value)
+        self.dismiss((self._fmt, str(Path(out).expanduser()), holdings))
+
+    def on_input_submitted(self, event: TextInput.Submitted) -> None:
+        event.stop()
+        self._submit()
+
+    def on_button_pressed(self, event: DialogButton.Pressed) -> None:
+        event.stop()
+        if event.button.id == "export-button":
+            self._submit()
+        else:
+            self.dismiss(None)

@@ -1,0 +1,117 @@
+"""Search and jump: titles, identifiers (02X, 035) and control numbers (001).
+
+Searching runs in a worker thread over every record (a big file must not freeze the screen);
+the first 200 hits are listed. Returns the slot of the record chosen, or None.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from ...core.detect import is_channel
+from ...core.model import LibrisRecord
+from ...core.textsafe import visible
+from .base import Dialog, DialogButton, TextInput
+
+LIMIT = 200
+
+
+def searchable(rec: LibrisRecord) -> list[tuple[str, str]]:
+    """(what, value) pairs a search matches against."""
+    out = [("title", rec.title or "")]
+    if rec.control_number:
+        out.append(("001", rec.control_number))
+    for f in rec.marc.fields:
+        if f.is_control_field():
+            continue
+        if f.tag.startswith("02") or f.tag in ("035", "772", "773", "776", "787"):
+            for sf in f.subfields:
+                if sf.code in ("a", "z", "w", "x") and sf.value.strip():
+                    out.append((f"{f.tag} ${sf.code}", sf.value.strip()))
+    return out
+
+
+class SearchDialog(Dialog[int | None]):
+    DEFAULT_CSS = """
+    SearchDialog .dialog-box {
+        width: 100%;
+        max-width: 120;
+        height: 80%;
+    }
+    SearchDialog OptionList {
+        height: 1fr;
+    }
+    """
+
+    def __init__(self, session) -> None:
+        super().__init__()
+        self._session = session
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box", id="search-dialog") as box:
+            box.border_title = "Search"
+            box.border_subtitle = "enter jumps · tab to the hits · esc closes"
+            yield TextInput(placeholder="title, identifier (ISBN, URN...) or control number", id="query")
+            yield Static("", id="count", classes="hint")
+            yield OptionList(id="hits")
+
+    def on_mount(self) -> None:
+        self.query_one("#query", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._search(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        hits = self.query_one(OptionList)
+        if hits.option_count:
+            self.dismiss(int(hits.get_option_at_index(hits.highlighted or 0).id))
+
+    @work(thread=True, exclusive=True)
+    def _search(self, query: str) -> None:
+        worker = get_current_worker()
+        q = query.strip().casefold()
+        hits: list[tuple[int, Text]] = []
+        if len(q) >= 2:
+            for slot in range(len(self._session)):
+                if worker.is_cancelled:
+                    return
+                e = self._session.entry(slot)
+                if not isinstance(e, LibrisRecord):
+                    continue
+                for what, value in searchable(e):
+                    if q in value.casefold():
+                        t = Text(no_wrap=True, overflow="ellipsis")
+                        t.append(f"{slot + 1:>5} ", "dim")
+                        t.append(visible(e.title or "(no title)"), "bold")
+                        t.append(f"  {what}: ", "dim")
+                        t.append(visible(value))
+                        if is_channel(e):
+                            t.append("  (channel record)", "italic")
+                        hits.append((slot, t))
+                        break
+                if len(hits) >= LIMIT:
+                    break
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show, query, hits)
+
+    def _show(self, query: str, hits: list[tuple[int, Text]]) -> None:
+        ol = self.query_one(OptionList)
+        ol.clear_options()
+        ol.add_options([Option(t, id=str(slot)) for slot, t in hits])
+        if hits:
+            ol.highlighted = 0
+        n = len(hits)
+        msg = "" if len(query.strip()) < 2 else (
+            f"{n}{'+' if n >= LIMIT else ''} record{'s' if n != 1 else ''} found" if n else "nothing found")
+        self.query_one("#count", Static).update(Text(msg))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(int(event.option.id))

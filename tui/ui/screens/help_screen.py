@@ -1,0 +1,83 @@
+"""Help: the keys of the ACTIVE keymap, by binding id, and where keymaps, themes and the config
+live. Closes on escape, q or the help key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from ...core.textsafe import visible
+from .. import actions
+
+
+class HelpScreen(ModalScreen[None]):
+    CSS_PATH = Path(__file__).with_suffix(".tcss")
+    BINDINGS = [Binding("escape,q", "close", "Close", show=False)]
+
+    def compose(self) -> ComposeResult:
+        app = self.app
+        with Vertical(id="help-box") as box:
+            box.border_title = f"Keys: keymap {app.keymap.name!r}"
+            box.border_subtitle = "esc closes · every key below follows the active keymap"
+            with VerticalScroll(id="help-scroll"):
+                yield Static(self._keys_table(), id="keys")
+                yield Static(self._legend(), id="legend")
+                yield Static(self._where(), id="where")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-scroll").focus()
+        # the help key closes help too
+        for key in self.app.keymap.keys("help"):
+            self._bindings.bind(key, "close", show=False)
+
+    def _keys_table(self) -> Table:
+        app = self.app
+        table = Table(box=None, show_header=True, header_style="bold", expand=True, pad_edge=False)
+        table.add_column("Keys", no_wrap=True, min_width=14)
+        table.add_column("Binding id", no_wrap=True, style="dim")
+        table.add_column("What it does", ratio=1)
+        for title, ids in actions.HELP_SECTIONS:
+            table.add_row(Text(title, style="bold underline"), "", "")
+            for binding_id in ids:
+                spec = actions.BY_ID[binding_id]
+                keys = ", ".join(app.key_display(k) for k in app.keymap.keys(binding_id)) or "(none)"
+                table.add_row(Text(keys, style="bold"), Text(binding_id), Text(spec.help))
+            table.add_row("", "", "")
+        return table
+
+    def _legend(self) -> Text:
+        t = Text()
+        t.append("Marks\n", "bold underline")
+        t.append("Record list: E e-plikt record · C channel record (hidden until you show them) · "
+                 "S SUPPRESSRECORD · * changed · ! errors · ? warnings (validate lists them)\n")
+        t.append("Views: RO protected, may not be changed (focus it for the rule and why) · "
+                 "ro some subfields protected · * changed line\n")
+        return t
+
+    def _where(self) -> Text:
+        app = self.app
+        t = Text()
+        t.append("\nFiles\n", "bold underline")
+        t.append("Config:  ")
+        t.append(visible(str(app.config_file)) + "\n")
+        t.append("Keymap:  ")
+        t.append(visible(", ".join(str(p) for p in app.keymap.files)) + "\n")
+        t.append("Your keymaps go in ")
+        t.append(visible(str(app.user_keymaps_dir)))
+        t.append(" (name.toml, one 'binding-id = \"keys\"' line each); themes in ")
+        t.append(visible(str(app.user_themes_dir)) + ".\n")
+        if app.keymap.problems:
+            t.append("\nKeymap problems\n", "bold underline")
+            for p in app.keymap.problems:
+                t.append(visible(str(p)) + "\n")
+        return t
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,374 @@
+"""The open file and the edits made to it: one place between the screens and the core.
+
+Every edit goes through the core's command objects and ``History`` (``tui.core.commands``); this
+class only keeps the bookkeeping the UI needs around them:
+
+* the working copy of each edited record is pinned in the source (``RecordSource.replace``), and
+  a deep copy of it as read is kept as the *original* (validation compares against it, and the
+  views mark changed lines with it);
+* ``_report`` is the one place where every applied, undone and redone command is reported: to
+  the crash journal (issue 7) and to whoever listens (the main screen redraws).
+
+Thread-safety: the indexing worker reads the source while the UI does; ``lock`` guards it.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from ..core import rules
+from ..core.commands import Advice, EditCommand, EditContext, History, Refusal, Refused, command_from_json
+from ..core.formats.notation import field_line
+from ..core.model import BrokenRecord, Entry, LibrisRecord
+from ..core.profile import Profile
+from ..core.source import RecordSource
+
+
+@dataclass(frozen=True)
+class Change:
+    """What ``_report`` tells listeners: ``event`` is apply / undo / redo."""
+
+    event: str
+    slot: int
+    command: EditCommand
+
+
+Listener = Callable[[Change], None]
+
+
+class Session:
+    def __init__(self, source: RecordSource, *, profile: Profile, sigel: str | None = None,
+                 journal=None, stamp=None) -> None:
+        self.source = source
+        self.path = source.path
+        self.profile = profile
+        self.sigel = sigel or None
+        self.history = History()
+        self.lock = threading.RLock()
+        self.journal = journal
+        #: FileStamp of the file as read (issue 7: notice changes on disk before writing)
+        self.stamp = stamp
+        self.journal_problem: str | None = None
+        self._originals: dict[int, LibrisRecord] = {}
+        #: slot -> {id(field): (field, text as first edited)}: the fields as read
+        self._baseline: dict[int, dict[int, tuple[object, str]]] = {}
+        self._slot_of: dict[int, int] = {}  # id(command) -> slot
+        self._contexts: dict[int, EditContext] = {}
+        self._changed_cache: dict[int, tuple[int, bool]] = {}
+        self.generation = 0
+        self.listeners: list[Listener] = []
+
+    # -- records -----------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def entry(self, slot: int) -> Entry:
+        with self.lock:
+            return self.source.entry(slot)
+
+    def raw(self, slot: int) -> bytes:
+        with self.lock:
+            return self.source.raw(slot)
+
+    def original(self, slot: int) -> Entry:
+        """The record as read from the file (before any edit in this session)."""
+        return self._originals.get(slot) or self.entry(slot)
+
+    def edited_slots(self) -> list[int]:
+        return sorted(self._originals)
+
+    def entries(self) -> Iterator[Entry]:
+        """Every entry, with the edited working copies (for validate, export, save)."""
+        with self.lock:
+            if not self.source.complete:
+                self.source.build_index()
+            n = len(self.source)
+        for i in range(n):
+            yield self.entry(i)
+
+    def originals(self) -> Iterator[Entry]:
+        with self.lock:
+            n = len(self.source)
+        for i in range(n):
+            yield self.original(i)
+
+    # -- editing -----------------------------------------------------------------------------
+    def context(self, slot: int) -> EditContext:
+        ctx = self._contexts.get(slot)
+        if ctx is None:
+            rec = self.entry(slot)
+            if not isinstance(rec, LibrisRecord):
+                raise Refused(Refusal("EDIT-TARGET", "this record could not be read; it cannot be edited"))
+            ctx = EditContext(rec, self.profile, self.sigel, self.source)
+            self._contexts[slot] = ctx
+        ctx.profile, ctx.sigel = self.profile, self.sigel
+        return ctx
+
+    def check(self, slot: int, cmd: EditCommand) -> Refusal | None:
+        """May ``cmd`` be done on record ``slot``? (the command's own check: rules and profile)"""
+        try:
+            ctx = self.context(slot)
+        except Refused as exc:
+            return exc.refusal
+        return cmd.check(ctx)
+
+    def precheck(self, slot: int | None, tag: str | None = None, occurrence: int | None = None,
+                 code: str | None = None, action: str = "edit") -> Refusal | None:
+        """Before asking the cataloguer for a new value: may this part be changed at all?
+
+        The rules' own answer (``rules.protection``: CHN-READONLY, EPL-PROTECT, ...) and the
+        profile's, in the commands' order. The command's full check runs again when applied.
+        """
+        if slot is None:
+            return Refusal("EDIT-TARGET", "no record is selected")
+        e = self.entry(slot)
+        if not isinstance(e, LibrisRecord):
+            return Refusal("EDIT-TARGET", "this record could not be read; it cannot be edited")
+        st = rules.record_state(e, self.source)
+        p = rules.protection(e, tag or "245", occurrence, code, state=st) if (tag or st.channel) else None
+        if p is not None:
+            where = (f"{tag}[{occurrence}]" if occurrence else tag or "this record") + (f" ${code}" if code else "")
+            return Refusal(p.rule, f"{where}: {p.reason_en}" + (f" [{p.label_sv}]" if p.label_sv else ""))
+        return self.profile.refusal(action)  # type: ignore[arg-type]
+
+    def preview(self, slot: int, cmd: EditCommand) -> list[tuple[str, str]] | Refusal:
+        """What ``cmd`` would change in record ``slot``, without changing it: (before, after) lines
+        of each field that differs, from a dry run on a copy (URI-MOVE shows the change first)."""
+        ctx = self.context(slot)
+        refusal = cmd.check(ctx)
+        if refusal is not None:
+            return refusal
+        dry = copy.deepcopy(ctx.record)
+        before = [field_line(f) for f in dry.marc.fields]
+        probe = copy.deepcopy(cmd)
+        probe.apply(EditContext(dry, self.profile, self.sigel, self.source))
+        after = [field_line(f) for f in dry.marc.fields]
+        if len(before) == len(after):
+            return [(b, a) for b, a in zip(before, after) if b != a]
+        return [("", a) for a in after if a not in before] + [(b, "") for b in before if b not in after]
+
+    def _pin(self, slot: int) -> None:
+        if slot in self._originals:
+            return
+        with self.lock:
+            rec = self.source.entry(slot)
+            if not isinstance(rec, LibrisRecord):
+                return
+            self._originals[slot] = copy.deepcopy(rec)
+            self._baseline[slot] = self._snapshot(rec)
+            self.source.replace(slot, rec)  # never evicted from the cache: it holds the edits
+
+    def do(self, slot: int, cmd: EditCommand) -> list[Advice]:
+        """Apply ``cmd`` to record ``slot`` through the history. Raises ``Refused``."""
+        ctx = self.context(slot)
+        refusal = cmd.check(ctx)
+        if refusal is not None:
+            raise Refused(refusal)
+        self._pin(slot)
+        if not self.history.do(cmd, ctx):
+            return []
+        self._slot_of[id(cmd)] = slot
+        self._report("apply", slot, cmd)
+        return cmd.advice(ctx)
+
+    def undo(self) -> Change | None:
+        cmd = self.history.undo()
+        if cmd is None:
+            return None
+        slot = self._slot_of.get(id(cmd), -1)
+        return self._report("undo", slot, cmd)
+
+    def redo(self) -> Change | None:
+        cmd = self.history.redo()
+        if cmd is None:
+            return None
+        slot = self._slot_of.get(id(cmd), -1)
+        return self._report("redo", slot, cmd)
+
+    @property
+    def can_undo(self) -> bool:
+        return self.history.can_undo
+
+    @property
+    def can_redo(self) -> bool:
+        return self.history.can_redo
+
+    @property
+    def dirty(self) -> bool:
+        return self.history.dirty
+
+    def _report(self, event: str, slot: int, cmd: EditCommand) -> Change:
+        """THE seam: every applied / undone / redone command passes here, once."""
+        self.generation += 1
+        self._changed_cache.pop(slot, None)
+        if self.journal is not None and slot >= 0:
+            try:
+                self.journal.record(event, slot + 1, cmd.to_json())
+                self.journal_problem = None
+            except Exception as exc:  # a full disk must not lose the edit itself
+                self.journal_problem = str(exc)
+        change = Change(event, slot, cmd)
+        for listener in list(self.listeners):
+            listener(change)
+        return change
+
+    # -- what changed --------------------------------------------------------------------------
+    @staticmethod
+    def _snapshot(rec: LibrisRecord) -> dict[int, tuple[object, str]]:
+        snap: dict[int, tuple[object, str]] = {id(f): (f, field_line(f)) for f in rec.marc.fields}
+        for h in rec.holdings:
+            snap[id(h)] = (h, "holding")
+        return snap
+
+    def changed_field_ids(self, slot: int) -> set[int]:
+        """ids of the fields of record ``slot`` that are new or differ from when first edited."""
+        base = self._baseline.get(slot)
+        if base is None:
+            return set()
+        rec = self.entry(slot)
+        if not isinstance(rec, LibrisRecord):
+            return set()
+        out = set()
+        for f in rec.marc.fields:
+            b = base.get(id(f))
+            if b is None or b[0] is not f or b[1] != field_line(f):
+                out.add(id(f))
+        for h in rec.holdings:  # holdings added in this session (HOLD-ADD)
+            b = base.get(id(h))
+            if b is None or b[0] is not h:
+                out.add(id(h))
+        return out
+
+    def is_changed(self, slot: int) -> bool:
+        """Does record ``slot`` differ from the file (any edit in effect)?"""
+        if slot not in self._originals:
+            return False
+        hit = self._changed_cache.get(slot)
+        if hit is not None and hit[0] == self.generation:
+            return hit[1]
+        rec, orig = self.entry(slot), self._originals[slot]
+        changed = bool(self.changed_field_ids(slot)) or (
+            isinstance(rec, LibrisRecord) and (
+                len(rec.marc.fields) != len(orig.marc.fields)
+                or str(rec.marc.leader) != str(orig.marc.leader)
+                or len(rec.holdings) != len(orig.holdings)))
+        self._changed_cache[slot] = (self.generation, changed)
+        return changed
+
+    def changed_count(self) -> int:
+        return sum(1 for s in self._originals if self.is_changed(s))
+
+    # -- validation, export, save ----------------------------------------------------------------
+    def validate(self) -> list:
+        """Findings for every record, checked against the file as read (``tui.core.validate``)."""
+        from ..core.validate import validate
+
+        entries = list(self.entries())
+        originals = list(self.originals()) if self._originals else None
+        return validate(entries, originals)
+
+    def export(self, out: str, fmt: str, holdings: str = "records"):
+        """Validated export to another file (``tui.core.export``: refuses on errors, writes
+        atomically with a report beside it). Returns its ``ExportResult``."""
+        from ..core.export import export
+
+        originals = list(self.originals()) if self._originals else None
+        return export(list(self.entries()), out, fmt, original=originals, holdings=holdings,
+                      overwrite=False, inputs=[self.path], source_name=self.path, sigel=self.sigel)
+
+    def holdings_mode(self) -> str:
+        """How the file holds its holdings: embedded ``$5`` fields (Libris export) or records."""
+        from ..core.detect import embedded_holding_sigels
+
+        with self.lock:
+            n = min(len(self.source), 200)
+        for i in range(n):
+            e = self.entry(i)
+            if isinstance(e, LibrisRecord) and embedded_holding_sigels(e):
+                return "embedded"
+        return "records"
+
+    def save(self):
+        """Write the edits over the opened file, in its own format: validated (refused on errors),
+        checked against the file on disk first (issue 7: a file changed since it was opened is
+        never written over), atomic, with a backup of the old file. Then the file is read again."""
+        from ..core.export import EXPORT_FORMATS, export
+        from ..core.filestamp import FileStamp
+        from ..core.formats import open_source
+        from ..core.model import LibrisError
+
+        fmt = self.source.format
+        if fmt not in EXPORT_FORMATS:
+            raise LibrisError(f"{self.path}: {fmt} files are not written back; export to a MARC format instead")
+        if self.stamp is not None:
+            self.stamp.check()
+        originals = list(self.originals()) if self._originals else None
+        result = export(list(self.entries()), self.path, fmt, original=originals, holdings=self.holdings_mode(),
+                        overwrite=True, report=False, sigel=self.sigel)
+        self.stamp = FileStamp.take(self.path)
+        self.mark_saved()
+        self.reload(open_source(self.path, fmt))
+        return result
+
+    def reload(self, source: RecordSource) -> None:
+        """Work on ``source`` (the file as saved) from here on; the undo history starts afresh."""
+        with self.lock:
+            self.source = source
+            self.history = History()
+            self._originals.clear()
+            self._baseline.clear()
+            self._slot_of.clear()
+            self._contexts.clear()
+            self._changed_cache.clear()
+            self.generation += 1
+
+    # -- saving and recovery -------------------------------------------------------------------
+    def mark_saved(self, path: str | None = None) -> None:
+        """The edits are in a file now (over the opened one, or ``path``)."""
+        if path is None or Path(path).resolve() == Path(self.path).resolve():
+            self.history.mark_saved()
+            # the file now holds the working copies: they are the new originals
+            for slot in list(self._originals):
+                rec = self.entry(slot)
+                if isinstance(rec, LibrisRecord):
+                    self._originals[slot] = copy.deepcopy(rec)
+                    self._baseline[slot] = self._snapshot(rec)
+            self._changed_cache.clear()
+            self.generation += 1
+            if self.journal is not None:
+                try:
+                    self.journal.saved()
+                except Exception as exc:
+                    self.journal_problem = str(exc)
+        elif self.journal is not None:
+            try:
+                self.journal.saved(path)
+            except Exception as exc:
+                self.journal_problem = str(exc)
+
+    def close(self, clean: bool = True) -> None:
+        if self.journal is not None:
+            try:
+                self.journal.close(clean=clean)
+            except Exception:
+                pass
+            self.journal = None
+
+    def replay_event(self, event) -> None:
+        """Apply one journal event (``tui.core.journal.JournalEvent``) through the history."""
+        if event.kind == "apply":
+            self.do(event.record_number - 1, command_from_json(event.command))
+        elif event.kind == "undo":
+            if self.undo() is None:
+                raise Refused(Refusal("JOURNAL", "the journal undoes an edit that is not there"))
+        elif event.kind == "redo":
+            if self.redo() is None:
+                raise Refused(Refusal("JOURNAL", "the journal redoes an edit that is not there"))
+
+
+def is_broken(entry: Entry) -> bool:
+    return isinstance(entry, BrokenRecord)
