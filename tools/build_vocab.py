@@ -30,7 +30,7 @@ import json
 import sys
 from pathlib import Path
 
-from rdflib import RDF, RDFS, OWL, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, OWL, XSD, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
 ROOT = Path(__file__).resolve().parent.parent

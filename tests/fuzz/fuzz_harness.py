@@ -30,7 +30,8 @@ SAMPLES = ROOT / "sample_records"
 CORPUS = ROOT.parent / "shared" / "corpus" / "pymarc"
 
 #: what may reach the terminal from ``dump``: printable text and newlines only
-RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: (lone surrogates too: printing one raises UnicodeEncodeError, a crash)
+RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 class Crash(AssertionError):
@@ -47,7 +48,8 @@ class Crash(AssertionError):
     def signature(self) -> str:
         """Where it crashed: stage, exception type and the innermost project frame."""
         if self.exc is None:
-            return f"{self.stage}: {self.detail[:80]}"
+            first = self.detail.strip().splitlines()[0] if self.detail.strip() else ""
+            return f"{self.stage}: {re.sub(r'[0-9]+', 'N', first.split(': ')[0])[:60]}"
         frames = traceback.extract_tb(self.exc.__traceback__)
         ours = [f for f in frames if "/tui/" in f.filename] or frames
         where = f"{Path(ours[-1].filename).name}:{ours[-1].lineno}" if ours else "?"
@@ -188,8 +190,18 @@ def check_dump(path: str | os.PathLike) -> int:
 
 
 def exercise(path: str | os.PathLike, dump: bool = True) -> str:
-    """Everything a file goes through; raises ``Crash`` or ``Missing``; returns the outcome."""
-    outcome = read_all(path)
+    """Everything a file goes through; raises ``Crash`` or ``Missing``; returns the outcome.
+    What the libraries print while reading (warnings, logging) must be safe too: it is captured."""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        outcome = read_all(path)
+    text = err.getvalue()
+    if "Traceback" in text:
+        raise Crash("read (stderr)", None, f" a traceback was printed:\n{text[-2000:]}")
+    m = RAW_CONTROL.search(text)
+    if m:
+        raise Crash("read (stderr)", None, f" raw control character {m.group(0)!r} printed: "
+                                           f"{text[max(0, m.start() - 60):m.start() + 20]!r}")
     if dump and dump_available():
         check_dump(path)
     return outcome

@@ -72,17 +72,15 @@ LABELS_REDOS = ("tui/core/labels.py _holds(): the mapping's `match` conditions (
 
 
 @pytest.mark.xfail(strict=True, reason=LABELS_REDOS)
-@pytest.mark.parametrize("text", ["A" * 60_000, "a b " * 15_000])
+@pytest.mark.parametrize("text", ["A" * 20_000, "a b " * 5_000], ids=["letters", "words"])
 def test_label_view_of_a_huge_field_is_fast(text):
     from tui.core.labels import label_view
 
     rec = Record(leader=Leader("00000nam a2200000 i 4500"), force_utf8=True)
-    rec.add_field(Field("245", ["1", "0"], [Subfield("a", text), Subfield("c", text)]),
-                  Field("100", ["1", " "], [Subfield("a", text)]),
-                  Field("264", [" ", "1"], [Subfield("a", text), Subfield("b", text)]))
+    rec.add_field(Field("245", ["1", "0"], [Subfield("a", text)]))
     t0 = time.time()
     label_view(LibrisRecord(marc=rec))
-    assert time.time() - t0 < 2
+    assert time.time() - t0 < 0.5  # linear: milliseconds
 
 
 def test_huge_fields_in_the_line_formats(tmp_path):
@@ -96,3 +94,34 @@ def test_the_static_hostile_files_still_read():
     for p in sorted(HOSTILE.glob("*")):
         if p.suffix not in (".md", ".py") and "deep" not in p.name:
             exercise(p, dump=False)
+
+
+@pytest.mark.parametrize("name, data", [
+    ("sur.json", b'{"leader": "00000nam a2200000 i 4500", "fields": [{"001": "x\\ud800"}, {"245": {"ind1": "1", '
+                 b'"ind2": "0", "subfields": [{"a": "T \\ud800 \\udcff"}]}}]}'),
+    ("notrecord.json", b'[{"leader": "\\ud800", "x": 1}]'),
+    ("sur.jsonld", (HOSTILE / "librisxl-integtest-bibelectronic.jsonld").read_bytes()
+     .replace(b"Alice in Wonderland and", b"Alice \\ud800 \\udcff and", 1)),
+    ("sur2.jsonld", b'{"@graph": [{"@id": "x\\ud800", "\\udc00k": ["\\ud800", {"a": "\\udfff"}]}]}'),
+], ids=["marc-json", "marc-json-broken", "jsonld", "jsonld-keys"])
+def test_lone_surrogate_escapes_in_json(tmp_path, name, data):
+    """Was: UnicodeEncodeError in marcjson (a broken record's raw bytes), in jsonld (raw bytes),
+    and in `libris-tui dump` printing a title with a lone surrogate from a "\\ud800" escape."""
+    p = tmp_path / name
+    p.write_bytes(data)
+    if not exercise(p).startswith("records"):
+        return
+    for e in open_source(p):
+        if isinstance(e, LibrisRecord):
+            text = str(e.marc)
+            text.encode("utf-8")  # no lone surrogate left in the record
+            if "T \ufffd" in text or "Alice \ufffd" in text:
+                assert any(i.code.startswith("ENC-") for i in e.issues) or name.endswith(".jsonld")
+
+
+def test_jsonld_ids_that_are_not_strings(tmp_path):
+    """Was: TypeError unhashable type: 'dict' in jsonld.split_document (mainEntity {"@id": {...}})."""
+    p = tmp_path / "ids.jsonld"
+    p.write_bytes(b'{"@graph": [{"@id": "r1", "@type": "Record", "mainEntity": {"@id": {"x": 1}}},'
+                  b' {"@id": "r2", "@type": "Record", "mainEntity": {"@id": "t", "instanceOf": {"@id": ["w"]}}}]}')
+    exercise(p)

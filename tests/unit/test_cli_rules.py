@@ -98,6 +98,7 @@ def test_validate_json(capsys, orig, tmp_path):
     (raw("art0001", "773", 1, 2, "w", "jour0002"), "EPL-PROTECT"),
     (raw("eplk0001", "856", 2, 0, "u", "https://myndigheten.se/ny.pdf"), "EPL-PROTECT"),  # has $z
     (raw("chan0001", "264", 1, 0, "c", "2017-"), "CHN-READONLY"),
+    (raw("apis0001", "655", 1, 0, "a", "Report"), "EPL-PROTECT"),  # EPL-DETECT: an APIS holding, no DIGI
     (lambda e: e.remove(by_cn(e, "eplk0001")), "EPL-NODELETE"),
     (lambda e: by_cn(e, "eplk0001").marc.remove_fields("042"), "EPL-DETECT"),
     (lambda e: setattr(by_cn(e, "art0001").marc.get_fields("856")[0], "indicator2", "2"), "EPL-PROTECT"),
@@ -126,6 +127,7 @@ def test_forbidden_changes_fail_validate_and_export(capsys, orig, tmp_path, chan
     (cmd("ord0001", C.SetSubfield("506", 1, 0, "restricted"), C.DeleteRecord()), None),  # not e-plikt
     (cmd("eplk0001", C.AddSubfield("042", 1, "a", "dc")), None),  # 042 $a is no marker (EPL-DETECT)
     (lambda e: e.remove(by_cn(e, "ord0001")), None),  # removing an ordinary record
+    (raw("digi0001", "655", 1, 0, "a", "Fiction"), None),  # EPL-DETECT: APIS holding but DIGI: not e-plikt
 ])
 def test_allowed_changes_pass_validate_and_export(capsys, orig, tmp_path, change, note):
     ed = edited(tmp_path, change)
@@ -260,6 +262,20 @@ def test_add_holding_to_a_channel_record_is_refused(capsys, orig, tmp_path):
     assert _holders(tmp_path / "o.txt")["chan0001"] == []
 
 
+def test_channel_record_detection_on_the_command_line(capsys, tmp_path):
+    # CHN-DETECT: 245 $h [channel record] makes a channel record; another media term does not
+    entries = load()
+    other = by_cn(entries, "ord0001")
+    other.marc.get_fields("245")[0].subfields.append(Subfield("h", "[channel record]"))
+    src = write(tmp_path / "in.txt", entries)
+    code, _, err = run(capsys, "add-holding", src, "--sigel", "Li", "--record", 2, "-o", tmp_path / "o.txt")
+    assert code == 1 and "(CHN-READONLY)" in err
+    other.marc.get_fields("245")[0].subfields[-1] = Subfield("h", "[Elektronisk resurs]")
+    src = write(tmp_path / "in2.txt", entries)
+    code, _, err = run(capsys, "add-holding", src, "--sigel", "Li", "--record", 2, "-o", tmp_path / "o2.txt")
+    assert code == 0 and _holders(tmp_path / "o2.txt")["ord0001"] == ["Li"]
+
+
 def test_add_holding_refusals_and_usage(capsys, orig, tmp_path):
     code, _, err = run(capsys, "add-holding", orig, "--sigel", "APIS", "--record", 1, "-o", tmp_path / "o.txt")
     assert code == 1 and "(HOLD-ADD)" in err
@@ -377,3 +393,13 @@ def test_installed_entry_point_runs(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "tui", "validate", str(DATA / "records.txt")],
                           capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0 and "7 records" in proc.stdout
+
+
+def test_a_record_the_format_cannot_hold_fails_the_export_with_nothing_written(capsys, tmp_path):
+    entries = load()
+    by_cn(entries, "ord0001").marc.get_fields("245")[0].subfields[0] = Subfield("a", "Bell\x07 title")
+    src = write(tmp_path / "in.txt", entries)
+    target = tmp_path / "o.xml"
+    code, _, err = run(capsys, "export", src, "-o", target)  # XML 1.0 cannot hold U+0007
+    assert code == 1 and "cannot write marcxml" in err and "\x07" not in err
+    assert not target.exists()

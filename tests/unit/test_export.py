@@ -273,3 +273,16 @@ def test_atomic_write_keeps_mode_and_backup(tmp_path):
 def test_atomic_write_into_a_missing_folder(tmp_path):
     with pytest.raises(WriteFailed, match="does not exist"):
         atomic_write(tmp_path / "nope" / "f.txt", b"x")
+
+
+def test_an_edited_holdings_record_is_written_not_its_stale_copy(tmp_path):
+    mrc = tmp_path / "in.mrc"
+    export(load(), mrc, "iso2709", holdings="records")
+    entries = load(mrc)  # an indexed source parses the linked holdings apart from their slot
+    h = next(e for e in entries if e.kind == "holdings" and e.linked_bib == "apis0001")
+    bib = by_cn(entries, "apis0001")
+    assert bib.holdings and bib.holdings[0] is not h  # the bib links its own parsed copy
+    h.marc.get_fields("852")[0].subfields.append(Subfield("c", "Magasin"))
+    marcs, _, _ = output_records(entries, "records")
+    written = [m for m in marcs if m.get("004") and m["004"].data == "apis0001"]
+    assert len(written) == 1 and written[0]["852"]["c"] == "Magasin"

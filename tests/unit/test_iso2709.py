@@ -167,8 +167,7 @@ def test_truncated_last_record(tmp_path):
 @pytest.mark.parametrize("corrupt, why", [
     (lambda b: b[:12] + b"99999" + b[17:], "base address"),
     (lambda b: b[:12] + b"0x037" + b[17:], "base address"),
-    (lambda b: b[:43] + b"00001" + b[48:], "field terminator"),
-    (lambda b: b[:27] + b"9999" + b[31:], "directory"),
+    (lambda b: _drop_first_terminator(b[:27] + b"9999" + b[31:]), "one field per directory entry"),
     (lambda b: b[:24] + b"\x01" + b[25:], "directory"),
     (lambda b: b[:5] + b"\xff" + b[6:], "leader"),
 ])
@@ -184,6 +183,33 @@ def test_structural_breakage_is_reported_not_raised(tmp_path, corrupt, why):
     assert why in e.reason
     assert iso2709.structure_reason(bad) == e.reason
     assert src.entry(0).marc["245"]["a"] == "Before" and src.entry(2).marc["245"]["a"] == "After"
+
+
+def _drop_first_terminator(b: bytes) -> bytes:
+    base = int(b[12:17])
+    k = b.index(b"\x1e", base)
+    return b[:k] + b"x" + b[k + 1:]
+
+
+@pytest.mark.parametrize("corrupt", [
+    lambda b: b[:43] + b"00001" + b[48:],  # 245 starts inside 001
+    lambda b: b[:27] + b"9999" + b[31:],  # 001 runs past the end
+    lambda b: b[:24] + b[36:48] + b[24:36] + b[48:],  # entries swapped, positions kept
+], ids=["start", "length", "swapped"])
+def test_a_directory_that_lies_about_complete_fields_is_read_in_order(corrupt):
+    good = to_bytes(title("Mid", "42"))
+    bad = corrupt(good)
+    e = iso2709.parse_record(bad)
+    assert isinstance(e, LibrisRecord), e
+    assert "STRUCT-DIRECTORY" in codes(e)
+    assert iso2709.structure_reason(bad) is None and not iso2709.is_standard(bad)
+    assert iso2709.is_standard(good)
+    if bad[24:27] == b"001":
+        assert canon(e.marc) == canon(iso2709.parse_record(good).marc)
+    else:  # the tags follow the directory; the data stays in its order
+        assert [f.tag for f in e.marc.fields] == ["245", "001"]
+    out = iso2709.record_bytes(e.marc)  # written with a directory that tells the truth
+    assert iso2709.parse_record(out).issues == [] and iso2709.is_standard(out)
 
 
 def test_pymarc_bad_records(corpus):
@@ -279,6 +305,15 @@ def test_ascii_edit_keeps_a_marc8_record_marc8(corpus):
     out = iso2709.record_bytes(m8.marc)
     assert out[9:10] == b" " and out.endswith(b"Plain note\x1e\x1d")
     assert out[int(out[12:17]):].startswith(raw[int(raw[12:17]):-1])
+
+
+def test_declaring_utf8_on_a_marc8_record_re_encodes_its_fields(corpus):
+    (m8,) = list(open_source(corpus / "marc8.dat"))
+    m8.marc.leader = Leader(m8.leader[:9] + "a" + m8.leader[10:])
+    out = iso2709.record_bytes(m8.marc)
+    out.decode("utf-8")  # no MARC-8 bytes left under a UTF-8 leader
+    back = iso2709.parse_record(out)
+    assert canon(back.marc) == canon(m8.marc) and not codes(back)
 
 
 def test_write_errors_are_clean():

@@ -10,11 +10,10 @@ import pytest
 from pymarc import Field, Leader, Record, Subfield
 from rdflib import Graph, Literal, URIRef
 
-from tui.core import detect, graph_labels, linked
+from tui.core import detect, graph_labels
 from tui.core.formats import jsonld, open_source, sniff, write_records
-from tui.core.formats import turtle
 from tui.core.labels import render_label_view
-from tui.core.model import BrokenRecord, LibrisRecord, UnreadableFile
+from tui.core.model import LibrisRecord, UnreadableFile
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "jsonld"
 BIB = DATA / "bib-8369159-m4xtxx0z02xdx6w.jsonld"

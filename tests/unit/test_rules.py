@@ -174,3 +174,14 @@ def test_restricted_uri_targets():
 ])
 def test_looks_like_uri(value, ok):
     assert rules.looks_like_uri(value) is ok
+
+
+def test_every_rule_id_the_code_uses_is_in_the_table():
+    import re
+
+    core = Path(rules.__file__).parent
+    ids = set()
+    for name in ("rules.py", "commands.py", "profile.py", "validate.py", "export.py", "report.py"):
+        text = (core / name).read_text("utf-8")
+        ids |= set(re.findall(r'"((?:EPL|CHN|URI|HOLD|SUP|DUP|PROFILE|EDIT|STRUCT)-[A-Z0-9-]+)"', text))
+    assert ids and ids <= set(rules.RULES), ids - set(rules.RULES)

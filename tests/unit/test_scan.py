@@ -147,3 +147,17 @@ def test_scan_equals_full_parse_on_generated_files(tmp_path_factory, recs, data)
         p = tmp / name
         p.write_bytes(content)
         assert scanned(scan.scan_file(p)) == full_parse_flags(p), name
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([b"\x1fa", b"\x1fh", b"\x1e", b"\x1d", b"x", b"RECORD", b"record", b"Channel Record",
+                                 b"\x1fb", b" "]), max_size=60), st.integers(1, 40))
+def test_case_insensitive_subfield_search_across_chunks(parts, chunk):
+    import re as _re
+
+    buf = b"".join(parts)
+    for needle, code in ((b"record", ord("a")), (b"channel record", ord("h"))):
+        want = sorted({m.start() for m in _re.finditer(rb"\x1f" + bytes([code]) + rb"[^\x1d\x1e\x1f]*?"
+                                                       + _re.escape(needle), buf, _re.IGNORECASE)})
+        got = sorted(set(scan._subfields_containing(buf, needle, code, chunk=chunk)))
+        assert got == want

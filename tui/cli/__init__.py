@@ -13,6 +13,7 @@ import importlib
 import sys
 
 from ..core.model import LibrisError
+from ..core.textsafe import visible
 
 #: subcommand -> module in this package
 SUBCOMMANDS = {
@@ -81,7 +82,7 @@ def _guard(fn) -> int:
     try:
         return int(fn() or 0)
     except LibrisError as exc:
-        print(f"libris-tui: {exc}", file=sys.stderr)
+        print(f"libris-tui: {visible(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("libris-tui: interrupted", file=sys.stderr)

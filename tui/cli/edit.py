@@ -25,7 +25,7 @@ from ..core.profile import Profile
 from ..core.rules import record_state
 from ..core.textsafe import visible
 from .export import add_output_options, write_out
-from .validate import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, open_input
+from .validate import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, guarded, open_input
 
 
 def _config():
@@ -77,6 +77,7 @@ def _who(rec: LibrisRecord) -> str:
     return f"record {rec.number}" + (f" [{rec.control_number}]" if rec.control_number else "")
 
 
+@guarded
 def run_move(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
@@ -106,13 +107,14 @@ def run_move(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | 
             continue
         moved += 1
         print(visible(f"{args.file}: {_who(e)}: {cmd.describe()}"), file=err)
-    print(f"{args.file}: URI-MOVE in {moved} record{'s' if moved != 1 else ''}"
-          + (f", {refused} refused" if refused else "") + (f", {skipped} channel records left" if skipped else ""),
-          file=err)
+    print(visible(f"{args.file}: URI-MOVE in {moved} record{'s' if moved != 1 else ''}"
+                  + (f", {refused} refused" if refused else "")
+                  + (f", {skipped} channel records left" if skipped else "")), file=err)
     status = write_out(entries, args, args.file, src.format, original, err, out)
     return status if status != EXIT_OK else (EXIT_FINDINGS if refused else EXIT_OK)
 
 
+@guarded
 def run_add_holding(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
@@ -127,8 +129,8 @@ def run_add_holding(args: argparse.Namespace, out: TextIO | None = None, err: Te
     profile = _profile(args, cfg)
     if args.record is not None:
         if not 1 <= args.record <= len(entries):
-            print(f"libris-tui add-holding: {args.file}: there is no record {args.record} "
-                  f"(the file has {len(entries)})", file=err)
+            print(visible(f"libris-tui add-holding: {args.file}: there is no record {args.record} "
+                          f"(the file has {len(entries)})"), file=err)
             return EXIT_USAGE
         targets = [entries[args.record - 1]]
         if isinstance(targets[0], BrokenRecord):
@@ -175,6 +177,6 @@ def run_add_holding(args: argparse.Namespace, out: TextIO | None = None, err: Te
         msg += f", {refused} refused"
     if hidden:
         msg += f"; {hidden} channel record{'s' if hidden != 1 else ''} left out (CHN-HIDE)"
-    print(msg, file=err)
+    print(visible(msg), file=err)
     status = write_out(entries, args, args.file, src.format, original, err, out, sigel=sigel)
     return status if status != EXIT_OK else (EXIT_FINDINGS if refused else EXIT_OK)

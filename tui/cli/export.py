@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from ..core.export import EXPORT_FORMATS, HOLDINGS_MODES, ExportRefused, ExportResult, export
+from ..core.export import EXPORT_FORMATS, HOLDINGS_MODES, ExportFailed, ExportRefused, ExportResult, export
 from ..core.formats import EXTENSIONS
 from ..core.textsafe import visible
-from .validate import EXIT_FINDINGS, EXIT_OK, open_input
+from .validate import EXIT_FINDINGS, EXIT_OK, guarded, open_input
 
 FORMATS = ("iso2709", "marcxml", "marc-json", "mrk")
 
@@ -77,10 +77,13 @@ def write_out(entries, args, input_path: str, input_format: str, original, err: 
                                    original_name=getattr(args, "original", None) or (input_path if original else ""),
                                    sigel=sigel)
     except ExportRefused as exc:
-        print(f"libris-tui: {args.output}: export refused, nothing was written: "
-              f"{len(exc.errors)} error{'s' if len(exc.errors) != 1 else ''}", file=err)
+        print(visible(f"libris-tui: {args.output}: export refused, nothing was written: "
+                      f"{len(exc.errors)} error{'s' if len(exc.errors) != 1 else ''}"), file=err)
         for f in exc.errors:
             print(visible(f"{input_path}: {f.describe()}"), file=err)
+        return EXIT_FINDINGS
+    except ExportFailed as exc:
+        print(visible(f"libris-tui: {exc}"), file=err)
         return EXIT_FINDINGS
     shown = 0
     warnings = [f for f in res.findings if f.severity == "warning"]
@@ -89,8 +92,8 @@ def write_out(entries, args, input_path: str, input_format: str, original, err: 
             print(visible(f"{input_path}: {f.describe()}"), file=err)
             shown += 1
     if len(warnings) > shown:
-        print(f"{input_path}: {len(warnings)} warning{'s' if len(warnings) != 1 else ''} in all; see the report",
-              file=err)
+        print(visible(f"{input_path}: {len(warnings)} warning{'s' if len(warnings) != 1 else ''} in all; "
+                      "see the report"), file=err)
     hold = f", {res.holdings} holding{'s' if res.holdings != 1 else ''}" if res.holdings else ""
     backup = f"; the replaced file is kept as {res.backup_path}" if res.backup_path else ""
     print(visible(f"wrote {res.records} record{'s' if res.records != 1 else ''}{hold} to {res.path} ({res.format}); "
@@ -98,6 +101,7 @@ def write_out(entries, args, input_path: str, input_format: str, original, err: 
     return EXIT_OK
 
 
+@guarded
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr

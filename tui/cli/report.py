@@ -19,7 +19,7 @@ from ..core.model import LibrisError
 from ..core.report import collect, render
 from ..core.textsafe import visible
 from ..core.validate import validate
-from .validate import EXIT_FINDINGS, EXIT_OK, open_input
+from .validate import EXIT_FINDINGS, EXIT_OK, guarded, open_input
 
 
 def register(subparsers) -> None:
@@ -46,6 +46,7 @@ def _sigel(args) -> str | None:
         return None
 
 
+@guarded
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     findings = validate(entries, original)
     rep = collect(entries, findings, os.path.basename(args.file))
     if rep.empty:
-        print(f"{args.file}: nothing to report to Katalogsupport", file=err)
+        print(visible(f"{args.file}: nothing to report to Katalogsupport"), file=err)
         return EXIT_OK
     text = render(rep, _sigel(args))
     if args.output:

@@ -9,12 +9,14 @@ otherwise, 2 when a file cannot be read at all.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import re
 import sys
 from typing import TextIO
 
 from ..core.formats import open_source
-from ..core.model import LibrisRecord, UnreadableFile
+from ..core.model import LibrisError, LibrisRecord, UnreadableFile
 from ..core.source import RecordSource
 from ..core.textsafe import visible
 from ..core.validate import Finding, errors, summary, validate
@@ -50,6 +52,34 @@ def open_input(path: str) -> RecordSource:
     return src
 
 
+#: characters JSON leaves as they are that must not reach a terminal raw (C1 controls, line and
+#: paragraph separators, bidi controls); JSON's own escaping covers C0 controls
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_json(doc) -> str:
+    """JSON with the characters a terminal would act on written as \\u escapes (the same data)."""
+    text = json.dumps(doc, ensure_ascii=False, indent=2)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def guarded(fn):
+    """Our own errors (unreadable file, output that would replace the input ...) become one line on
+    stderr with anything a terminal would act on made visible (file names come from outside too),
+    and exit 2."""
+
+    @functools.wraps(fn)
+    def run(args, out=None, err=None):
+        err = err or sys.stderr
+        try:
+            return fn(args, out, err)
+        except LibrisError as exc:
+            print(visible(f"libris-tui: {exc}"), file=err)
+            return EXIT_USAGE
+
+    return run
+
+
 def finding_line(path: str, f: Finding) -> str:
     return visible(f"{path}: {f.describe()}")
 
@@ -65,6 +95,7 @@ def summary_line(findings: list[Finding], n_records: int) -> str:
     return line
 
 
+@guarded
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
@@ -82,11 +113,10 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
             "katalogsupport": sum(1 for f in findings if f.katalogsupport),
             "findings": [f.to_json() for f in findings],
         }
-        json.dump(doc, out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        out.write(safe_json(doc) + "\n")
     else:
         for f in findings:
             out.write(finding_line(args.file, f) + "\n")
-        out.write(f"{args.file}: {summary_line(findings, n)}\n")
+        out.write(visible(f"{args.file}: {summary_line(findings, n)}") + "\n")
     out.flush()
     return EXIT_FINDINGS if errors(findings) else EXIT_OK

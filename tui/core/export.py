@@ -43,6 +43,11 @@ class ExportRefused(LibrisError):
                          + (f" (first: {first})" if first else ""))
 
 
+class ExportFailed(LibrisError):
+    """The records could not be written in the format asked for (the writer refused a record, or
+    the written file did not read back); nothing was written."""
+
+
 class OutputIsInput(LibrisError):
     """The output would replace an input file and ``overwrite`` was not given."""
 
@@ -120,7 +125,9 @@ def output_records(entries: list, holdings: HoldingsMode = "records") -> tuple[l
         n_other += 1
         group: list[LibrisRecord] = []
         seen = set()
-        for h in list(e.holdings) + attached.get(id(e), []):
+        # the file's own holdings records first (they carry any edit made to them), then those
+        # linked in memory only (a holding added in this session)
+        for h in attached.get(id(e), []) + list(e.holdings):
             k = _key(h)
             if k not in seen:
                 seen.add(k)
@@ -192,12 +199,15 @@ def export(records, out_path: str | os.PathLike, fmt: str | None = None, origina
     writer = AtomicWriter(out, backup=True)
     writer.open()
     try:
-        write_records(marcs, writer.file, fmt)
+        try:
+            write_records(marcs, writer.file, fmt)
+        except LibrisError as exc:
+            raise ExportFailed(f"{out}: cannot write {fmt}: {exc}; nothing was written") from None
         writer.flush()
         if verify:
             problem = _verify(writer.temp_path, fmt, len(marcs))
             if problem:
-                raise LibrisError(f"{out}: the written {fmt} did not read back ({problem}); nothing was written")
+                raise ExportFailed(f"{out}: the written {fmt} did not read back ({problem}); nothing was written")
         writer.commit()
     except BaseException:
         writer.abort()
@@ -255,5 +265,5 @@ def export_report(result: ExportResult, entries: list, *, source_name: str = "",
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-__all__ = ["export", "ExportResult", "ExportRefused", "OutputIsInput", "output_records", "export_report",
+__all__ = ["export", "ExportResult", "ExportRefused", "ExportFailed", "OutputIsInput", "output_records", "export_report",
            "EXPORT_FORMATS", "HOLDINGS_MODES", "input_paths"]

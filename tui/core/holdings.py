@@ -199,7 +199,7 @@ def raw_linked_bib(buf: bytes):
     if len(buf) < 7 or buf[6] not in b"uvxy":
         return None
     try:
-        _base, entries = locate(buf)
+        _base, entries, _fell_back = locate(buf)
     except _Broken:
         return None
     for tag, start, end in entries:

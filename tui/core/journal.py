@@ -169,7 +169,11 @@ class Journal:
     def _create(stamp: FileStamp) -> tuple[Path, int, dict]:
         """Write the header to a hidden temporary name, lock it, then rename it into place: no other
         process ever sees a journal that is unlocked, or without its header."""
-        d = journal_dir(create=True)
+        try:
+            d = journal_dir(create=True)
+        except OSError as exc:
+            raise JournalError(f"cannot create the crash journal directory {journal_dir()}: "
+                               f"{exc.strerror or exc}") from None
         now = time.time()
         name = f"{datetime.fromtimestamp(now).strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{secrets.token_hex(4)}"
         tmp = d / f".{name}.tmp"

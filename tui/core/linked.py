@@ -43,12 +43,13 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 MAPPING_FILE = DATA / "label-mapping.json"
 TYPE_MODEL_FILE = DATA / "kbv-type-model.json"
 
-ROOTS = ("Record", "Instance", "Work", "Item")
-#: the entity a path starting with these names is about, per record kind
 KBV = "https://id.kb.se/vocab/"
 UNCOMPLETED = "_marcUncompleted"
 
 JSON = dict[str, Any]
+#: values longer than this (no MARC field can hold one: ISO 2709 fields end at 9 999 bytes) are
+#: not split by marcframe's value patterns, some of which take quadratic time on long values
+MAX_PATTERN_VALUE = 10_000
 
 
 # ---------------------------------------------------------------------------------------------
@@ -89,8 +90,8 @@ def _repair_json_text(text: str) -> str:
                 stack.append("}" if ch == "{" else "]")
             elif ch in "}]" and stack:
                 stack.pop()
-        if in_str:
-            continue
+        if in_str or "]" in stack:
+            continue  # a list cut short would say something else than the whole list
         candidate = head + "".join(reversed(stack))
         try:
             json.loads(candidate)
@@ -225,6 +226,24 @@ class Mapping:
                     for t in self._targets(v):
                         count(t.raw)
         self.set_properties: set[str] = {p for p, n in many.items() if n > one.get(p, 0)}
+        # a directive cut off after its splitValuePattern gets the properties the same pattern
+        # names elsewhere in the mapping
+        split_props: dict[str, list] = {}
+        for rules in self.formats.values():
+            for tr in rules.values():
+                for v in tr.variants:
+                    for t in self._targets(v):
+                        pat, props = t.raw.get("splitValuePattern"), t.raw.get("splitValueProperties")
+                        if isinstance(pat, str) and isinstance(props, list):
+                            split_props.setdefault(pat, props)
+        for rules in self.formats.values():
+            for tr in rules.values():
+                for v in tr.variants:
+                    for t in self._targets(v):
+                        pat = t.raw.get("splitValuePattern")
+                        if isinstance(pat, str) and not isinstance(t.raw.get("splitValueProperties"), list) \
+                                and pat in split_props:
+                            t.raw = dict(t.raw, splitValueProperties=split_props[pat])
 
     @staticmethod
     def _targets(v: Variant) -> Iterator[Target]:
@@ -307,6 +326,8 @@ class Mapping:
         if isinstance(tokenmap, str):
             tokenmap = self.tokenmaps.get(tokenmap)
         uri = t.get("uriTemplate") or raw.get("uriTemplate")
+        if "punctuationChars" not in raw and isinstance(t.get("punctuation"), str):
+            raw = dict(raw, punctuationChars=t["punctuation"])
         steps = [Step(s.get("property") or s.get("prop"), s.get("class")) for s in steps_src]
         leaf: str | None = None
         if steps:
@@ -385,6 +406,14 @@ def _blank(c: str) -> bool:
     return c in (" ", "_", "#", "")
 
 
+@lru_cache(maxsize=512)
+def _condition_regex(pattern: str) -> tuple[re.Pattern[str], bool]:
+    """A ``$x =~ pattern`` condition. A pattern starting with ``.+``/``.*`` finds a match iff
+    it matches at the start, so it is matched there: searching from every position of a huge
+    value would take quadratic time."""
+    return re.compile(pattern), pattern.startswith((".+", ".*", "^"))
+
+
 def condition_holds(cond: JSON, fld: Field, leader: str = "", first_ok: bool = True) -> bool:
     if cond.get("onRevert"):
         return False
@@ -400,10 +429,10 @@ def condition_holds(cond: JSON, fld: Field, leader: str = "", first_ok: bool = T
             return any(v in cond["in"] for v in vals)
         if "match" in cond:
             try:
-                rx = re.compile(cond["match"])
+                rx, anchored = _condition_regex(cond["match"])
             except re.error:
                 return False
-            return any(rx.search(v) for v in vals)
+            return any((rx.match(v) if anchored else rx.search(v)) for v in vals)
         return bool(vals)
     if "leader" in cond:
         pos = int(cond["leader"])
@@ -550,10 +579,11 @@ def _reverse_tokenmap(tm: dict, token: Any, overrides: Any = None) -> str | None
     if isinstance(overrides, dict) and token in overrides:
         code = overrides[token]
         return None if code in ("|", None) else code
+    found = None
     for code, tok in tm.items():
         if tok == token and tok is not None:
-            return " " if code == "_" else code
-    return None
+            found = code  # the last code for a token wins, as when marcframe inverts the map
+    return None if found is None else " " if found == "_" else found
 
 
 def _as_list(v: Any) -> list:
@@ -641,6 +671,8 @@ class _Converter:
         self.work: JSON | None = None
         self.uncompleted: list[JSON] = []
         self.seen_variants: dict = {}
+        #: the field's own pendingResources say whether an entity it links is one or many
+        self.pending_many: dict[str, bool] = {}
 
     def root(self, name: str) -> JSON:
         if name == "Record":
@@ -664,6 +696,9 @@ class _Converter:
         return node
 
     def _many(self, prop: str) -> bool:
+        local = self.pending_many.get(prop)
+        if local is not None:
+            return local
         return prop in self.m.set_properties
 
     # -- fields --------------------------------------------------------------------------------
@@ -789,6 +824,15 @@ class _Converter:
         root = self.root(ft.entity)
         fnode = root
         scope: dict[tuple, JSON] = {}
+        self.pending_many = {}
+        pend = ft.raw.get("pendingResources")
+        if isinstance(pend, dict):
+            for spec in pend.values():
+                if isinstance(spec, dict):
+                    if isinstance(spec.get("link"), str):
+                        self.pending_many[spec["link"]] = False
+                    elif isinstance(spec.get("addLink"), str):
+                        self.pending_many[spec["addLink"]] = True
         for i, st in enumerate(ft.steps):
             last = i == len(ft.steps) - 1
             # a MARC field's own entity is one more of a list unless marcframe says "link"
@@ -813,6 +857,8 @@ class _Converter:
             md = t.raw.get("marcDefault")
             if _blank(ind) or (md is not None and ind == md):
                 continue
+            if t.leaf is None and not t.uri:
+                continue  # the indicator only selects the variant (the field's own resource)
             self._subvalue(ft, fnode, root, t, ind, scope)
         subs = list(f.subfields)
         for i, sf in enumerate(subs):
@@ -925,9 +971,29 @@ class _Converter:
             if leaf:
                 _add(node, leaf, value, t.many_leaf)
             return
+        if t.value_rules and isinstance(value, str) and len(value) <= MAX_PATTERN_VALUE:
+            for rule in t.value_rules:
+                try:
+                    # at the start, as marcframe matches a value (search would be quadratic)
+                    m = re.match(rule.get("match") or "$^", value)
+                except re.error:
+                    continue
+                if not m:
+                    continue
+                parts = rule.get("parts") or [{"group": rule.get("group", 1),
+                                                "property": (rule.get("steps") or [{}])[-1].get("property")}]
+                done = False
+                for part in parts:
+                    g = part.get("group", 1)
+                    v = m.group(g) if g is not None and g <= (m.re.groups or 0) else None
+                    if v and part.get("property"):
+                        _add(node, part["property"], v, False)
+                        done = True
+                if done:
+                    return
         pattern = raw.get("splitValuePattern")
         props = raw.get("splitValueProperties")
-        if pattern and props and isinstance(value, str):
+        if pattern and props and isinstance(value, str) and len(value) <= MAX_PATTERN_VALUE:
             m = re.match(pattern, value)
             if m and m.group(0) == value:
                 for prop, g in zip(props, m.groups()):
@@ -1066,18 +1132,6 @@ def marc_to_jsonld(record: Record, mapping: Mapping | None = None) -> JSON:
 # ---------------------------------------------------------------------------------------------
 # JSON-LD -> MARC
 # ---------------------------------------------------------------------------------------------
-
-@dataclass
-class Provenance:
-    """Where a MARC field of a reverted record came from: the JSON-LD nodes it read
-    (by ``id()`` of the node dict) and their properties."""
-
-    tag: str
-    occurrence: int
-    code: str | None
-    node_id: int
-    prop: str | None
-
 
 @lru_cache(maxsize=1)
 def vocab_graph():
@@ -1342,7 +1396,8 @@ class _Reverter:
         for tag in ordered:
             rules = self.m.rules(self.fmt, tag)
             if rules.kind == "fixed":
-                val = self._fixed_value(tag, _FIXED_LEN.get(tag, 40), None)
+                ends = [t.end for v in rules.variants for t in v.positions]
+                val = self._fixed_value(tag, max(ends + [_FIXED_LEN.get(tag, 0)]), None)
                 if val is not None:
                     produced.setdefault(tag, []).append(Field(tag=tag, data=val))
                 continue
@@ -1430,6 +1485,8 @@ class _Reverter:
                 vals = self._values(n, t)
                 if vals:
                     break
+            if t.raw.get("parseZeroPaddedNumber"):
+                vals = [v.zfill(width) for v in vals if v.isdigit()]
             for k, v in enumerate(vals):
                 if 0 < len(v) < width and (t.uri or t.leaf):
                     v = v.ljust(width)  # 008/15-17 country "sw "
@@ -1619,6 +1676,9 @@ class _Reverter:
                 if nodes:
                     vals = self._values(nodes[0], t)
                     val = vals[0] if vals else None
+                    elsewhere = t.raw.get("definedElsewhereToken")
+                    if val is None and isinstance(elsewhere, str) and t.leaf and nodes[0].get(t.leaf) is not None:
+                        val = elsewhere  # 650 ind2 7: the scheme is named in $2
             if val is None and t is not None:
                 md = t.raw.get("marcDefault")
                 if isinstance(md, str) and len(md) == 1:
@@ -1627,6 +1687,20 @@ class _Reverter:
                 if c.get("ind") == n and c.get("in") and (val is None or val not in c["in"]):
                     val = c["in"][0]
             inds[n - 1] = (val or " ")[:1]
+        if v.is_revert_only:
+            then = (v.on_revert or {}).get("then") or {}
+            for n in (1, 2):
+                if f"ind{n}" in then:
+                    inds[n - 1] = then[f"ind{n}"]
+        # a subfield that only belongs with a given indicator ($2 with ind2 7)
+        keep = [i for i, (c, val) in enumerate(seq)
+                if not any(isinstance(v.subfields[c].raw.get(f"requires-i{n}"), str)
+                           and v.subfields[c].raw[f"requires-i{n}"] != inds[n - 1] for n in (1, 2))]
+        if not keep:
+            return None
+        if len(keep) < len(seq):
+            seq = [seq[i] for i in keep]
+            srcs = [(j, c, src) for j, (i, c, src) in enumerate(srcs[i] for i in keep)]
         for c in v.conditions:
             if "sub" in c and "match" in c:
                 seq = _satisfy(seq, c["sub"], c["match"])
@@ -1657,7 +1731,8 @@ class _Reverter:
         return best if best is not None else 0
 
 
-_FIXED_LEN = {"008": 40, "006": 18, "007": 2}
+#: shortest fixed fields (MARC 21): when the mapped positions end before this
+_FIXED_LEN = {"006": 18, "007": 2}
 
 
 def _same_subs(a: Variant, b: Variant, f: Field) -> bool:

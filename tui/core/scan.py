@@ -6,12 +6,13 @@ bibliographic records whether it is an e-plikt record, a channel record or suppr
 parsing every record:
 
 * ISO 2709: the index gives record offsets; each record's structure is checked from its bytes
-  (``iso2709.layout``: C-level for the usual layout); then the whole file is searched once per
-  marker (``\\x1f9...EPLK``, ``\\x1fh...channel record``, ``\\x1fa...record`` for SUPPRESSRECORD,
-  ``\\x1f5...APIS``, ``\\x1fb...APIS`` in holdings) and each hit is mapped to its record by
-  bisection over the offsets and to its field by the directory. A hit whose subfield value is
-  plain ASCII is decided from the bytes; anything else (non-ASCII text, MARC-8 escapes, an
-  unusual record layout) is decided by parsing that one record. The markers are chosen so that
+  (``iso2709.structure_reason``: C-level for the usual record); then the whole file is searched once per
+  marker (``\\x1f9...EPLK``/``DIGI``; ``channel record`` in a ``$h`` and ``record`` in an
+  ``$a``, in any ASCII case; ``\\x1f5...APIS``; ``\\x1fb...APIS`` in holdings records) with
+  ``find``/``re`` over the whole mapping, and each hit is mapped to its record by bisection
+  over the offsets and to its field by the directory. A hit whose subfield value is plain ASCII
+  is decided from the bytes; anything else (non-ASCII text, MARC-8 escapes, an unusual record
+  layout) is decided by parsing that one record. The markers are chosen so that
   every value ``detect.py`` would accept contains them (``str.upper``/``lower`` map no
   non-ASCII letter onto the letters of ``RECORD`` or ``channel record``).
 * MARCXML: records are checked for well-formedness (lxml, hardened) and only those whose bytes
@@ -33,6 +34,7 @@ from typing import Callable
 from . import detect
 from .holdings import EMBEDDED_TAGS
 from .model import BrokenRecord, LibrisRecord, Record
+from .formats.iso2709 import FT_B, RT_B, SD_B
 from .source import Progress, RecordSource
 
 # slot flags
@@ -42,13 +44,11 @@ _HOLD_TYPES = frozenset(b"uvxy")
 _AUTH_TYPES = frozenset(b"z")
 _V = rb"[^\x1d\x1e\x1f]*?"  # the rest of a subfield value, lazily
 _M_EPLK = re.compile(rb"\x1f9" + _V + rb"(?:EPLK|DIGI)")
-_M_CHANNEL = re.compile(rb"\x1fh" + _V + rb"channel record", re.IGNORECASE)
-_M_SUPPRESS = re.compile(rb"\x1fa" + _V + rb"record", re.IGNORECASE)
 _M_APIS5 = re.compile(rb"\x1f5" + _V + rb"APIS")
 _M_APISB = re.compile(rb"\x1fb" + _V + rb"APIS")
 # MARCXML: bytes that may hold a marker (SUPPRESSRECORD's "UPP" cannot come from non-ASCII
 # letters either), or a character reference that may spell one
-_XML_MAYBE = re.compile(rb"upp|channel record|EPLK|DIGI|APIS|&#", re.IGNORECASE)
+_XML_MARKERS = (b"upp", b"channel record", b"eplk", b"digi", b"apis", b"&#")
 
 
 @dataclass
@@ -157,30 +157,36 @@ class _Bits:
 
 
 def _scan_iso(src) -> ScanResult:
-    from .formats.iso2709 import FT_B, SD_B, layout
+    from .formats.iso2709 import is_standard, structure_reason
 
     n = len(src)
     buf, starts, ends, bad = src.buf, src.starts, src.ends, src.bad
     flags = bytearray(n)
-    standard = bytearray(n)
     res = ScanResult(src.path, src.format, flags)
-    # 1. structure and kind of every slot
+    # 1. structure and kind of every slot (C-level checks for the usual record)
+    hold_types, auth_types = _HOLD_TYPES, _AUTH_TYPES
     for i in range(n):
         if i in bad:
             flags[i] = BROKEN
             continue
-        s, e = starts[i], ends[i]
-        rec = buf[s:e]
-        reason, std = layout(rec)
-        if reason is not None:
+        rec = buf[starts[i]:ends[i]]
+        if structure_reason(rec) is not None:
             flags[i] = BROKEN
             continue
-        standard[i] = std
         t = rec[6]
-        if t in _HOLD_TYPES:
+        if t in hold_types:
             flags[i] = HOLDINGS
-        elif t in _AUTH_TYPES:
+        elif t in auth_types:
             flags[i] = AUTHORITY
+    # standard layout (k-th field terminator ends the k-th directory entry's field): only asked
+    # for records with a marker hit; 0 = not known yet, 1 = standard, 2 = not
+    standard = bytearray(n)
+
+    def is_std(i: int) -> bool:
+        v = standard[i]
+        if not v:
+            v = standard[i] = 1 if is_standard(buf[starts[i]:ends[i]]) else 2
+        return v == 1
 
     parsed: dict[int, LibrisRecord] = {}
 
@@ -204,14 +210,13 @@ def _scan_iso(src) -> ScanResult:
         nxt = buf.find(SD_B, p + 1, fend)
         return tag, buf[p + 2:fend if nxt < 0 else nxt]
 
-    def hits(pattern: re.Pattern, want_flags: int, decide: Callable[[bytes, str], int]) -> None:
+    def hits(found, want_flags: int, decide: Callable[[bytes, str], int]) -> None:
         nslots = n
-        for m in pattern.finditer(buf):
-            p = m.start()
+        for p in found:
             i = bisect_right(starts, p, 0, nslots) - 1
             if i < 0 or p >= ends[i] or flags[i] & (BROKEN | HOLDINGS | AUTHORITY) != want_flags:
                 continue
-            if not standard[i]:
+            if not is_std(i):
                 undecided.add(i)
                 continue
             tag, value = field_and_value(i, p)
@@ -235,10 +240,10 @@ def _scan_iso(src) -> ScanResult:
     def apis5(tag: bytes, v: str) -> int:
         return _Bits.APIS if tag.decode("ascii") in EMBEDDED_TAGS and v.strip() == detect.APIS else 0
 
-    hits(_M_EPLK, 0, sigel_9)
-    hits(_M_CHANNEL, 0, channel)
-    hits(_M_SUPPRESS, 0, suppress)
-    hits(_M_APIS5, 0, apis5)
+    hits((m.start() for m in _M_EPLK.finditer(buf)), 0, sigel_9)
+    hits(_subfields_containing(buf, b"channel record", ord("h")), 0, channel)
+    hits(_subfields_containing(buf, b"record", ord("a")), 0, suppress)
+    hits((m.start() for m in _M_APIS5.finditer(buf)), 0, apis5)
 
     # holdings records whose 852 $b may be APIS: parsed (they are small), linked by 004
     apis_links: set[str] = set()
@@ -298,6 +303,27 @@ def _scan_iso(src) -> ScanResult:
     return res
 
 
+def _subfields_containing(buf, needle: bytes, code: int, chunk: int = 1 << 24):
+    """Offsets of the delimiters of subfields ``$<code>`` whose bytes contain ``needle`` in any
+    ASCII case (``needle`` in lower case). The file is lowered a chunk at a time (C speed)
+    and searched with ``find``; each hit is walked back to its subfield delimiter."""
+    n, k = len(buf), len(needle)
+    pos = 0
+    last = -1
+    while pos < n:
+        end = min(n, pos + chunk)
+        part = buf[pos:min(n, end + k - 1)].lower()
+        j = part.find(needle)
+        while 0 <= j < end - pos:
+            q = pos + j
+            d = buf.rfind(SD_B, max(0, q - 10000), q)  # a field is at most 9999 bytes
+            if d >= 0 and d != last and buf[d + 1] == code and buf.find(FT_B, d, q) < 0 and buf.find(RT_B, d, q) < 0:
+                last = d
+                yield d
+            j = part.find(needle, j + 1)
+        pos = end
+
+
 def _nonzero(b: bytearray) -> set[int]:
     return {m.start() for m in re.finditer(rb"[^\x00]", b)}
 
@@ -333,7 +359,8 @@ def _scan_xml(src) -> ScanResult:
             flags[i] = HOLDINGS
         elif t == "z":
             flags[i] = AUTHORITY
-        if _XML_MAYBE.search(src.raw(i)):
+        low = src.raw(i).lower()
+        if any(marker in low for marker in _XML_MARKERS):
             records[i] = element_to_record(el, src.path, i + 1, src.starts[i])
         elif not flags[i]:
             light[i] = el

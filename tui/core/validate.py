@@ -21,7 +21,7 @@ import difflib
 import re
 import unicodedata
 from functools import lru_cache
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Iterable
 
 from pymarc import Field
@@ -70,7 +70,9 @@ class Finding:
         return f"{self.severity}: {where + ': ' if where else ''}{self.message} ({self.rule})"
 
     def to_json(self) -> dict:
-        return asdict(self)
+        return {"severity": self.severity, "rule": self.rule, "record_number": self.record_number,
+                "control_number": self.control_number, "tag": self.tag, "occurrence": self.occurrence,
+                "message": self.message, "katalogsupport": self.katalogsupport}
 
 
 def errors(findings: Iterable[Finding]) -> list[Finding]:
@@ -95,6 +97,8 @@ _ALL_TYPES = _BIB_TYPES | frozenset("uvxyz")
 _STATUS = frozenset("acdnpsx")
 _BIB_LEVEL = frozenset("abcdims")
 _LINK_TAGS = frozenset(f"{n:03d}" for n in range(760, 788))
+#: protected tags with anomaly checks (_anomaly)
+_ANOMALY_TAGS = frozenset(("020", "022", "506", "655")) | frozenset(f"{n:03d}" for n in range(770, 788))
 _YEAR = re.compile(r"(1[5-9]\d\d|20\d\d)")
 
 
@@ -286,6 +290,9 @@ def _check_record(run: _Run, r: LibrisRecord, number: int, orig: LibrisRecord | 
         run.findings.append(Finding(sev, rule, number, r.control_number, tag, occ, prefix + msg, ks))
 
     watched = _structure(r, marc, add)
+    if holding_of is not None and not r.number:
+        # a holding made in this session: Libris gives it its control number on import
+        run.findings[start:] = [f for f in run.findings[start:] if f.rule != "STRUCT-001" or f.severity != "warning"]
     st = record_state(LibrisRecord(marc=_Watched(marc, watched), holdings=r.holdings))  # type: ignore[arg-type]
     ost = record_state(orig) if orig is not None else None
     # Read-only parts that were already so: warnings for Katalogsupport, not errors.
@@ -635,14 +642,15 @@ def _advice(r: LibrisRecord, watched: dict[str, list[Field]], st: RecordState, o
     restricted = ost.restricted if ost is not None else st.restricted
 
     # holdings: one per sigel and title (HOLD-ADD)
-    sigels = detect.holding_sigels(r)
-    linked = [s for s in (detect.holding_sigel(h) for h in r.holdings) if s]
-    for s in sorted({s for s in linked if linked.count(s) > 1}):
-        add("warning", "HOLD-ADD", "852", None, f"{linked.count(s)} holdings for sigel {s}: one holding per sigel "
-                                                "and title")
+    if len(r.holdings) > 1:
+        linked = [s for s in (detect.holding_sigel(h) for h in r.holdings) if s]
+        for s in sorted({s for s in linked if linked.count(s) > 1}):
+            add("warning", "HOLD-ADD", "852", None, f"{linked.count(s)} holdings for sigel {s}: one holding per "
+                                                    "sigel and title")
 
     # SUP-CLEAR
     if st.suppressed and not channel:
+        sigels = detect.holding_sigels(r)
         own = [s for s in sigels if s != detect.APIS]
         if ost is not None:
             added = sorted(set(sigels) - set(detect.holding_sigels(orig)))
@@ -691,7 +699,7 @@ def _advice(r: LibrisRecord, watched: dict[str, list[Field]], st: RecordState, o
         return
     rule = "CHN-READONLY" if channel else "EPL-PROTECT"
     for tag, fs in watched.items():
-        if tag not in PROTECTED_TAGS or tag == "856":
+        if tag not in _ANOMALY_TAGS:
             continue
         for n, f in enumerate(fs, 1):
             if not f.is_control_field():
@@ -739,34 +747,50 @@ def duplicate_keys(marc, watched: dict[str, list[Field]] | None = None) -> list[
     the same ISBN (020, ISBN-10 and -13 alike), ISSN (022) or other identifier (024, by type), or
     the same normalised title with the same year and media term (245 $h: an e-book and a printed
     book of one title are two records, not duplicates)."""
-    w = watched if watched is not None else _watch(marc)
+    return [(k, _say(k, extra)) for k, extra in _dup_keys(watched if watched is not None else _watch(marc))]
+
+
+def _say(key: tuple, extra: str) -> str:
+    kind = key[0]
+    if kind == "isbn":
+        return f"ISBN {key[1]}"
+    if kind == "issn":
+        return f"ISSN {key[1]}"
+    if kind == "024":
+        return f"identifier (024) {extra}"
+    return f"title and year ({extra!r}, {key[2]})"
+
+
+def _dup_keys(w: dict[str, list[Field]]) -> list[tuple[tuple, str]]:
+    """(key, what to quote if it matches): the quoting is only formatted for a duplicate."""
     keys: list[tuple[tuple, str]] = []
     for tag in ("020", "022", "024"):
         for f in w.get(tag, ()):
             if f.control_field:
                 continue
             for code, value in f.subfields:
-                if code != "a" or not value.strip():
+                if code != "a" or not value or value.isspace():
                     continue
                 if tag == "020":
                     v = isbn13(_first_isbnish(value))
                     if v:
-                        keys.append((("isbn", v), f"ISBN {v}"))
+                        keys.append((("isbn", v), ""))
                 elif tag == "022":
                     v = issn(value)
                     if v:
-                        keys.append((("issn", v), f"ISSN {v}"))
+                        keys.append((("issn", v), ""))
                 else:
                     kind = (f.get("2") or "").strip().casefold() if f.indicator1 == "7" else f.indicator1
-                    keys.append((("024", kind, value.strip().casefold()), f"identifier (024) {value.strip()}"))
+                    keys.append((("024", kind, value.strip().casefold()), value.strip()))
     t245 = next((f for f in w.get("245", ()) if not f.control_field), None)
     if t245 is not None:
         raw = " ".join(v for c, v in t245.subfields if c in ("a", "b", "n", "p"))
         title = normalise_title(raw)
-        year = _year(w)
-        if title and year:
-            media = next((normalise_title(detect.media_term(v)) for c, v in t245.subfields if c == "h"), "")
-            keys.append((("title", title, year, media), f"title and year ({raw.strip()!r}, {year})"))
+        if title:
+            year = _year(w)
+            if year:
+                media = next((normalise_title(detect.media_term(v)) for c, v in t245.subfields if c == "h"), "")
+                keys.append((("title", title, year, media), raw.strip()))
     return keys
 
 
@@ -793,7 +817,7 @@ def record_year(marc) -> str | None:
 
 
 def _duplicates(run: _Run, r: LibrisRecord, number: int, watched) -> None:
-    for key, said in duplicate_keys(r.marc, watched):
+    for key, extra in _dup_keys(watched):
         first = run.dup_keys.get(key)
         if first is None:
             run.dup_keys[key] = (number, r.control_number)
@@ -804,7 +828,8 @@ def _duplicates(run: _Run, r: LibrisRecord, number: int, watched) -> None:
         other = f"record {first[0]}" + (f" [{first[1]}]" if first[1] else "")
         run.findings.append(Finding(
             "warning", "DUP-REPORT", number, r.control_number, None, None,
-            f"likely duplicate of {other}: same {said}; duplicates are reported to Katalogsupport", True))
+            f"likely duplicate of {other}: same {_say(key, extra)}; duplicates are reported to Katalogsupport",
+            True))
 
 
 __all__ = ["Finding", "validate", "errors", "summary", "duplicate_keys", "isbn13", "issn", "normalise_title",

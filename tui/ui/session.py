@@ -61,6 +61,9 @@ class Session:
         self._changed_cache: dict[int, tuple[int, bool]] = {}
         self.generation = 0
         self.listeners: list[Listener] = []
+        #: how many history entries each undo step takes back (a dialog's edits are one step)
+        self._steps: list[int] = []
+        self._redo_steps: list[int] = []
 
     # -- records -----------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -163,7 +166,27 @@ class Session:
             self.source.replace(slot, rec)  # never evicted from the cache: it holds the edits
 
     def do(self, slot: int, cmd: EditCommand) -> list[Advice]:
-        """Apply ``cmd`` to record ``slot`` through the history. Raises ``Refused``."""
+        """Apply ``cmd`` to record ``slot`` through the history, as one undo step. Raises ``Refused``."""
+        return self.do_all(slot, [cmd])
+
+    def do_all(self, slot: int, commands: list[EditCommand]) -> list[Advice]:
+        """Apply ``commands`` as ONE undo step: all of them, or (on a refusal or an error) none."""
+        before = len(self.history)
+        advice: list[Advice] = []
+        try:
+            for cmd in commands:
+                advice += self._do(slot, cmd)
+        except Exception:
+            while len(self.history) > before:
+                self._undo_one()
+            raise
+        n = len(self.history) - before
+        if n:
+            self._steps.append(n)
+            self._redo_steps.clear()
+        return advice
+
+    def _do(self, slot: int, cmd: EditCommand) -> list[Advice]:
         ctx = self.context(slot)
         refusal = cmd.check(ctx)
         if refusal is not None:
@@ -175,19 +198,43 @@ class Session:
         self._report("apply", slot, cmd)
         return cmd.advice(ctx)
 
-    def undo(self) -> Change | None:
+    def _undo_one(self) -> Change | None:
         cmd = self.history.undo()
         if cmd is None:
             return None
-        slot = self._slot_of.get(id(cmd), -1)
-        return self._report("undo", slot, cmd)
+        return self._report("undo", self._slot_of.get(id(cmd), -1), cmd)
 
-    def redo(self) -> Change | None:
+    def _redo_one(self) -> Change | None:
         cmd = self.history.redo()
         if cmd is None:
             return None
-        slot = self._slot_of.get(id(cmd), -1)
-        return self._report("redo", slot, cmd)
+        return self._report("redo", self._slot_of.get(id(cmd), -1), cmd)
+
+    def undo(self) -> Change | None:
+        """Undo the last step (all the edits of one dialog). Returns the last change undone."""
+        n = self._steps.pop() if self._steps else 1
+        last = None
+        for _ in range(n):
+            change = self._undo_one()
+            if change is None:
+                break
+            last = change
+        if last is not None:
+            self._redo_steps.append(n)
+        return last
+
+    def redo(self) -> Change | None:
+        """Redo the last step undone. Raises ``Refused`` when the record no longer allows it."""
+        n = self._redo_steps.pop() if self._redo_steps else 1
+        last = None
+        for _ in range(n):
+            change = self._redo_one()
+            if change is None:
+                break
+            last = change
+        if last is not None:
+            self._steps.append(n)
+        return last
 
     @property
     def can_undo(self) -> bool:
@@ -319,6 +366,8 @@ class Session:
         with self.lock:
             self.source = source
             self.history = History()
+            self._steps.clear()
+            self._redo_steps.clear()
             self._originals.clear()
             self._baseline.clear()
             self._slot_of.clear()
@@ -360,14 +409,21 @@ class Session:
 
     def replay_event(self, event) -> None:
         """Apply one journal event (``tui.core.journal.JournalEvent``) through the history."""
+        # event by event: the steps of the old session are not journalled, each edit is its own
         if event.kind == "apply":
             self.do(event.record_number - 1, command_from_json(event.command))
         elif event.kind == "undo":
-            if self.undo() is None:
+            if self._undo_one() is None:
                 raise Refused(Refusal("JOURNAL", "the journal undoes an edit that is not there"))
+            self._redo_steps.append(1)
+            if self._steps:
+                self._steps.pop()
         elif event.kind == "redo":
-            if self.redo() is None:
+            if self._redo_one() is None:
                 raise Refused(Refusal("JOURNAL", "the journal redoes an edit that is not there"))
+            if self._redo_steps:
+                self._redo_steps.pop()
+            self._steps.append(1)
 
 
 def is_broken(entry: Entry) -> bool:

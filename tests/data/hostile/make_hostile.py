@@ -116,12 +116,25 @@ def main() -> None:
     (HERE / "terminal-attack.mrk").write_bytes(to_mrk(attack))
     (HERE / "terminal-attack.txt").write_bytes(to_notation(attack))
     # XML 1.0 cannot carry ESC even as &#x1b;: the XML attack file has the C1/bidi/markup ones only
+    (HERE / "terminal-attack.jsonld").write_bytes(jsonld_attack())
     for name, data in xml_attacks().items():
         (HERE / name).write_bytes(data)
     (HERE / "deep.json").write_bytes(b"[" * 10_000 + b"]" * 10_000)
     (HERE / "deep-record.json").write_bytes(
         b'{"leader": "00000nam a2200000 i 4500", "fields": [{"245": {"ind1": "1", "ind2": "0", "subfields": '
         + b"[" * 10_000 + b"]" * 10_000 + b"}}]}")
+
+
+def jsonld_attack() -> bytes:
+    """The Libris XL example with the attacks in its title, a URI and a date (rdflib warns about the
+    latter two, quoting them: those warnings must not reach the terminal either)."""
+    text = (HERE / "librisxl-integtest-bibelectronic.jsonld").read_text("utf-8")
+    markup = ATTACKS["markup"] + " " + ATTACKS["channel"]
+    text = text.replace("Alice in Wonderland", "Alice " + "".join(ATTACKS.values()).replace(ATTACKS["markup"], markup)
+                        .encode("unicode_escape").decode("ascii").replace("\\x", "\\u00"), 1)
+    text = text.replace('"TEMPBASEURIlibrary/NBR"', '"TEMPBASEURIlibrary/{NBR\\u001b]52;c;aGk=\\u0007"', 1)
+    text = text.replace('"2001-12-11T00:00:00+01:00"', '"2001-12-11T00:00\\u001b[2J"', 1)
+    return text.encode("utf-8")
 
 
 MARCXML_RECORD = (b"<record xmlns='http://www.loc.gov/MARC21/slim'><leader>00000nam a2200000 i 4500</leader>"

@@ -1,14 +1,17 @@
 """MARC 21 ISO 2709 (``.mrc``): indexed, parsed one record at a time, written byte for byte.
 
 Reading
-    The file is mapped (``mmap``; small files are simply read) and *indexed*: record start and
+    The file is mapped (``mmap``; files up to 16 MiB are simply read, so that another program
+    truncating them cannot hurt) and *indexed*: record start and
     end offsets in two ``array('q')``, found by looking for each record terminator (0x1D) and
     checking it against the record length in the leader. A length that lies makes that slot a
     ``BrokenRecord`` and indexing goes on after the terminator it found, so the neighbours stay
-    readable. No Python object is made per record beyond the two offsets (1M records index in
-    well under a second per 200k, see ``benchmarks/``). ``index_step()`` indexes a chunk and may
-    be called from a worker thread: the arrays are only ever appended to, under a lock, so
-    ``len()`` grows while the first records are already shown.
+    readable. No Python object is made per record beyond the two offsets: about 0.25 s per 200k
+    records once the file is in the page cache (1.3 s for 1M records, 900 MB). ``index_step()``
+    indexes a chunk and may be called from a worker thread: the arrays are only ever appended
+    to, under a lock, so ``len()`` grows while the first records are already shown;
+    ``open_source`` indexes the first 2000 records before it returns, and ``entry(i)`` past the
+    index indexes up to ``i``.
 
     Each record is parsed when asked for, by our own tolerant parser (pymarc's drops text before
     the first subfield delimiter; we keep it as ``Subfield(ORPHAN, ...)``). Encoding: leader/09
@@ -32,11 +35,12 @@ from __future__ import annotations
 import mmap
 import os
 import re
+import struct
 import threading
 import unicodedata
 from array import array
 from bisect import bisect_right
-from itertools import accumulate
+from itertools import accumulate, chain
 from operator import itemgetter
 from collections import OrderedDict
 from typing import BinaryIO, Iterable
@@ -56,6 +60,7 @@ from ..model import (
     UnreadableFile,
 )
 from ..source import Progress, RecordSource
+from ..textsafe import visible
 
 FORMAT = "iso2709"
 
@@ -72,10 +77,10 @@ _HOLDINGS_TYPES = frozenset(b"uvxy")
 _HIGH = re.compile(rb"[\x80-\xff]")
 _NEEDS_MARC8 = re.compile(rb"[\x1b\x80-\xff]")
 _DIR_STD = re.compile(rb"(?:[\x20-\x7e]{3}[0-9]{9})*")
-_DIR_NUMS = re.compile(rb"[\x20-\x7e]{3}([0-9]{4})([0-9]{5})")
+_TAG_STRUCT = struct.Struct("3s9x")
 _LEADER_OK = re.compile(rb"[\x20-\x7e]{24}")
-_first, _second = itemgetter(0), itemgetter(1)
-_minus_one = (-1).__add__
+_first = itemgetter(0)
+_plus_one = (1).__add__
 
 
 class WriteError(LibrisError):
@@ -88,12 +93,13 @@ class IsoField(Field):
     """A field read from ISO 2709: ``raw`` is its bytes (with the field terminator) and
     ``snapshot`` its content when read, so that an unchanged field is written back as read."""
 
-    __slots__ = ("raw", "snapshot", "encoding")
+    __slots__ = ("raw", "snapshot", "encoding", "lead09")
 
-    def __init__(self, *args, raw: bytes = b"", encoding: str = "utf-8", **kwargs):
+    def __init__(self, *args, raw: bytes = b"", encoding: str = "utf-8", lead09: str = "a", **kwargs):
         super().__init__(*args, **kwargs)
         self.raw = raw
-        self.encoding = encoding
+        self.encoding = encoding  # how the bytes were decoded ("utf-8" or "marc-8")
+        self.lead09 = lead09  # leader/09 of the record they were read from
         self.snapshot = content(self)
 
 
@@ -104,11 +110,13 @@ def content(f: Field) -> tuple:
     return (f.tag, tuple(f.indicators or ("", "")), tuple(tuple(sf) for sf in f.subfields))
 
 
-def unchanged_raw(f: Field) -> bytes | None:
-    """The bytes a field was read from, if it has not been changed since."""
+def unchanged_raw(f: Field, lead09: str | None = None) -> bytes | None:
+    """The bytes a field was read from, if it has not been changed since (and, given the
+    record's leader/09 now, if the record still declares the encoding it was read under)."""
     raw = getattr(f, "raw", None)
     if raw and getattr(f, "snapshot", None) == content(f):
-        return raw
+        if lead09 is None or getattr(f, "lead09", None) == lead09 or (raw.isascii() and b"\x1b" not in raw):
+            return raw
     return None
 
 
@@ -213,13 +221,16 @@ def leader_reason(buf: bytes) -> str | None:
     return None
 
 
-def locate(buf: bytes) -> tuple[int, list[tuple[bytes, int, int]]]:
-    """Check a record's structure: (base address, [(tag, start, end)]) with ``start:end`` the
-    field's bytes including its terminator. Raises ``_Broken`` with a reason for the user.
+def locate(buf: bytes) -> tuple[int, list[tuple[bytes, int, int]], bool]:
+    """Check a record's structure: (base address, [(tag, start, end)], fell_back) with
+    ``start:end`` the field's bytes including its terminator. Raises ``_Broken`` with a reason
+    for the user.
 
-    A record is broken when its leader, base address or directory cannot be read, or a
-    directory entry points outside the record or at bytes that do not end with a field
-    terminator. Gaps and out-of-order data are tolerated.
+    A record is broken when its leader, base address or directory cannot be read. When the
+    directory's entries do not point at field-terminated bytes inside the record but the data
+    holds exactly one field terminator per entry, the fields are read in order, one after the
+    other, with the directory's tags (``fell_back``; the parser flags it, STRUCT-DIRECTORY);
+    otherwise the record is broken too. Gaps and out-of-order data are tolerated.
     """
     why = leader_reason(buf)
     if why:
@@ -232,15 +243,14 @@ def locate(buf: bytes) -> tuple[int, list[tuple[bytes, int, int]]]:
     if base < 25 or base > size - 1 or buf[base - 1] != FT:
         raise _Broken(f"bad base address {base}: the directory does not end there "
                       f"(record is {size} bytes)")
-    lf, sf = buf[20:21], buf[21:22]
-    len_len = int(lf) if lf.isdigit() and lf != b"0" else 4
-    start_len = int(sf) if sf.isdigit() and sf != b"0" else 5
+    len_len, start_len = _entry_map(buf)
     width = 3 + len_len + start_len
     directory = buf[24:base - 1]
     if len(directory) % width:
         raise _Broken(f"bad directory: {len(directory)} bytes is not a whole number of {width}-byte entries")
     entries: list[tuple[bytes, int, int]] = []
     limit = size - 1  # fields end before the record terminator
+    problem = None
     for k in range(0, len(directory), width):
         tag = directory[k:k + 3]
         ln_b = directory[k + 3:k + 3 + len_len]
@@ -249,53 +259,96 @@ def locate(buf: bytes) -> tuple[int, list[tuple[bytes, int, int]]]:
             raise _Broken(f"bad directory entry {k // width + 1}: {directory[k:k + width].decode('latin-1')!r}")
         start = base + int(st_b)
         end = start + int(ln_b)
-        if end <= start or end > limit:
-            raise _Broken(f"bad directory: field {tag.decode('ascii')} (entry {k // width + 1}) "
-                          f"points outside the record")
-        if buf[end - 1] != FT:
-            raise _Broken(f"bad directory: field {tag.decode('ascii')} (entry {k // width + 1}) "
-                          f"does not end with a field terminator")
+        if problem is None:
+            if end <= start or end > limit:
+                problem = f"field {tag.decode('ascii')} (entry {k // width + 1}) points outside the record"
+            elif buf[end - 1] != FT:
+                problem = f"field {tag.decode('ascii')} (entry {k // width + 1}) does not end with a field terminator"
         entries.append((tag, start, end))
-    return base, entries
+    if problem is None:
+        return base, entries, False
+    pieces = buf[base:limit].split(FT_B)
+    if pieces[-1] != b"" or len(pieces) - 1 != len(entries):
+        raise _Broken(f"bad directory: {problem}, and the data does not hold one field per directory entry "
+                      f"({len(entries)} entries, {len(pieces) - 1} field terminators)")
+    fields, pos = [], base
+    for (tag, _s, _e), piece in zip(entries, pieces):
+        fields.append((tag, pos, pos + len(piece) + 1))
+        pos += len(piece) + 1
+    return base, fields, True
+
+
+def _entry_map(buf: bytes) -> tuple[int, int]:
+    """Leader/20-21: digits of the field length and of the starting position (4 and 5)."""
+    lf, sf = buf[20:21], buf[21:22]
+    return (int(lf) if lf.isdigit() and lf != b"0" else 4, int(sf) if sf.isdigit() and sf != b"0" else 5)
 
 
 def structure_reason(buf: bytes) -> str | None:
-    """Why a record is broken, or None: the same verdict as ``parse_record``, faster."""
-    return layout(buf)[0]
+    """Why ``parse_record`` would make this record a ``BrokenRecord``, or None; mostly C-level.
 
-
-def layout(buf: bytes) -> tuple[str | None, bool]:
-    """(why the record is broken or None, whether it has the standard layout).
-
-    Most records are laid out the standard way (4500 directory, fields stored in directory
-    order, one after the other); those are checked with C-level operations only (about 2 us a
-    record). Anything else goes through ``locate``.
+    For the usual record (4500 entry map, digits where digits belong) a readable leader, base
+    address and directory shape, plus one field terminator per directory entry at the end of the
+    data, already settle it: either every entry points at its field, or the fields are read in
+    order. Anything else goes through ``locate``.
     """
     size = len(buf)
     if size >= 26 and buf[20:22] == b"45" and _LEADER_OK.match(buf):
         b = buf[12:17]
         if b.isdigit():
             base = int(b)
-            if 25 <= base <= size - 1 and buf[base - 1] == FT and (base - 25) % 12 == 0:
-                directory = buf[24:base - 1]
-                if _DIR_STD.fullmatch(directory):
-                    entries = _DIR_NUMS.findall(directory)
-                    lens = list(map(int, map(_first, entries)))
-                    pieces = buf[base:size - 1].split(FT_B)
-                    if (pieces[-1] == b"" and len(pieces) == len(lens) + 1
-                            and list(map(len, pieces[:-1])) == list(map(_minus_one, lens))
-                            and list(accumulate(lens, initial=0))[:-1] == list(map(int, map(_second, entries)))):
-                        return None, True
+            if 25 <= base <= size - 1 and buf[base - 1] == FT and (base - 25) % 12 == 0 \
+                    and _DIR_STD.fullmatch(buf, 24, base - 1) \
+                    and buf.count(FT_B, base, size - 1) == (base - 25) // 12 and buf[size - 2] == FT:
+                return None
     try:
         locate(buf)
     except _Broken as exc:
-        return exc.reason, False
-    return None, False
+        return exc.reason
+    return None
+
+
+def is_standard(buf: bytes) -> bool:
+    """For a record that is not broken: are its fields stored in directory order, one after the
+    other, each entry pointing exactly at its field? (Then the k-th field terminator ends the
+    k-th field.) The directory is rebuilt from the field terminators with C-level operations
+    and compared with the real one."""
+    size = len(buf)
+    if buf[20:22] != b"45" or not buf[12:17].isdigit():
+        return False
+    base = int(buf[12:17])
+    if size - base >= 100000 or buf[base - 1:base] != FT_B:
+        return False
+    directory = buf[24:base - 1]
+    pieces = buf[base:size - 1].split(FT_B)
+    if pieces[-1] != b"" or len(pieces) * 12 != len(directory) + 12:
+        return False
+    pieces.pop()
+    lens = list(map(_plus_one, map(len, pieces)))
+    if lens and max(lens) >= 10000:
+        return False
+    d4, d5 = _digit_tables()
+    rebuilt = b"".join(chain.from_iterable(zip(
+        map(_first, _TAG_STRUCT.iter_unpack(directory)),
+        map(d4.__getitem__, lens),
+        map(d5.__getitem__, accumulate(lens, initial=0)))))
+    return rebuilt == directory
+
+
+_DIGITS: tuple[list[bytes], list[bytes]] | None = None
+
+
+def _digit_tables() -> tuple[list[bytes], list[bytes]]:
+    """``%04d`` and ``%05d`` of every directory length and start, made once (about 10 ms)."""
+    global _DIGITS
+    if _DIGITS is None:
+        _DIGITS = ([b"%04d" % i for i in range(10000)], [b"%05d" % i for i in range(100000)])
+    return _DIGITS
 
 
 def field_bytes(buf: bytes, tag: bytes) -> list[bytes]:
     """The bytes (without terminator) of every field ``tag`` of a structurally sound record."""
-    _base, entries = locate(buf)
+    _base, entries, _fell_back = locate(buf)
     return [buf[s:e - 1] for t, s, e in entries if t == tag]
 
 
@@ -369,11 +422,14 @@ def _decode_utf8(data: bytes) -> tuple[str, bool]:
 def parse_record(buf: bytes, path: str = "", number: int = 0, offset: int | None = None) -> Entry:
     """One record's bytes (leader to record terminator) -> ``LibrisRecord`` or ``BrokenRecord``."""
     try:
-        base, entries = locate(buf)
+        base, entries, fell_back = locate(buf)
     except _Broken as exc:
         return BrokenRecord(path, number, offset, exc.reason, raw=bytes(buf))
     leader = buf[:24].decode("ascii")
     encoding, issues = _choose_encoding(leader, buf[base:len(buf) - 1])
+    if fell_back:
+        issues.append(ReadIssue("STRUCT-DIRECTORY", "the directory's lengths or positions do not match the fields; "
+                                                    "the fields were read in order, one after the other", "warning"))
     fields: list[Field] = []
     seen: dict[str, int] = {}
     for tag_b, start, end in entries:
@@ -392,7 +448,7 @@ def parse_record(buf: bytes, path: str = "", number: int = 0, offset: int | None
                 data, marc8_bad = marc8_to_unicode(body)
             else:
                 data = body.decode("ascii")
-            f = IsoField(tag=tag, data=data, raw=raw, encoding=encoding)
+            f = IsoField(tag=tag, data=data, raw=raw, encoding=encoding, lead09=leader[9])
         else:
             parts = body.split(SD_B)
             head = parts[0]
@@ -426,7 +482,8 @@ def parse_record(buf: bytes, path: str = "", number: int = 0, offset: int | None
                 else:
                     value = value_b.decode("ascii")
                 subfields.append(Subfield(code, value))
-            f = IsoField(tag=tag, indicators=[inds[0], inds[1]], subfields=subfields, raw=raw, encoding=encoding)
+            f = IsoField(tag=tag, indicators=[inds[0], inds[1]], subfields=subfields, raw=raw, encoding=encoding,
+                         lead09=leader[9])
         if bad_utf8:
             issues.append(ReadIssue("ENC-INVALID-UTF8", "bytes that are not valid UTF-8 are shown as \ufffd",
                                     "warning", tag, occ))
@@ -660,7 +717,7 @@ def record_bytes(rec: Record, force_utf8: bool = False) -> bytes:
     bodies: list[bytes] = []
     fresh: list[bool] = []
     for f in rec.fields:
-        raw = None if force_utf8 else unchanged_raw(f)
+        raw = None if force_utf8 else unchanged_raw(f, leader[9])
         bodies.append(raw if raw is not None else _encode_field(f))
         fresh.append(raw is None)
     if force_utf8 or (marc8 and any(fr and not b.isascii() for fr, b in zip(fresh, bodies))):
@@ -672,9 +729,9 @@ def record_bytes(rec: Record, force_utf8: bool = False) -> bytes:
     for f, body in zip(rec.fields, bodies):
         tag = f.tag.encode("utf-8")
         if len(tag) != 3:
-            raise WriteError(f"field tag {f.tag!r} is not three characters; ISO 2709 cannot hold it")
+            raise WriteError(f"field tag {visible(repr(f.tag))} is not three characters; ISO 2709 cannot hold it")
         if len(body) > 9999:
-            raise WriteError(f"field {f.tag} is {len(body)} bytes; ISO 2709 allows at most 9999")
+            raise WriteError(f"field {visible(f.tag)} is {len(body)} bytes; ISO 2709 allows at most 9999")
         directory.append(b"%s%04d%05d" % (tag, len(body), pos))
         pos += len(body)
     base = 24 + 12 * len(directory) + 1
@@ -694,5 +751,5 @@ def write(records: Iterable[Record], out: BinaryIO, force_utf8: bool = False, **
             out.write(record_bytes(rec, force_utf8=force_utf8))
         except WriteError as exc:
             cn = rec.get("001")
-            ident = f" [{cn.data}]" if cn is not None and cn.data else ""
+            ident = f" [{visible(cn.data)}]" if cn is not None and cn.data else ""  # record text is data
             raise WriteError(f"record {n}{ident}: {exc}") from None

@@ -26,8 +26,9 @@ context is written inline by default so that any JSON-LD processor reads the fil
 
 from __future__ import annotations
 
-import copy
 import json
+import logging
+import re
 from dataclasses import dataclass, field as dc_field
 from functools import lru_cache
 from pathlib import Path
@@ -40,6 +41,13 @@ from ..model import BrokenRecord, Entry, LibrisRecord, ReadIssue, UnreadableFile
 from ..source import ListSource
 
 FORMAT = "jsonld"
+
+# Issue 7: rdflib logs warnings that quote record text raw ("<uri> does not look like a valid URI",
+# a traceback for a bad xsd:dateTime) through logging's last-resort handler straight to stderr:
+# escape sequences from a record would reach the terminal. Its messages are not for cataloguers.
+logging.getLogger("rdflib").addHandler(logging.NullHandler())
+logging.getLogger("rdflib").propagate = False
+
 CONTEXT_FILE = linked.DATA / "context.jsonld"
 LIBRIS_CONTEXT = "https://id.kb.se/context.jsonld"
 #: context references Libris uses; all stand for the shipped context (never fetched)
@@ -205,13 +213,14 @@ def split_document(doc: Any) -> list[JSON]:
         thing: JSON = {}
         if isinstance(me, dict):
             thing = dict(me)
-            if set(me) <= {"@id"} and me.get("@id") in index:
+            if set(me) <= {"@id"} and isinstance(me.get("@id"), str) and me["@id"] in index:
                 thing = dict(index[me["@id"]])
         if isinstance(thing.get("@id"), str):
             seen_things.add(thing["@id"])
         reverse = thing.pop("@reverse", None)
         work = thing.get("instanceOf")
-        if isinstance(work, dict) and set(work) <= {"@id"} and work.get("@id") in index \
+        if isinstance(work, dict) and set(work) <= {"@id"} and isinstance(work.get("@id"), str) \
+                and work["@id"] in index \
                 and work["@id"] not in main_ids:
             thing["instanceOf"] = dict(index[work["@id"]])
         rec["mainEntity"] = thing
@@ -271,17 +280,46 @@ def _load_json(raw: bytes, path: str) -> Any:
     except UnicodeDecodeError as exc:  # issue 7: a clear error, not a crash
         raise UnreadableFile(path, f"not valid UTF-8 (byte {exc.start}): JSON-LD must be UTF-8") from None
     try:
-        return json.loads(text)
+        return _no_lone_surrogates(json.loads(text), text)
     except RecursionError:
         raise UnreadableFile(path, "not valid JSON-LD: nested too deeply") from None
     except json.JSONDecodeError as exc:
         lines = [ln for ln in text.splitlines() if ln.strip()]
         if len(lines) > 1:
             try:
-                return [json.loads(ln) for ln in lines]
+                return _no_lone_surrogates([json.loads(ln) for ln in lines], text)
             except (json.JSONDecodeError, RecursionError):
                 pass
         raise UnreadableFile(path, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_lone_surrogates(doc: Any, text: str) -> Any:
+    """A "\\ud800" escape without its pair decodes to a lone surrogate, which no codec writes (a crash
+    when printed, saved or shown): make it U+FFFD, as for invalid UTF-8 (issue 7 fuzzing)."""
+    if "\\u" not in text:
+        return doc
+    fix = lambda v: _LONE_SURROGATE.sub("\ufffd", v)  # noqa: E731
+    if isinstance(doc, str):
+        return fix(doc)
+    if not isinstance(doc, (dict, list)):
+        return doc
+    stack = [doc]
+    while stack:  # iterative: the document may be nested as deep as json.loads allows
+        node = stack.pop()
+        items = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+        for k, v in items:
+            if isinstance(v, str):
+                v = fix(v)
+            elif isinstance(v, (dict, list)):
+                stack.append(v)
+            if isinstance(k, str) and _LONE_SURROGATE.search(k):
+                del node[k]
+                k = fix(k)
+            node[k] = v
+    return doc
 
 
 def _token_from_thing_id(uri: str) -> str | None:
@@ -314,7 +352,8 @@ def records_to_marc(records: list[JSON], path: str = "") -> list[Entry]:
                     bib_001[ident] = cn
         converted.append((data, marc, err, prov))
     for n, (data, marc, err, prov) in enumerate(converted, start=1):
-        raw = json.dumps(flat_form(data), ensure_ascii=False).encode("utf-8")
+        # backslashreplace: a "\ud800" escape in the file gives a lone surrogate (issue 7 fuzzing)
+        raw = json.dumps(flat_form(data), ensure_ascii=False).encode("utf-8", "backslashreplace")
         if marc is None:
             entries.append(BrokenRecord(path, n, None, err or "cannot convert", raw=raw))
             continue
@@ -423,7 +462,7 @@ def open_source(path: str) -> ListSource:
     if not recs:
         raise UnreadableFile(path, "JSON-LD with no Libris record in it (no node of @type Record)")
     entries = records_to_marc(recs, path)
-    raws = [json.dumps(flat_form(r), ensure_ascii=False).encode("utf-8") for r in recs]
+    raws = [json.dumps(flat_form(r), ensure_ascii=False).encode("utf-8", "backslashreplace") for r in recs]
     return ListSource(path, entries, raws, fmt=FORMAT)
 
 

@@ -50,7 +50,8 @@ FORMAT = "marc-json"
 _TAG_KEY = re.compile(r"^[0-9A-Za-z]{3}$")
 _WS = re.compile(r"[ \t\r\n]*")
 _NEXT_RECORD = re.compile(r'\{\s*"(?:leader|fields)"\s*:')
-_SURROGATE = re.compile("[\udc80-\udcff]+")
+# undecodable bytes (surrogateescape) and lone "\ud800" escapes alike: no codec writes them (issue 7)
+_SURROGATE = re.compile("[\ud800-\udfff]+")
 _DECODER = json.JSONDecoder(strict=False)  # control characters inside strings are data (pymarc reads them too)
 
 
@@ -80,7 +81,16 @@ def dict_to_record(obj, path: str = "", number: int = 0, offset: int | None = No
         return _to_record(obj, path, number, offset)
     except _NotARecord as exc:
         return BrokenRecord(path, number, offset, f"not a MARC-in-JSON record: {exc}",
-                            raw=json.dumps(obj, ensure_ascii=False)[:2000].encode("utf-8", "surrogateescape"))
+                            raw=_raw_bytes(json.dumps(obj, ensure_ascii=False)[:2000]))
+
+
+def _raw_bytes(text: str) -> bytes:
+    """Bytes of decoded text: surrogateescape gives back undecodable bytes; a JSON "\ud800" escape
+    gives a lone surrogate that no codec takes, shown as its escape (issue 7 fuzzing)."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace")
 
 
 def _to_record(obj, path: str, number: int, offset: int | None) -> LibrisRecord:

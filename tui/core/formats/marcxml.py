@@ -53,16 +53,14 @@ from ..model import (
     new_leader,
 )
 from ..source import Progress, RecordSource
+from ..textsafe import visible
 from .iso2709 import IN_MEMORY_LIMIT, WriteError, record_issues
 
 FORMAT = "marcxml"
 MARC_NS = "http://www.loc.gov/MARC21/slim"
 
 # tokens the index scan cares about; everything else is skipped at C speed
-_TOKEN = re.compile(
-    rb"(?P<skip><!--|<!\[CDATA\[|<\?)|(?P<danger>(?i:<!DOCTYPE|<!ENTITY))"
-    rb"|<(?P<end>/?)(?:[A-Za-z_][\w.\-]*:)?record(?=[\s/>])"
-)
+_REC_TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.\-]*:)?record(?=[\s/>])")
 _START_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?record(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*(/?)>")
 _END_TAG = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?record\s*>")
 _XMLNS = re.compile(rb"""\sxmlns(:[A-Za-z_][\w.\-]*)?\s*=\s*("[^"]*"|'[^']*')""")
@@ -245,6 +243,7 @@ class MarcXmlSource(RecordSource):
         self._seen_record = False
         self._ns_decl = b""
         self._lock = threading.Lock()
+        self._bang = self._pi = -2  # next "<!" / "<?" found so far (-1: none left)
 
     def __len__(self) -> int:
         return len(self.ends)
@@ -256,35 +255,46 @@ class MarcXmlSource(RecordSource):
             self.bad[slot] = reason
         self.ends.append(end)
 
+    def _next_special(self, pos: int) -> int:
+        """Next ``<!`` or ``<?`` at or after ``pos`` (comments, CDATA, DOCTYPE, PIs), or -1."""
+        buf = self.buf
+        if self._bang != -1 and self._bang < pos:
+            self._bang = buf.find(b"<!", pos)
+        if self._pi != -1 and self._pi < pos:
+            self._pi = buf.find(b"<?", pos)
+        found = [p for p in (self._bang, self._pi) if p >= 0]
+        return min(found) if found else -1
+
     def index_step(self, max_records: int | None = None) -> bool:
+        """Index up to ``max_records`` more records; True once complete. Finds ``record`` with
+        ``bytes.find`` and checks the tag around it, so the scan runs at memory speed."""
         with self._lock:
             if self.complete:
                 return True
             buf, size = self.buf, self.size
             pos = self._pos
             target = len(self) + (max_records or self.STEP)
-            search = _TOKEN.search
+            find, rfind = buf.find, buf.rfind
             while len(self) < target:
-                m = search(buf, pos)
-                if m is None:
+                sp = self._next_special(pos)
+                r = find(b"record", pos)
+                m = None
+                if r >= 0:
+                    lt = rfind(b"<", max(pos, r - 256), r)
+                    if lt >= 0:
+                        m = _REC_TAG.match(buf, lt)
+                        if m is not None and m.end() != r + 6:
+                            m = None
+                if sp >= 0 and (r < 0 or sp < (m.start() if m is not None else r)):
+                    pos = self._special(sp)
+                    continue
+                if r < 0:
                     pos = size
                     break
-                skip = m.group("skip")
-                if skip is not None:
-                    closer = _SKIP_TO[skip]
-                    close = buf.find(closer, m.end())
-                    pos = size if close < 0 else close + len(closer)
+                if m is None:  # "record" in text or in another name
+                    pos = r + 6
                     continue
-                danger = m.group("danger")
-                if danger is not None:
-                    if not self._seen_record:
-                        what = danger.decode("ascii")[2:].upper()
-                        raise MarcXmlRefused(self.path, f"the XML document declares a {what} at byte {m.start()}; "
-                                                        "DTDs and entity declarations are refused (no entity "
-                                                        "expansion, no external entities, ever)")
-                    pos = m.end()  # inside a record: that record's parse refuses it
-                    continue
-                if m.group("end"):
+                if m.group(1):  # end tag
                     e = _END_TAG.match(buf, m.start())
                     end = e.end() if e else m.end()
                     if self._open is not None:
@@ -292,27 +302,27 @@ class MarcXmlSource(RecordSource):
                         self._open = None
                     pos = end
                     continue
+                start = m.start()
                 if not self._seen_record:
                     self._seen_record = True
                     decls: dict[bytes, bytes] = {}
-                    for d in _XMLNS.finditer(bytes(buf[:m.start()])):
+                    for d in _XMLNS.finditer(bytes(buf[:start])):
                         decls[d.group(1) or b""] = d.group(0).strip()
                     self._ns_decl = b" ".join(decls.values())
                 if self._open is not None:
-                    self._add(self._open, m.start(), "the record has no end tag </record> before the next record "
-                                                     "starts")
+                    self._add(self._open, start, "the record has no end tag </record> before the next record starts")
                     self._open = None
-                st = _START_TAG.match(buf, m.start())
+                st = _START_TAG.match(buf, start)
                 if st is None:
-                    gt = buf.find(b">", m.end())
+                    gt = find(b">", m.end())
                     end = size if gt < 0 else gt + 1
-                    self._add(m.start(), end, "the <record> start tag is not well-formed")
+                    self._add(start, end, "the <record> start tag is not well-formed")
                     pos = end
                     continue
                 if st.group(1):  # <record/>: an empty record
-                    self._add(m.start(), st.end())
+                    self._add(start, st.end())
                 else:
-                    self._open = m.start()
+                    self._open = start
                 pos = st.end()
             self._pos = pos
             if pos >= size:
@@ -323,6 +333,23 @@ class MarcXmlSource(RecordSource):
                 if not len(self):
                     raise UnreadableFile(self.path, "no MARCXML <record> element found")
             return self.complete
+
+    def _special(self, sp: int) -> int:
+        """Deal with the ``<!...`` or ``<?...`` at ``sp``; returns where scanning goes on."""
+        buf, size = self.buf, self.size
+        for opener, closer in _SKIP_TO.items():
+            if buf[sp:sp + len(opener)] == opener:
+                close = buf.find(closer, sp + len(opener))
+                return size if close < 0 else close + len(closer)
+        head = bytes(buf[sp:sp + 9]).upper()
+        if head.startswith(b"<!DOCTYPE") or head.startswith(b"<!ENTITY"):
+            if not self._seen_record:
+                what = "DOCTYPE" if head.startswith(b"<!DOCTYPE") else "ENTITY"
+                raise MarcXmlRefused(self.path, f"the XML document declares a {what} at byte {sp}; DTDs and "
+                                                "entity declarations are refused (no entity expansion, no external "
+                                                "entities, ever)")
+            # inside or after the records: the record that holds it refuses it when parsed
+        return sp + 2
 
     def build_index(self, progress: Progress | None = None) -> None:
         while not self.index_step():
@@ -366,10 +393,11 @@ class MarcXmlSource(RecordSource):
         if reason is not None:
             return reason
         raw = self.raw(i)
-        danger = _DANGER.search(raw)
-        if danger:
-            return (f"the record contains a {danger.group(0).decode()[2:].upper()} declaration, which is refused "
-                    "(no DTDs, no entities)")
+        if b"<!" in raw:
+            danger = _DANGER.search(raw)
+            if danger:
+                return (f"the record contains a {danger.group(0).decode()[2:].upper()} declaration, which is "
+                        "refused (no DTDs, no entities)")
         prefix = b""
         if self.encoding not in ("utf-8", "utf8", "ascii", "us-ascii"):
             prefix = b'<?xml version="1.0" encoding="' + self.encoding.encode("ascii") + b'"?>'
@@ -455,7 +483,7 @@ def record_xml(rec: Record, indent: str = "  ", invalid_chars: str = "error") ->
     if rec.leader is not None:
         out.append(f"{i2}<leader>{_text(str(rec.leader), 'the leader', invalid_chars)}</leader>\n")
     for f in rec.fields:
-        where = f"field {f.tag}"
+        where = f"field {visible(f.tag)}"
         tag = _attr(f.tag, where, invalid_chars)
         if f.is_control_field():
             out.append(f'{i2}<controlfield tag="{tag}">{_text(f.data or "", where, invalid_chars)}</controlfield>\n')
@@ -481,7 +509,7 @@ def write(records: Iterable[Record], out: BinaryIO, invalid_chars: str = "error"
             text = record_xml(rec, invalid_chars=invalid_chars)
         except _Invalid as exc:
             cn = rec.get("001")
-            ident = f" [{cn.data}]" if cn is not None and cn.data else ""
+            ident = f" [{visible(cn.data)}]" if cn is not None and cn.data else ""  # record text is data
             raise WriteError(f"record {n}{ident}: {exc}") from None
         out.write(text.encode("utf-8"))
     out.write(b"</collection>\n")

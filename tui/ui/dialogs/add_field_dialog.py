@@ -95,7 +95,7 @@ class AddFieldDialog(Dialog[dict | None]):
         try:
             d = parse_new_field(*self._values())
         except ValueError as exc:
-            self.query_one("#problem", Static).update(literal(str(exc)))
+            self.show_problem(str(exc))
             return
         d.pop("line", None)
         self.dismiss(d)

@@ -51,7 +51,7 @@ class AddHoldingDialog(Dialog[tuple[str, bool, bool] | None]):
     def _submit(self) -> None:
         sigel = self.query_one("#sigel", Input).value.strip()
         if not sigel:
-            self.query_one("#problem", Static).update(literal("Give your library's sigel."))
+            self.show_problem("Give your library's sigel.")
             self.query_one("#sigel", Input).focus()
             return
         remember = bool(self.query("#remember") and self.query_one("#remember", Checkbox).value)

@@ -35,6 +35,15 @@ class Dialog(ModalScreen[R], Generic[R]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    def show_problem(self, text: str) -> None:
+        """Say what is wrong with the input, in the dialog's problem line (hidden when empty)."""
+        from textual.widgets import Static
+
+        for w in self.query(".problem"):
+            if isinstance(w, Static):
+                w.update(literal(text))
+                w.display = bool(text)
+
 
 class TextInput(Input):
     """A one-line input (compact: dialogs must fit 80x24); no blinking in scripted snapshots."""

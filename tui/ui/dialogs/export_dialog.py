@@ -30,8 +30,13 @@ HOLDINGS = {"records": "holdings as MARC21 holdings records", "embedded": "holdi
 
 
 def default_path(source_path: str, fmt: str) -> str:
+    """``NAME-export.EXT`` beside the file; relative to the working folder when it is below it."""
     p = Path(source_path)
-    return str(p.with_name(f"{p.stem}-export{WRITE_EXTENSIONS.get(fmt, '.out')}"))
+    out = p.with_name(f"{p.stem}-export{WRITE_EXTENSIONS.get(fmt, '.out')}")
+    try:
+        return str(out.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(out)
 
 
 class ExportDialog(Dialog[tuple[str, str, str] | None]):
@@ -102,11 +107,11 @@ class ExportDialog(Dialog[tuple[str, str, str] | None]):
 
     def _submit(self) -> None:
         if self._errors:
-            self.query_one("#problem", Static).update(literal("Export is refused while errors remain."))
+            self.show_problem("Export is refused while errors remain.")
             return
         out = self.query_one("#path", TextInput).value.strip()
         if not out:
-            self.query_one("#problem", Static).update(literal("Give a file name."))
+            self.show_problem("Give a file name.")
             return
         holdings = str(self.query_one("#holdings", Select).value)
         self.dismiss((self._fmt, str(Path(out).expanduser()), holdings))

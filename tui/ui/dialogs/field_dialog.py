@@ -28,7 +28,7 @@ class FieldDialog(Dialog[tuple[str, str, list[tuple[str, str]]] | None]):
     def __init__(self, title: str, context: str, ind1: str, ind2: str,
                  subfields: list[tuple[str, str]]) -> None:
         super().__init__()
-        self._title, self._context = title, context
+        self._title, self._context_text = title, context
         self._ind = (shown(ind1), shown(ind2))
         self._subfields = subfields
 
@@ -36,7 +36,7 @@ class FieldDialog(Dialog[tuple[str, str, list[tuple[str, str]]] | None]):
         with Vertical(classes="dialog-box", id="field-dialog") as box:
             box.border_title = self._title
             box.border_subtitle = "tab moves · enter on the last saves · esc cancels"
-            yield Static(literal(self._context), classes="context")
+            yield Static(literal(self._context_text), classes="context")
             with Horizontal(classes="field-row"):
                 yield Label("Indicators", classes="field-label")
                 yield TextInput(self._ind[0], id="ind1", max_length=1, restrict=r"[0-9a-z #_-]*", classes="short")
@@ -65,7 +65,7 @@ class FieldDialog(Dialog[tuple[str, str, list[tuple[str, str]]] | None]):
             code = self.query_one(f"#code-{k}", Input).value.strip()
             value = self.query_one(f"#value-{k}", Input).value
             if not code and old_code:
-                self.query_one("#problem", Static).update(literal(f"Subfield {k + 1} needs a code."))
+                self.show_problem(f"Subfield {k + 1} needs a code.")
                 return None
             subs.append((code, value))
         return ind1, ind2, subs

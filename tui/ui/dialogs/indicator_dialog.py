@@ -17,14 +17,14 @@ def shown(ind: str) -> str:
 class IndicatorDialog(Dialog[tuple[str, str] | None]):
     def __init__(self, title: str, context: str, ind1: str, ind2: str) -> None:
         super().__init__()
-        self._title, self._context = title, context
+        self._title, self._context_text = title, context
         self._ind = (shown(ind1), shown(ind2))
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="indicators-dialog") as box:
             box.border_title = self._title
             box.border_subtitle = "enter saves · esc cancels"
-            yield Static(literal(self._context), classes="context")
+            yield Static(literal(self._context_text), classes="context")
             with Horizontal(classes="field-row"):
                 yield Label("Indicator 1", classes="field-label")
                 yield TextInput(self._ind[0], id="ind1", max_length=1, restrict=r"[0-9a-z #_-]*", classes="short")

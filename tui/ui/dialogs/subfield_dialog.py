@@ -14,7 +14,7 @@ class SubfieldDialog(Dialog[tuple[str, str] | None]):
                  hint: str = "") -> None:
         super().__init__()
         self._title = title
-        self._context = context
+        self._context_text = context
         self._code = code
         self._value = value
         self._hint = hint
@@ -23,7 +23,7 @@ class SubfieldDialog(Dialog[tuple[str, str] | None]):
         with Vertical(classes="dialog-box", id="subfield-dialog") as box:
             box.border_title = self._title
             box.border_subtitle = "enter saves · esc cancels"
-            yield Static(literal(self._context), classes="context")
+            yield Static(literal(self._context_text), classes="context")
             with Horizontal(classes="field-row"):
                 yield Label("Code", classes="field-label")
                 yield TextInput(self._code, id="code", max_length=1, restrict=r"[0-9a-z]*", classes="short",
@@ -45,7 +45,7 @@ class SubfieldDialog(Dialog[tuple[str, str] | None]):
         code = self.query_one("#code", Input).value.strip()
         value = self.query_one("#value", Input).value
         if not code:
-            self.query_one("#problem", Static).update(literal("Give a subfield code: one digit or lowercase letter."))
+            self.show_problem("Give a subfield code: one digit or lowercase letter.")
             self.query_one("#code", Input).focus()
             return
         self.dismiss((code, value))

@@ -17,6 +17,16 @@ from ...core.textsafe import visible
 from .. import actions
 
 
+def _shown_path(p: Path) -> str:
+    """A shipped file by its name (where the package lives says nothing), a user's in full."""
+    from ... import resources
+
+    try:
+        return f"{p.relative_to(resources.keymaps_dir())} (shipped)"
+    except ValueError:
+        return str(p)
+
+
 class HelpScreen(ModalScreen[None]):
     CSS_PATH = Path(__file__).with_suffix(".tcss")
     BINDINGS = [Binding("escape,q", "close", "Close", show=False)]
@@ -68,7 +78,7 @@ class HelpScreen(ModalScreen[None]):
         t.append("Config:  ")
         t.append(visible(str(app.config_file)) + "\n")
         t.append("Keymap:  ")
-        t.append(visible(", ".join(str(p) for p in app.keymap.files)) + "\n")
+        t.append(visible(", ".join(_shown_path(p) for p in app.keymap.files)) + "\n")
         t.append("Your keymaps go in ")
         t.append(visible(str(app.user_keymaps_dir)))
         t.append(" (name.toml, one 'binding-id = \"keys\"' line each); themes in ")

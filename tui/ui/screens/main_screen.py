@@ -286,8 +286,11 @@ class MainScreen(Screen):
         return t
 
     def on_record_list_highlighted(self, message: RecordList.Highlighted) -> None:
-        if self.records.count:
-            self._select_slot(self._slot_for_row(message.row))
+        # a message from an earlier cursor position is stale: the cursor has moved on since
+        if self.records.count and message.row == self.records.cursor < self.records.count:
+            slot = self._slot_for_row(message.row)
+            if slot != self.slot:  # already shown (go_to_slot, toggling) keeps its cursor
+                self._select_slot(slot)
 
     def on_record_list_opened(self, message: RecordList.Opened) -> None:
         self._select_slot(self._slot_for_row(message.row))
@@ -528,20 +531,14 @@ class MainScreen(Screen):
         """Apply ``commands`` to one record as one step: all, or (on a refusal) none."""
         slot = self.slot if slot is None else slot
         before = len(self.session.history)
-        advice = []
-        for cmd in commands:
-            try:
-                advice += self.session.do(slot, cmd)
-            except Refused as exc:
-                while len(self.session.history) > before:
-                    self.session.undo()
-                self.refuse(exc.refusal)
-                return False
-            except LibrisError as exc:  # the core could not do it (e.g. a holding for a bib with no 001)
-                while len(self.session.history) > before:
-                    self.session.undo()
-                self.say(str(exc), title="Not done", severity="error", timeout=10)
-                return False
+        try:
+            advice = self.session.do_all(slot, commands)
+        except Refused as exc:
+            self.refuse(exc.refusal)
+            return False
+        except LibrisError as exc:  # the core could not do it (e.g. a holding for a bib with no 001)
+            self.say(str(exc), title="Not done", severity="error", timeout=10)
+            return False
         done = len(self.session.history) - before
         if not done:
             self.say("Nothing changed.", title=what or "Edit")
