@@ -21,7 +21,8 @@ def build_app(path: Path | str, *, sigel: str | None = None, profile: str = "ful
     config = Config(sigel=sigel or "", participation=profile, keymap=keymap, theme=theme, language=language)
     stamp = FileStamp.take(path)
     session = Session(open_source(path), profile=Profile.from_name(profile), sigel=sigel, stamp=stamp)
-    return LibrisApp(session, config=config, journal=journal, steady_cursor=True)
+    # toasts off: what the app says is in app.said; toasts would make snapshots depend on timing
+    return LibrisApp(session, config=config, journal=journal, steady_cursor=True, toasts=False)
 
 
 def screen_text(app) -> str:

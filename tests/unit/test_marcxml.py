@@ -213,3 +213,27 @@ def test_written_xml_is_valid_marcxml_shape(samples):
     root = etree.fromstring(out.getvalue())
     assert root.tag == f"{{{NS}}}collection"
     assert [etree.QName(c).localname for c in root] == ["record", "record"]
+
+
+def test_holdings_are_linked_by_parsing_only_candidate_slots(samples, monkeypatch):
+    src = open_source(samples / "mixed.xml")
+    src.build_index()
+    # the APIS and Gbg holdings records, and the broken record is not a candidate
+    assert list(src.holdings_slots) == [5, 8]
+    calls = []
+    real = src._parse
+    monkeypatch.setattr(src, "_parse", lambda i: calls.append(i) or real(i))
+    assert src._holdings_index() == {"9912345": [5], "5551234": [8]}
+    assert calls == [5, 8]
+
+
+def test_first_record_of_a_big_file_without_parsing_the_rest(tmp_path, monkeypatch):
+    recs = "".join(rec_xml(f"Titel {i}", cn=str(i)) for i in range(3000))
+    p = tmp_path / "big.xml"
+    p.write_text(f'<collection xmlns="{NS}">{recs}</collection>', "utf-8")
+    src = open_source(p)
+    parsed = []
+    real = src._parse
+    monkeypatch.setattr(src, "_parse", lambda i: parsed.append(i) or real(i))
+    assert src.entry(0).marc["245"]["a"] == "Titel 0"
+    assert parsed == [0]

@@ -17,7 +17,7 @@ from ..core.formats import EXTENSIONS
 from ..core.textsafe import visible
 from .validate import EXIT_FINDINGS, EXIT_OK, guarded, open_input
 
-FORMATS = ("iso2709", "marcxml", "marc-json", "mrk")
+FORMATS = ("iso2709", "marcxml", "marc-json", "mrk", "jsonld", "turtle")
 
 
 def add_output_options(p: argparse.ArgumentParser, holdings_default: str | None = "records") -> None:

@@ -57,6 +57,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"libris-tui stats: {visible(path)}: {visible(exc.strerror or str(exc))}", file=sys.stderr)
             status = EXIT_UNREADABLE
             continue
+        except Exception as exc:  # a bug of ours: one line naming the file, never a traceback
+            print(f"libris-tui stats: {visible(path)}: cannot be counted ({type(exc).__name__}: "
+                  f"{visible(str(exc))[:200]})", file=sys.stderr)
+            status = EXIT_UNREADABLE
+            continue
         row = result.counts()
         row["path"] = path
         rows.append(row)

@@ -28,7 +28,7 @@ from .validate import Finding, errors, summary, validate
 HoldingsMode = Literal["records", "embedded"]
 HOLDINGS_MODES = ("records", "embedded")
 #: the formats export offers (JSON-LD is written by its own command)
-EXPORT_FORMATS = ("iso2709", "marcxml", "marc-json", "mrk", "notation")
+EXPORT_FORMATS = ("iso2709", "marcxml", "marc-json", "mrk", "notation", "jsonld", "turtle")
 
 
 class ExportRefused(LibrisError):

@@ -157,7 +157,9 @@ class _Bits:
 
 
 def _scan_iso(src) -> ScanResult:
-    from .formats.iso2709 import is_standard, structure_reason
+    from .formats.iso2709 import _digit_tables, is_standard, structure_reason
+
+    d4, d5 = _digit_tables()
 
     n = len(src)
     buf, starts, ends, bad = src.buf, src.starts, src.ends, src.bad
@@ -178,16 +180,6 @@ def _scan_iso(src) -> ScanResult:
             flags[i] = HOLDINGS
         elif t in auth_types:
             flags[i] = AUTHORITY
-    # standard layout (k-th field terminator ends the k-th directory entry's field): only asked
-    # for records with a marker hit; 0 = not known yet, 1 = standard, 2 = not
-    standard = bytearray(n)
-
-    def is_std(i: int) -> bool:
-        v = standard[i]
-        if not v:
-            v = standard[i] = 1 if is_standard(buf[starts[i]:ends[i]]) else 2
-        return v == 1
-
     parsed: dict[int, LibrisRecord] = {}
 
     def parse(i: int) -> LibrisRecord:
@@ -197,33 +189,54 @@ def _scan_iso(src) -> ScanResult:
             parsed[i] = r
         return r
 
-    # 2. marker hits -> (slot, verdict) ; verdict None = the bytes cannot say
+    # 2. marker hits -> bits of positive verdicts; records with a hit the bytes cannot decide
+    # (undecided) or with a negative verdict (negative) are looked at again below
     bits = bytearray(n)
     undecided: set[int] = set()
+    negative: set[int] = set()
 
     def field_and_value(i: int, p: int) -> tuple[bytes, bytes] | None:
+        """The tag and value bytes of the subfield whose delimiter is at ``p``, when the
+        directory entry of the field it stands in points exactly at that field (else None)."""
         s = starts[i]
+        if buf[s + 20:s + 22] != b"45":
+            return None
         base = int(buf[s + 12:s + 17])
-        k = buf[s + base:p].count(FT_B)  # a slice: mmap (files over 16 MB) has no count()
-        tag = buf[s + 24 + 12 * k:s + 27 + 12 * k]
+        k = buf[s + base:p].count(FT_B)  # (mmap has no count() before Python 3.13)
+        d = s + 24 + 12 * k
+        if d + 12 > s + base - 1:
+            return None
+        entry = buf[d:d + 12]
+        fstart = buf.rfind(FT_B, s + base - 1, p) + 1
         fend = buf.find(FT_B, p, ends[i])
+        length, where = fend + 1 - fstart, fstart - s - base
+        if length >= 10000 or where >= 100000 or entry[3:7] != d4[length] or entry[7:] != d5[where]:
+            return None
         nxt = buf.find(SD_B, p + 1, fend)
-        return tag, buf[p + 2:fend if nxt < 0 else nxt]
+        return entry[:3], buf[p + 2:fend if nxt < 0 else nxt]
 
     def hits(found, want_flags: int, decide: Callable[[bytes, str], int]) -> None:
+        """A positive verdict from the bytes is final (the field holds exactly these bytes, with
+        this tag, however the rest of the record is laid out). A negative one is final only if
+        no other directory entry can point into the same field: checked later, once a record."""
         nslots = n
         for p in found:
             i = bisect_right(starts, p, 0, nslots) - 1
             if i < 0 or p >= ends[i] or flags[i] & (BROKEN | HOLDINGS | AUTHORITY) != want_flags:
                 continue
-            if not is_std(i):
+            got = field_and_value(i, p)
+            if got is None:
                 undecided.add(i)
                 continue
-            tag, value = field_and_value(i, p)
+            tag, value = got
             if not value.isascii() or b"\x1b" in value:
                 undecided.add(i)
                 continue
-            bits[i] |= decide(tag, value.decode("ascii"))
+            verdict = decide(tag, value.decode("ascii"))
+            if verdict:
+                bits[i] |= verdict
+            else:
+                negative.add(i)
 
     def sigel_9(tag: bytes, v: str) -> int:
         if tag != b"042":
@@ -241,8 +254,9 @@ def _scan_iso(src) -> ScanResult:
         return _Bits.APIS if tag.decode("ascii") in EMBEDDED_TAGS and v.strip() == detect.APIS else 0
 
     hits((m.start() for m in _M_EPLK.finditer(buf)), 0, sigel_9)
-    hits(_subfields_containing(buf, b"channel record", ord("h")), 0, channel)
-    hits(_subfields_containing(buf, b"record", ord("a")), 0, suppress)
+    found = _record_subfields(buf)
+    hits((d for d, code in found if code == 0x68), 0, channel)
+    hits((d for d, code in found if code == 0x61), 0, suppress)
     hits((m.start() for m in _M_APIS5.finditer(buf)), 0, apis5)
 
     # holdings records whose 852 $b may be APIS: parsed (they are small), linked by 004
@@ -274,7 +288,10 @@ def _scan_iso(src) -> ScanResult:
             if cn and cn.strip() in apis_links:
                 linked.add(i)
 
-    # 3. verdicts
+    # 3. verdicts: a negative hit is final when the record has the standard layout
+    for i in negative - undecided:
+        if not is_standard(buf[starts[i]:ends[i]]):
+            undecided.add(i)
     for i in undecided:
         r = parse(i)
         b = 0
@@ -303,25 +320,34 @@ def _scan_iso(src) -> ScanResult:
     return res
 
 
-def _subfields_containing(buf, needle: bytes, code: int, chunk: int = 1 << 24):
-    """Offsets of the delimiters of subfields ``$<code>`` whose bytes contain ``needle`` in any
-    ASCII case (``needle`` in lower case). The file is lowered a chunk at a time (C speed)
-    and searched with ``find``; each hit is walked back to its subfield delimiter."""
-    n, k = len(buf), len(needle)
+def _record_subfields(buf, chunk: int = 1 << 24) -> list[tuple[int, int]]:
+    """``(delimiter offset, code)`` of every ``$a`` subfield whose bytes contain ``record`` and
+    every ``$h`` whose bytes contain ``channel record``, in any ASCII case. The file is lowered
+    a chunk at a time (C speed) and searched with ``find``; each hit is walked back to its
+    subfield delimiter."""
+    out: list[tuple[int, int]] = []
+    n = len(buf)
     pos = 0
-    last = -1
+    seen = -1
     while pos < n:
         end = min(n, pos + chunk)
-        part = buf[pos:min(n, end + k - 1)].lower()
-        j = part.find(needle)
-        while 0 <= j < end - pos:
-            q = pos + j
+        lo = max(0, pos - 8)  # room for "channel " before a "record" at the start of the chunk
+        part = buf[lo:min(n, end + 5)].lower()
+        j = part.find(b"record", pos - lo)
+        while j >= 0 and lo + j < end:
+            q = lo + j
             d = buf.rfind(SD_B, max(0, q - 10000), q)  # a field is at most 9999 bytes
-            if d >= 0 and d != last and buf[d + 1] == code and buf.find(FT_B, d, q) < 0 and buf.find(RT_B, d, q) < 0:
-                last = d
-                yield d
-            j = part.find(needle, j + 1)
+            if d >= 0 and buf.find(FT_B, d, q) < 0 and buf.find(RT_B, d, q) < 0:
+                code = buf[d + 1]
+                if code == 0x61 and d != seen:
+                    out.append((d, code))
+                    seen = d
+                elif code == 0x68 and q - 8 >= d + 2 and part[j - 8:j] == b"channel " and d != seen:
+                    out.append((d, code))
+                    seen = d
+            j = part.find(b"record", j + 1)
         pos = end
+    return out
 
 
 def _nonzero(b: bytearray) -> set[int]:

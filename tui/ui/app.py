@@ -82,13 +82,15 @@ class LibrisApp(App):
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, session: Session | str | Path, *, config: Config | None = None, screenshot: bool = False,
-                 journal: bool = True, steady_cursor: bool = False) -> None:
+                 journal: bool = True, steady_cursor: bool = False, toasts: bool = True) -> None:
         if not isinstance(session, Session):  # a path: open it with the user's config
             config = config or config_mod.load_config()
             session = open_session(session, config)
         self.config = config or Config()
         #: no blinking cursors (scripted screenshots and snapshot tests must be stable)
         self.steady_cursor = steady_cursor or screenshot
+        #: show notifications as toasts (snapshot tests turn them off: their timing is not stable)
+        self.toasts = toasts
         self.session = session
         self.screenshot_mode = screenshot
         self.use_journal = journal and not screenshot
@@ -160,6 +162,8 @@ class LibrisApp(App):
             timeout: float | None = None) -> None:
         """A notification. Never markup: messages quote record text (``[channel record]``)."""
         self.said.append((title, message, severity))
+        if not self.toasts:
+            return
         self.notify(visible(message), title=visible(title), severity=severity,  # type: ignore[arg-type]
                     timeout=timeout if timeout is not None else (8 if severity != "information" else 4),
                     markup=False)

@@ -56,6 +56,8 @@ def sniff(head: bytes, path: str = "") -> str | None:
         if b'"@graph"' in probe or b'"@context"' in probe or b'"@id"' in probe:
             return "jsonld"
         return "marc-json"
+    if re.match(rb"^(@prefix|@base|PREFIX|BASE)\s", s, re.I):
+        return "turtle"
     if re.match(rb"^=(LDR|\d{3}|[A-Z]{3})  ", s):
         return "mrk"
     # ISO 2709: five digits of record length, then a leader; or a leader with spaces for the

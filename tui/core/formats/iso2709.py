@@ -227,10 +227,10 @@ def locate(buf: bytes) -> tuple[int, list[tuple[bytes, int, int]], bool]:
     for the user.
 
     A record is broken when its leader, base address or directory cannot be read. When the
-    directory's entries do not point at field-terminated bytes inside the record but the data
-    holds exactly one field terminator per entry, the fields are read in order, one after the
-    other, with the directory's tags (``fell_back``; the parser flags it, STRUCT-DIRECTORY);
-    otherwise the record is broken too. Gaps and out-of-order data are tolerated.
+    directory's entries do not each point at one field (bytes inside the record whose only field
+    terminator is their last byte) but the data holds exactly one field terminator per entry,
+    the fields are read in order, one after the other, with the directory's tags (``fell_back``;
+    the parser flags it, STRUCT-DIRECTORY); otherwise the record is broken too. Gaps and out-of-order data are tolerated.
     """
     why = leader_reason(buf)
     if why:
@@ -264,6 +264,8 @@ def locate(buf: bytes) -> tuple[int, list[tuple[bytes, int, int]], bool]:
                 problem = f"field {tag.decode('ascii')} (entry {k // width + 1}) points outside the record"
             elif buf[end - 1] != FT:
                 problem = f"field {tag.decode('ascii')} (entry {k // width + 1}) does not end with a field terminator"
+            elif buf.find(FT_B, start, end - 1) >= 0:
+                problem = f"field {tag.decode('ascii')} (entry {k // width + 1}) runs over a field terminator"
         entries.append((tag, start, end))
     if problem is None:
         return base, entries, False

@@ -131,6 +131,7 @@ def _to_record(obj, path: str, number: int, offset: int | None) -> LibrisRecord:
         if not isinstance(fobj, dict) or len(fobj) != 1:
             raise _NotARecord(f"field {n} is not an object with exactly one tag")
         (tag, val), = fobj.items()
+        tag = _text(tag, "the tag", issues)  # keys too may hold undecodable bytes (issue 7 fuzzing)
         tag_text = tag
         if isinstance(val, dict):
             ind = []
@@ -149,6 +150,7 @@ def _to_record(obj, path: str, number: int, offset: int | None) -> LibrisRecord:
                 if not isinstance(s, dict):
                     raise _NotARecord(f"field {tag}: a subfield is not an object")
                 for code, value in s.items():
+                    code = _text(code, "a subfield code", issues, tag)
                     subfields.append(Subfield(code, _text(value, f"subfield ${code}", issues, tag)))
             f = Field(tag=tag_text, indicators=ind, subfields=subfields)
             if f.is_control_field():

@@ -34,6 +34,7 @@ import os
 import re
 import threading
 from array import array
+from collections import OrderedDict
 from typing import BinaryIO, Iterable
 
 from lxml import etree
@@ -60,6 +61,8 @@ FORMAT = "marcxml"
 MARC_NS = "http://www.loc.gov/MARC21/slim"
 
 # tokens the index scan cares about; everything else is skipped at C speed
+_LEADER_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?leader(?:\s[^>]*)?>([^<&]*)<")
+_HOLDINGS_TYPES = frozenset(b"uvxy")
 _REC_TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.\-]*:)?record(?=[\s/>])")
 _START_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?record(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*(/?)>")
 _END_TAG = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?record\s*>")
@@ -238,6 +241,8 @@ class MarcXmlSource(RecordSource):
         self.starts = array("q")
         self.ends = array("q")
         self.bad: dict[int, str] = {}
+        self.holdings_slots = array("q")  # slots that may be holdings records (see _add)
+        self._hidx_state: tuple[int, dict[str, list[int]]] = (0, {})
         self._pos = 0
         self._open: int | None = None  # start of a record whose end tag has not been seen
         self._seen_record = False
@@ -253,7 +258,30 @@ class MarcXmlSource(RecordSource):
         self.starts.append(start)
         if reason:
             self.bad[slot] = reason
+        else:
+            # may this be a holdings record? (leader/06 u v x y, or a leader we cannot read raw)
+            m = _LEADER_TEXT.search(self.buf, start, end)
+            if m is None or len(m.group(1)) < 7 or m.group(1)[6] in _HOLDINGS_TYPES:
+                self.holdings_slots.append(slot)
         self.ends.append(end)
+
+    # -- holdings: candidate slots found while indexing, linked by parsing only those ------------
+    def _holdings_slots(self):
+        return iter(self.holdings_slots[: len(self.holdings_slots)])
+
+    def _holdings_index(self) -> dict[str, list[int]]:
+        done, hidx = self._hidx_state
+        slots = self.holdings_slots
+        n = len(slots)
+        if done == n:
+            return hidx
+        hidx = {k: list(v) for k, v in hidx.items()}
+        for j in slots[done:n]:
+            e = self._parse(j)
+            if isinstance(e, LibrisRecord) and e.kind == "holdings" and e.linked_bib:
+                hidx.setdefault(e.linked_bib, []).append(j)
+        self._hidx_state = (n, hidx)
+        return hidx
 
     def _next_special(self, pos: int) -> int:
         """Next ``<!`` or ``<?`` at or after ``pos`` (comments, CDATA, DOCTYPE, PIs), or -1."""
@@ -332,6 +360,9 @@ class MarcXmlSource(RecordSource):
                 self.complete = True
                 if not len(self):
                     raise UnreadableFile(self.path, "no MARCXML <record> element found")
+                if len(self.holdings_slots) and "_cache" in self.__dict__:
+                    # bibs parsed before their holdings were indexed must be linked again
+                    self.__dict__["_cache"] = OrderedDict(self.__dict__.get("_pinned", {}))
             return self.complete
 
     def _special(self, sp: int) -> int:
