@@ -76,6 +76,7 @@ def worker(args: tuple) -> dict:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     signal.signal(signal.SIGALRM, _alarm)
+    M.HUGE_SIZES[:] = [5_000, 10_000, 20_000, 100_000, 300_000]
     rng = random.Random(f"{seed}-{wid}")
     chooser = M.RandomChooser(rng)
     seeds = [Path(p) for p in seeds]

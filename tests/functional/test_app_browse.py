@@ -159,3 +159,18 @@ async def test_mouse_is_optional_everything_from_the_keyboard(seed_file):
         await pilot.press("enter")  # edit from the keyboard
         await pilot.pause()
         assert app.screen is not screen or any("Refused" in s for s in said(app))
+
+
+async def test_a_broken_record_is_shown_with_its_reason_and_the_rest_stays_usable(data_file):
+    app = build_app(data_file("broken.txt"))
+    async with app.run_test(size=(160, 50)) as pilot:
+        text = screen_text(app)
+        assert "[red]Röd[/red] titel" in text
+        assert "    ! unreadable: line 5: not a field line: '• [x] 1/0 #a konstig tagg'" in text
+        await pilot.press("n")
+        text = screen_text(app)
+        assert "• [x] 1/0 #a konstig tagg" in text  # the raw lines, literally
+        assert "not a field line" in text
+        await pilot.press("e")  # nothing to edit in it, and no crash
+        await pilot.press("p")
+        assert main_screen(app).slot == 0

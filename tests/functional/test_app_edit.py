@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-from functional_helpers import build_app, focus_marc_line, main_screen, marc_index, said, screen_text
+from functional_helpers import build_app, focus_marc_line, main_screen, said, screen_text
 from tui.ui.dialogs.add_field_dialog import AddFieldDialog
 from tui.ui.dialogs.confirm import ConfirmDialog
 from tui.ui.dialogs.field_dialog import FieldDialog

@@ -230,7 +230,9 @@ def test_format_from_extension_and_unknown_format(tmp_path):
     with pytest.raises(LibrisError):
         export(load(), tmp_path / "o.unknown")
     with pytest.raises(LibrisError):
-        export(load(), tmp_path / "o.jsonld", "jsonld")
+        export(load(), tmp_path / "o.bin", "no-such-format")
+    # JSON-LD (issue 5) is an export format too, and reads back
+    assert export(load(), tmp_path / "o.jsonld").format == "jsonld"
 
 
 def test_output_that_does_not_read_back_is_not_written(tmp_path, monkeypatch):

@@ -78,6 +78,16 @@ def test_unreadable_file(small):
         small.chmod(0o644)
 
 
+def test_replaced_by_a_fifo_does_not_hang(small):
+    stamp = FileStamp.take(small)
+    small.unlink()
+    os.mkfifo(small)
+    with pytest.raises(FileChangedOnDisk, match="not a regular file"):
+        stamp.check()
+    with pytest.raises(OSError):
+        FileStamp.take(small)
+
+
 def test_touch_or_identical_rewrite_of_small_file_is_not_a_change(small):
     stamp = FileStamp.take(small)
     data = small.read_bytes()

@@ -387,7 +387,7 @@ def test_any_history_round_trips(recfile, events):
     s.discard()
 
 
-@settings(max_examples=15, derandomize=True, deadline=None, database=None,
+@settings(max_examples=8, derandomize=True, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(events=_EVENTS.filter(lambda e: _model(e) is not None and e))
 def test_a_crash_at_any_byte_loses_at_most_the_event_being_written(recfile, events):

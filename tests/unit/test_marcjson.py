@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 
-import pytest
 
 from tui.core.formats import marcjson, open_source
 from tui.core.formats.notation import read_notation

@@ -87,10 +87,38 @@ def _guard(fn) -> int:
     except KeyboardInterrupt:
         print("libris-tui: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        print("libris-tui: out of memory", file=sys.stderr)
+        return EXIT_USAGE
     except BrokenPipeError:
         # `libris-tui dump big.mrc | head`: stop quietly
-        try:
-            sys.stdout = None  # type: ignore[assignment]
-        except Exception:
+        import os
+
+        try:  # Python docs' recipe: point stdout at devnull so the exit-time flush is quiet
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
             pass
         return EXIT_OK
+    except Exception as exc:  # a bug of ours: one line for the user, the traceback in a log
+        log = _crash_log(exc)
+        print(f"libris-tui: internal error: {visible(type(exc).__name__)}: {visible(str(exc))[:200]}"
+              + (f" (details in {log})" if log else ""), file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _crash_log(exc: BaseException) -> str | None:
+    """Write the traceback to the platformdirs state directory; return its path."""
+    import os
+    import traceback
+    from pathlib import Path
+
+    try:
+        import platformdirs
+
+        base = Path(os.environ.get("LIBRIS_TUI_STATE_DIR") or platformdirs.user_state_path("libris-tui"))
+        base.mkdir(parents=True, exist_ok=True)
+        p = base / "last-error.txt"
+        p.write_text("".join(traceback.format_exception(exc)), "utf-8")
+        return str(p)
+    except Exception:
+        return None

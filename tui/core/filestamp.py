@@ -14,8 +14,10 @@ can only be seen through size or mtime, so there a changed mtime counts as a cha
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 from dataclasses import asdict, dataclass
 
 from .model import LibrisError
@@ -64,8 +66,14 @@ class FileStamp:
     def take(cls, path: str | os.PathLike) -> "FileStamp":
         """Stamp ``path`` as it is now. Raises ``FileNotFoundError``/``OSError`` like ``open``."""
         p = os.path.abspath(os.fspath(path))
-        with open(p, "rb") as fh:
+        # O_NONBLOCK: a FIFO put where the file was must not hang the save that checks it
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        with open(fd, "rb") as fh:
             st = os.fstat(fh.fileno())
+            if stat.S_ISDIR(st.st_mode):
+                raise IsADirectoryError(errno.EISDIR, "is a directory", p)
+            if not stat.S_ISREG(st.st_mode):
+                raise OSError(errno.EINVAL, "not a regular file", p)
             size = st.st_size
             head = _hash_range(fh, 0, min(size, MIB))
             tail = _hash_range(fh, max(0, size - MIB), min(size, MIB))

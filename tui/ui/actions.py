@@ -37,6 +37,10 @@ class ActionSpec:
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
+    # the footer shows the footer=True ones in this order: help and quit first, so that even at
+    # 80 columns the way out and the way to every other key are on screen
+    ActionSpec("help", "help", "Help", "Show the keys of the active keymap.", "f1,question_mark", footer=True),
+    ActionSpec("quit", "quit", "Quit", "Quit; asks first when there are unsaved changes.", "q,f10", footer=True),
     # -- records -------------------------------------------------------------------------------
     ActionSpec("next-record", "next_record", "Next", "Go to the next record in the list.", "n"),
     ActionSpec("previous-record", "previous_record", "Previous", "Go to the previous record in the list.", "p"),
@@ -77,8 +81,6 @@ ACTIONS: tuple[ActionSpec, ...] = (
     # -- app -----------------------------------------------------------------------------------
     ActionSpec("save", "save", "Save", "Write the changes back to the file (a backup is kept).", "ctrl+s,f2",
                footer=True),
-    ActionSpec("help", "help", "Help", "Show the keys of the active keymap.", "f1,question_mark", footer=True),
-    ActionSpec("quit", "quit", "Quit", "Quit; asks first when there are unsaved changes.", "q,f10", footer=True),
     ActionSpec("command-palette", "command_palette", "Commands", "Open the command palette.", "ctrl+p,f9",
                palette=False),
     # -- moving inside a pane ------------------------------------------------------------------

@@ -9,6 +9,7 @@ read record text as markup, the palette, and the journal.
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Iterable
@@ -98,10 +99,11 @@ class LibrisApp(App):
         self._startup_problems: list[tuple[str, str, str]] = []  # (title, message, severity)
         #: every notification given, newest last (what the cataloguer was told; tests read it)
         self.said: list[tuple[str, str, str]] = []
-        super().__init__()
+        # NO_COLOR: Textual turns colours to grey levels, which needs real colours; the ansi theme's
+        # native ANSI colours would come out black on black, so they are converted first.
+        super().__init__(ansi_color=False if "NO_COLOR" in os.environ else None)
         self.set_keymap(self.keymap.bindings)
         self._theme_name = self._register_themes(self.config.theme)
-        self._clash_warned = False
         #: set once the first record is drawn in the views (benchmarks: time to first record)
         self.first_record_shown = threading.Event()
 
@@ -128,12 +130,9 @@ class LibrisApp(App):
         return self.key_display(keys[0]) if keys else f"({binding_id})"
 
     def handle_bindings_clash(self, clashed_bindings: set[Binding], node) -> None:
-        if self._clash_warned:
-            return
-        self._clash_warned = True
-        names = ", ".join(sorted({b.id or b.action for b in clashed_bindings}))
-        self.say(f"Your keymap gives one key to several actions ({names}); only one of them gets it. "
-                 "See the help screen.", title="Keymap", severity="warning", timeout=10)
+        """Textual also calls this when a binding keeps one of its own keys (``undo = "u"`` for
+        ``u,ctrl+z``); real clashes between ids are found, with file and line, when the keymap is
+        loaded (``tui.core.keymap.clashes``) and told at start-up. Nothing to add here."""
 
     # -- themes --------------------------------------------------------------------------------------
     def _register_themes(self, wanted: str) -> str:

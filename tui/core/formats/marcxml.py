@@ -45,7 +45,6 @@ from ..model import (
     Entry,
     Field,
     Leader,
-    LibrisError,
     LibrisRecord,
     ReadIssue,
     Record,

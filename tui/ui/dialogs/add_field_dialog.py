@@ -48,7 +48,7 @@ class AddFieldDialog(Dialog[dict | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="add-field-dialog") as box:
-            box.border_title = self._title
+            box.border_title = literal(self._title)  # may quote record data: never markup
             box.border_subtitle = "enter adds · esc cancels"
             with Horizontal(classes="field-row"):
                 yield Label("Tag", classes="field-label")

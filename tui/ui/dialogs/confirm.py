@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
-from .base import Dialog, DialogButton, TextInput
+from .base import Dialog, DialogButton, literal
 
 
 class ConfirmDialog(Dialog[str | None]):
@@ -24,8 +24,8 @@ class ConfirmDialog(Dialog[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="confirm-dialog") as box:
-            box.border_title = self._title
-            box.border_subtitle = self._subtitle or "esc cancels"
+            box.border_title = literal(self._title)  # may quote record data: never markup
+            box.border_subtitle = literal(self._subtitle or "esc cancels")
             yield Static(self._body, id="body")
             with Horizontal(classes="buttons"):
                 for bid, label, variant in self._buttons:

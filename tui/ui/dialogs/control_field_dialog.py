@@ -16,10 +16,10 @@ class ControlFieldDialog(Dialog[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="control-dialog") as box:
-            box.border_title = self._title
+            box.border_title = literal(self._title)  # may quote record data: never markup
             box.border_subtitle = "enter saves · esc cancels"
             with Horizontal(classes="field-row"):
-                yield Label(self._tag, classes="field-label")
+                yield Label(literal(self._tag), classes="field-label")
                 yield TextInput(self._value, id="value")
             if self._hint:
                 yield Static(literal(self._hint), classes="hint")

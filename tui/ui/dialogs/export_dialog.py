@@ -15,8 +15,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, Select, Static
 
 from ...core.export import EXPORT_FORMATS
-from ...core.formats import WRITE_EXTENSIONS
-from .base import Dialog, DialogButton, TextInput, literal
+from ...core.formats import EXTENSIONS, WRITE_EXTENSIONS
+from .base import Dialog, DialogButton, TextInput
 from .findings_dialog import finding_text
 
 FORMAT_NAMES = {
@@ -104,6 +104,15 @@ class ExportDialog(Dialog[tuple[str, str, str] | None]):
         if path.value == default_path(self._source, self._fmt):
             path.value = default_path(self._source, str(event.value))
         self._fmt = str(event.value)
+
+    def on_input_changed(self, event: TextInput.Changed) -> None:
+        """A file name with a known extension picks its format (seed.mrc -> ISO 2709)."""
+        if event.input.id != "path":
+            return
+        fmt = EXTENSIONS.get(Path(event.value.strip()).suffix.lower())
+        if fmt in self._formats and fmt != self._fmt:
+            self._fmt = fmt
+            self.query_one("#format", Select).value = fmt
 
     def _submit(self) -> None:
         if self._errors:

@@ -34,7 +34,7 @@ class FieldDialog(Dialog[tuple[str, str, list[tuple[str, str]]] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="field-dialog") as box:
-            box.border_title = self._title
+            box.border_title = literal(self._title)  # may quote record data: never markup
             box.border_subtitle = "tab moves · enter on the last saves · esc cancels"
             yield Static(literal(self._context_text), classes="context")
             with Horizontal(classes="field-row"):

@@ -10,7 +10,7 @@ from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core.textsafe import visible
-from .base import Dialog, DialogButton, TextInput
+from .base import Dialog, DialogButton
 
 _MARK = {"error": ("E", "bold red"), "warning": ("W", "bold yellow"), "info": ("i", "dim")}
 

@@ -22,7 +22,7 @@ class IndicatorDialog(Dialog[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="indicators-dialog") as box:
-            box.border_title = self._title
+            box.border_title = literal(self._title)  # may quote record data: never markup
             box.border_subtitle = "enter saves · esc cancels"
             yield Static(literal(self._context_text), classes="context")
             with Horizontal(classes="field-row"):

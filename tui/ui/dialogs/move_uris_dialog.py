@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
 from ...core.textsafe import visible
-from .base import Dialog, DialogButton, TextInput
+from .base import Dialog, DialogButton
 
 
 class MoveUrisDialog(Dialog[bool | None]):

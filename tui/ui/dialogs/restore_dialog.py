@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
 from ...core.textsafe import visible
-from .base import Dialog, DialogButton, TextInput
+from .base import Dialog, DialogButton
 
 
 class RestoreDialog(Dialog[str | None]):

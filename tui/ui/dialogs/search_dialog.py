@@ -17,7 +17,7 @@ from textual.worker import get_current_worker
 from ...core.detect import is_channel
 from ...core.model import LibrisRecord
 from ...core.textsafe import visible
-from .base import Dialog, DialogButton, TextInput
+from .base import Dialog, TextInput
 
 LIMIT = 200
 

@@ -21,7 +21,7 @@ class SubfieldDialog(Dialog[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="subfield-dialog") as box:
-            box.border_title = self._title
+            box.border_title = literal(self._title)  # may quote record data: never markup
             box.border_subtitle = "enter saves · esc cancels"
             yield Static(literal(self._context_text), classes="context")
             with Horizontal(classes="field-row"):

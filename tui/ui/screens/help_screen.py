@@ -34,7 +34,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         app = self.app
         with Vertical(id="help-box") as box:
-            box.border_title = f"Keys: keymap {app.keymap.name!r}"
+            box.border_title = Text(visible(f"Keys: keymap {app.keymap.name!r}"))
             box.border_subtitle = "esc closes · every key below follows the active keymap"
             with VerticalScroll(id="help-scroll"):
                 yield Static(self._keys_table(), id="keys")
