@@ -21,9 +21,21 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .model import BrokenRecord, Entry, LibrisRecord
+from .model import BrokenRecord, Entry, LibrisRecord, UnreadableFile
 
 Progress = Callable[[int, int], None]
+
+
+def read_file_bytes(path: str | Path) -> bytes:
+    """The whole file, or ``UnreadableFile`` with a one-line reason (for the parse-whole formats)."""
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise UnreadableFile(str(path), "no such file") from None
+    except IsADirectoryError:
+        raise UnreadableFile(str(path), "is a directory, not a record file") from None
+    except OSError as exc:
+        raise UnreadableFile(str(path), exc.strerror or str(exc)) from None
 
 
 class RecordSource(ABC):

@@ -39,7 +39,7 @@ from ..model import (
     UnreadableFile,
     new_leader,
 )
-from ..source import ListSource
+from ..source import ListSource, read_file_bytes
 from .iso2709 import record_issues
 
 FORMAT = "mrk"
@@ -142,14 +142,7 @@ def _parse_block(lines: list[tuple[int, int, str]], path: str, number: int) -> E
 def read_mrk(path: str, data: bytes | None = None) -> ListSource:
     path = str(path)
     if data is None:
-        try:
-            data = Path(path).read_bytes()
-        except FileNotFoundError:
-            raise UnreadableFile(path, "no such file") from None
-        except IsADirectoryError:
-            raise UnreadableFile(path, "is a directory, not a record file") from None
-        except OSError as exc:
-            raise UnreadableFile(path, exc.strerror or str(exc)) from None
+        data = read_file_bytes(path)
     offset = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     entries: list[Entry] = []
     raws: list[bytes] = []

@@ -32,7 +32,7 @@ from ..model import (
     Subfield,
     new_leader,
 )
-from ..source import ListSource
+from ..source import ListSource, read_file_bytes
 
 FORMAT = "notation"
 
@@ -148,7 +148,7 @@ def parse_block(lines: list[str], path: str, number: int, offset: int, line_no: 
 def read_notation(path: str | Path, data: bytes | None = None) -> ListSource:
     path = str(path)
     if data is None:
-        data = Path(path).read_bytes()
+        data = read_file_bytes(path)
     entries: list[Entry] = []
     raws: list[bytes] = []
     block: list[str] = []
