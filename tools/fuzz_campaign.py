@@ -19,12 +19,14 @@ The summary gives inputs tried (per format), outcomes, and each distinct crash w
 from __future__ import annotations
 
 import argparse
+import atexit
 import collections
 import json
 import multiprocessing as mp
 import os
 import random
 import resource
+import shutil
 import signal
 import sys
 import tempfile
@@ -35,8 +37,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "fuzz"))
 sys.path.insert(0, str(ROOT))
 
-os.environ.setdefault("LIBRIS_TUI_STATE_DIR", tempfile.mkdtemp(prefix="libris-fuzz-state-"))
-os.environ.setdefault("LIBRIS_TUI_CONFIG_DIR", tempfile.mkdtemp(prefix="libris-fuzz-config-"))
+# never the user's own config or state; the scratch directories go at exit
+for _var, _prefix in (("LIBRIS_TUI_STATE_DIR", "libris-fuzz-state-"), ("LIBRIS_TUI_CONFIG_DIR", "libris-fuzz-config-")):
+    if _var not in os.environ:
+        os.environ[_var] = tempfile.mkdtemp(prefix=_prefix)
+        atexit.register(shutil.rmtree, os.environ[_var], True)
 
 import fuzz_harness as H  # noqa: E402
 import fuzz_mutations as M  # noqa: E402
@@ -108,6 +113,7 @@ def worker(args: tuple) -> dict:
                 saved = out_dir / f"crash-w{wid}-{n}{p.suffix}"
                 saved.write_bytes(data)
                 ex.append({"file": str(saved), "seed": p.name, "mutations": names, "text": text[-3000:]})
+    shutil.rmtree(tmpdir, ignore_errors=True)
     for k in ("by_format", "outcomes", "crashes", "mutations"):
         stats[k] = dict(stats[k])
     return stats

@@ -17,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -63,11 +63,13 @@ class TmuxApp:
     """``python -m tui FILE ...`` in its own tmux server (socket), 120x40."""
 
     def __init__(self):
-        self.socket = f"libris-test-{uuid.uuid4().hex[:10]}"
+        # a private socket in a directory of its own (removed in close(): nothing left in /tmp/tmux-UID)
+        self.dir = tempfile.mkdtemp(prefix="libris-test-")
+        self.socket = os.path.join(self.dir, "tmux.sock")
         self.pid: int | None = None
 
     def tmux(self, *args: str, check: bool = True) -> str:
-        r = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10)
+        r = subprocess.run(["tmux", "-S", self.socket, *args], capture_output=True, text=True, timeout=10)
         if check and r.returncode != 0:
             raise RuntimeError(f"tmux {' '.join(args)}: {r.stderr.strip()}")
         return r.stdout
@@ -120,6 +122,7 @@ class TmuxApp:
         if self.alive():
             os.kill(self.pid, signal.SIGKILL)
         self.tmux("kill-server", check=False)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -133,10 +133,12 @@ def test_file_names_are_shown_safely(tmp_path, cmd, content, name):
 
 class _Tmux:
     def __init__(self):
-        self.socket = f"libris-safety-{uuid.uuid4().hex[:10]}"
+        # a private socket in a directory of its own (removed in close(): nothing left in /tmp/tmux-UID)
+        self.dir = tempfile.mkdtemp(prefix="libris-safety-")
+        self.socket = os.path.join(self.dir, "tmux.sock")
 
     def __call__(self, *args: str, check: bool = True) -> str:
-        r = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10)
+        r = subprocess.run(["tmux", "-S", self.socket, *args], capture_output=True, text=True, timeout=10)
         if check and r.returncode != 0:
             raise RuntimeError(f"tmux {' '.join(args)}: {r.stderr.strip()}")
         return r.stdout
@@ -191,3 +193,4 @@ def test_app_never_writes_record_escapes_to_the_terminal(path: Path, tmp_path):
             assert payload not in raw, f"{payload!r} was written raw to the terminal"
     finally:
         tmux("kill-server", check=False)
+        shutil.rmtree(tmux.dir, ignore_errors=True)

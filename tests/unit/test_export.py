@@ -288,3 +288,24 @@ def test_an_edited_holdings_record_is_written_not_its_stale_copy(tmp_path):
     marcs, _, _ = output_records(entries, "records")
     written = [m for m in marcs if m.get("004") and m["004"].data == "apis0001"]
     assert len(written) == 1 and written[0]["852"]["c"] == "Magasin"
+
+
+def test_a_file_changed_on_disk_during_the_export_is_not_written_over(tmp_path, monkeypatch):
+    """issue 7: the stamp taken at open is checked right before the atomic replace."""
+    import tui.core.export as ex
+    from tui.core.filestamp import FileChangedOnDisk, FileStamp
+
+    out = tmp_path / "o.mrc"
+    export(load(), out, "iso2709")
+    stamp = FileStamp.take(out)
+    real_verify = ex._verify
+
+    def verify_then_someone_writes(path, fmt, n):  # another program saves the file meanwhile
+        out.write_bytes(b"changed by someone else")
+        return real_verify(path, fmt, n)
+
+    monkeypatch.setattr(ex, "_verify", verify_then_someone_writes)
+    with pytest.raises(FileChangedOnDisk):
+        export(load(), out, "iso2709", overwrite=True, unchanged_since=stamp)
+    assert out.read_bytes() == b"changed by someone else"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".") or p.suffix == ".tmp"]

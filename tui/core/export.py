@@ -170,8 +170,12 @@ def _verify(path: Path, fmt: str, expected: int) -> str | None:
 def export(records, out_path: str | os.PathLike, fmt: str | None = None, original=None,
            holdings: HoldingsMode = "records", overwrite: bool = False, *, inputs: Iterable = (),
            report: bool = True, verify: bool = True, source_name: str = "", original_name: str = "",
-           sigel: str | None = None) -> ExportResult:
+           sigel: str | None = None, unchanged_since=None) -> ExportResult:
     """Validate ``records`` (against ``original`` when given) and write them to ``out_path``.
+
+    ``unchanged_since``: a ``filestamp.FileStamp`` of ``out_path`` taken when it was opened; it
+    is checked immediately before the atomic replace, so a file changed on disk meanwhile is
+    never written over (issue 7; raises ``FileChangedOnDisk``, nothing written).
 
     Raises ``ExportRefused`` (nothing written) when validation finds an error, ``OutputIsInput``
     when ``out_path`` is an input file and ``overwrite`` is false.
@@ -208,6 +212,8 @@ def export(records, out_path: str | os.PathLike, fmt: str | None = None, origina
             problem = _verify(writer.temp_path, fmt, len(marcs))
             if problem:
                 raise ExportFailed(f"{out}: the written {fmt} did not read back ({problem}); nothing was written")
+        if unchanged_since is not None and out.exists():
+            unchanged_since.check(out)
         writer.commit()
     except BaseException:
         writer.abort()

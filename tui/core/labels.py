@@ -154,13 +154,36 @@ def _holds(cond: dict, f: Field, first_ok: bool) -> bool:
         if "in" in cond:
             return any(v in cond["in"] for v in vals)
         if "match" in cond:
-            rx = _regex(cond["match"])
+            rx = _exists_regex(cond["match"])
             return any(rx.search(v) for v in vals)
     return False
 
 
 @lru_cache(maxsize=512)
 def _regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+_LEADING_RUN = re.compile(r"^(?:\.\+|\((\[\^[^\]]+\])\+\))")
+
+
+@lru_cache(maxsize=512)
+def _exists_regex(pattern: str) -> re.Pattern[str]:
+    """A pattern that finds a match exactly when ``pattern`` does, in linear time.
+
+    Marcframe's conditions often start with a greedy run (``.+:\\s*$``, ``([^,]+),...``); an
+    unanchored ``search`` then retries the run from every position: quadratic, minutes for one
+    huge field (a fuzz finding). Only *whether* it matches counts here, and a run of one or more
+    characters before the rest matches exactly when one such character stands right before it:
+    ``.+REST`` -> ``(?<=.)REST``, ``([^,]+)REST`` -> ``(?<=[^,])REST``.
+    """
+    m = _LEADING_RUN.match(pattern)
+    if m and not pattern.startswith("^"):
+        rest = pattern[m.end():]
+        try:
+            return re.compile(f"(?<={m.group(1) or '.'})(?:{rest})")
+        except re.error:
+            pass
     return re.compile(pattern)
 
 

@@ -355,7 +355,7 @@ class Session:
             self.stamp.check()
         originals = list(self.originals()) if self._originals else None
         result = export(list(self.entries()), self.path, fmt, original=originals, holdings=self.holdings_mode(),
-                        overwrite=True, report=False, sigel=self.sigel)
+                        overwrite=True, report=False, sigel=self.sigel, unchanged_since=self.stamp)
         self.stamp = FileStamp.take(self.path)
         self.mark_saved()
         self.reload(open_source(self.path, fmt))
