@@ -32,6 +32,9 @@ def add_output_options(p: argparse.ArgumentParser, holdings_default: str | None 
                         f"with $5 <sigel> (embedded); {default}")
     p.add_argument("--overwrite", action="store_true",
                    help="allow OUT to be an input file (a backup of it is kept)")
+    p.add_argument("--skip-broken", action="store_true",
+                   help="leave out records that cannot be read (each is named on stderr; exit status 1) "
+                        "instead of refusing the whole export")
 
 
 def register(subparsers) -> None:
@@ -70,6 +73,16 @@ def write_out(entries, args, input_path: str, input_format: str, original, err: 
               source_name: str = "", sigel: str | None = None) -> int:
     """Export ``entries`` as the command line asked; print the outcome. Returns the exit status."""
     holdings = args.holdings or input_holdings_mode(entries)
+    skipped = []
+    if getattr(args, "skip_broken", False):
+        from ..core.model import BrokenRecord
+
+        skipped = [e for e in entries if isinstance(e, BrokenRecord)]
+        entries = [e for e in entries if not isinstance(e, BrokenRecord)]
+        if original is not None:
+            original = [e for e in original if not isinstance(e, BrokenRecord)]
+        for b in skipped:
+            print(visible(f"libris-tui: left out: {b.describe()}"), file=err)
     try:
         res: ExportResult = export(entries, args.output, output_format(args, input_format), original=original,
                                    holdings=holdings, overwrite=args.overwrite, inputs=[input_path],
@@ -81,6 +94,8 @@ def write_out(entries, args, input_path: str, input_format: str, original, err: 
                       f"{len(exc.errors)} error{'s' if len(exc.errors) != 1 else ''}"), file=err)
         for f in exc.errors:
             print(visible(f"{input_path}: {f.describe()}"), file=err)
+        if all(f.rule == "STRUCT-UNREADABLE" for f in exc.errors):
+            print("libris-tui: only unreadable records stand in the way: --skip-broken writes the rest", file=err)
         return EXIT_FINDINGS
     except ExportFailed as exc:
         print(visible(f"libris-tui: {exc}"), file=err)
@@ -98,7 +113,7 @@ def write_out(entries, args, input_path: str, input_format: str, original, err: 
     backup = f"; the replaced file is kept as {res.backup_path}" if res.backup_path else ""
     print(visible(f"wrote {res.records} record{'s' if res.records != 1 else ''}{hold} to {res.path} ({res.format}); "
                   f"report: {res.report_path}{backup}"), file=out)
-    return EXIT_OK
+    return EXIT_FINDINGS if skipped else EXIT_OK
 
 
 @guarded
