@@ -1,10 +1,13 @@
 """Generate the benchmark data: e-plikt-like Libris records, written fast.
 
 A few hundred distinct template records are built with pymarc once; the big files repeat them
-with a fresh fixed-width 001 patched in place (same length, so the directory stays valid). The
-mix: ~1% channel records, ~3% SUPPRESSRECORD articles, ~60% e-plikt (042 $9 EPLK), some with
-506 restricted + 856 4/0, the rest ordinary records. Roughly 900 bytes a record, like the
-200k-record / 184 MiB reference file of issue 6.
+with fixed-width values patched in place (same length, so the directory stays valid): a fresh
+001, and a record number in the title, the 024 identifier and the 856 URI, so that records are
+distinct like a real export (validate's duplicate check finds only the deliberate duplicates:
+every 500th record repeats the title and identifier of the one before). The mix: ~1% channel
+records, ~3% SUPPRESSRECORD articles, ~63% e-plikt (042 $9 EPLK), some with 506 restricted +
+856 4/0, the rest ordinary records. Roughly 1 KB a record, like the 200k-record / 184 MiB
+reference file of issue 6. Record 1 is an ordinary e-plikt record (the app shows it first).
 """
 
 from __future__ import annotations
@@ -16,6 +19,10 @@ from pathlib import Path
 from pymarc import Field, Leader, Record, Subfield
 
 CN_WIDTH = 12  # 001 = "bench" + 7 digits
+#: placeholders patched per record (same width as what replaces them)
+TITLE_MARK = b"@@@@@@@"  # 7 digits in 245 $a
+ID_MARK = b"%%%%%%%%"  # 8 hex digits at the end of 024 $a
+URI_MARK = b"^^^^^^^^"  # 8 hex digits in 856 $u
 
 WORDS = ("bildspråket normer kultur samhälle historia språk medier skola barn läsning fördjupning "
          "myndighet rapport utredning statistik miljö klimat hälsa arbete ekonomi digital").split()
@@ -32,14 +39,14 @@ def template(i: int, rng: random.Random) -> Record:
     r.add_field(Field(tag="008", data=f"190320s2019    sw |||||o|||||||||||swe|c"))
     kind = i % 100
     r.add_field(Field(tag="024", indicators=["7", " "], subfields=[
-        Subfield("a", f"{rng.getrandbits(128):032x}"), Subfield("2", "kbse-mimer")]))
+        Subfield("a", f"{rng.getrandbits(96):024x}" + ID_MARK.decode()), Subfield("2", "kbse-mimer")]))
     r.add_field(Field(tag="040", indicators=[" ", " "], subfields=[Subfield("a", "MimerProd")]))
     r.add_field(Field(tag="041", indicators=["0", " "], subfields=[Subfield("a", "swe")]))
-    if kind < 60 or kind in (97, 98, 99) or kind == 0:
+    if kind < 60 or kind in (97, 98, 99):
         r.add_field(Field(tag="042", indicators=[" ", " "], subfields=[Subfield("9", "EPLK")]))
-    media = "[channel record]" if kind == 0 else "[Elektronisk resurs]"
+    media = "[channel record]" if kind == 50 else "[Elektronisk resurs]"
     r.add_field(Field(tag="245", indicators=["1", "0"], subfields=[
-        Subfield("a", _title(rng)), Subfield("h", media)]))
+        Subfield("a", f"{_title(rng)} {TITLE_MARK.decode()}"), Subfield("h", media)]))
     r.add_field(Field(tag="264", indicators=[" ", "1"], subfields=[Subfield("c", str(2000 + i % 25))]))
     restricted = 40 <= kind < 50
     r.add_field(Field(tag="506", indicators=[" ", " "], subfields=[
@@ -53,7 +60,7 @@ def template(i: int, rng: random.Random) -> Record:
     r.add_field(Field(tag="655", indicators=[" ", "7"], subfields=[
         Subfield("a", "government publication"), Subfield("2", "marcgt")]))
     r.add_field(Field(tag="856", indicators=["4", "0"], subfields=[
-        Subfield("u", f"https://example.se/{rng.getrandbits(64):016x}.html")]))
+        Subfield("u", f"https://example.se/{rng.getrandbits(32):08x}{URI_MARK.decode()}.html")]))
     return r
 
 
@@ -62,24 +69,32 @@ def build_templates(n: int = 500, seed: int = 20261121) -> list[bytes]:
     return [template(i, rng).as_marc() for i in range(n)]
 
 
+def _spots(t: bytes) -> list[tuple[int, int, bytes]]:
+    """Where the 001 value and the placeholders sit in a template record, in byte order:
+    (offset, width, printf pattern); the pattern is filled with (record number, same)."""
+    base = int(t[12:17])
+    d = t[24:base - 1]
+    cn = next(base + int(d[k + 7:k + 12]) for k in range(0, len(d), 12) if d[k:k + 3] == b"001")
+    return sorted([(cn, CN_WIDTH, b"bench%07d", 0), (t.index(TITLE_MARK), 7, b"%07d", 1),
+                   (t.index(ID_MARK), 8, b"%08x", 1), (t.index(URI_MARK), 8, b"%08x", 0)])
+
+
 def write_iso(path: Path, count: int, templates: list[bytes] | None = None) -> Path:
     templates = templates or build_templates()
-    # where the 001 value sits in each template: base address + offset of 001 in the directory
-    spots = []
-    for t in templates:
-        base = int(t[12:17])
-        d = t[24:base - 1]
-        for k in range(0, len(d), 12):
-            if d[k:k + 3] == b"001":
-                spots.append(base + int(d[k + 7:k + 12]))
-                break
+    spots = [_spots(t) for t in templates]
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb", buffering=8 << 20) as out:
         for i in range(count):
-            k = i % len(templates)
+            same = i - 1 if i % 500 == 499 else i  # a deliberate duplicate of the record before
+            k = same % len(templates)
             t = templates[k]
-            s = spots[k]
-            out.write(t[:s] + b"bench%07d" % i + t[s + CN_WIDTH:])
+            parts, pos = [], 0
+            for off, width, pattern, dup in spots[k]:
+                parts.append(t[pos:off])
+                parts.append(pattern % (same if dup else i))
+                pos = off + width
+            parts.append(t[pos:])
+            out.write(b"".join(parts))
     return path
 
 
@@ -93,6 +108,7 @@ def write_marcxml(path: Path, count: int) -> Path:
         out.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<collection xmlns="http://www.loc.gov/MARC21/slim">\n')
         for i in range(count):
             x = recs[i % len(recs)].replace(b"XXXXXXXXXXXX", b"bench%07d" % i, 1)
+            x = x.replace(TITLE_MARK, b"%07d" % i, 1).replace(ID_MARK, b"%08x" % i, 1).replace(URI_MARK, b"%08x" % i, 1)
             out.write(x + b"\n")
         out.write(b"</collection>\n")
     return path

@@ -25,7 +25,8 @@ from ..core.profile import Profile
 from ..core.rules import record_state
 from ..core.textsafe import visible
 from .export import add_output_options, write_out
-from .validate import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, guarded, open_input
+from .progress import progress_for
+from .validate import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, guarded, open_input, read_all
 
 
 def _config():
@@ -82,9 +83,10 @@ def run_move(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | 
     out = out or sys.stdout
     err = err or sys.stderr
     cfg = _config()
-    src = open_input(args.file)
-    entries = list(src)
-    original = list(open_input(args.file))
+    with progress_for("move-restricted-uris", args.file, err) as progress:  # reading; erased before the output
+        src = open_input(args.file, progress)
+        entries = read_all(src, progress)
+        original = list(open_input(args.file))
     profile = _profile(args, cfg)
     history = History()
     moved = refused = skipped = 0

@@ -15,7 +15,8 @@ from typing import TextIO
 from ..core.export import EXPORT_FORMATS, HOLDINGS_MODES, ExportFailed, ExportRefused, ExportResult, export
 from ..core.formats import EXTENSIONS
 from ..core.textsafe import visible
-from .validate import EXIT_FINDINGS, EXIT_OK, guarded, open_input
+from .progress import progress_for
+from .validate import EXIT_FINDINGS, EXIT_OK, guarded, open_input, read_all
 
 FORMATS = ("iso2709", "marcxml", "marc-json", "mrk", "jsonld", "turtle")
 
@@ -120,7 +121,8 @@ def write_out(entries, args, input_path: str, input_format: str, original, err: 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    src = open_input(args.file)
-    entries = list(src)
-    original = list(open_input(args.original)) if args.original else None
+    with progress_for("export", args.file, err) as progress:  # reading; erased before the output
+        src = open_input(args.file, progress)
+        entries = read_all(src, progress)
+        original = list(open_input(args.original)) if args.original else None
     return write_out(entries, args, args.file, src.format, original, err, out)

@@ -24,6 +24,7 @@ import sys
 from ..core.model import LibrisError
 from ..core.scan import scan_file
 from ..core.textsafe import visible
+from .progress import progress_for
 
 EXIT_OK, EXIT_BROKEN, EXIT_UNREADABLE = 0, 1, 2
 KEYS = ("records", "eplikt", "channel", "suppressed", "holdings", "broken")
@@ -48,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for path in args.files:
         try:
-            result = scan_file(path)
+            with progress_for("stats", path) as progress:
+                result = scan_file(path, progress)
         except LibrisError as exc:
             print(f"libris-tui stats: {visible(str(exc))}", file=sys.stderr)
             status = EXIT_UNREADABLE

@@ -19,7 +19,8 @@ from ..core.formats import open_source
 from ..core.model import LibrisError, LibrisRecord, UnreadableFile
 from ..core.source import RecordSource
 from ..core.textsafe import visible
-from ..core.validate import Finding, errors, summary, validate
+from ..core.validate import Finding, errors, summary, validate, validate_source
+from .progress import progress_for
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -37,9 +38,9 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def open_input(path: str) -> RecordSource:
+def open_input(path: str, progress=None) -> RecordSource:
     """Open a record file, indexed completely. A reader missing from this build is reported like
-    any unreadable file (exit 2)."""
+    any unreadable file (exit 2). ``progress(done, total)`` while indexing."""
     try:
         src = open_source(path)
     except ModuleNotFoundError as exc:
@@ -48,8 +49,24 @@ def open_input(path: str) -> RecordSource:
                                        "in this build") from None
         raise
     if not src.complete:
-        src.build_index()
+        src.build_index(progress)
     return src
+
+
+def read_all(src: RecordSource, progress=None) -> list:
+    """``list(src)`` (the same entries), telling ``progress(records, total)`` how far it got."""
+    if progress is None:
+        return list(src)
+    if hasattr(progress, "unit"):
+        progress.unit = "records"
+    out = []
+    n = len(src)
+    for k, e in enumerate(src):
+        out.append(e)
+        if not k % 1000:
+            progress(k, n)
+    progress(n, n)
+    return out
 
 
 #: characters JSON leaves as they are that must not reach a terminal raw (C1 controls, line and
@@ -99,11 +116,18 @@ def summary_line(findings: list[Finding], n_records: int) -> str:
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    src = open_input(args.file)
-    entries = list(src)
-    original = list(open_input(args.original)) if args.original else None
-    findings = validate(entries, original)
-    n = sum(1 for e in entries if isinstance(e, LibrisRecord))
+    with progress_for("validate", args.file, err) as progress:
+        progress.set_stage("reading")
+        src = open_input(args.file, progress)
+        if args.original:
+            entries = list(src)
+            original = list(open_input(args.original))
+            findings = validate(entries, original)
+            n = sum(1 for e in entries if isinstance(e, LibrisRecord))
+        else:
+            # a record at a time (and on every core for ISO 2709): the same findings as validate()
+            progress.set_stage("checking")
+            findings, n = validate_source(src, progress=progress)
     if args.format == "json":
         doc = {
             "file": args.file,

@@ -28,12 +28,14 @@ from pymarc import Field
 
 from . import detect
 from .formats.notation import field_line
-from .model import ORPHAN, BrokenRecord, LibrisRecord, Severity
+from .model import AUTHORITY_TYPES, HOLDINGS_TYPES, ORPHAN, BrokenRecord, LibrisRecord, Severity
 from .rules import (
     ACCESS_VALUES,
     HOLDING_TAGS,
     PROTECTED_TAGS,
+    RESTRICTED,
     RecordState,
+    _norm_term,
     holding_field_sigel,
     looks_like_uri,
     record_state,
@@ -171,17 +173,111 @@ def normalise_title(value: str) -> str:
 # -- the validator -----------------------------------------------------------------------------
 
 class _Run:
-    def __init__(self, original):
-        self.findings: list[Finding] = []
+    def __init__(self, original, deferred: bool = False):
+        self.findings: list = []
         self.original = original
         self.dup_keys: dict[tuple, tuple[int, str | None]] = {}
         self.dup_pairs: set[tuple[int, int]] = set()
         self.seen_001: dict[str, int] = {}
+        #: cross-record checks (STRUCT-DUPLICATE-001, DUP-REPORT) left for later, for a run over part
+        #: of a file: ``findings`` then holds an int where each goes (an index into ``later``), and
+        #: ``replay`` does them in file order. ``later`` is kept in flat columns (cheap to pickle).
+        self.deferred = deferred
+        self.later = _Deferred() if deferred else None
 
-    def add(self, severity, rule, rec, tag, occurrence, message, katalogsupport=False, number=None):
-        self.findings.append(Finding(severity, rule, number if number is not None else (rec.number or None),
-                                     rec.control_number if rec is not None else None, tag, occurrence, message,
-                                     katalogsupport))
+    def check_001(self, cn: str, number: int, control_number: str | None) -> None:
+        if self.deferred:
+            self.findings.append(self.later.add(_LATER_001, number, control_number,
+                                                None if cn == control_number else cn))
+            return
+        first = self.seen_001.get(cn)
+        if first is not None:
+            self.findings.append(Finding("warning", "STRUCT-DUPLICATE-001", number, control_number, "001", 1,
+                                         f"control number {cn} is also the 001 of record {first} in this file"))
+        else:
+            self.seen_001[cn] = number
+
+    def check_duplicates(self, number: int, control_number: str | None, keys: list[tuple[tuple, str]]) -> None:
+        if self.deferred:
+            self.findings.append(self.later.add(_LATER_DUP, number, control_number, _pack_keys(keys)))
+            return
+        for key, extra in keys:
+            first = self.dup_keys.get(key)
+            if first is None:
+                self.dup_keys[key] = (number, control_number)
+                continue
+            if first[0] == number or (first[0], number) in self.dup_pairs:
+                continue
+            self.dup_pairs.add((first[0], number))
+            other = f"record {first[0]}" + (f" [{first[1]}]" if first[1] else "")
+            self.findings.append(Finding(
+                "warning", "DUP-REPORT", number, control_number, None, None,
+                f"likely duplicate of {other}: same {_say(key, extra)}; duplicates are reported to Katalogsupport",
+                True))
+
+    def replay(self, items: list, later: "_Deferred") -> None:
+        """Findings of a deferred run (in file order), with its cross-record checks done here."""
+        append = self.findings.append
+        kinds, numbers, cns, data = later.kinds, later.numbers, later.cns, later.data
+        for f in items:
+            if type(f) is int:
+                cn = cns[f]
+                if kinds[f] == _LATER_001:
+                    self.check_001(cn if data[f] is None else data[f], numbers[f], cn)
+                else:
+                    self.check_duplicates(numbers[f], cn, _unpack_keys(data[f]))
+            else:
+                append(f)
+
+
+_LATER_001, _LATER_DUP = 1, 2
+
+
+class _Deferred:
+    """The cross-record checks of a deferred run, column by column."""
+
+    def __init__(self):
+        from array import array
+
+        self.kinds = bytearray()
+        self.numbers = array("q")
+        self.cns: list[str | None] = []
+        self.data: list = []
+
+    def add(self, kind: int, number: int, control_number: str | None, data) -> int:
+        self.kinds.append(kind)
+        self.numbers.append(number)
+        self.cns.append(control_number)
+        self.data.append(data)
+        return len(self.kinds) - 1
+
+
+_KEY_SEP, _PART_SEP = "\x1e", "\x1f"
+
+
+def _pack_keys(keys: list[tuple[tuple, str]]):
+    """Duplicate keys as one string (record text from ISO 2709 never holds \\x1e or \\x1f), or as
+    they are when some part is not a plain string without those characters."""
+    out = []
+    for key, extra in keys:
+        parts = (*key, extra)
+        for p in parts:
+            if type(p) is not str or _KEY_SEP in p or _PART_SEP in p:
+                return keys
+        out.append(_PART_SEP.join(parts))
+    return _KEY_SEP.join(out) if out else ""
+
+
+def _unpack_keys(packed) -> list[tuple[tuple, str]]:
+    if type(packed) is not str:
+        return packed
+    if not packed:
+        return []
+    out = []
+    for one in packed.split(_KEY_SEP):
+        parts = one.split(_PART_SEP)
+        out.append((tuple(parts[:-1]), parts[-1]))
+    return out
 
 
 def validate(records, original=None, *, duplicates: bool = True) -> list[Finding]:
@@ -220,6 +316,115 @@ def validate(records, original=None, *, duplicates: bool = True) -> list[Finding
             if isinstance(o, LibrisRecord) and id(o) not in paired:
                 _missing(run, o)
     return run.findings
+
+
+def validate_source(src, *, progress=None, duplicates: bool = True) -> tuple[list[Finding], int]:
+    """``validate(src)`` for a whole file without holding its records: the same findings, in the
+    same order, and the number of readable records. An ISO 2709 file is read a window at a time
+    and checked on every core (``parallel``): records are checked independently, and the
+    cross-record checks (STRUCT-DUPLICATE-001, DUP-REPORT, over small keys) are done afterwards
+    in file order. ``progress(done, total)`` is called now and then."""
+    from . import parallel
+    from .formats.iso2709 import Iso2709Source
+
+    if not src.complete:
+        src.build_index()
+    if src.__dict__.get("_pinned"):  # edited records (the app): they may hold holdings made in memory
+        entries = list(src)
+        return validate(entries, duplicates=duplicates), sum(1 for e in entries if isinstance(e, LibrisRecord))
+    run = _Run(None)
+    if not isinstance(src, Iso2709Source):
+        n = _check_entries(run, enumerate(src), duplicates, len(src), progress)
+        return run.findings, n
+    if len(src.holdings_slots):
+        src._holdings_index()  # once, before the work is split
+    total = len(src)
+    parts = 1
+    if src.size >= PARALLEL_MIN_BYTES and total >= 2 * PARALLEL_MIN_RECORDS:
+        parts = parallel.workers()
+    cuts = [0]
+    if parts > 1:
+        from bisect import bisect_left
+
+        for k in range(1, parts):
+            c = bisect_left(src.starts, src.size * k // parts)
+            if cuts[-1] < c < total:
+                cuts.append(c)
+    cuts.append(total)
+    ranges = list(zip(cuts, cuts[1:]))
+    share = len(ranges)
+
+    def own_progress(done: int, whole: int) -> None:
+        if progress is not None and whole:
+            progress(min(src.size, done * share), src.size)
+
+    if share == 1:  # one process: no need to defer the cross-record checks
+        n = _check_entries(run, enumerate(src.iter_entries(0, total, own_progress)), duplicates, 0, None, fresh=True)
+        if progress is not None:
+            progress(src.size, src.size)
+        return run.findings, n
+    # the first part is checked here, straight into ``run``; the others leave their cross-record
+    # checks for ``replay``, in file order
+    results = parallel.run_parts(_validate_part, [(src, lo, hi, duplicates, own_progress, run) if k == 0 else
+                                                  (src, lo, hi, duplicates)
+                                                  for k, (lo, hi) in enumerate(ranges)])
+    n = 0
+    for items, later, count in results:
+        if items is not None:
+            run.replay(items, later)
+        n += count
+    if progress is not None:
+        progress(src.size, src.size)
+    return run.findings, n
+
+
+#: ISO 2709 files smaller than this are validated in one process
+PARALLEL_MIN_BYTES = 8 << 20
+PARALLEL_MIN_RECORDS = 5000
+
+
+def _validate_part(src, lo: int, hi: int, duplicates: bool, progress=None, run: _Run | None = None):
+    """Slots ``lo:hi`` checked into ``run`` (returns ``(None, None, records)``), or, without one,
+    into a deferred run (returns its findings and deferred checks, and the records)."""
+    if run is not None:
+        n = _check_entries(run, enumerate(src.iter_entries(lo, hi, progress), lo), duplicates, 0, None, fresh=True)
+        return None, None, n
+    run = _Run(None, deferred=True)
+    n = _check_entries(run, enumerate(src.iter_entries(lo, hi, progress), lo), duplicates, 0, None, fresh=True)
+    return run.findings, run.later, n
+
+
+def _check_entries(run: _Run, numbered, duplicates: bool, total: int, progress, fresh: bool = False) -> int:
+    """The per-entry part of ``validate`` for the entries of one source (whose linked holdings
+    are entries of the same source, so never checked twice). Returns the readable records.
+
+    The cyclic garbage collector is paused meanwhile: records make no reference cycles, and its
+    passes over a growing table of duplicate keys would cost more than the checks."""
+    import gc
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        return _check_each(run, numbered, duplicates, total, progress, fresh)
+    finally:
+        if was:
+            gc.enable()
+
+
+def _check_each(run: _Run, numbered, duplicates: bool, total: int, progress, fresh: bool) -> int:
+    n = 0
+    for pos, e in numbered:
+        if isinstance(e, BrokenRecord):
+            run.findings.append(Finding("error", "STRUCT-UNREADABLE", e.number or pos + 1, None, None, None,
+                                        f"the record could not be read: {e.reason}"))
+            continue
+        if not isinstance(e, LibrisRecord):
+            continue
+        n += 1
+        _check_record(run, e, e.number or pos + 1, None, duplicates, fresh=fresh)
+        if progress is not None and not pos % 2000:
+            progress(pos, total)
+    return n
 
 
 def _key(r: LibrisRecord):
@@ -279,42 +484,41 @@ def _missing(run: _Run, o: LibrisRecord) -> None:
 # -- one record --------------------------------------------------------------------------------
 
 def _check_record(run: _Run, r: LibrisRecord, number: int, orig: LibrisRecord | None, duplicates: bool,
-                  holding_of: LibrisRecord | None = None) -> None:
+                  holding_of: LibrisRecord | None = None, fresh: bool = False) -> None:
+    """``fresh``: ``r`` was just read from ISO 2709 and not changed since, so what the reader
+    found in its bytes (indicators, codes and values all valid) holds for its fields."""
     marc = r.marc
     start = len(run.findings)
     prefix = ""
     if holding_of is not None:
         prefix = f"holding for {detect.holding_sigel(r) or '(no sigel)'}: "
+    control_number = r.control_number
 
     def add(sev, rule, tag, occ, msg, ks=False):
-        run.findings.append(Finding(sev, rule, number, r.control_number, tag, occ, prefix + msg, ks))
+        run.findings.append(Finding(sev, rule, number, control_number, tag, occ, prefix + msg, ks))
 
-    watched = _structure(r, marc, add)
+    watched = _structure(r, marc, add, fresh and r.__dict__.get("_valid_fields", False))
     if holding_of is not None and not r.number:
         # a holding made in this session: Libris gives it its control number on import
         run.findings[start:] = [f for f in run.findings[start:] if f.rule != "STRUCT-001" or f.severity != "warning"]
-    st = record_state(LibrisRecord(marc=_Watched(marc, watched), holdings=r.holdings))  # type: ignore[arg-type]
+    st = _state_of(watched, r.holdings)
     ost = record_state(orig) if orig is not None else None
     # Read-only parts that were already so: warnings for Katalogsupport, not errors.
     protected_state = ost or st
     if len(run.findings) > start and (protected_state.channel or protected_state.eplikt):
         _soften(run, start, r, orig, protected_state)
 
-    cn = (r.control_number or "").strip()
+    cn = (control_number or "").strip()
     if cn and holding_of is None:
-        first = run.seen_001.get(cn)
-        if first is not None:
-            add("warning", "STRUCT-DUPLICATE-001", "001", 1,
-                f"control number {cn} is also the 001 of record {first} in this file")
-        else:
-            run.seen_001[cn] = number
+        run.check_001(cn, number, control_number)
 
     if orig is not None:
         _compare(r, orig, st, ost, add)
-    if r.kind == "bib":
+    lt = str(marc.leader)[6:7]
+    if not (lt in HOLDINGS_TYPES or lt in AUTHORITY_TYPES):  # r.kind == "bib"
         _advice(r, watched, st, ost, orig, add)
         if duplicates and not st.channel and str(marc.leader)[5:6] != "d":
-            _duplicates(run, r, number, watched)
+            run.check_duplicates(number, control_number, _dup_keys(watched))
 
 
 #: tags the advice and duplicate checks look at, collected during the structure pass
@@ -350,29 +554,103 @@ class _Watched:
         return fs[0] if fs else default
 
 
-def _structure(r: LibrisRecord, marc, add) -> dict[str, list[Field]]:
-    """Structure checks in one pass over the fields; returns the watched fields by tag."""
+def _state_of(watched: dict[str, list[Field]], holdings: list) -> RecordState:
+    """``rules.record_state`` of a record, from its watched fields (one look at each, no copies):
+    validate's hot path. tests/unit/test_validate_fast.py holds the two together."""
+    eplk = digi = apis = channel = suppressed = restricted = False
+    for f in watched.get("042", ()):
+        for code, value in f.subfields:
+            if code == "9":
+                v = value.strip()
+                if v == _EPLK:
+                    eplk = True
+                elif v == _DIGI:
+                    digi = True
+    for h in holdings:
+        if detect.holding_sigel(h) == _APIS:
+            apis = True
+            break
+    if not apis:
+        for tag in HOLDING_TAGS:
+            for f in watched.get(tag, ()):
+                if not f.is_control_field() and any(code == "5" and value.strip() == _APIS for code, value in f.subfields):
+                    apis = True
+    for f in watched.get("245", ()):
+        for code, value in f.subfields:
+            if code == "h" and _channel_term(value):
+                channel = True
+    for f in watched.get("599", ()):
+        for code, value in f.subfields:
+            if code == "a" and value.strip().upper() == detect.SUPPRESS:
+                suppressed = True
+    for f in watched.get("506", ()):
+        for code, value in f.subfields:
+            if code == "a" and _restricted_term(value):
+                restricted = True
+    key = (eplk or (apis and not digi), channel, suppressed, digi, apis, eplk, restricted)
+    st = _STATES.get(key)
+    if st is None:  # RecordState is frozen: one instance per combination is shared
+        st = _STATES[key] = RecordState(*key)
+    return st
+
+
+_EPLK, _DIGI, _APIS = detect.EPLK, detect.DIGI, detect.APIS
+_STATES: dict[tuple, RecordState] = {}
+
+
+@lru_cache(maxsize=4096)
+def _channel_term(value: str) -> bool:
+    """CHN-DETECT for one 245 $h value (the same few values over and over)."""
+    return detect.media_term(value).lower() == detect.CHANNEL_TERM
+
+
+@lru_cache(maxsize=4096)
+def _restricted_term(value: str) -> bool:
+    return _norm_term(value) == RESTRICTED
+
+
+def _leader_findings(leader: str, bib: bool, add) -> None:
+    """The leader checks of ``_structure`` (a 24-character ASCII leader)."""
+    if leader[9] not in " a":
+        add("error", "STRUCT-LEADER", "000", None,
+            f"leader/09 {leader[9]!r}: character coding is blank (MARC-8) or 'a' (UTF-8)")
+    if leader[10:12] != "22":
+        add("error", "STRUCT-LEADER", "000", None,
+            f"leader/10-11 {leader[10:12]!r}: indicator and subfield code counts are '22'")
+    if leader[5] not in _STATUS:
+        add("warning", "STRUCT-LEADER", "000", None, f"leader/05 {leader[5]!r} is not a record status")
+    if leader[6] not in _ALL_TYPES:
+        add("warning", "STRUCT-LEADER", "000", None, f"leader/06 {leader[6]!r} is not a type of record")
+    elif bib and leader[7] not in _BIB_LEVEL:
+        add("warning", "STRUCT-LEADER", "000", None, f"leader/07 {leader[7]!r} is not a bibliographic level")
+    if leader[20:24] != "4500":
+        add("warning", "STRUCT-LEADER", "000", None, f"leader/20-23 {leader[20:24]!r}: the entry map is '4500'")
+
+
+_LEADER_FINDINGS: dict[str, list[tuple]] = {}
+
+
+def _structure(r: LibrisRecord, marc, add, valid_fields: bool = False) -> dict[str, list[Field]]:
+    """Structure checks in one pass over the fields; returns the watched fields by tag.
+    ``valid_fields``: the data fields' indicators and subfields are known to be valid."""
     leader = str(marc.leader) if marc.leader is not None else ""
-    bib = r.kind == "bib"
+    t = leader[6:7]  # LibrisRecord.kind, from the leader already at hand
+    bib = not (t in HOLDINGS_TYPES or t in AUTHORITY_TYPES)
     if len(leader) != 24:
         add("error", "STRUCT-LEADER", "000", None, f"the leader has {len(leader)} characters, not 24")
     elif not leader.isascii():
         add("error", "STRUCT-LEADER", "000", None, "the leader has characters outside ASCII")
     else:
-        if leader[9] not in " a":
-            add("error", "STRUCT-LEADER", "000", None,
-                f"leader/09 {leader[9]!r}: character coding is blank (MARC-8) or 'a' (UTF-8)")
-        if leader[10:12] != "22":
-            add("error", "STRUCT-LEADER", "000", None,
-                f"leader/10-11 {leader[10:12]!r}: indicator and subfield code counts are '22'")
-        if leader[5] not in _STATUS:
-            add("warning", "STRUCT-LEADER", "000", None, f"leader/05 {leader[5]!r} is not a record status")
-        if leader[6] not in _ALL_TYPES:
-            add("warning", "STRUCT-LEADER", "000", None, f"leader/06 {leader[6]!r} is not a type of record")
-        elif bib and leader[7] not in _BIB_LEVEL:
-            add("warning", "STRUCT-LEADER", "000", None, f"leader/07 {leader[7]!r} is not a bibliographic level")
-        if leader[20:24] != "4500":
-            add("warning", "STRUCT-LEADER", "000", None, f"leader/20-23 {leader[20:24]!r}: the entry map is '4500'")
+        # the checks below read only these positions: their findings are worked out once per value
+        key = leader[5:12] + leader[20:24]
+        said = _LEADER_FINDINGS.get(key)
+        if said is None:
+            said = []
+            _leader_findings(leader, bib, lambda *a: said.append(a))
+            if len(_LEADER_FINDINGS) < 4096:
+                _LEADER_FINDINGS[key] = said
+        for a in said:
+            add(*a)
 
     watched: dict[str, list[Field]] = {}
     ok_tags, codes, inds_ok, watch = _OK_TAGS, _CODES, _INDS, _WATCH
@@ -380,7 +658,11 @@ def _structure(r: LibrisRecord, marc, add) -> dict[str, list[Field]]:
     for i, f in enumerate(fields):
         tag = f.tag
         if tag in watch:
-            watched.setdefault(tag, []).append(f)
+            same = watched.get(tag)
+            if same is None:
+                watched[tag] = [f]
+            else:
+                same.append(f)
         elif tag not in ok_tags:
             if not isinstance(tag, str) or not _TAG.match(tag):
                 add("error", "STRUCT-TAG", str(tag), _occ(fields, i), f"tag {tag!r} is not three digits or letters")
@@ -393,6 +675,8 @@ def _structure(r: LibrisRecord, marc, add) -> dict[str, list[Field]]:
             elif tag == "008" and bib and len(data) != 40:
                 add("error", "STRUCT-008", tag, _occ(fields, i),
                     f"008 has {len(data)} characters; a bibliographic 008 has 40")
+            continue
+        if valid_fields:
             continue
         inds = f.indicators or ("", "")
         if inds[0] not in inds_ok or inds[1] not in inds_ok:
@@ -789,9 +1073,15 @@ def _dup_keys(w: dict[str, list[Field]]) -> list[tuple[tuple, str]]:
         if title:
             year = _year(w)
             if year:
-                media = next((normalise_title(detect.media_term(v)) for c, v in t245.subfields if c == "h"), "")
+                media = next((_media_key(v) for c, v in t245.subfields if c == "h"), "")
                 keys.append((("title", title, year, media), raw.strip()))
     return keys
+
+
+@lru_cache(maxsize=4096)
+def _media_key(value: str) -> str:
+    """245 $h as a duplicate key: ``[Elektronisk resurs]`` -> ``elektronisk resurs`` (few values)."""
+    return normalise_title(detect.media_term(value))
 
 
 def _year(w: dict[str, list[Field]]) -> str | None:
@@ -817,20 +1107,8 @@ def record_year(marc) -> str | None:
 
 
 def _duplicates(run: _Run, r: LibrisRecord, number: int, watched) -> None:
-    for key, extra in _dup_keys(watched):
-        first = run.dup_keys.get(key)
-        if first is None:
-            run.dup_keys[key] = (number, r.control_number)
-            continue
-        if first[0] == number or (first[0], number) in run.dup_pairs:
-            continue
-        run.dup_pairs.add((first[0], number))
-        other = f"record {first[0]}" + (f" [{first[1]}]" if first[1] else "")
-        run.findings.append(Finding(
-            "warning", "DUP-REPORT", number, r.control_number, None, None,
-            f"likely duplicate of {other}: same {_say(key, extra)}; duplicates are reported to Katalogsupport",
-            True))
+    run.check_duplicates(number, r.control_number, _dup_keys(watched))
 
 
-__all__ = ["Finding", "validate", "errors", "summary", "duplicate_keys", "isbn13", "issn", "normalise_title",
+__all__ = ["Finding", "validate", "validate_source", "errors", "summary", "duplicate_keys", "isbn13", "issn", "normalise_title",
            "record_year", "SEVERITIES"]

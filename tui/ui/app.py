@@ -9,11 +9,14 @@ read record text as markup, the palette, and the journal.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from pathlib import Path
+from time import monotonic
 from typing import Iterable
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -106,6 +109,10 @@ class LibrisApp(App):
         self._theme_name = self._register_themes(self.config.theme)
         #: set once the first record is drawn in the views (benchmarks: time to first record)
         self.first_record_shown = threading.Event()
+        #: until when the cataloguer is busy with the app (background work waits meanwhile)
+        self.busy_until = 0.0
+        self._gc_tuned = False
+        self._last_collect = monotonic()
 
     # -- where things are ----------------------------------------------------------------------
     @property
@@ -166,6 +173,72 @@ class LibrisApp(App):
         self.notify(visible(message), title=visible(title), severity=severity,  # type: ignore[arg-type]
                     timeout=timeout if timeout is not None else (8 if severity != "information" else 4),
                     markup=False)
+
+    # -- responsiveness (issue 6) ---------------------------------------------------------------------
+    #: how long after a key press or a record change background work keeps out of the way
+    BUSY_WINDOW = 0.3
+    #: how long without input before the garbage collector gets a full run; and the longest gap
+    IDLE_COLLECT, MAX_COLLECT_GAP = 1.0, 30.0
+
+    def interacting(self) -> None:
+        """The cataloguer is doing something: the indexing worker yields the processor a moment."""
+        self.busy_until = monotonic() + self.BUSY_WINDOW
+
+    @property
+    def busy(self) -> bool:
+        return monotonic() < self.busy_until
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
+            self.interacting()
+        await super().on_event(event)
+
+    def tune_gc(self) -> None:
+        """Keep the garbage collector's full runs out of key presses.
+
+        A full collection walks every object and takes tens of milliseconds with a record file
+        open; left to itself it comes every few hundred moves, in the middle of one. So: what
+        start-up made is frozen (it lives as long as the app), automatic full collections are
+        off, and a full collection runs when the keyboard has been still for a moment
+        (``_collect_when_idle``; at least every ``MAX_COLLECT_GAP`` seconds). Young objects are
+        still collected automatically as usual.
+        """
+        if self._gc_tuned:
+            return
+        self._gc_tuned = True
+        self._gc_threshold = gc.get_threshold()
+        gc.collect()
+        gc.freeze()
+        young, middle, _ = self._gc_threshold
+        gc.set_threshold(young, middle, 1_000_000_000)
+        self.set_interval(self.IDLE_COLLECT, self._collect_when_idle)
+
+    def _collect_when_idle(self) -> None:
+        now = monotonic()
+        if self.busy_until - self.BUSY_WINDOW <= self._last_collect:
+            return  # nothing done since the last run: nothing to collect
+        if now >= self.busy_until + self.IDLE_COLLECT or now - self._last_collect > self.MAX_COLLECT_GAP:
+            gc.collect()
+            # and the pages of a mapped record file that reading records has mapped in
+            from ..core.channel_filter import release_pages
+
+            release_pages(self.session.source)
+            self._last_collect = monotonic()
+
+    def on_unmount(self) -> None:
+        self._restore_gc()
+
+    def record_shown(self) -> None:
+        """A record is on screen (after the frame that shows it)."""
+        if not self.first_record_shown.is_set():
+            self.first_record_shown.set()
+            self.call_after_refresh(self.tune_gc)
+
+    def _restore_gc(self) -> None:
+        if self._gc_tuned:
+            gc.unfreeze()
+            gc.set_threshold(*self._gc_threshold)
+            self._gc_tuned = False
 
     # -- start ---------------------------------------------------------------------------------------
     def on_mount(self) -> None:

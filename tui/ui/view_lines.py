@@ -52,11 +52,11 @@ def marc_lines(record: LibrisRecord, changed_ids: set[int] | frozenset[int] = fr
             leader = visible(str(rec.marc.leader))
             prot = _safe_protection(rec, "000", 1, None, st)
             line = ViewLine(text=f"000 {leader}", spans=[(0, 3, "tag")], refs=(("000", 1, None),),
-                            parts=[(4, 4 + len(leader))], protection=prot, part_protection=[prot])
+                            parts=[(4, 4 + len(leader))], protection=prot, part_protection=[prot], indent=4)
         else:
             f = rules.field_at(rec, tag, occ)
             if f is None:  # cannot happen with the core's own view; show its text regardless
-                line = ViewLine(text=visible(ml.text), refs=((tag, occ, None),))
+                line = ViewLine(text=visible(ml.text), refs=((tag, occ, None),), indent=4)
             else:
                 line = _field_line(rec, f, occ, st, id(f) in changed_ids)
         if h is not None:
@@ -73,12 +73,13 @@ def _field_line(record, f, occ: int, state, changed: bool) -> ViewLine:
         data = visible(f.data or "")
         return ViewLine(text=f"{tag} {data}", spans=[(0, len(tag), "tag")], refs=((f.tag, occ, None),),
                         parts=[(len(tag) + 1, len(tag) + 1 + len(data))], protection=field_prot,
-                        part_protection=[field_prot], changed=changed)
+                        part_protection=[field_prot], changed=changed, indent=len(tag) + 1)
     # Build the line piece by piece, the way field_line writes it, to know where each part is.
     g1, g2 = getattr(f, "blank_glyphs", ("-", "-"))
     i1, i2 = (tuple(f.indicators or ()) + (" ", " "))[:2]
     ind = f"{g1 if i1 == ' ' else visible(i1)}/{g2 if i2 == ' ' else visible(i2)}"
     text = f"{tag} {ind}"
+    indent = len(text) + 1  # continuation rows go under the first subfield
     spans = [(0, len(tag), "tag"), (len(tag) + 1, len(text), "indicator")]
     parts = [(len(tag) + 1, len(text))]
     part_prot = [field_prot]
@@ -99,9 +100,9 @@ def _field_line(record, f, occ: int, state, changed: bool) -> ViewLine:
     expected = visible(field_line(f))
     if text != expected:  # the core's notation is the truth; lose the parts, keep the text
         return ViewLine(text=expected, spans=[(0, len(tag), "tag")], refs=tuple(refs[:1]),
-                        protection=field_prot, changed=changed)
+                        protection=field_prot, changed=changed, indent=len(tag) + 1)
     return ViewLine(text=text, spans=spans, refs=tuple(refs), parts=parts, protection=field_prot,
-                    part_protection=part_prot, changed=changed)
+                    part_protection=part_prot, changed=changed, indent=indent)
 
 
 def _part_under_field(record, tag, occ, code, state):
@@ -164,7 +165,7 @@ def label_lines(record: LibrisRecord, lang: str = "sv",
                 break
         changed = any((t, o) in changed_refs for t, o, _ in refs)
         out.append(ViewLine(text=text, spans=[(0, len(label) + 1, "label")], refs=tuple(refs),
-                            protection=prot, changed=changed))
+                            protection=prot, changed=changed, indent=len(label) + 2))
     return out
 
 

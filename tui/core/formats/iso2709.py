@@ -2,19 +2,25 @@
 
 Reading
     The file is mapped (``mmap``; files up to 16 MiB are simply read, so that another program
-    truncating them cannot hurt) and *indexed*: record start and
-    end offsets in two ``array('q')``, found by looking for each record terminator (0x1D) and
-    checking it against the record length in the leader. A length that lies makes that slot a
+    truncating them cannot hurt) and *indexed*: record start and end offsets in two
+    ``array('q')``, found by looking for each record terminator (0x1D) and checking it against
+    the record length in the leader (``segment``). A length that lies makes that slot a
     ``BrokenRecord`` and indexing goes on after the terminator it found, so the neighbours stay
-    readable. No Python object is made per record beyond the two offsets: about 0.25 s per 200k
-    records once the file is in the page cache (1.3 s for 1M records, 900 MB). ``index_step()``
-    indexes a chunk and may be called from a worker thread: the arrays are only ever appended
-    to, under a lock, so ``len()`` grows while the first records are already shown;
-    ``open_source`` indexes the first 2000 records before it returns, and ``entry(i)`` past the
-    index indexes up to ``i``.
+    readable. Every terminator ends a slot, so a file can be cut after any terminator and its
+    parts indexed apart (``tui.core.parallel``). No Python object is made per record beyond the
+    two offsets. A mapped file is indexed a window at a time with ``read_span`` (``pread``), not
+    through the mapping: the page cache holds the file, not this process (issue 6: under 200 MB
+    with a 1M-record file open). ``index_step()`` indexes a chunk and may be called from a worker
+    thread: the arrays are only ever appended to, under a lock, so ``len()`` grows while the
+    first records are already shown; ``open_source`` indexes the first 2000 records before it
+    returns, and ``entry(i)`` past the index indexes up to ``i``. ``iter_entries`` reads slots a
+    window at a time for batch work.
 
     Each record is parsed when asked for, by our own tolerant parser (pymarc's drops text before
-    the first subfield delimiter; we keep it as ``Subfield(ORPHAN, ...)``). Encoding: leader/09
+    the first subfield delimiter; we keep it as ``Subfield(ORPHAN, ...)``). The usual record
+    (UTF-8, numeric tags, fields in directory order, nothing to flag) takes a fast path of
+    C-level splits (``_parse_standard``, about twice pymarc's speed); anything else the general
+    one (``_parse_slow``); a test holds the two together. Encoding: leader/09
     ``a`` is UTF-8, blank is MARC-8; a leader/09 that lies is detected and flagged
     (``ENC-LEADER09``: blank but the data is valid multi-byte UTF-8, read as UTF-8;
     ``ENC-INVALID-UTF8``: ``a`` but the bytes are not UTF-8, shown as U+FFFD). MARC-8 is
@@ -43,9 +49,10 @@ from bisect import bisect_right
 from itertools import accumulate, chain
 from operator import itemgetter
 from collections import OrderedDict
-from typing import BinaryIO, Iterable
+from typing import BinaryIO, Iterable, Iterator
 
 from pymarc import Leader, marc8_mapping
+from pymarc.field import Indicators
 
 from ..model import (
     ORPHAN,
@@ -93,7 +100,7 @@ class IsoField(Field):
     """A field read from ISO 2709: ``raw`` is its bytes (with the field terminator) and
     ``snapshot`` its content when read, so that an unchanged field is written back as read."""
 
-    __slots__ = ("raw", "snapshot", "encoding", "lead09")
+    __slots__ = ("body", "snapshot", "encoding", "lead09")
 
     def __init__(self, *args, raw: bytes = b"", encoding: str = "utf-8", lead09: str = "a", **kwargs):
         super().__init__(*args, **kwargs)
@@ -102,21 +109,83 @@ class IsoField(Field):
         self.lead09 = lead09  # leader/09 of the record they were read from
         self.snapshot = content(self)
 
+    # the bytes are kept without their terminator (one copy less per field while reading);
+    # ``body`` None: no bytes (``raw`` is empty)
+    @property
+    def raw(self) -> bytes:
+        body = self.body
+        return b"" if body is None else body + FT_B
+
+    @raw.setter
+    def raw(self, value: bytes) -> None:
+        self.body = (value[:-1] if value.endswith(FT_B) else value) if value else None
+
+
+_new = object.__new__
+_tnew = tuple.__new__
+
+
+def _control_field(tag: str, data: str, raw: bytes, encoding: str, lead09: str) -> IsoField:
+    """An ``IsoField`` control field without ``Field.__init__``; ``raw`` ends with its terminator."""
+    f = _new(IsoField)
+    f.tag = tag
+    f.control_field = True
+    f.data = data
+    f._indicators = None
+    f.subfields = []
+    f.body = raw[:-1]
+    f.encoding = encoding
+    f.lead09 = lead09
+    f.snapshot = (tag, data)
+    return f
+
+
+def _data_field(tag: str, inds: str, subfields: list, raw: bytes, encoding: str, lead09: str) -> IsoField:
+    """An ``IsoField`` data field; ``inds`` is the two indicator characters."""
+    f = _new(IsoField)
+    f.tag = tag
+    f.control_field = False
+    f.data = None
+    f._indicators = ind = _tnew(Indicators, inds)
+    f.subfields = subfields
+    f.body = raw[:-1]
+    f.encoding = encoding
+    f.lead09 = lead09
+    f.snapshot = (tag, ind, tuple(subfields))
+    return f
+
 
 def content(f: Field) -> tuple:
-    """What a field says, for comparing: tag, then data or indicators and subfields."""
+    """What a field says, for comparing: tag, then data or indicators and subfields.
+
+    Cheap (no copy of the subfields beyond one tuple): subfields are immutable tuples, so a
+    field whose list was changed in place compares unequal to its snapshot."""
     if f.is_control_field():
         return (f.tag, f.data)
-    return (f.tag, tuple(f.indicators or ("", "")), tuple(tuple(sf) for sf in f.subfields))
+    return (f.tag, tuple(f.indicators or ("", "")), tuple(f.subfields))
+
+
+def _deep(c: tuple) -> tuple:
+    """``content`` with every subfield as a plain tuple (lists and tuples compare alike)."""
+    if len(c) == 2:
+        return c
+    return (c[0], tuple(c[1]), tuple(tuple(sf) for sf in c[2]))
 
 
 def unchanged_raw(f: Field, lead09: str | None = None) -> bytes | None:
     """The bytes a field was read from, if it has not been changed since (and, given the
     record's leader/09 now, if the record still declares the encoding it was read under)."""
     raw = getattr(f, "raw", None)
-    if raw and getattr(f, "snapshot", None) == content(f):
-        if lead09 is None or getattr(f, "lead09", None) == lead09 or (raw.isascii() and b"\x1b" not in raw):
-            return raw
+    if not raw:
+        return None
+    snap = getattr(f, "snapshot", None)
+    if snap is None:
+        return None
+    now = content(f)
+    if snap != now and (len(snap) != len(now) or _deep(snap) != _deep(now)):
+        return None
+    if lead09 is None or getattr(f, "lead09", None) == lead09 or (raw.isascii() and b"\x1b" not in raw):
+        return raw
     return None
 
 
@@ -422,7 +491,122 @@ def _decode_utf8(data: bytes) -> tuple[str, bool]:
 
 
 def parse_record(buf: bytes, path: str = "", number: int = 0, offset: int | None = None) -> Entry:
-    """One record's bytes (leader to record terminator) -> ``LibrisRecord`` or ``BrokenRecord``."""
+    """One record's bytes (leader to record terminator) -> ``LibrisRecord`` or ``BrokenRecord``.
+
+    The usual record (UTF-8, numeric tags, fields stored in directory order, nothing a reader
+    flags) is read by ``_parse_standard`` with C-level splits; everything else by
+    ``_parse_slow``. Both give the same record (tests/unit/test_parse_paths.py)."""
+    got = _parse_standard(buf)
+    if got is None:
+        return _parse_slow(buf, path, number, offset)
+    fields, valid = got
+    # LibrisRecord(marc=..., path=..., ...) without the dataclass __init__ (the reader's hot path)
+    rec = _new(LibrisRecord)
+    rec.__dict__.update(marc=_record(buf[:24].decode("ascii"), fields), path=path, number=number, offset=offset,
+                        source_format=FORMAT, issues=[], holdings=[], origin=None)
+    if valid:  # a fact for the validator (tui.core.validate; used for records not changed since)
+        rec._valid_fields = True
+    return rec
+
+
+def _record(leader: str, fields: list) -> Record:
+    """A pymarc ``Record`` with this leader and these fields (``Record()`` builds two leaders first)."""
+    rec = _new(Record)
+    rec.leader = Leader(leader)
+    rec.fields = fields
+    rec.pos = 0
+    rec._Record__pos = 0
+    rec.force_utf8 = False
+    rec.to_unicode = True
+    return rec
+
+
+#: data fields with nothing ``record_issues`` would flag: two valid indicators, then subfields
+#: each with a printable ASCII code and a value (no orphan text, no empty subfield or delimiter)
+_CLEAN_DATA_FIELDS = re.compile(rb"(?:[0-9a-z| ]{2}(?:\x1f[!-~][^\x1d\x1e\x1f]+)*\x1e)*")
+#: stricter: nothing the validator's structure checks would flag either (blank, digit or lowercase
+#: indicators; at least one subfield; codes a digit or lowercase letter; every value with a
+#: visible ASCII character, so not blank)
+_VALID_DATA_FIELDS = re.compile(
+    rb"(?:[0-9a-z ]{2}(?:\x1f[0-9a-z][^\x1d\x1e\x1f!-~]*[!-~][^\x1d\x1e\x1f]*)+\x1e)*")
+
+_LEADER_STD = re.compile(rb"[0-9]{5}[\x20-\x7e]{4}a[\x20-\x7e]{2}[0-9]{5}[\x20-\x7e]{3}45[\x20-\x7e]{2}")
+_CTRL_LIMIT = b"010"
+
+
+def _parse_standard(buf: bytes) -> tuple[list, bool] | None:
+    """The fields of a record in the usual layout, and whether its data fields match
+    ``_VALID_DATA_FIELDS``; or None when ``_parse_slow`` must read it:
+    leader/09 ``a`` (UTF-8) and valid UTF-8, numeric tags, control fields first, each directory
+    entry pointing exactly at the next field (the k-th field terminator ends the k-th field),
+    and data fields ``record_issues`` has nothing to say about."""
+    size = len(buf)
+    if size < 27 or buf[size - 1] != RT or buf[size - 2] != FT or _LEADER_STD.match(buf) is None:
+        return None
+    base = int(buf[12:17])
+    if base < 37 or base >= size - 1 or buf[base - 1] != FT or (base - 25) % 12:
+        return None
+    directory = buf[24:base - 1]
+    if not directory.isdigit():
+        return None
+    pieces = buf[base:size - 2].split(FT_B)
+    n = len(pieces)
+    if n * 12 != base - 25:
+        return None
+    lens = list(map(_plus_one, map(len, pieces)))
+    if max(lens) >= 10000 or size - base >= 100000:
+        return None
+    d4, d5 = _DIGITS or _digit_tables()
+    tags = list(map(_first, _TAG_STRUCT.iter_unpack(directory)))
+    if b"".join(chain.from_iterable(zip(tags, map(d4.__getitem__, lens),
+                                        map(d5.__getitem__, accumulate(lens, initial=0))))) != directory:
+        return None
+    m = 0
+    while m < n and tags[m] < _CTRL_LIMIT:
+        m += 1
+    valid = True
+    if m < n:
+        if min(tags[m:]) < _CTRL_LIMIT:
+            return None
+        first = base + sum(lens[:m])
+        if _VALID_DATA_FIELDS.fullmatch(buf, first, size - 1) is None:
+            if _CLEAN_DATA_FIELDS.fullmatch(buf, first, size - 1) is None:
+                return None
+            valid = False
+    fields = []
+    append = fields.append
+    new, tnew, cls, sub, ind_cls = _new, _tnew, IsoField, Subfield, Indicators
+    stags = directory.decode("ascii")
+    try:
+        for k in range(n):
+            piece = pieces[k]
+            tag = stags[12 * k:12 * k + 3]
+            f = new(cls)
+            f.tag = tag
+            f.body = piece
+            f.encoding = "utf-8"
+            f.lead09 = "a"
+            if k < m:
+                f.data = data = piece.decode("utf-8")
+                f.control_field = True
+                f._indicators = None
+                f.subfields = []
+                f.snapshot = (tag, data)
+            else:
+                parts = piece.decode("utf-8").split("\x1f")
+                f.subfields = subs = [tnew(sub, (p[0], p[1:])) for p in parts[1:]]
+                f.control_field = False
+                f.data = None
+                f._indicators = ind = tnew(ind_cls, parts[0])
+                f.snapshot = (tag, ind, tuple(subs))
+            append(f)
+    except UnicodeDecodeError:
+        return None
+    return fields, valid
+
+
+def _parse_slow(buf: bytes, path: str, number: int, offset: int | None) -> Entry:
+    """The general parser: any layout ``locate`` accepts, MARC-8, invalid UTF-8, odd fields."""
     try:
         base, entries, fell_back = locate(buf)
     except _Broken as exc:
@@ -450,7 +634,7 @@ def parse_record(buf: bytes, path: str = "", number: int = 0, offset: int | None
                 data, marc8_bad = marc8_to_unicode(body)
             else:
                 data = body.decode("ascii")
-            f = IsoField(tag=tag, data=data, raw=raw, encoding=encoding, lead09=leader[9])
+            f = _control_field(tag, data, raw, encoding, leader[9])
         else:
             parts = body.split(SD_B)
             head = parts[0]
@@ -484,8 +668,7 @@ def parse_record(buf: bytes, path: str = "", number: int = 0, offset: int | None
                 else:
                     value = value_b.decode("ascii")
                 subfields.append(Subfield(code, value))
-            f = IsoField(tag=tag, indicators=[inds[0], inds[1]], subfields=subfields, raw=raw, encoding=encoding,
-                         lead09=leader[9])
+            f = _data_field(tag, inds, subfields, raw, encoding, leader[9])
         if bad_utf8:
             issues.append(ReadIssue("ENC-INVALID-UTF8", "bytes that are not valid UTF-8 are shown as \ufffd",
                                     "warning", tag, occ))
@@ -493,14 +676,67 @@ def parse_record(buf: bytes, path: str = "", number: int = 0, offset: int | None
             issues.append(ReadIssue("ENC-MARC8", f"{marc8_bad} MARC-8 character(s) could not be converted "
                                                  f"(shown as \ufffd)", "warning", tag, occ))
         fields.append(f)
-    rec = Record()
-    rec.leader = Leader(leader)
-    rec.fields = fields
+    rec = _record(leader, fields)
     issues.extend(record_issues(rec))
     return LibrisRecord(marc=rec, path=path, number=number, offset=offset, source_format=FORMAT, issues=issues)
 
 
 # -- the indexed source -----------------------------------------------------------------------
+
+#: bytes read at a time while indexing or scanning a mapped file
+WINDOW = 4 << 20
+_PREAD = getattr(os, "pread", None)
+
+
+def segment(window: bytes, wbase: int, p: int, at_eof: bool, slot: int, stop: int, starts: array, ends: array,
+            bad: dict[int, str], holdings: array) -> tuple[int, int, bool]:
+    """Find record slots in ``window`` (the file's bytes from offset ``wbase``) from ``p`` on,
+    until slot ``stop``; append their offsets to ``starts``/``ends`` (and broken ones' reasons to
+    ``bad``, holdings records' slots to ``holdings``). Returns ``(p, slot, more)``: where it
+    stopped, the next slot number, and whether it stopped because a record runs past the window.
+
+    Every record terminator ends a slot, so slots found from any offset just after a terminator
+    are the slots a scan from the start of the file finds there (what lets a file be split
+    between processes). Bytes between records (``_BETWEEN``) are skipped."""
+    n = len(window)
+    find = window.find
+    starts_append, ends_append, hold_append = starts.append, ends.append, holdings.append
+    between, holdings_types = _BETWEEN, _HOLDINGS_TYPES
+    while p < n and slot < stop:
+        if window[p] in between:
+            p += 1
+            continue
+        t = find(RT_B, p)
+        if t < 0:
+            if not at_eof:
+                return p, slot, True
+            end = n
+            reason = (f"truncated: the file ends {n - p} bytes into this record, "
+                      f"before its record terminator")
+        else:
+            if p + 5 > n and not at_eof:
+                return p, slot, True
+            end = t + 1
+            reason = None
+            head = window[p:p + 5]
+            try:
+                declared = int(head)
+            except ValueError:
+                reason = f"the record length in the leader ({head.decode('latin-1')!r}) is not a number"
+            else:
+                if declared != end - p:
+                    reason = (f"the leader gives a record length of {declared} bytes but the record "
+                              f"terminator comes after {end - p} bytes")
+        starts_append(wbase + p)
+        if reason is not None:
+            bad[slot] = reason
+        elif end - p > 6 and window[p + 6] in holdings_types:
+            hold_append(slot)
+        ends_append(wbase + end)
+        slot += 1
+        p = end
+    return p, slot, False
+
 
 class Iso2709Source(RecordSource):
     """An ISO 2709 file: an index of record offsets over the mapped bytes."""
@@ -542,6 +778,7 @@ class Iso2709Source(RecordSource):
         self._pos = 0
         self._lock = threading.Lock()
         self._hidx_state: tuple[int, dict[str, list[int]]] = (0, {})
+        self._win: tuple[bytes, int] | None = None
 
     # -- indexing ---------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -550,53 +787,53 @@ class Iso2709Source(RecordSource):
     def index_step(self, max_records: int | None = None) -> bool:
         """Index up to ``max_records`` more records (default ``STEP``); True once complete.
 
-        Safe to call from a worker thread while the UI reads: only appends, under a lock.
+        Safe to call from a worker thread while the UI reads: only appends, under a lock. A mapped
+        file is read a window at a time (``read_span``), not through the mapping, so that indexing
+        a large file does not leave it all resident in this process (issue 6: memory).
         """
         with self._lock:
             if self.complete:
                 return True
-            buf, size = self.buf, self.size
+            size = self.size
             pos = self._pos
-            starts_append, ends_append = self.starts.append, self.ends.append
-            hold_append = self.holdings_slots.append
-            bad = self.bad
-            find = buf.find
-            between, holdings_types = _BETWEEN, _HOLDINGS_TYPES
             slot = len(self.ends)
             stop = slot + (max_records or self.STEP)
+            want = WINDOW
             while pos < size and slot < stop:
-                if buf[pos] in between:
-                    pos += 1
-                    continue
-                t = find(RT_B, pos)
-                if t < 0:
-                    end = size
-                    reason = (f"truncated: the file ends {size - pos} bytes into this record, "
-                              f"before its record terminator")
-                else:
-                    end = t + 1
-                    reason = None
-                    try:
-                        declared = int(buf[pos:pos + 5])
-                    except ValueError:
-                        reason = f"the record length in the leader ({buf[pos:pos + 5].decode('latin-1')!r}) is not a number"
-                    else:
-                        if declared != end - pos:
-                            reason = (f"the leader gives a record length of {declared} bytes but the record "
-                                      f"terminator comes after {end - pos} bytes")
-                starts_append(pos)
-                if reason is not None:
-                    bad[slot] = reason
-                elif end - pos > 6 and buf[pos + 6] in holdings_types:
-                    hold_append(slot)
-                ends_append(end)
-                slot += 1
-                pos = end
+                window, wbase = self._window(pos, want)
+                p, slot, more = segment(window, wbase, pos - wbase, wbase + len(window) >= size, slot, stop,
+                                        self.starts, self.ends, self.bad, self.holdings_slots)
+                new_pos = wbase + p
+                want = want * 2 if more and new_pos == pos else WINDOW  # a record longer than the window
+                pos = new_pos
             self._pos = pos
             if pos >= size:
                 self.complete = True
+                self._win = None
                 self._index_completed()
             return self.complete
+
+    def _window(self, pos: int, length: int) -> tuple[bytes, int]:
+        """Bytes from ``pos`` on (at least ``length`` of them, or to the end), and where they start."""
+        if self._mm is None:
+            return self.buf, 0  # in memory: the whole file, no copy
+        win = self._win
+        if win is not None and win[1] <= pos:
+            end = win[1] + len(win[0])
+            if pos + length <= end or end >= self.size:
+                return win
+        win = (self.read_span(pos, min(self.size, pos + length)), pos)
+        self._win = win
+        return win
+
+    def read_span(self, start: int, end: int) -> bytes:
+        """The file's bytes ``start:end``: read with ``pread`` from a mapped file (thread-safe, and the
+        pages do not count towards this process's memory), sliced from a file in memory."""
+        if self._mm is not None and self._fh is not None and _PREAD is not None:
+            out = _PREAD(self._fh.fileno(), end - start, start)
+            if len(out) == end - start:
+                return out
+        return bytes(self.buf[start:end])
 
     def build_index(self, progress: Progress | None = None) -> None:
         while not self.index_step():
@@ -620,6 +857,39 @@ class Iso2709Source(RecordSource):
             while i >= len(self) and not self.index_step(max(i + 1 - len(self), 1000)):
                 pass
         return super().entry(i)
+
+    def iter_entries(self, lo: int = 0, hi: int | None = None, progress: Progress | None = None) -> Iterator[Entry]:
+        """Slots ``lo:hi`` (of the index built so far) in order, as ``entry`` gives them but read a
+        window at a time and not cached: batch work over a whole file (validate, export)."""
+        hi = len(self) if hi is None else min(hi, len(self))
+        pinned = self.__dict__.get("_pinned", {})
+        link = len(self.holdings_slots) > 0
+        starts, ends, bad, path = self.starts, self.ends, self.bad, self.path
+        total = ends[hi - 1] - starts[lo] if hi > lo else 0
+        i = lo
+        while i < hi:
+            first = starts[i]
+            j = max(i + 1, bisect_right(ends, first + WINDOW, i, hi))
+            if self._mm is None:
+                data, base = self.buf, 0
+            else:
+                data, base = self.read_span(first, ends[j - 1]), first
+            for k in range(i, j):
+                if pinned and k in pinned:
+                    yield pinned[k]
+                    continue
+                a, e = starts[k] - base, ends[k] - base
+                reason = bad.get(k)
+                if reason is not None:
+                    yield BrokenRecord(path, k + 1, starts[k], reason, raw=bytes(data[a:e]))
+                    continue
+                rec = parse_record(data[a:e], path, k + 1, starts[k])
+                if link and type(rec) is LibrisRecord and rec.kind == "bib":
+                    rec.holdings = self.holdings_for(rec)
+                yield rec
+            i = j
+            if progress is not None:
+                progress(ends[j - 1] - starts[lo], total)
 
     # -- slots --------------------------------------------------------------------------------
     def span(self, i: int) -> tuple[int, int]:

@@ -54,7 +54,7 @@ from ..model import (
 )
 from ..source import Progress, RecordSource
 from ..textsafe import visible
-from .iso2709 import IN_MEMORY_LIMIT, WriteError, record_issues
+from .iso2709 import _PREAD, IN_MEMORY_LIMIT, WriteError, record_issues
 
 FORMAT = "marcxml"
 MARC_NS = "http://www.loc.gov/MARC21/slim"
@@ -69,6 +69,9 @@ _XMLNS = re.compile(rb"""\sxmlns(:[A-Za-z_][\w.\-]*)?\s*=\s*("[^"]*"|'[^']*')"""
 _DECL_ENC = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._\-]+)["']""")
 _DANGER = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 _SKIP_TO = {b"<!--": b"-->", b"<![CDATA[": b"]]>", b"<?": b"?>"}
+#: how far ahead of the next record tag ``_next_special`` searches at a time
+_SPECIAL_STRIDE = 1 << 20
+_SPECIAL = re.compile(rb"<[!?]")
 
 
 class MarcXmlRefused(UnreadableFile):
@@ -247,7 +250,7 @@ class MarcXmlSource(RecordSource):
         self._seen_record = False
         self._ns_decl = b""
         self._lock = threading.Lock()
-        self._bang = self._pi = -2  # next "<!" / "<?" found so far (-1: none left)
+        self._special_at = (0, 0, -1)  # (from, searched up to, next "<!"/"<?" or -1): _next_special
 
     def __len__(self) -> int:
         return len(self.ends)
@@ -282,15 +285,27 @@ class MarcXmlSource(RecordSource):
         self._hidx_state = (n, hidx)
         return hidx
 
-    def _next_special(self, pos: int) -> int:
-        """Next ``<!`` or ``<?`` at or after ``pos`` (comments, CDATA, DOCTYPE, PIs), or -1."""
-        buf = self.buf
-        if self._bang != -1 and self._bang < pos:
-            self._bang = buf.find(b"<!", pos)
-        if self._pi != -1 and self._pi < pos:
-            self._pi = buf.find(b"<?", pos)
-        found = [p for p in (self._bang, self._pi) if p >= 0]
-        return min(found) if found else -1
+    def _next_special(self, pos: int, until: int) -> int:
+        """The next ``<!`` or ``<?`` (comments, CDATA, DOCTYPE, PIs) at or after ``pos`` if one
+        starts before ``until``; -1 if none does (one further on may be returned too).
+
+        Searched a stretch at a time from ``pos`` (at least to ``until``, where the next record
+        tag is), and what was searched is remembered: a document with none of them is not searched
+        to its end before the first record is shown (issue 6: 200k MARCXML records, first record
+        within a second)."""
+        lo, hi, hit = self._special_at
+        if lo <= pos:
+            if hit >= pos:
+                return hit
+            if hit < 0 and until <= hi:
+                return -1
+        start = hi - 1 if hit < 0 and lo <= pos <= hi else pos
+        start = max(start, pos)
+        stop = min(self.size, max(until, start + _SPECIAL_STRIDE))
+        m = _SPECIAL.search(self.buf, start, min(self.size, stop + 1))
+        hit = m.start() if m is not None else -1
+        self._special_at = (pos, self.size if hit >= 0 else stop, hit)
+        return hit
 
     def index_step(self, max_records: int | None = None) -> bool:
         """Index up to ``max_records`` more records; True once complete. Finds ``record`` with
@@ -303,7 +318,6 @@ class MarcXmlSource(RecordSource):
             target = len(self) + (max_records or self.STEP)
             find, rfind = buf.find, buf.rfind
             while len(self) < target:
-                sp = self._next_special(pos)
                 r = find(b"record", pos)
                 m = None
                 if r >= 0:
@@ -312,6 +326,7 @@ class MarcXmlSource(RecordSource):
                         m = _REC_TAG.match(buf, lt)
                         if m is not None and m.end() != r + 6:
                             m = None
+                sp = self._next_special(pos, size if r < 0 else m.start() if m is not None else r)
                 if sp >= 0 and (r < 0 or sp < (m.start() if m is not None else r)):
                     pos = self._special(sp)
                     continue
@@ -396,6 +411,15 @@ class MarcXmlSource(RecordSource):
 
     def span(self, i: int) -> tuple[int, int]:
         return self.starts[i], self.ends[i]
+
+    def read_span(self, start: int, end: int) -> bytes:
+        """The document's bytes ``start:end``: with ``pread`` from a mapped file (thread-safe; the
+        pages do not count towards this process's memory), sliced from a document in memory."""
+        if self._mm is not None and self._fh is not None and self.buf is self._mm and _PREAD is not None:
+            out = _PREAD(self._fh.fileno(), end - start, start)
+            if len(out) == end - start:
+                return out
+        return bytes(self.buf[start:end])
 
     def raw(self, i: int) -> bytes:
         return bytes(self.buf[self.starts[i]:self.ends[i]])

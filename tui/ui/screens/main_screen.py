@@ -8,21 +8,22 @@ every edit goes through ``Session`` to the core's command objects.
 
 from __future__ import annotations
 
-import bisect
-import re
-from array import array
 from dataclasses import dataclass
+from time import monotonic, sleep
 from pathlib import Path
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
+from textual.cache import LRUCache
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.worker import get_current_worker
 
 from ...core import rules
+from ...core.channel_filter import ChannelIndex, channel_slots, release_pages
 from ...core.commands import (
     AddField,
     AddHolding,
@@ -55,11 +56,10 @@ from ..widgets.status_line import Status, StatusLine
 
 NARROW = 100  # below this many columns the views are switched, not side by side
 SYNC_CLASSIFY = 20_000  # complete sources up to this many records are classified at once
-CHUNK, MAX_CHUNK = 1024, 131_072  # the indexing worker reports the channel filter in growing chunks
-
-#: a quick raw pre-filter: a record whose bytes do not mention it cannot be a channel record
-#: (CHN-DETECT is still decided by ``detect.is_channel`` on the parsed record).
-_CHANNEL_HINT = re.compile(rb"channel\s+record", re.I)
+FIRST_CLASSIFY = 256  # of a large file, this many records are classified before the first frame (a screenful)
+REPORT_EVERY = 0.25  # seconds between the indexing worker's reports (each one redraws the list)
+PREFETCH_AFTER = 0.01  # seconds after a record is drawn, the next one's view lines are made
+INDEX_STEP = 2_000  # records indexed between two looks at whether the cataloguer is busy (a few ms)
 
 LEGEND = "E e-plikt · C channel · S suppressed · * changed · ! error · ? warning"
 
@@ -84,14 +84,17 @@ class MainScreen(Screen):
 
     # -- messages from the indexing worker -------------------------------------------------------
     class Indexed(Message):
-        def __init__(self, done: int, total: int) -> None:
+        def __init__(self, generation: int, done: int, total: int) -> None:
             super().__init__()
-            self.done, self.total = done, total
+            self.generation, self.done, self.total = generation, done, total
 
     class Classified(Message):
-        def __init__(self, upto: int, visible_slots: list[int], channels: int, final: bool) -> None:
+        """Slots up to ``upto`` are classified; ``channel_slots`` are the channel records among
+        those new since the last report (ascending)."""
+
+        def __init__(self, generation: int, upto: int, channel_slots: list[int], final: bool) -> None:
             super().__init__()
-            self.upto, self.visible_slots, self.channels, self.final = upto, visible_slots, channels, final
+            self.generation, self.upto, self.channel_slots, self.final = generation, upto, channel_slots, final
 
     def __init__(self, session: Session, *, language: str = "sv") -> None:
         super().__init__()
@@ -99,10 +102,16 @@ class MainScreen(Screen):
         self.language = language
         self.show_channels = False
         self.slot: int | None = None
-        self._classified = 0
-        self._channels = 0
-        self._non_channel = array("q")
+        #: the channel filter (CHN-HIDE): compact, rows <-> slots by bisection
+        self._chan = ChannelIndex()
+        #: a new generation for each (re)indexing: reports of an older worker are dropped
+        self._index_generation = 0
         self.index_done = False
+        #: (slot, session generation, language) -> (label lines, MARC lines, subtitle)
+        self._view_cache: LRUCache[tuple, tuple] = LRUCache(64)
+        self._direction = 1  # the way the cataloguer is moving through the list (prefetch)
+        self._drawn_at = 0.0  # when the record shown was drawn
+        self._number_width = 3  # of the record numbers in the list
         self._active: LineView | None = None
         self._shown_view = "labels"
         self.findings_by_slot: dict[int, list] = {}
@@ -132,18 +141,13 @@ class MainScreen(Screen):
         return self.query_one(MarcView)
 
     def on_mount(self) -> None:
-        self.records.border_title = "Records"
-        self.records.border_subtitle = LEGEND
-        self.labels.border_title = f"Labels ({self.language})"
-        self.marc.border_title = "MARC21"
+        _retitle(self.records, "Records")
+        _retitle(self.records, LEGEND, subtitle=True)
+        _retitle(self.labels, f"Labels ({self.language})")
+        _retitle(self.marc, "MARC21")
         self._active = self.labels
         self._apply_width(self.app.size.width)
-        src = self.session.source
-        if src.complete and len(src) <= SYNC_CLASSIFY:
-            self._classify_now()
-            self.query_one(IndexProgress).finish()
-        else:
-            self._index_worker()
+        self._start_index()
         self.records.focus()
         self._update_status()
 
@@ -162,109 +166,155 @@ class MainScreen(Screen):
         self.marc.set_class(narrow and which != "marc", "-hidden")
 
     # -- the record index (CHN-HIDE) --------------------------------------------------------------
-    def _is_channel_slot(self, slot: int) -> bool:
-        try:
-            raw = self.session.raw(slot)
-        except Exception:
-            raw = b""
-        if raw and not _CHANNEL_HINT.search(raw):
-            return False
+    def _decide_channel(self, slot: int) -> bool:
+        """CHN-DETECT on the parsed record (only for slots whose bytes mention a channel record)."""
         e = self.session.entry(slot)
         return isinstance(e, LibrisRecord) and is_channel(e)
 
-    def _classify(self, start: int, end: int) -> tuple[list[int], int]:
-        vis, chans = [], 0
-        for slot in range(start, end):
-            if self._is_channel_slot(slot):
-                chans += 1
-            else:
-                vis.append(slot)
-        return vis, chans
-
-    def _classify_now(self) -> None:
-        n = len(self.session)
-        vis, chans = self._classify(0, n)
-        self._take_classified(n, vis, chans, final=True)
+    def _start_index(self) -> None:
+        """Classify what is indexed already (a small file: all of it) at once, so the first record
+        is in the first frame; a worker goes on through the rest of the file after that frame."""
+        self._index_generation += 1
+        generation = self._index_generation
+        src = self.session.source
+        n = len(src)
+        upto = n if (src.complete and n <= SYNC_CLASSIFY) else min(n, FIRST_CLASSIFY)
+        final = src.complete and upto == n
+        self._take_classified(generation, upto, channel_slots(src, 0, upto, self._decide_channel), final)
+        if not final:
+            # a bar that knows its total from the start (an indeterminate one animates, 15 frames
+            # a second, while the cataloguer moves through the records)
+            bar = self.query_one(IndexProgress)
+            bar.remove_class("-done")
+            bar.report(_indexed_bytes(src), getattr(src, "size", 0) or 1)
+            # after the first frame: the worker's GIL time must not delay it
+            self.call_after_refresh(self._index_worker, generation, upto)
 
     @work(thread=True, exclusive=True, group="index")
-    def _index_worker(self) -> None:
+    def _index_worker(self, generation: int, upto: int) -> None:
+        """Index the rest of the file and classify it, in small steps, reporting now and then.
+
+        Polite: while the cataloguer is busy (a key in the last moments, a record being drawn)
+        it waits between steps, so that its Python time never competes with a frame for the
+        interpreter (issue 6: moving to another record under 16 ms while a file is indexed).
+        """
+        worker = get_current_worker()
+        app = self.app
         src = self.session.source
-        state = {"upto": 0, "chunk": CHUNK}
+        state = {"upto": upto, "pending": [], "reported": monotonic(), "progress": 0.0}
+
+        def checkpoint() -> bool:
+            """Between two steps: wait while the app is busy; True when this worker must stop."""
+            while app.busy and not worker.is_cancelled and generation == self._index_generation:
+                # until the busy moment is over (each waking takes the interpreter from the UI)
+                sleep(min(1.0, max(0.02, app.busy_until - monotonic())))
+            return worker.is_cancelled or generation != self._index_generation
 
         def classify_more(final: bool = False) -> None:
             n = len(src)
-            while state["upto"] < n:  # growing chunks: the first records show at once, few messages
-                end = min(n, state["upto"] + state["chunk"])
-                vis, chans = self._classify(state["upto"], end)
-                self.post_message(self.Classified(end, vis, chans, False))
-                state["upto"] = end
-                state["chunk"] = min(state["chunk"] * 2, MAX_CHUNK)
-            if final:
-                self.post_message(self.Classified(n, [], 0, True))
+            if n > state["upto"]:
+                state["pending"] += channel_slots(src, state["upto"], n, self._decide_channel, cancelled=checkpoint)
+                state["upto"] = n
+            now = monotonic()
+            if not checkpoint() and (final or now - state["reported"] >= REPORT_EVERY):
+                self.post_message(self.Classified(generation, state["upto"], state["pending"], final))
+                state["pending"], state["reported"] = [], now
 
         def progress(done: int, total: int) -> None:
-            self.post_message(self.Indexed(done, total))
+            if checkpoint():
+                raise _Stopped
+            now = monotonic()
+            if now - state["progress"] >= REPORT_EVERY or done >= total:
+                self.post_message(self.Indexed(generation, done, total))
+                state["progress"] = now
             classify_more()
 
-        if not src.complete:
-            src.build_index(progress)
-        classify_more(final=True)
+        try:
+            step = getattr(src, "index_step", None)
+            while not src.complete:
+                if step is None:
+                    src.build_index(progress)
+                    break
+                before = _indexed_bytes(src)
+                step(INDEX_STEP)
+                done = _indexed_bytes(src)
+                release_pages(src, before, done)  # what indexing read through a mapping (issue 6: memory)
+                progress(done, getattr(src, "size", 0) or 1)
+            classify_more(final=True)
+        except _Stopped:
+            return
 
     def on_main_screen_indexed(self, message: Indexed) -> None:
-        self.query_one(IndexProgress).report(message.done, message.total)
+        if message.generation == self._index_generation and not self.index_done:
+            self.query_one(IndexProgress).report(message.done, message.total)
 
     def on_main_screen_classified(self, message: Classified) -> None:
-        self._take_classified(message.upto, message.visible_slots, message.channels, message.final)
+        self._take_classified(message.generation, message.upto, message.channel_slots, message.final)
 
-    def _take_classified(self, upto: int, vis: list[int], chans: int, final: bool) -> None:
-        first = self._classified == 0
-        self._non_channel.extend(vis)
-        self._channels += chans
-        self._classified = upto
+    def _take_classified(self, generation: int, upto: int, channels: list[int], final: bool) -> None:
+        if generation != self._index_generation:
+            return
+        self._chan.add(upto, channels)
         if final:
             self.index_done = True
             self.query_one(IndexProgress).finish()
-        self.records.set_count(self._row_count())
-        if first or self.slot is None:
+        # the record numbers' column is as wide as the largest number (it grows while indexing)
+        width = max(3, len(str(len(self.session))))
+        if width != self._number_width:
+            self._number_width = width
+            self.records.set_count(self._row_count(), keep_cache=False)
+        else:
+            self.records.set_count(self._row_count())
+        if self.slot is None:
             if self._row_count():
                 self.records.cursor = 0
                 self._select_slot(self._slot_for_row(0))
+            elif final:  # nothing to show (every record a hidden channel record): shown as such
+                self.call_after_refresh(self.app.record_shown)
         self._update_status()
 
     def reset_index(self) -> None:
         """The source was read again (after a save): classify its records afresh."""
         keep = self.slot
-        self._classified = 0
-        self._channels = 0
-        self._non_channel = array("q")
+        self._chan = ChannelIndex()
+        self._view_cache.clear()
         self.findings_by_slot = {}
         self.slot = None
         self.index_done = False
         self.records.set_count(0, keep_cache=False)
-        if self.session.source.complete and len(self.session) <= SYNC_CLASSIFY:
-            self._classify_now()
-        else:
-            self._index_worker()
+        self._start_index()
         if keep is not None and keep < len(self.session):
             self.go_to_slot(keep)
 
+    def _classify_through(self, slot: int) -> None:
+        """Classify (and index) at once up to ``slot``, ahead of the worker (which skips it)."""
+        src = self.session.source
+        if slot >= len(src) and not src.complete:
+            try:
+                src.entry(slot)  # indexes up to it
+            except IndexError:
+                pass
+        upto = min(len(src), slot + 1)
+        if upto > self._chan.upto:
+            start = self._chan.upto
+            self._take_classified(self._index_generation, upto,
+                                  channel_slots(src, start, upto, self._decide_channel),
+                                  src.complete and upto == len(src))
+
     def _row_count(self) -> int:
-        return self._classified if self.show_channels else len(self._non_channel)
+        return self._chan.rows(self.show_channels)
 
     def _slot_for_row(self, row: int) -> int:
-        return row if self.show_channels else self._non_channel[row]
+        return self._chan.slot_for_row(row, self.show_channels)
 
     def _row_for_slot(self, slot: int) -> int | None:
-        if self.show_channels:
-            return slot if slot < self._classified else None
-        i = bisect.bisect_left(self._non_channel, slot)
-        return i if i < len(self._non_channel) and self._non_channel[i] == slot else None
+        return self._chan.row_for_slot(slot, self.show_channels)
 
     # -- the record list ------------------------------------------------------------------------
     def _row_text(self, row: int) -> Text:
         slot = self._slot_for_row(row)
         e = self.session.entry(slot)
-        width = max(3, len(str(len(self.session))))
+        width = self._number_width
         t = Text(no_wrap=True)
         t.append(f"{slot + 1:>{width}} ", "dim")
         if isinstance(e, BrokenRecord):
@@ -298,6 +348,7 @@ class MainScreen(Screen):
         view.focus()
 
     def _select_slot(self, slot: int, *, keep_cursor: bool = False) -> None:
+        self.app.interacting()
         changed_record = slot != self.slot
         self.slot = slot
         self._render_record(keep_cursor=keep_cursor and not changed_record)
@@ -308,24 +359,21 @@ class MainScreen(Screen):
             self.labels.set_lines([])
             self.marc.set_lines([])
             return
-        self.call_after_refresh(self.app.first_record_shown.set)
+        self.call_after_refresh(self.app.record_shown)
         e = self.session.entry(self.slot)
-        self.labels.border_title = f"Labels ({self.language})"
+        _retitle(self.labels, f"Labels ({self.language})")
         if isinstance(e, BrokenRecord):
             msg = ViewLine(text=visible(e.describe()), selectable=False)
             self.labels.set_lines([msg])
             raw = e.raw.decode("utf-8", "replace") if e.raw else ""
             self.marc.set_lines([msg] + [ViewLine(text=visible(line), selectable=False)
                                          for line in raw.splitlines()[:200]])
-            self.marc.border_subtitle = "unreadable"
+            _retitle(self.marc, "unreadable", subtitle=True)
             return
         keep_marc = self.marc.current.refs[0] if keep_cursor and self.marc.current and self.marc.current.refs else None
         keep_part = self.marc.part if keep_cursor else None
         keep_label = self.labels.current.refs if keep_cursor and self.labels.current else None
-        changed_ids = self.session.changed_field_ids(self.slot)
-        mlines = marc_lines(e, changed_ids)
-        changed_refs = {ln.refs[0][:2] for ln in mlines if ln.changed and ln.refs}
-        llines = label_lines(e, self.language, changed_refs)
+        llines, mlines, subtitle = self._view_lines(self.slot, e)
         self.labels.set_lines(llines, keep_cursor=keep_cursor)
         self.marc.set_lines(mlines, keep_cursor=keep_cursor)
         if keep_marc is not None:
@@ -337,8 +385,41 @@ class MainScreen(Screen):
             i = self.labels.find_line(lambda ln: ln.refs == keep_label)
             if i is not None:
                 self.labels.move_to(i)
-        st = rules.record_state(e, self.session.source)
-        self.marc.border_subtitle = st.describe()
+        _retitle(self.marc, subtitle, subtitle=True)
+        # the record the cataloguer most likely goes to next, made while the keyboard is still
+        self._drawn_at = monotonic()
+        self.set_timer(PREFETCH_AFTER, self._prefetch_next)
+
+    def _prefetch_next(self) -> None:
+        if self.slot is None or self.app.busy_until - self.app.BUSY_WINDOW > self._drawn_at:
+            return  # another key has come in since: that one is drawn first
+        row = self._row_for_slot(self.slot)
+        if row is None:
+            return
+        for r in (row + self._direction, row - self._direction):
+            if 0 <= r < self._row_count():
+                slot = self._slot_for_row(r)
+                if (slot, self.session.generation, self.language) not in self._view_cache:
+                    e = self.session.entry(slot)
+                    if isinstance(e, LibrisRecord):
+                        llines, mlines, _ = self._view_lines(slot, e)
+                        self.labels.prepare(llines)
+                        self.marc.prepare(mlines)
+                    return
+
+    def _view_lines(self, slot: int, e: LibrisRecord) -> tuple[list[ViewLine], list[ViewLine], str]:
+        """The two views' lines of record ``slot``, made once per record, edit and language (the
+        rules' protection of every line is worked out here, not when drawing)."""
+        key = (slot, self.session.generation, self.language)
+        hit = self._view_cache.get(key)
+        if hit is None:
+            changed_ids = self.session.changed_field_ids(slot)
+            mlines = marc_lines(e, changed_ids)
+            changed_refs = {ln.refs[0][:2] for ln in mlines if ln.changed and ln.refs}
+            llines = label_lines(e, self.language, changed_refs)
+            hit = (llines, mlines, rules.record_state(e, self.session.source).describe())
+            self._view_cache[key] = hit
+        return hit
 
     # -- linking the views, the reason bar ---------------------------------------------------
     def on_descendant_focus(self, event) -> None:
@@ -413,7 +494,7 @@ class MainScreen(Screen):
             position=(row + 1) if row is not None else 0,
             shown=self._row_count(),
             total=len(self.session),
-            hidden_channels=self._channels,
+            hidden_channels=self._chan.channel_count,
             channels_shown=self.show_channels,
             channel_key=self.app.key_hint("toggle-channel"),
             sigel=self.session.sigel or "",
@@ -425,9 +506,9 @@ class MainScreen(Screen):
         if self.session.dirty and not st.unsaved:
             st.unsaved = 1
         self.query_one(StatusLine).show(st)
-        self.records.border_title = (f"Records ({st.shown}"
-                                     + (f", {self._channels} channel hidden" if self._channels and not self.show_channels
-                                        else "") + ")")
+        _retitle(self.records, f"Records ({st.shown}" + (f", {self._chan.channel_count} channel hidden"
+                                                         if self._chan.channel_count and not self.show_channels
+                                                         else "") + ")")
 
     # -- after every edit, undo and redo -------------------------------------------------------
     def _on_change(self, change: Change) -> None:
@@ -448,10 +529,12 @@ class MainScreen(Screen):
 
     # -- records ----------------------------------------------------------------------------------
     def action_next_record(self) -> None:
+        self._direction = 1
         if self.records.cursor < self.records.count - 1:
             self.records.cursor += 1
 
     def action_previous_record(self) -> None:
+        self._direction = -1
         if self.records.cursor > 0:
             self.records.cursor -= 1
 
@@ -467,13 +550,13 @@ class MainScreen(Screen):
         if keep is not None:
             row = self._row_for_slot(keep)
             if row is None:  # the record shown was a channel record: go to the nearest shown one
-                row = min(bisect.bisect_left(self._non_channel, keep), max(0, self._row_count() - 1))
+                row = min(self._chan.nearest_row(keep), max(0, self._row_count() - 1))
             if self._row_count():
                 self.records.cursor = row
                 self._select_slot(self._slot_for_row(row))
         self._update_status()
         if announce:
-            n = self._channels
+            n = self._chan.channel_count
             if show:
                 self.say(f"Channel records shown ({n}). They are read-only (CHN-READONLY).", title="Channel records")
             else:
@@ -481,6 +564,7 @@ class MainScreen(Screen):
 
     def go_to_slot(self, slot: int) -> None:
         """Show record ``slot`` in the list (showing channel records if it is one)."""
+        self._classify_through(slot)  # a search hit may lie beyond what the worker has reached
         if self._row_for_slot(slot) is None and not self.show_channels:
             self.set_show_channels(True)
             self.say("That is a channel record: channel records are shown now.", title="Channel records")
@@ -1000,6 +1084,31 @@ class MainScreen(Screen):
                                            [("save", "Save and quit", "primary"),
                                             ("discard", "Quit without saving", "error"),
                                             ("cancel", "Cancel", "default")], focus="cancel"), done)
+
+
+def _retitle(widget, text: str, *, subtitle: bool = False) -> None:
+    """Set a border (sub)title only when it changes: setting one repaints the whole widget."""
+    key = "_libris_subtitle" if subtitle else "_libris_title"
+    if getattr(widget, key, None) == text:
+        return
+    setattr(widget, key, text)
+    if subtitle:
+        widget.border_subtitle = text
+    else:
+        widget.border_title = text
+
+
+def _indexed_bytes(src) -> int:
+    """How far into the file the source's index has come (for the progress bar)."""
+    done = getattr(src, "indexed_bytes", None)
+    if done is None:
+        ends = getattr(src, "ends", None)
+        done = ends[len(src) - 1] if ends is not None and len(src) else 0
+    return done
+
+
+class _Stopped(Exception):
+    """The indexing worker was cancelled, or a newer one has started."""
 
 
 def _identifier(rec: LibrisRecord) -> str:

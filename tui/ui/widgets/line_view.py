@@ -1,35 +1,46 @@
 """A pane of record lines with a cursor, drawn with the line API: the base of both views.
 
 Lines are plain data (``ViewLine``): their text (already passed through ``textsafe.visible``)
-and named style spans. Record text never becomes markup: it goes into ``rich.text.Text`` as
-text, so ``[channel record]`` shows as written. Long lines wrap; the cursor moves over whole
-lines (and, in the MARC view, over the parts of a line: indicators and subfields).
+and named style spans. Record text never becomes markup: it is cut into ``Segment``s as text, so
+``[channel record]`` shows as written. Long lines wrap with a hanging indent (continuation rows
+start under the line's data, not under its tag or label); the cursor moves over whole lines
+(and, in the MARC view, over the parts of a line: indicators and subfields).
 
 Every line has a gutter that reads without colour: ``RO`` where the data is protected
 (EPL-PROTECT, CHN-READONLY, ...), ``*`` where it has been changed.
+
+Drawing is Toolong's: only the rows on screen are rendered, each once, into an ``LRUCache`` of
+``Strip``s; a line's styled runs are worked out once per record, and a row is cut from them
+straight into segments (issue 6: moving to another record redraws both views in a few ms).
+Changing the record never asks for a layout of the screen unless the scrollbar comes or goes.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from rich._wrap import divide_line
+from rich.cells import cell_len
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from .. import actions
+from .quiet_scrollbar import QuietScrollbars
 
 #: (tag, occurrence, subfield_index | None): where a line's data is in the record
 Ref = tuple[str, int, "int | None"]
 
 GUTTER = 4  # "RO* "
+_WORD = re.compile(r"\s*\S+\s*")
 
 
 @dataclass
@@ -49,6 +60,9 @@ class ViewLine:
     #: section headings and blank lines are not cursor stops
     selectable: bool = True
     heading: bool = False
+    #: where the data starts in ``text`` (after the tag and indicators, after ``label: ``):
+    #: continuation rows of a wrapped line are indented to it
+    indent: int = 0
 
     def protection_of(self, part: int | None) -> object | None:
         if part is not None and 0 <= part < len(self.part_protection):
@@ -56,7 +70,53 @@ class ViewLine:
         return self.protection
 
 
-class LineView(ScrollView, can_focus=True):
+def wrap(text: str, first: int, rest: int) -> list[tuple[int, int]]:
+    """Where ``text`` breaks into rows: ``first`` cells wide, then ``rest`` cells wide.
+
+    Breaks after white space (which may hang past the edge, as in Rich); a word longer than a
+    row is folded. Returns (start, end) character offsets, one pair a row.
+    """
+    if len(text) <= first and cell_len(text) <= first:
+        return [(0, len(text))]
+    rows: list[tuple[int, int]] = []
+    row_start, width, used = 0, max(1, first), 0
+    for m in _WORD.finditer(text):
+        start, end = m.span()
+        word = m.group()
+        stripped = word.rstrip()
+        wlen = cell_len(stripped)
+        if used + wlen <= width:
+            used += cell_len(word)
+            continue
+        if used and start > row_start:  # the word goes to the next row
+            rows.append((row_start, start))
+            row_start, width, used = start, max(1, rest), 0
+            if wlen <= width:
+                used = cell_len(word)
+                continue
+        # fold a word longer than a row
+        pos, word_end = start, start + len(stripped)
+        while True:
+            if used + cell_len(text[pos:word_end]) <= width:
+                used += cell_len(text[pos:end])
+                break
+            cut, c = pos, used
+            while cut < word_end and c + cell_len(text[cut]) <= width:
+                c += cell_len(text[cut])
+                cut += 1
+            if cut == pos:
+                if used:
+                    rows.append((row_start, pos))
+                    row_start, width, used = pos, max(1, rest), 0
+                    continue
+                cut = pos + 1  # one character wider than the row
+            rows.append((row_start, cut))
+            row_start, pos, width, used = cut, cut, max(1, rest), 0
+    rows.append((row_start, len(text)))
+    return rows
+
+
+class LineView(QuietScrollbars, ScrollView, can_focus=True):
     """A scrollable list of ``ViewLine``s with a cursor line (and a cursor part)."""
 
     BINDINGS = actions.bindings("nav")
@@ -159,21 +219,28 @@ class LineView(ScrollView, can_focus=True):
         #: indices of lines highlighted because the other view's cursor is on the same data
         self.linked: set[int] = set()
         self.linked_part: dict[int, int] = {}
-        self._rows: list[tuple[int, int, int]] = []  # (line index, start, end)
+        self._rows: list[tuple[int, int, int, int]] = []  # (line index, start, end, indent)
         self._first_row: list[int] = []
         self._layout_width = -1
         self._styles: dict[str, Style] = {}
-        #: rendered rows: (row, width, cursor?, focus, linked?, part) -> Strip
+        self._base: Style | None = None
+        #: each line's styled runs, (start, end, style), worked out once per record
+        self._runs: dict[int, list[tuple[int, int, Style]]] = {}
+        #: rendered rows: (row, cursor?, focus, linked?, part) -> Strip (cleared with the layout)
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
+        #: rows of recent line lists: (id(lines), width, height) -> (lines, (text width, rows, first rows))
+        self._layouts: LRUCache[tuple, tuple] = LRUCache(8)
+        #: what is on screen: y -> the strip drawn there last, at this scroll offset and width
+        self._shown: dict[int, Strip] = {}
+        self._shown_at: tuple[int, int] = (-1, -1)
 
     # -- data --------------------------------------------------------------------------------
     def set_lines(self, lines: list[ViewLine], *, keep_cursor: bool = False) -> None:
         old = self.cursor
         self.lines = lines
-        self._strips.clear()
+        self._runs = {}
         self.linked = set()
         self.linked_part = {}
-        self._layout_width = -1
         self._relayout()
         if keep_cursor and lines:
             target = min(old, len(lines) - 1)
@@ -181,10 +248,10 @@ class LineView(ScrollView, can_focus=True):
             target = 0
         self.set_reactive(LineView.cursor, self._nearest_selectable(target))
         self.set_reactive(LineView.part, None)
-        if not keep_cursor:
+        if not keep_cursor and self.scroll_offset.y:
             self.scroll_to(y=0, animate=False, immediate=True)
         self._scroll_to_cursor()
-        self.refresh()
+        self._repaint()
         self._post_moved()
 
     @property
@@ -194,12 +261,15 @@ class LineView(ScrollView, can_focus=True):
         return None
 
     def set_linked(self, indices: Iterable[int], parts: dict[int, int] | None = None) -> None:
-        self.linked = set(indices)
-        self.linked_part = dict(parts or {})
-        self.refresh()
+        linked, linked_part = set(indices), dict(parts or {})
+        changed = linked != self.linked or linked_part != self.linked_part
+        self.linked = linked
+        self.linked_part = linked_part
         rows = [self._first_row[i] for i in self.linked if i < len(self._first_row)]
         if rows and not self.has_focus:
             self._scroll_rows_into_view(min(rows), max(rows))
+        if changed:
+            self._repaint()
 
     def find_line(self, ref_match) -> int | None:
         for i, line in enumerate(self.lines):
@@ -213,36 +283,78 @@ class LineView(ScrollView, can_focus=True):
             self.cursor = index
 
     # -- layout ------------------------------------------------------------------------------
-    def _text_width(self) -> int:
-        width = self.scrollable_content_region.width or self.size.width
-        return max(8, width - GUTTER)
+    @staticmethod
+    def _wrap_all(lines: list[ViewLine], width: int) -> tuple[list[tuple[int, int, int, int]], list[int]]:
+        rows: list[tuple[int, int, int, int]] = []
+        first_row: list[int] = []
+        append = rows.append
+        for i, line in enumerate(lines):
+            first_row.append(len(rows))
+            text = line.text
+            if len(text) <= width and cell_len(text) <= width:
+                append((i, 0, len(text), 0))
+                continue
+            indent = line.indent if 0 < line.indent <= width // 2 else min(2, max(0, line.indent))
+            for k, (s, e) in enumerate(wrap(text, width, width - indent)):
+                append((i, s, e, indent if k else 0))
+        return rows, first_row
+
+    def _layout_for(self, lines: list[ViewLine]) -> tuple[int, list, list] | None:
+        """(text width, rows, first row of each line) of ``lines`` at the pane's size. The
+        scrollbar is counted in when the rows will not fit, so text never runs under it."""
+        full, height = self.size
+        if full <= 0:
+            return None
+        key = (id(lines), full, height)
+        hit = self._layouts.get(key)
+        if hit is not None and hit[0] is lines:
+            return hit[1]
+        width = max(8, full - GUTTER)
+        rows, first_row = self._wrap_all(lines, width)
+        bar = self.styles.scrollbar_size_vertical if self.styles.overflow_y != "hidden" else 0
+        if bar and len(rows) > height:
+            width = max(8, full - bar - GUTTER)
+            rows, first_row = self._wrap_all(lines, width)
+        layout = (width, rows, first_row)
+        self._layouts[key] = (lines, layout)
+        return layout
+
+    def prepare(self, lines: list[ViewLine]) -> None:
+        """Break ``lines`` into rows ahead of ``set_lines`` (the record likely to come next)."""
+        self._layout_for(lines)
 
     def _relayout(self) -> None:
-        width = self._text_width()
-        self._rows = []
-        self._first_row = []
-        for i, line in enumerate(self.lines):
-            self._first_row.append(len(self._rows))
-            text = line.text
-            offsets = divide_line(text, width, fold=True) if len(text) > width or "\n" in text else []
-            starts = [0, *offsets]
-            ends = [*offsets, len(text)]
-            for s, e in zip(starts, ends):
-                self._rows.append((i, s, e))
-        self._layout_width = width
+        """Break the lines into rows for the pane's width (``_layout_for``)."""
         self._strips.clear()
-        self.virtual_size = Size(self.size.width, len(self._rows) or 1)
+        layout = self._layout_for(self.lines)
+        if layout is None:  # not laid out yet: on_resize does it
+            self._layout_width = -1
+            self._rows, self._first_row = [], []
+            return
+        self._layout_width, self._rows, self._first_row = layout
+        self._set_virtual_height(len(self._rows) or 1)
+
+    def _set_virtual_height(self, height: int) -> None:
+        """A new virtual size WITHOUT a layout of the screen (``virtual_size`` is a layout
+        reactive): only the scrollbar is updated, and a layout follows only if it comes or goes."""
+        size = Size(self.size.width, height)
+        if size == self.virtual_size:
+            return
+        self.set_reactive(Widget.virtual_size, size)
+        self._scroll_update(size)
 
     def on_resize(self) -> None:
-        if self._text_width() != self._layout_width:
-            self._relayout()
-            self._scroll_to_cursor()
+        self._relayout()
+        self._scroll_to_cursor()
         self.refresh()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles = {}
+        self._base = None
+        self._runs = {}
         self._strips.clear()
+        self._layouts.clear()
 
     def _style(self, name: str) -> Style:
         st = self._styles.get(name)
@@ -252,11 +364,42 @@ class LineView(ScrollView, can_focus=True):
         return st
 
     # -- drawing -----------------------------------------------------------------------------
+    def _repaint(self) -> None:
+        """Repaint only the rows on screen whose strip differs from the one drawn there last.
+
+        Moving to a record like the last one keeps headings, blank lines and many fields where
+        they were; moving the cursor changes two rows. A scroll or a new width repaints it all.
+        """
+        scroll_y, (width, height) = self.scroll_offset.y, self.size
+        if self._shown_at != (scroll_y, width) or not self._shown:
+            self.refresh()
+            return
+        shown = self._shown
+        focus = self.has_focus
+        regions = []
+        for y in range(height):
+            old = shown.get(y)
+            new = shown[y] = self._render_line(y, scroll_y, width, focus)
+            if old is not new and old != new:
+                regions.append(Region(0, y, width, 1))
+        if regions:
+            self.refresh(*regions)
+
     def render_line(self, y: int) -> Strip:
-        scroll_y = self.scroll_offset.y
+        scroll_y, width = self.scroll_offset.y, self.size.width
+        strip = self._render_line(y, scroll_y, width, self.has_focus)
+        at = (scroll_y, width)
+        if at != self._shown_at:
+            self._shown = {}
+            self._shown_at = at
+        self._shown[y] = strip
+        return strip
+
+    def _render_line(self, y: int, scroll_y: int, width: int, focus: bool) -> Strip:
         row = scroll_y + y
-        width = self.size.width
-        base = self.rich_style
+        base = self._base
+        if base is None:
+            base = self._base = self.rich_style
         if not self.lines:
             if y == 0 and self.empty_text:
                 text = Text(" " + self.empty_text, style=self._style("empty"), no_wrap=True)
@@ -267,62 +410,114 @@ class LineView(ScrollView, can_focus=True):
             self._relayout()
         if row >= len(self._rows):
             return Strip.blank(width, base)
-        index, start, end = self._rows[row]
+        index = self._rows[row][0]
         is_cursor = index == self.cursor
+        linked = index in self.linked
         part = self.part if is_cursor else self.linked_part.get(index)
-        key = (row, width, is_cursor, self.has_focus, index in self.linked, part)
+        key = (row, is_cursor, focus, linked, part)
         strip = self._strips.get(key)
-        if strip is None:
-            strip = self._render_row(index, start, end, width, is_cursor, part)
+        if strip is None or strip.cell_length != width:
+            strip = self._render_row(row, width, base, is_cursor, linked, part, focus)
             self._strips[key] = strip
         return strip
 
-    def _render_row(self, index: int, start: int, end: int, width: int, is_cursor: bool,
-                    part: int | None) -> Strip:
-        base = self.rich_style
+    def _line_runs(self, index: int) -> list[tuple[int, int, Style]]:
+        """The styled runs of line ``index`` (spans, protection, heading), start to end."""
+        runs = self._runs.get(index)
+        if runs is not None:
+            return runs
         line = self.lines[index]
-        first = start == 0
-        full = self._line_text(line, part)
-        content = full if (start, end) == (0, len(line.text)) else full[start:end]
-        gutter = Text(no_wrap=True)
-        if first and line.selectable:
-            if line.protection is not None:
-                gutter.append("RO", self._style("mark-ro"))
-            elif any(p is not None for p in line.part_protection):
-                gutter.append("ro", self._style("mark-ro"))  # some subfields protected
-            else:
-                gutter.append("  ")
-            gutter.append("*" if line.changed else " ", self._style("mark-changed"))
-            gutter.append(" ")
-        else:
-            gutter.append(" " * GUTTER)
-        text = Text(no_wrap=True, end="")
-        text.append_text(gutter)
-        text.append_text(content)
-        text.truncate(width, pad=True)
-        if is_cursor and line.selectable:
-            text.stylize(self._style("cursor" if self.has_focus else "cursor-blurred"))
-        elif index in self.linked:
-            text.stylize(self._style("linked"), GUTTER)
-        return Strip(list(text.render(self.app.console)), width).adjust_cell_length(width, base).apply_style(base)
-
-    def _line_text(self, line: ViewLine, part: int | None) -> Text:
-        text = Text(line.text, no_wrap=True, end="")
+        n = len(line.text)
+        style = self._style
+        layers: list[tuple[int, int, Style]] = []
         if line.heading:
-            text.stylize(self._style("heading"))
-        for s, e, name in line.spans:
-            text.stylize(self._style(name), s, e)
+            layers.append((0, n, style("heading")))
+        layers.extend((s, e, style(name)) for s, e, name in line.spans)
         if line.protection is not None:
-            text.stylize(self._style("protected"))
+            layers.append((0, n, style("protected")))
         else:
             for k, prot in enumerate(line.part_protection):
                 if prot is not None and k < len(line.parts):
                     s, e = line.parts[k]
-                    text.stylize(self._style("protected"), s, e)
+                    layers.append((s, e, style("protected")))
+        cuts = sorted({0, n, *(p for s, e, _ in layers for p in (s, e) if 0 <= p <= n)})
+        runs = []
+        for a, b in zip(cuts, cuts[1:]):
+            st = Style()
+            for s, e, layer in layers:
+                if s <= a and b <= e:
+                    st += layer
+            runs.append((a, b, st))
+        self._runs[index] = runs
+        return runs
+
+    def _render_row(self, row: int, width: int, base: Style, is_cursor: bool, linked: bool,
+                    part: int | None, focus: bool) -> Strip:
+        index, start, end, indent = self._rows[row]
+        line = self.lines[index]
+        text = line.text
+        style = self._style
+        over: Style | None = None  # what goes over the whole row (the cursor)
+        over_text: Style | None = None  # what goes over the text only (a linked line)
+        if is_cursor and line.selectable:
+            over = style("cursor" if focus else "cursor-blurred")
+        elif linked:
+            over_text = style("linked")
+        segs: list[Segment] = []
+        append = segs.append
+
+        def put(chunk: str, st: Style | None, in_text: bool) -> None:
+            st = base + st if st else base
+            if over_text is not None and in_text:
+                st += over_text
+            if over is not None:
+                st += over
+            append(Segment(chunk, st))
+
+        if start == 0 and line.selectable:
+            ro = style("mark-ro")
+            if line.protection is not None:
+                put("RO", ro, False)
+            elif any(p is not None for p in line.part_protection):
+                put("ro", ro, False)  # some subfields protected
+            else:
+                put("  ", None, False)
+            put("*" if line.changed else " ", style("mark-changed"), False)
+            put(" ", None, False)
+        else:
+            put(" " * GUTTER, None, False)
+        used = GUTTER
+        if indent:
+            put(" " * indent, None, True)
+            used += indent
+        ps = pe = -1
         if part is not None and 0 <= part < len(line.parts):
-            s, e = line.parts[part]
-            text.stylize(self._style("part"), s, e)
-        return text
+            ps, pe = line.parts[part]
+        part_style = style("part")
+        for a, b, st in self._line_runs(index):
+            if b <= start or a >= end:
+                continue
+            a, b = max(a, start), min(b, end)
+            if ps < b and pe > a:  # the selected part: its own style over the run's
+                for x, y, in_part in ((a, max(a, ps), False), (max(a, ps), min(b, pe), True), (min(b, pe), b, False)):
+                    if x < y:
+                        chunk = text[x:y]
+                        put(chunk, st + part_style if in_part else st, True)
+                        used += cell_len(chunk)
+            else:
+                chunk = text[a:b]
+                put(chunk, st, True)
+                used += cell_len(chunk)
+        if used < width:
+            put(" " * (width - used), None, True)
+            return Strip(segs, width)
+        return Strip(segs, used).crop(0, width) if used > width else Strip(segs, width)
+
+    def _part_at(self, index: int, offset: int) -> int | None:
+        for k, (s, e) in enumerate(self.lines[index].parts):
+            if s <= offset < e:
+                return k
+        return None
 
     # -- cursor ------------------------------------------------------------------------------
     def _nearest_selectable(self, index: int, step: int = 1) -> int:
@@ -339,11 +534,11 @@ class LineView(ScrollView, can_focus=True):
 
     def watch_cursor(self, old: int, new: int) -> None:
         self._scroll_to_cursor()
-        self.refresh()
+        self._repaint()
         self._post_moved()
 
     def watch_part(self, old, new) -> None:
-        self.refresh()
+        self._repaint()
         self._post_moved()
 
     def _post_moved(self) -> None:
@@ -417,14 +612,8 @@ class LineView(ScrollView, can_focus=True):
     def on_click(self, event) -> None:
         row = event.y + self.scroll_offset.y
         if 0 <= row < len(self._rows):
-            index, start, _ = self._rows[row]
+            index, start, _, indent = self._rows[row]
             if self.lines[index].selectable:
-                part = self._part_at(index, start + max(0, event.x - GUTTER))
+                part = self._part_at(index, start + max(0, event.x - GUTTER - indent))
                 self.set_reactive(LineView.part, part)
                 self.cursor = index
-
-    def _part_at(self, index: int, offset: int) -> int | None:
-        for k, (s, e) in enumerate(self.lines[index].parts):
-            if s <= offset < e:
-                return k
-        return None

@@ -34,10 +34,17 @@ class ReasonBar(Static):
         t.append(visible(protection.reason_en))
         if getattr(protection, "label_sv", ""):
             t.append(f" [{visible(protection.label_sv)}]", "italic")
-        self.set_class(True, "-protected")
-        self.update(t)
+        self._show(t, True)
 
     def show_info(self, text: str | Text) -> None:
         t = text if isinstance(text, Text) else Text(visible(text), overflow="ellipsis")
-        self.set_class(False, "-protected")
-        self.update(t)
+        self._show(t, False)
+
+    def _show(self, t: Text, protected: bool) -> None:
+        key = (t.plain, tuple(t.spans), protected)
+        if key == getattr(self, "_shown", None):
+            return
+        self._shown = key
+        self.set_class(protected, "-protected")
+        # two rows, always: no layout of the screen (issue 6: moving between records)
+        self.update(t, layout=False)

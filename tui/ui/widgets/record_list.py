@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from rich.style import Style
 from rich.text import Text
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
@@ -17,13 +18,15 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from .. import actions
+from .quiet_scrollbar import QuietScrollbars
 
 RowText = Callable[[int], Text]
 
 
-class RecordList(ScrollView, can_focus=True):
+class RecordList(QuietScrollbars, ScrollView, can_focus=True):
     """Rows of records; ``cursor`` is the highlighted row."""
 
     BINDINGS = actions.bindings("nav") + actions.bindings("pane", ids=("open-record",))
@@ -82,6 +85,7 @@ class RecordList(ScrollView, can_focus=True):
         self._count = 0
         self._cache: LRUCache[int, Text] = LRUCache(2048)
         self._line_cache: LRUCache[tuple, Strip] = LRUCache(512)
+        self._base: Style | None = None
         self.empty_text = empty_text
 
     # -- data --------------------------------------------------------------------------------
@@ -95,7 +99,15 @@ class RecordList(ScrollView, can_focus=True):
             self._cache.clear()
         self._line_cache.clear()
         self._count = count
-        self.virtual_size = Size(self.size.width or 1, count)
+        size = Size(self.size.width or 1, count)
+        height = self.size.height
+        if height and self.virtual_size.height > height and count > height:
+            # the list is at its greatest height already: no layout of the screen, only the
+            # scrollbar (indexing reports every quarter second while a large file is read)
+            self.set_reactive(Widget.virtual_size, size)
+            self._scroll_update(size)
+        else:
+            self.virtual_size = size
         if self.cursor >= count and count:
             self.cursor = count - 1
         self.refresh()
@@ -122,6 +134,7 @@ class RecordList(ScrollView, can_focus=True):
     # -- drawing -----------------------------------------------------------------------------
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._base = None
         self._line_cache.clear()
 
     def on_resize(self) -> None:
@@ -129,10 +142,11 @@ class RecordList(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, self._count)
 
     def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        row = scroll_y + y
+        row = self.scroll_offset.y + y
         width = self.size.width
-        base = self.rich_style
+        base = self._base
+        if base is None:
+            base = self._base = self.rich_style
         if self._count == 0:
             if y == 0:
                 style = self.get_component_rich_style("record-list--empty")

@@ -1,14 +1,18 @@
 """The status line: file, record n of N, hidden channel records, sigel, profile, unsaved changes.
 
-Built as ``rich.text.Text`` (a file name is data too: ``[x].mrc`` must not be read as markup).
+Built as ``rich.text.Text`` (a file name is data too: ``[x].mrc`` must not be read as markup)
+and drawn with the line API from a cached strip: it changes on every move to another record, and
+a one-row widget has no layout to redo (issue 6).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
-from textual.widgets import Static
+from textual.strip import Strip
+from textual.widget import Widget
 
 from ...core.textsafe import visible
 
@@ -29,7 +33,7 @@ class Status:
     language: str = "sv"
 
 
-class StatusLine(Static):
+class StatusLine(Widget):
     DEFAULT_CSS = """
     StatusLine {
         height: 1;
@@ -42,14 +46,48 @@ class StatusLine(Static):
     }
     """
 
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._status: Status | None = None
+        self._strip: Strip | None = None
+        self._base: Style | None = None
+
     def show(self, st: Status) -> None:
+        if st == self._status:
+            return
         self._status = st
+        self._strip = None
         self.set_class(bool(st.unsaved), "-unsaved")
-        self.update(self._text(st, compact=self.size.width and self.size.width < 110))
+        self.refresh()
+
+    @property
+    def text(self) -> Text:
+        """What the line says (for tests), as drawn at the current width."""
+        return self._text(self._status or Status(), compact=bool(self.size.width) and self.size.width < 110)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strip = None
+        self._base = None
 
     def on_resize(self) -> None:
-        if getattr(self, "_status", None) is not None:
-            self.update(self._text(self._status, compact=self.size.width < 110))
+        self._strip = None
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self._base
+        if base is None:
+            base = self._base = self.rich_style
+        if y or self._status is None:
+            return Strip.blank(width, base)
+        strip = self._strip
+        if strip is None or strip.cell_length != width:
+            text = self._text(self._status, compact=width < 110)
+            text.truncate(width, overflow="ellipsis", pad=True)
+            strip = Strip(list(text.render(self.app.console)), width).apply_style(base)
+            self._strip = strip
+        return strip
 
     @staticmethod
     def _text(st: Status, compact: bool) -> Text:
