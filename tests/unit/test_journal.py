@@ -299,6 +299,8 @@ def test_two_sessions_on_the_same_file(recfile):
 _CHILD = textwrap.dedent("""
     import os, sys, time, signal
     from tui.core.journal import Journal
+    # a session in a terminal dies of SIGHUP; don't inherit an ignored SIGHUP (nohup, some CI runners)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
     j = Journal.open_for(sys.argv[1])
     for n in range(1, int(sys.argv[2]) + 1):
         j.record("apply", 1, {"type": "set", "n": n})

@@ -58,7 +58,13 @@ _CHILD = textwrap.dedent("""
         out["outcome"] = "crash"
         out["error"] = f"{type(exc).__name__}: {exc}"[:2000]
     out["seconds"] = time.time() - t0
-    out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # the peak of this process's own memory: VmHWM (ru_maxrss would include the parent's peak,
+    # which Linux carries across fork+exec: a long pytest run's size, not the reader's)
+    try:
+        with open("/proc/self/status") as fh:
+            out["maxrss_mb"] = next(int(l.split()[1]) for l in fh if l.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     sys.stdout.write(json.dumps(out))
 """)
 
