@@ -198,16 +198,15 @@ class LibrisApp(App):
 
         A full collection walks every object and takes tens of milliseconds with a record file
         open; left to itself it comes every few hundred moves, in the middle of one. So: what
-        start-up made is frozen (it lives as long as the app), automatic full collections are
-        off, and a full collection runs when the keyboard has been still for a moment
-        (``_collect_when_idle``; at least every ``MAX_COLLECT_GAP`` seconds). Young objects are
-        still collected automatically as usual.
+        start-up made is frozen (it lives as long as the app; freezing costs nothing, unlike a
+        collection first), automatic full collections are off, and a full collection runs when
+        the keyboard has been still for a moment (``_collect_when_idle``; at least every
+        ``MAX_COLLECT_GAP`` seconds). Young objects are still collected automatically as usual.
         """
         if self._gc_tuned:
             return
         self._gc_tuned = True
         self._gc_threshold = gc.get_threshold()
-        gc.collect()
         gc.freeze()
         young, middle, _ = self._gc_threshold
         gc.set_threshold(young, middle, 1_000_000_000)

@@ -44,6 +44,7 @@ from ...core.model import BrokenRecord, LibrisError, LibrisRecord
 from ...core.rules import field_at
 from ...core.textsafe import visible
 from .. import actions
+from ..frame_timer import frame_timer
 from ..session import Change, Session
 from ..view_lines import holding_of, label_lines, linked_lines, marc_lines
 from ..widgets.index_progress import IndexProgress
@@ -116,6 +117,15 @@ class MainScreen(Screen):
         self._shown_view = "labels"
         self.findings_by_slot: dict[int, list] = {}
         session.listeners.append(self._on_change)
+
+    @property
+    def _update_timer(self):
+        """Textual's screen update timer, replaced by one that draws a frame as soon as there is
+        something to draw (``tui.ui.frame_timer``)."""
+        timer = self.__dict__.get("_frame_timer")
+        if timer is None:
+            timer = self.__dict__["_frame_timer"] = frame_timer(self, self._on_timer_update)
+        return timer
 
     # -- layout -------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
