@@ -26,6 +26,32 @@ from .model import BrokenRecord, Entry, LibrisRecord, UnreadableFile
 Progress = Callable[[int, int], None]
 
 
+def open_file_buffer(path: str, in_memory_limit: int):
+    """For the indexed formats: ``(fh, mm, data)``: small files read whole (``data``; another
+    program truncating them cannot hurt us), larger ones mapped (``fh`` and ``mm`` kept open).
+    ``UnreadableFile`` with a one-line reason when the file cannot be opened or is empty."""
+    import mmap
+    import os
+
+    try:
+        fh = open(path, "rb")
+    except FileNotFoundError:
+        raise UnreadableFile(path, "no such file") from None
+    except IsADirectoryError:
+        raise UnreadableFile(path, "is a directory, not a record file") from None
+    except OSError as exc:
+        raise UnreadableFile(path, exc.strerror or str(exc)) from None
+    size = os.fstat(fh.fileno()).st_size
+    if size == 0:
+        fh.close()
+        raise UnreadableFile(path, "the file is empty")
+    if size <= in_memory_limit:
+        data = fh.read()
+        fh.close()
+        return None, None, data
+    return fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ), None
+
+
 def read_file_bytes(path: str | Path) -> bytes:
     """The whole file, or ``UnreadableFile`` with a one-line reason (for the parse-whole formats)."""
     try:

@@ -66,7 +66,7 @@ from ..model import (
     Subfield,
     UnreadableFile,
 )
-from ..source import Progress, RecordSource
+from ..source import Progress, RecordSource, open_file_buffer
 from ..textsafe import visible
 
 FORMAT = "iso2709"
@@ -751,24 +751,7 @@ class Iso2709Source(RecordSource):
         self._fh = None
         self._mm: mmap.mmap | None = None
         if data is None:
-            try:
-                fh = open(path, "rb")
-            except FileNotFoundError:
-                raise UnreadableFile(path, "no such file") from None
-            except IsADirectoryError:
-                raise UnreadableFile(path, "is a directory, not a record file") from None
-            except OSError as exc:
-                raise UnreadableFile(path, exc.strerror or str(exc)) from None
-            size = os.fstat(fh.fileno()).st_size
-            if size == 0:
-                fh.close()
-                raise UnreadableFile(path, "the file is empty")
-            if size <= IN_MEMORY_LIMIT:
-                data = fh.read()
-                fh.close()
-            else:
-                self._fh = fh
-                self._mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+            self._fh, self._mm, data = open_file_buffer(path, IN_MEMORY_LIMIT)
         self.buf: bytes | mmap.mmap = data if data is not None else self._mm  # type: ignore[assignment]
         self.size = len(self.buf)
         self.starts = array("q")

@@ -52,7 +52,7 @@ from ..model import (
     UnreadableFile,
     new_leader,
 )
-from ..source import Progress, RecordSource
+from ..source import Progress, RecordSource, open_file_buffer
 from ..textsafe import visible
 from .iso2709 import _PREAD, IN_MEMORY_LIMIT, WriteError, record_issues
 
@@ -198,24 +198,7 @@ class MarcXmlSource(RecordSource):
         self._fh = None
         self._mm = None
         if data is None:
-            try:
-                fh = open(path, "rb")
-            except FileNotFoundError:
-                raise UnreadableFile(path, "no such file") from None
-            except IsADirectoryError:
-                raise UnreadableFile(path, "is a directory, not a record file") from None
-            except OSError as exc:
-                raise UnreadableFile(path, exc.strerror or str(exc)) from None
-            size = os.fstat(fh.fileno()).st_size
-            if size == 0:
-                fh.close()
-                raise UnreadableFile(path, "the file is empty")
-            if size <= IN_MEMORY_LIMIT:
-                data = fh.read()
-                fh.close()
-            else:
-                self._fh = fh
-                self._mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+            self._fh, self._mm, data = open_file_buffer(path, IN_MEMORY_LIMIT)
         buf = data if data is not None else self._mm
         self.transcoded = False
         head = bytes(buf[:4])
