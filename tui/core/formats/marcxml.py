@@ -29,8 +29,6 @@ Writing
 from __future__ import annotations
 
 import codecs
-import mmap
-import os
 import re
 import threading
 from array import array
