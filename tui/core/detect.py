@@ -56,14 +56,15 @@ def has_digi(r: Record | LibrisRecord) -> bool:
     return DIGI in bibliography_sigels(r)
 
 
-_HOLDING_TAGS = frozenset(("841", "852", "856", "866", "867", "868", "876", "877", "878"))
+#: tags of holdings embedded in a bib with $5 <sigel> (Libris exports); holdings.py uses it too
+EMBEDDED_HOLDING_TAGS = frozenset(("841", "852", "856", "866", "867", "868", "876", "877", "878"))
 
 
 def embedded_holding_sigels(r: Record | LibrisRecord) -> list[str]:
     """Sigels of holdings embedded in a bib (Libris exports: 841/852/856... with ``$5 sigel``)."""
     out: list[str] = []
     for f in _marc(r).fields:
-        if f.tag not in _HOLDING_TAGS or f.is_control_field():
+        if f.tag not in EMBEDDED_HOLDING_TAGS or f.is_control_field():
             continue
         for sf in f.subfields:
             if sf.code == "5" and sf.value.strip() and sf.value.strip() not in out:

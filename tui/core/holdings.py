@@ -25,11 +25,11 @@ from typing import Iterable
 
 from pymarc import Leader
 
-from .detect import holding_sigel
+from .detect import EMBEDDED_HOLDING_TAGS, holding_sigel
 from .model import Field, LibrisError, LibrisRecord, Record, Subfield
 
 #: fields that hold an embedded holding when they carry ``$5 <sigel>`` (same list as detect.py)
-EMBEDDED_TAGS = frozenset(("841", "852", "856", "866", "867", "868", "876", "877", "878"))
+EMBEDDED_TAGS = EMBEDDED_HOLDING_TAGS  # one list, in detect.py
 HOLDINGS_LEADER_TYPES = frozenset("uvxy")
 
 

@@ -52,6 +52,17 @@ def open_file_buffer(path: str, in_memory_limit: int):
     return fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ), None
 
 
+def close_file_buffer(fh, mm) -> None:
+    """Close what ``open_file_buffer`` opened (either may be None)."""
+    if mm is not None:
+        try:
+            mm.close()
+        except BufferError:  # a slice is still in use; the OS cleans up at exit
+            pass
+    if fh is not None:
+        fh.close()
+
+
 def read_file_bytes(path: str | Path) -> bytes:
     """The whole file, or ``UnreadableFile`` with a one-line reason (for the parse-whole formats)."""
     try:

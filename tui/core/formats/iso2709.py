@@ -66,7 +66,7 @@ from ..model import (
     Subfield,
     UnreadableFile,
 )
-from ..source import Progress, RecordSource, open_file_buffer
+from ..source import Progress, RecordSource, close_file_buffer, open_file_buffer
 from ..textsafe import visible
 
 FORMAT = "iso2709"
@@ -919,15 +919,8 @@ class Iso2709Source(RecordSource):
         return hidx
 
     def close(self) -> None:
-        if self._mm is not None:
-            try:
-                self._mm.close()
-            except BufferError:  # a slice is still in use; the OS cleans up at exit
-                pass
-            self._mm = None
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+        close_file_buffer(self._fh, self._mm)
+        self._fh = self._mm = None
 
 
 def open_source(path: str) -> Iso2709Source:

@@ -50,7 +50,7 @@ from ..model import (
     UnreadableFile,
     new_leader,
 )
-from ..source import Progress, RecordSource, open_file_buffer
+from ..source import Progress, RecordSource, close_file_buffer, open_file_buffer
 from ..textsafe import visible
 from .iso2709 import _PREAD, IN_MEMORY_LIMIT, WriteError, record_issues
 
@@ -459,15 +459,8 @@ class MarcXmlSource(RecordSource):
         return element_to_record(el, self.path, i + 1, self.starts[i])
 
     def close(self) -> None:
-        if self._mm is not None:
-            try:
-                self._mm.close()
-            except BufferError:
-                pass
-            self._mm = None
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+        close_file_buffer(self._fh, self._mm)
+        self._fh = self._mm = None
 
 
 def open_source(path: str) -> MarcXmlSource:
