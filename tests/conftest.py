@@ -37,10 +37,18 @@ def reference() -> Path:
     return REFERENCE
 
 
+@pytest.fixture(scope="session")
+def _cache_base(tmp_path_factory) -> Path:
+    """One cache dir for the whole run (the label-mapping cache is rebuilt once, not per test)."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_dirs(tmp_path_factory, monkeypatch):
-    """Config, state and journals of tests never touch the user's real directories."""
+def _isolated_dirs(tmp_path_factory, monkeypatch, _cache_base):
+    """Config, state, cache and journals of tests never touch the user's real directories."""
     base = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("LIBRIS_TUI_CACHE_DIR", str(_cache_base / "libris-tui"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(_cache_base / "xdg-cache"))
     monkeypatch.setenv("LIBRIS_TUI_CONFIG_DIR", str(base / "config"))
     monkeypatch.setenv("LIBRIS_TUI_STATE_DIR", str(base / "state"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "xdg-config"))

@@ -63,12 +63,45 @@ async def test_a_jump_beyond_the_worker_lands_on_the_record(tmp_path):
 
 async def test_the_garbage_collector_is_left_as_found(tmp_path):
     before = gc.get_threshold()
+    enabled = gc.isenabled()
     app = build_app(_big_file(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         for _ in range(100):
             if app._gc_tuned:
                 break
             await pilot.pause(0.05)
-        assert app._gc_tuned and gc.get_threshold() != before
+        # collections run between moves, not automatically in the middle of one
+        assert app._gc_tuned and not gc.isenabled() and gc.get_freeze_count() > 0
+        await pilot.press("n", "n")
+        gc.collect(0)  # (the test's own allocations) then a move's worth, collected after its frame
+        app.collect_young()
     assert gc.get_threshold() == before
+    assert gc.isenabled() == enabled
     assert gc.get_freeze_count() == 0
+
+
+async def test_a_held_key_does_not_run_out_of_rows(tmp_path):
+    """While keys come in, the indexing worker waits (it must not slow the moves down); a held
+    ``n`` then runs past the rows classified before the first frame, and the list keeps ahead of
+    the cursor (KEEP_AHEAD) by classifying more at once."""
+    from time import monotonic
+
+    from tui.ui.screens.main_screen import FIRST_CLASSIFY
+
+    app = build_app(_big_file(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.busy_until = monotonic() + 3600  # a key held down: the worker never gets a turn
+        screen = main_screen(app)
+        await pilot.pause()
+        first_rows = screen.records.count  # FIRST_CLASSIFY records, and what keeping ahead added
+        assert FIRST_CLASSIFY // 2 <= first_rows < PAIRS
+        moves = first_rows + 20
+        for done in range(moves):
+            screen.action_next_record()
+            if done % 50 == 49:  # (a key repeat lets the app draw between keys)
+                await pilot.pause()
+        await pilot.pause()
+        assert screen.records.cursor == moves
+        assert screen.slot == 2 * moves  # the bibs, the channel records in between hidden
+        assert screen.records.count > moves
+        assert not app.index_complete

@@ -26,7 +26,7 @@ from ..core import keymap as keymap_mod
 from ..core import themes as themes_mod
 from ..core.config import Config
 from ..core.textsafe import visible
-from . import actions
+from . import actions, strip_cycles
 from .session import Session
 
 #: what the command palette calls each command (the footer uses the short title)
@@ -75,6 +75,23 @@ def open_session(path: str | Path, config: Config) -> Session:
                    stamp=stamp)
 
 
+strip_cycles.install()  # rows drawn are freed when dropped, not by a garbage collection
+
+
+def keymap_overrides(bindings: dict[str, str]) -> dict[str, str]:
+    """The keymap's keys that differ from the bindings' own (``actions.DEFAULT_KEYS``).
+
+    Textual applies its keymap to every binding in the focus chain on every key press, in time
+    that grows with the square of the bindings it names (about 1.5 ms a key with all of ours):
+    so only what a keymap changes is given to it (the default keymap: nothing).
+    """
+
+    def keys(spec: str) -> list[str]:
+        return [k.strip() for k in spec.split(",") if k.strip()]
+
+    return {bid: spec for bid, spec in bindings.items() if keys(spec) != keys(actions.DEFAULT_KEYS.get(bid, ""))}
+
+
 class LibrisApp(App):
     """libris-tui."""
 
@@ -105,7 +122,7 @@ class LibrisApp(App):
         # NO_COLOR: Textual turns colours to grey levels, which needs real colours; the ansi theme's
         # native ANSI colours would come out black on black, so they are converted first.
         super().__init__(ansi_color=False if "NO_COLOR" in os.environ else None)
-        self.set_keymap(self.keymap.bindings)
+        self.set_keymap(keymap_overrides(self.keymap.bindings))
         self._theme_name = self._register_themes(self.config.theme)
         #: set once the first record is drawn in the views (benchmarks: time to first record)
         self.first_record_shown = threading.Event()
@@ -194,23 +211,36 @@ class LibrisApp(App):
         await super().on_event(event)
 
     def tune_gc(self) -> None:
-        """Keep the garbage collector's full runs out of key presses.
+        """Keep the garbage collector out of key presses.
 
         A full collection walks every object and takes tens of milliseconds with a record file
-        open; left to itself it comes every few hundred moves, in the middle of one. So: what
-        start-up made is frozen (it lives as long as the app; freezing costs nothing, unlike a
-        collection first), automatic full collections are off, and a full collection runs when
-        the keyboard has been still for a moment (``_collect_when_idle``; at least every
-        ``MAX_COLLECT_GAP`` seconds). Young objects are still collected automatically as usual.
+        open; a young one (generation 1) takes 5-10 ms here and came every fourth or fifth move,
+        in the middle of one (issue 6: a move under 16 ms). So, once the first record is shown:
+        what start-up made is frozen (it lives as long as the app; freezing costs nothing), the
+        automatic collector is off, and collections run while the keyboard is still: the young
+        generations every ``YOUNG_EVERY`` seconds (``collect_young``), a full one after a moment
+        (at least every ``MAX_COLLECT_GAP`` seconds, keys or not). Moving between records leaves
+        no cyclic garbage (``strip_cycles``, per-record caches in plain dicts), so nothing piles
+        up while a key is held.
         """
         if self._gc_tuned:
             return
         self._gc_tuned = True
         self._gc_threshold = gc.get_threshold()
+        self._gc_was_enabled = gc.isenabled()
         gc.freeze()
-        young, middle, _ = self._gc_threshold
-        gc.set_threshold(young, middle, 1_000_000_000)
+        gc.disable()
         self.set_interval(self.IDLE_COLLECT, self._collect_when_idle)
+        self.set_interval(self.YOUNG_EVERY, self.collect_young)
+
+    #: seconds between two looks at whether a young collection is due (when no key is coming)
+    YOUNG_EVERY = 0.5
+
+    def collect_young(self) -> None:
+        """Collect the younger generations while the keyboard is still (what the indexing worker
+        and the last moves left; a move itself leaves no cyclic garbage: ``strip_cycles``)."""
+        if self._gc_tuned and not self.busy:
+            gc.collect(1)
 
     def _collect_when_idle(self) -> None:
         now = monotonic()
@@ -237,6 +267,8 @@ class LibrisApp(App):
         if self._gc_tuned:
             gc.unfreeze()
             gc.set_threshold(*self._gc_threshold)
+            if self._gc_was_enabled:
+                gc.enable()
             self._gc_tuned = False
 
     # -- start ---------------------------------------------------------------------------------------

@@ -7,6 +7,18 @@ too many), so a key pressed at the rate a held key repeats (about 30 a second) i
 after its work is done, twice the work itself (issue 6: moving to another record under 16 ms).
 ``FrameTimer`` ticks at once when the last frame is more than an interval ago, and otherwise at
 the end of that interval; ``FRAME_RATE`` frames a second at most, only while there are changes.
+
+One frame per move. Moving to another record touches several widgets: the list scrolls, both
+views, the reason bar and the status line repaint. Each widget tells the screen by a message from
+its own task, so a frame could start when only the first of them had (the list scrolling), and
+the views came one frame interval later: 17-23 ms after the key instead of 8-10.
+``take_pending_repaints`` lets each frame take along every widget with regions waiting to be
+repainted, whether its message has reached the screen or not.
+
+This module and ``widgets/pane_chrome.py`` are where the app relies on Textual's internals
+(``Timer._run``, ``Screen._dirty_widgets``, ``Compositor.visible_widgets``,
+``Widget._repaint_regions``): Textual is pinned exactly, and ``tests/functional/test_frames.py`` fails
+if these change.
 """
 
 from __future__ import annotations
@@ -38,6 +50,16 @@ class FrameTimer(Timer):
                 await self._tick(next_timer=last, count=0)
             except EventTargetGone:
                 break
+
+
+def take_pending_repaints(screen) -> None:
+    """Put every widget on ``screen`` with regions waiting to be repainted into the frame about to
+    be drawn (its own message to the screen, when it comes, then finds nothing left to do)."""
+    dirty = screen._dirty_widgets
+    for widget in screen._compositor.visible_widgets:
+        if widget._repaint_regions:
+            widget._repaint_required = False
+            dirty.add(widget)
 
 
 def frame_timer(screen, callback) -> Timer:

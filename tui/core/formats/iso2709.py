@@ -7,14 +7,14 @@ Reading
     the record length in the leader (``segment``). A length that lies makes that slot a
     ``BrokenRecord`` and indexing goes on after the terminator it found, so the neighbours stay
     readable. Every terminator ends a slot, so a file can be cut after any terminator and its
-    parts indexed apart (``tui.core.parallel``). No Python object is made per record beyond the
-    two offsets. A mapped file is indexed a window at a time with ``read_span`` (``pread``), not
+    parts indexed apart (``tui.core.parallel``). No Python object is made per record beyond the two
+    offsets. A mapped file is indexed a window at a time with ``read_span`` (``pread``), not
     through the mapping: the page cache holds the file, not this process (issue 6: under 200 MB
-    with a 1M-record file open). ``index_step()`` indexes a chunk and may be called from a worker
-    thread: the arrays are only ever appended to, under a lock, so ``len()`` grows while the
-    first records are already shown; ``open_source`` indexes the first 2000 records before it
-    returns, and ``entry(i)`` past the index indexes up to ``i``. ``iter_entries`` reads slots a
-    window at a time for batch work.
+    with a 1M-record file open); so is a record read to be shown or parsed (``raw``).
+    ``index_step()`` indexes a chunk and may be called from a worker thread: the arrays are only
+    ever appended to, under a lock, so ``len()`` grows while the first records are already shown;
+    ``open_source`` indexes the first 2000 records before it returns, and ``entry(i)`` past the
+    index indexes up to ``i``. ``iter_entries`` reads slots a window at a time for batch work.
 
     Each record is parsed when asked for, by our own tolerant parser (pymarc's drops text before
     the first subfield delimiter; we keep it as ``Subfield(ORPHAN, ...)``). The usual record
@@ -68,6 +68,7 @@ from ..model import (
 )
 from ..source import Progress, RecordSource, close_file_buffer, open_file_buffer
 from ..textsafe import visible
+from .common import record_issues
 
 FORMAT = "iso2709"
 
@@ -424,42 +425,6 @@ def field_bytes(buf: bytes, tag: bytes) -> list[bytes]:
 
 
 # -- parsing ----------------------------------------------------------------------------------
-
-_OK_IND = re.compile(r"^[0-9a-z|]$")
-_OK_TAG = re.compile(r"^[0-9A-Za-z]{3}$")
-
-
-def record_issues(rec: Record) -> list[ReadIssue]:
-    """Structural oddities every MARC reader flags (same ids as the notation reader):
-    orphan text, empty subfields, subfield delimiters without a code, bad indicators and tags."""
-    issues: list[ReadIssue] = []
-    seen: dict[str, int] = {}
-    for f in rec.fields:
-        seen[f.tag] = seen.get(f.tag, 0) + 1
-        occ = seen[f.tag]
-        if not _OK_TAG.match(f.tag):
-            issues.append(ReadIssue("STRUCT-TAG", f"tag {f.tag!r} is not three letters or digits", "warning",
-                                    f.tag, occ))
-        if f.is_control_field():
-            continue
-        for sf in f.subfields:
-            if sf.code == ORPHAN and sf.value == "":
-                issues.append(ReadIssue("STRUCT-EMPTY-DELIMITER", "a subfield delimiter with no code", "warning",
-                                        f.tag, occ))
-            elif sf.code == ORPHAN:
-                issues.append(ReadIssue("STRUCT-ORPHAN-TEXT", f"text before the first subfield code: {sf.value!r}",
-                                        "warning", f.tag, occ))
-            elif sf.value == "":
-                issues.append(ReadIssue("STRUCT-EMPTY-SUBFIELD", f"empty subfield ${sf.code}", "warning", f.tag, occ))
-            elif len(sf.code) != 1 or not sf.code.isprintable() or sf.code.isspace():
-                issues.append(ReadIssue("STRUCT-SUBFIELD-CODE", f"subfield code {sf.code!r} is not a letter or digit",
-                                        "warning", f.tag, occ))
-        for pos, ind in enumerate(f.indicators or (), 1):
-            if ind != " " and not _OK_IND.match(ind):
-                issues.append(ReadIssue("STRUCT-INDICATOR", f"indicator {pos} {ind!r} is not valid", "warning",
-                                        f.tag, occ))
-    return issues
-
 
 def _choose_encoding(leader: str, area: bytes) -> tuple[str, list[ReadIssue]]:
     lead09 = leader[9]
@@ -880,7 +845,9 @@ class Iso2709Source(RecordSource):
         return self.starts[i], self.ends[i]
 
     def raw(self, i: int) -> bytes:
-        return bytes(self.buf[self.starts[i]:self.ends[i]])
+        """Slot ``i``'s bytes: with ``read_span`` (``pread`` from a mapped file, thread-safe), so that
+        a record shown or parsed leaves no pages of the mapping in this process (issue 6)."""
+        return self.read_span(self.starts[i], self.ends[i])
 
     def offset(self, i: int) -> int | None:
         return self.starts[i]

@@ -52,7 +52,8 @@ from ..model import (
 )
 from ..source import Progress, RecordSource, close_file_buffer, open_file_buffer
 from ..textsafe import visible
-from .iso2709 import _PREAD, IN_MEMORY_LIMIT, WriteError, record_issues
+from .common import record_issues
+from .iso2709 import _PREAD, IN_MEMORY_LIMIT, WriteError
 
 FORMAT = "marcxml"
 MARC_NS = "http://www.loc.gov/MARC21/slim"
@@ -403,7 +404,9 @@ class MarcXmlSource(RecordSource):
         return bytes(self.buf[start:end])
 
     def raw(self, i: int) -> bytes:
-        return bytes(self.buf[self.starts[i]:self.ends[i]])
+        """Slot ``i``'s bytes, with ``read_span`` (see there): a record parsed for the screen leaves
+        no pages of the mapping in this process."""
+        return self.read_span(self.starts[i], self.ends[i])
 
     def offset(self, i: int) -> int | None:
         return self.starts[i]

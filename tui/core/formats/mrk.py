@@ -40,7 +40,7 @@ from ..model import (
     new_leader,
 )
 from ..source import ListSource, read_file_bytes
-from .iso2709 import record_issues
+from .common import record_issues
 
 FORMAT = "mrk"
 

@@ -33,6 +33,7 @@ from ..model import (
     new_leader,
 )
 from ..source import ListSource, read_file_bytes
+from .common import record_issues
 
 FORMAT = "notation"
 
@@ -43,14 +44,13 @@ _INDS = re.compile(r"^(\S)/(\S)(?:\s(.*))?$|^(\S)/(\S)$")
 # space or the end)
 _MARK = re.compile(r"(?:(?<=\s)|^)#([0-9a-zA-Z])(?=\s|$)")
 _BLANKS = "-_# "
-_OK_IND = re.compile(r"^[0-9a-z|]$")
 
 
 class NotationError(ValueError):
     pass
 
 
-def parse_field_line(line: str) -> Field | Leaderline:  # type: ignore[name-defined]
+def parse_field_line(line: str) -> Field | _LeaderLine:
     m = _LINE.match(line.rstrip("\r\n"))
     if not m:
         raise NotationError(f"not a field line: {line.strip()[:60]!r}")
@@ -89,27 +89,6 @@ class _LeaderLine(str):
     pass
 
 
-def _record_issues(rec: Record) -> list[ReadIssue]:
-    issues: list[ReadIssue] = []
-    seen: dict[str, int] = {}
-    for f in rec.fields:
-        seen[f.tag] = seen.get(f.tag, 0) + 1
-        if f.is_control_field():
-            continue
-        for sf in f.subfields:
-            if sf.code == ORPHAN:
-                issues.append(ReadIssue("STRUCT-ORPHAN-TEXT", f"text before the first subfield code: {sf.value!r}",
-                                        "warning", f.tag, seen[f.tag]))
-            elif sf.value == "":
-                issues.append(ReadIssue("STRUCT-EMPTY-SUBFIELD", f"empty subfield ${sf.code}", "warning",
-                                        f.tag, seen[f.tag]))
-        for pos, ind in enumerate(f.indicators, 1):
-            if ind != " " and not _OK_IND.match(ind):
-                issues.append(ReadIssue("STRUCT-INDICATOR", f"indicator {pos} {ind!r} is not valid",
-                                        "warning", f.tag, seen[f.tag]))
-    return issues
-
-
 def parse_block(lines: list[str], path: str, number: int, offset: int, line_no: int) -> Entry:
     rec = Record(force_utf8=True)
     rec.leader = None  # type: ignore[assignment]
@@ -141,7 +120,7 @@ def parse_block(lines: list[str], path: str, number: int, offset: int, line_no: 
         else:
             rec.leader = new_leader()
         issues.append(ReadIssue("LDR-MADE", "no leader in the notation; a sensible one was made", "info"))
-    issues.extend(_record_issues(rec))
+    issues.extend(record_issues(rec))
     return LibrisRecord(marc=rec, path=path, number=number, offset=offset, source_format=FORMAT, issues=issues)
 
 

@@ -8,6 +8,8 @@ every edit goes through ``Session`` to the core's command objects.
 
 from __future__ import annotations
 
+from functools import partial
+
 from dataclasses import dataclass
 from time import monotonic, sleep
 from pathlib import Path
@@ -44,7 +46,7 @@ from ...core.model import BrokenRecord, LibrisError, LibrisRecord
 from ...core.rules import field_at
 from ...core.textsafe import visible
 from .. import actions
-from ..frame_timer import frame_timer
+from ..frame_timer import frame_timer, take_pending_repaints
 from ..session import Change, Session
 from ..view_lines import holding_of, label_lines, linked_lines, marc_lines
 from ..widgets.index_progress import IndexProgress
@@ -60,6 +62,9 @@ SYNC_CLASSIFY = 20_000  # complete sources up to this many records are classifie
 FIRST_CLASSIFY = 256  # of a large file, this many records are classified before the first frame (a screenful)
 REPORT_EVERY = 0.25  # seconds between the indexing worker's reports (each one redraws the list)
 PREFETCH_AFTER = 0.01  # seconds after a record is drawn, the next one's view lines are made
+#: while a file is being indexed, the list is kept this many rows ahead of the cursor, by
+#: classifying CLASSIFY_AHEAD more records at once (a held key outruns the polite worker)
+KEEP_AHEAD, CLASSIFY_AHEAD = 128, 1024
 INDEX_STEP = 2_000  # records indexed between two looks at whether the cataloguer is busy (a few ms)
 
 LEGEND = "E e-plikt · C channel · S suppressed · * changed · ! error · ? warning"
@@ -114,6 +119,7 @@ class MainScreen(Screen):
         self._drawn_at = 0.0  # when the record shown was drawn
         self._number_width = 3  # of the record numbers in the list
         self._active: LineView | None = None
+        self._linked_key: tuple | None = None  # what _link last linked
         self._shown_view = "labels"
         self.findings_by_slot: dict[int, list] = {}
         session.listeners.append(self._on_change)
@@ -124,31 +130,43 @@ class MainScreen(Screen):
         something to draw (``tui.ui.frame_timer``)."""
         timer = self.__dict__.get("_frame_timer")
         if timer is None:
-            timer = self.__dict__["_frame_timer"] = frame_timer(self, self._on_timer_update)
+            timer = self.__dict__["_frame_timer"] = frame_timer(self, self._draw_frame)
         return timer
+
+    def _draw_frame(self) -> None:
+        # a move touches the list, both views, the reason bar and the status line: one frame
+        take_pending_repaints(self)
+        self._on_timer_update()
 
     # -- layout -------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield RecordList(self._row_text, id="records", empty_text="No records (yet)")
+        # kept: these are asked for on every move (a query walks the DOM)
+        self._records_widget = RecordList(self._row_text, id="records", empty_text="No records (yet)",
+                                          on_highlight=self._on_row_highlighted)
+        self._labels_widget = LabelView(id="labels", empty_text="No record")
+        self._marc_widget = MarcView(id="marc", empty_text="No record")
+        yield self._records_widget
         with Horizontal(id="views"):
-            yield LabelView(id="labels", empty_text="No record")
-            yield MarcView(id="marc", empty_text="No record")
-        yield ReasonBar(id="reason")
+            yield self._labels_widget
+            yield self._marc_widget
+        self._reason_widget = ReasonBar(id="reason")
+        self._status_widget = StatusLine(id="status")
+        yield self._reason_widget
         yield IndexProgress(id="progress")
-        yield StatusLine(id="status")
+        yield self._status_widget
         yield Footer(compact=True)
 
     @property
     def records(self) -> RecordList:
-        return self.query_one(RecordList)
+        return self._records_widget
 
     @property
     def labels(self) -> LabelView:
-        return self.query_one(LabelView)
+        return self._labels_widget
 
     @property
     def marc(self) -> MarcView:
-        return self.query_one(MarcView)
+        return self._marc_widget
 
     def on_mount(self) -> None:
         _retitle(self.records, "Records")
@@ -345,10 +363,10 @@ class MainScreen(Screen):
         t.append(title, "dim italic" if st.channel else "")
         return t
 
-    def on_record_list_highlighted(self, message: RecordList.Highlighted) -> None:
-        # a message from an earlier cursor position is stale: the cursor has moved on since
-        if self.records.count and message.row == self.records.cursor < self.records.count:
-            slot = self._slot_for_row(message.row)
+    def _on_row_highlighted(self, row: int) -> None:
+        """The list's cursor moved (called from its watcher, so that the same frame shows it)."""
+        if self.records.count and row == self.records.cursor < self.records.count:
+            slot = self._slot_for_row(row)
             if slot != self.slot:  # already shown (go_to_slot, toggling) keeps its cursor
                 self._select_slot(slot)
 
@@ -363,8 +381,19 @@ class MainScreen(Screen):
         self.slot = slot
         self._render_record(keep_cursor=keep_cursor and not changed_record)
         self._update_status()
+        # the frame now: it takes every repaint asked for (frame_timer.take_pending_repaints)
+        # without waiting for the widgets' messages to reach the screen
+        self._update_timer.resume()
+        if not self.index_done and self._row_count() - self.records.cursor <= KEEP_AHEAD:
+            # the worker waits while keys come in: a held key must not run out of rows
+            self.call_after_refresh(self._classify_ahead)
+
+    def _classify_ahead(self) -> None:
+        if not self.index_done and self._row_count() - self.records.cursor <= KEEP_AHEAD:
+            self._classify_through(self._chan.upto + CLASSIFY_AHEAD - 1)
 
     def _render_record(self, keep_cursor: bool = False) -> None:
+        self._linked_key = None  # the reason bar is worked out afresh (edits, profile, language)
         if self.slot is None:
             self.labels.set_lines([])
             self.marc.set_lines([])
@@ -383,26 +412,33 @@ class MainScreen(Screen):
         keep_marc = self.marc.current.refs[0] if keep_cursor and self.marc.current and self.marc.current.refs else None
         keep_part = self.marc.part if keep_cursor else None
         keep_label = self.labels.current.refs if keep_cursor and self.labels.current else None
-        llines, mlines, subtitle = self._view_lines(self.slot, e)
-        self.labels.set_lines(llines, keep_cursor=keep_cursor)
-        self.marc.set_lines(mlines, keep_cursor=keep_cursor)
-        if keep_marc is not None:
-            i = self.marc.find_line(lambda ln: bool(ln.refs) and ln.refs[0] == keep_marc)
-            if i is not None:
-                part = keep_part if keep_part is not None and keep_part < len(mlines[i].parts) else None
-                self.marc.move_to(i, part)
-        if keep_label:
-            i = self.labels.find_line(lambda ln: ln.refs == keep_label)
-            if i is not None:
-                self.labels.move_to(i)
-        _retitle(self.marc, subtitle, subtitle=True)
+        # one comparison with the screen per view, after lines, cursor and linked lines are set
+        with self.labels.batch(), self.marc.batch():
+            llines, mlines, subtitle = self._view_lines(self.slot, e)
+            self.labels.set_lines(llines, keep_cursor=keep_cursor)
+            self.marc.set_lines(mlines, keep_cursor=keep_cursor)
+            if keep_marc is not None:
+                i = self.marc.find_line(lambda ln: bool(ln.refs) and ln.refs[0] == keep_marc)
+                if i is not None:
+                    part = keep_part if keep_part is not None and keep_part < len(mlines[i].parts) else None
+                    self.marc.move_to(i, part)
+            if keep_label:
+                i = self.labels.find_line(lambda ln: ln.refs == keep_label)
+                if i is not None:
+                    self.labels.move_to(i)
+            _retitle(self.marc, subtitle, subtitle=True)
+            # the other view's linked lines and the reason bar now, not when the views' Moved messages
+            # come in (which would draw the move in two frames)
+            self._link()
         # the record the cataloguer most likely goes to next, made while the keyboard is still
-        self._drawn_at = monotonic()
-        self.set_timer(PREFETCH_AFTER, self._prefetch_next)
+        # (after the frame that shows this record, and only if no other record is shown by then)
+        self._drawn_at = drawn_at = monotonic()
+        self.call_after_refresh(self.set_timer, PREFETCH_AFTER, partial(self._prefetch_next, drawn_at))
 
-    def _prefetch_next(self) -> None:
-        if self.slot is None or self.app.busy_until - self.app.BUSY_WINDOW > self._drawn_at:
-            return  # another key has come in since: that one is drawn first
+    def _prefetch_next(self, drawn_at: float) -> None:
+        if (self.slot is None or drawn_at != self._drawn_at
+                or self.app.busy_until - self.app.BUSY_WINDOW > self._drawn_at):
+            return  # another record or key has come in since: that one is drawn first
         row = self._row_for_slot(self.slot)
         if row is None:
             return
@@ -447,11 +483,15 @@ class MainScreen(Screen):
     def _link(self) -> None:
         src = self._active or self.marc
         other = self.labels if src is self.marc else self.marc
+        key = (src, id(src.lines), src.cursor, src.part, id(other.lines))
+        if key == self._linked_key:
+            return  # (the views' Moved messages after a record was shown and linked at once)
+        self._linked_key = key
         src.set_linked(())
         line = src.current
         if line is None:
             other.set_linked(())
-            self.query_one(ReasonBar).show_info("")
+            self._reason_widget.show_info("")
             return
         part = src.part if src is self.marc else None
         idx, parts = linked_lines(line, part, other.lines)
@@ -459,7 +499,7 @@ class MainScreen(Screen):
         self._update_reason(src, line, part)
 
     def _update_reason(self, view: LineView, line: ViewLine, part: int | None) -> None:
-        bar = self.query_one(ReasonBar)
+        bar = self._reason_widget
         if not line.refs:
             bar.show_info("")
             return
@@ -515,7 +555,7 @@ class MainScreen(Screen):
         )
         if self.session.dirty and not st.unsaved:
             st.unsaved = 1
-        self.query_one(StatusLine).show(st)
+        self._status_widget.show(st)
         _retitle(self.records, f"Records ({st.shown}" + (f", {self._chan.channel_count} channel hidden"
                                                          if self._chan.channel_count and not self.show_channels
                                                          else "") + ")")
@@ -1097,15 +1137,11 @@ class MainScreen(Screen):
 
 
 def _retitle(widget, text: str, *, subtitle: bool = False) -> None:
-    """Set a border (sub)title only when it changes: setting one repaints the whole widget."""
-    key = "_libris_subtitle" if subtitle else "_libris_title"
-    if getattr(widget, key, None) == text:
-        return
-    setattr(widget, key, text)
+    """Set a pane's frame title (or subtitle); the pane draws it again only when it changes."""
     if subtitle:
-        widget.border_subtitle = text
+        widget.set_titles(subtitle=text)
     else:
-        widget.border_title = text
+        widget.set_titles(title=text)
 
 
 def _indexed_bytes(src) -> int:

@@ -9,17 +9,19 @@ start under the line's data, not under its tag or label); the cursor moves over 
 Every line has a gutter that reads without colour: ``RO`` where the data is protected
 (EPL-PROTECT, CHN-READONLY, ...), ``*`` where it has been changed.
 
-Drawing is Toolong's: only the rows on screen are rendered, each once, into an ``LRUCache`` of
+Drawing is Toolong's: only the rows on screen are rendered, each once, into a per-record cache of
 ``Strip``s; a line's styled runs are worked out once per record, and a row is cut from them
 straight into segments (issue 6: moving to another record redraws both views in a few ms).
-Changing the record never asks for a layout of the screen unless the scrollbar comes or goes.
+Changing the record never asks for a layout of the screen; the scrollbar is drawn in the last
+column by the view itself (``drawn_scrollbar``).
 """
 
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -34,7 +36,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from .. import actions
-from .quiet_scrollbar import QuietScrollbars
+from .pane_chrome import COMPONENT_CLASSES as CHROME_CLASSES
+from .pane_chrome import FRAME, PANE_CSS, PaneChrome, chrome_css
 
 #: (tag, occurrence, subfield_index | None): where a line's data is in the record
 Ref = tuple[str, int, "int | None"]
@@ -116,7 +119,7 @@ def wrap(text: str, first: int, rest: int) -> list[tuple[int, int]]:
     return rows
 
 
-class LineView(QuietScrollbars, ScrollView, can_focus=True):
+class LineView(PaneChrome, ScrollView, can_focus=True):
     """A scrollable list of ``ViewLine``s with a cursor line (and a cursor part)."""
 
     BINDINGS = actions.bindings("nav")
@@ -136,14 +139,11 @@ class LineView(QuietScrollbars, ScrollView, can_focus=True):
         "line-view--label",
         "line-view--orphan",
         "line-view--empty",
-    }
+    } | CHROME_CLASSES
 
     DEFAULT_CSS = """
     LineView {
-        background: $surface;
-        overflow-x: hidden;
-        overflow-y: auto;
-        scrollbar-size-vertical: 1;
+        background: $surface;""" + PANE_CSS + """
     }
     LineView > .line-view--cursor {
         background: $block-cursor-background;
@@ -196,7 +196,7 @@ class LineView(QuietScrollbars, ScrollView, can_focus=True):
         color: $text-muted;
         text-style: italic;
     }
-    """
+    """ + chrome_css("LineView")
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
     #: in the MARC view: which part of the cursor line (0 = indicators/data, 1.. = subfields)
@@ -227,21 +227,42 @@ class LineView(QuietScrollbars, ScrollView, can_focus=True):
         #: each line's styled runs, (start, end, style), worked out once per record
         self._runs: dict[int, list[tuple[int, int, Style]]] = {}
         #: rendered rows: (row, cursor?, focus, linked?, part) -> Strip (cleared with the layout)
-        self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
+        #: this record's rendered rows (a plain dict: dropped with the record, freed at once)
+        self._strips: dict[tuple, Strip] = {}
+        #: (lines, runs, strips) of the record made ready by ``prepare``
+        self._prepared: tuple | None = None
         #: rows of recent line lists: (id(lines), width, height) -> (lines, (text width, rows, first rows))
         self._layouts: LRUCache[tuple, tuple] = LRUCache(8)
         #: what is on screen: y -> the strip drawn there last, at this scroll offset and width
-        self._shown: dict[int, Strip] = {}
+        self._shown: dict[int, tuple[Strip, str]] = {}
+        self._batch_depth = 0
+        self._repaint_wanted = False
         self._shown_at: tuple[int, int] = (-1, -1)
 
     # -- data --------------------------------------------------------------------------------
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Changes inside are compared with what is on screen once, at the end (a new record
+        sets the lines, moves the cursor and the linked lines: one pass over the rows, not three)."""
+        self._batch_depth += 1
+        try:
+            yield
+        finally:
+            self._batch_depth -= 1
+            if not self._batch_depth and self._repaint_wanted:
+                self._repaint_wanted = False
+                self._repaint()
+
     def set_lines(self, lines: list[ViewLine], *, keep_cursor: bool = False) -> None:
         old = self.cursor
+        prepared, self._prepared = self._prepared, None
+        if prepared is None or prepared[0] is not lines:
+            prepared = None
         self.lines = lines
-        self._runs = {}
+        self._runs = prepared[1] if prepared else {}
         self.linked = set()
         self.linked_part = {}
-        self._relayout()
+        self._relayout(prepared[2] if prepared else None)
         if keep_cursor and lines:
             target = min(old, len(lines) - 1)
         else:
@@ -300,8 +321,8 @@ class LineView(QuietScrollbars, ScrollView, can_focus=True):
         return rows, first_row
 
     def _layout_for(self, lines: list[ViewLine]) -> tuple[int, list, list] | None:
-        """(text width, rows, first row of each line) of ``lines`` at the pane's size. The
-        scrollbar is counted in when the rows will not fit, so text never runs under it."""
+        """(text width, rows, first row of each line) of ``lines`` at the pane's size (less the
+        scrollbar's column, always: text does not re-wrap when a record needs the bar)."""
         full, height = self.size
         if full <= 0:
             return None
@@ -309,23 +330,41 @@ class LineView(QuietScrollbars, ScrollView, can_focus=True):
         hit = self._layouts.get(key)
         if hit is not None and hit[0] is lines:
             return hit[1]
-        width = max(8, full - GUTTER)
+        width = max(8, self.inner_width - GUTTER)
         rows, first_row = self._wrap_all(lines, width)
-        bar = self.styles.scrollbar_size_vertical if self.styles.overflow_y != "hidden" else 0
-        if bar and len(rows) > height:
-            width = max(8, full - bar - GUTTER)
-            rows, first_row = self._wrap_all(lines, width)
         layout = (width, rows, first_row)
         self._layouts[key] = (lines, layout)
         return layout
 
     def prepare(self, lines: list[ViewLine]) -> None:
-        """Break ``lines`` into rows ahead of ``set_lines`` (the record likely to come next)."""
-        self._layout_for(lines)
+        """Break ``lines`` into rows and draw the rows that will show first, ahead of
+        ``set_lines`` (the record the cataloguer most likely goes to next, while the keyboard is
+        still): moving there then only compares and frames rows already made."""
+        layout = self._layout_for(lines)
+        if layout is None or lines is self.lines or not lines:
+            return
+        text_width, rows, first_row = layout
+        width = self.inner_width
+        runs: dict = {}
+        strips: dict[tuple, Strip] = {}
+        saved = (self.lines, self._rows, self._first_row, self._runs)
+        try:  # _render_row reads these: the coming record's, for a moment (nothing draws meanwhile)
+            self.lines, self._rows, self._first_row, self._runs = lines, rows, first_row, runs
+            cursor = self._nearest_selectable(0)
+            focus = self.has_focus
+            base = self._base if self._base is not None else self.rich_style
+            for row in range(min(len(rows), self.inner_height)):
+                is_cursor = rows[row][0] == cursor
+                strips[(row, is_cursor, focus, False, None)] = self._render_row(
+                    row, width, base, is_cursor, False, None, focus)
+        finally:
+            self.lines, self._rows, self._first_row, self._runs = saved
+        self._prepared = (lines, runs, strips)
 
-    def _relayout(self) -> None:
-        """Break the lines into rows for the pane's width (``_layout_for``)."""
-        self._strips.clear()
+    def _relayout(self, strips: dict | None = None) -> None:
+        """Break the lines into rows for the pane's width (``_layout_for``); ``strips``: rows
+        drawn ahead by ``prepare``."""
+        self._strips = strips if strips is not None else {}
         layout = self._layout_for(self.lines)
         if layout is None:  # not laid out yet: on_resize does it
             self._layout_width = -1
@@ -336,12 +375,12 @@ class LineView(QuietScrollbars, ScrollView, can_focus=True):
 
     def _set_virtual_height(self, height: int) -> None:
         """A new virtual size WITHOUT a layout of the screen (``virtual_size`` is a layout
-        reactive): only the scrollbar is updated, and a layout follows only if it comes or goes."""
-        size = Size(self.size.width, height)
+        reactive); the scrollbar's column is drawn with the rows (``_repaint``)."""
+        size = Size(self.size.width, self.framed_height(height))
         if size == self.virtual_size:
             return
         self.set_reactive(Widget.virtual_size, size)
-        self._scroll_update(size)
+        self.scroll_y = self.validate_scroll_y(self.scroll_y)
 
     def on_resize(self) -> None:
         self._relayout()
@@ -354,7 +393,9 @@ class LineView(QuietScrollbars, ScrollView, can_focus=True):
         self._base = None
         self._runs = {}
         self._strips.clear()
+        self._prepared = None
         self._layouts.clear()
+        self.forget_chrome()
 
     def _style(self, name: str) -> Style:
         st = self._styles.get(name)
@@ -370,29 +411,35 @@ class LineView(QuietScrollbars, ScrollView, can_focus=True):
         Moving to a record like the last one keeps headings, blank lines and many fields where
         they were; moving the cursor changes two rows. A scroll or a new width repaints it all.
         """
-        scroll_y, (width, height) = self.scroll_offset.y, self.size
+        if self._batch_depth:
+            self._repaint_wanted = True
+            return
+        scroll_y, width = self.scroll_offset.y, self.outer_size.width
         if self._shown_at != (scroll_y, width) or not self._shown:
-            self.refresh()
+            self.refresh_inner_rows()  # the rows, not the frame and its titles
             return
         shown = self._shown
         focus = self.has_focus
+        thumb = self.thumb()
+        text_width = self.inner_width
         regions = []
-        for y in range(height):
+        for y in range(self.inner_height):
             old = shown.get(y)
-            new = shown[y] = self._render_line(y, scroll_y, width, focus)
-            if old is not new and old != new:
-                regions.append(Region(0, y, width, 1))
+            new = shown[y] = (self._render_line(y, scroll_y, text_width, focus), self.bar_cell(y, thumb))
+            if old is None or old[1] != new[1] or (old[0] is not new[0] and old[0] != new[0]):
+                regions.append(Region(0, FRAME + y, width, 1))
         if regions:
             self.refresh(*regions)
 
-    def render_line(self, y: int) -> Strip:
-        scroll_y, width = self.scroll_offset.y, self.size.width
+    def render_row(self, y: int, width: int, cell: str) -> Strip:
+        """Row ``y`` inside the frame (``PaneChrome.render_line`` frames it)."""
+        scroll_y = self.scroll_offset.y
         strip = self._render_line(y, scroll_y, width, self.has_focus)
-        at = (scroll_y, width)
+        at = (scroll_y, self.outer_size.width)
         if at != self._shown_at:
             self._shown = {}
             self._shown_at = at
-        self._shown[y] = strip
+        self._shown[y] = (strip, cell)
         return strip
 
     def _render_line(self, y: int, scroll_y: int, width: int, focus: bool) -> Strip:
@@ -552,7 +599,7 @@ class LineView(QuietScrollbars, ScrollView, can_focus=True):
         self._scroll_rows_into_view(first, last)
 
     def _scroll_rows_into_view(self, first: int, last: int) -> None:
-        height = self.scrollable_content_region.height or self.size.height
+        height = self.inner_height
         if height <= 0:
             return
         top = self.scroll_offset.y
@@ -563,10 +610,12 @@ class LineView(QuietScrollbars, ScrollView, can_focus=True):
                            animate=False, immediate=True)
 
     def on_focus(self) -> None:
+        self.forget_chrome()
         self.refresh()
         self._post_moved()
 
     def on_blur(self) -> None:
+        self.forget_chrome()
         self.refresh()
 
     def _step(self, step: int) -> None:
@@ -585,7 +634,7 @@ class LineView(QuietScrollbars, ScrollView, can_focus=True):
         self._step(1)
 
     def _page(self) -> int:
-        return max(1, (self.scrollable_content_region.height or self.size.height) - 1)
+        return max(1, self.inner_height - 1)
 
     def action_page_down(self) -> None:
         if not self._rows:
@@ -610,10 +659,16 @@ class LineView(QuietScrollbars, ScrollView, can_focus=True):
         self.cursor = self._nearest_selectable(len(self.lines) - 1, -1)
 
     def on_click(self, event) -> None:
-        row = event.y + self.scroll_offset.y
+        if self.bar_click(event):
+            return
+        at = self.inner_point(event)
+        if at is None:
+            return
+        x, y = at
+        row = y + self.scroll_offset.y
         if 0 <= row < len(self._rows):
             index, start, _, indent = self._rows[row]
             if self.lines[index].selectable:
-                part = self._part_at(index, start + max(0, event.x - GUTTER - indent))
+                part = self._part_at(index, start + max(0, x - GUTTER - indent))
                 self.set_reactive(LineView.part, part)
                 self.cursor = index

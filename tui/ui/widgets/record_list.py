@@ -13,7 +13,7 @@ from typing import Callable
 from rich.style import Style
 from rich.text import Text
 from textual.cache import LRUCache
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -21,12 +21,13 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from .. import actions
-from .quiet_scrollbar import QuietScrollbars
+from .pane_chrome import COMPONENT_CLASSES as CHROME_CLASSES
+from .pane_chrome import PANE_CSS, PaneChrome, chrome_css
 
 RowText = Callable[[int], Text]
 
 
-class RecordList(QuietScrollbars, ScrollView, can_focus=True):
+class RecordList(PaneChrome, ScrollView, can_focus=True):
     """Rows of records; ``cursor`` is the highlighted row."""
 
     BINDINGS = actions.bindings("nav") + actions.bindings("pane", ids=("open-record",))
@@ -35,14 +36,11 @@ class RecordList(QuietScrollbars, ScrollView, can_focus=True):
         "record-list--cursor",
         "record-list--cursor-blurred",
         "record-list--empty",
-    }
+    } | CHROME_CLASSES
 
     DEFAULT_CSS = """
     RecordList {
-        background: $surface;
-        overflow-x: hidden;
-        overflow-y: auto;
-        scrollbar-size-vertical: 1;
+        background: $surface;""" + PANE_CSS + """
     }
     RecordList > .record-list--cursor {
         background: $block-cursor-background;
@@ -58,7 +56,7 @@ class RecordList(QuietScrollbars, ScrollView, can_focus=True):
         color: $text-muted;
         text-style: italic;
     }
-    """
+    """ + chrome_css("RecordList")
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
 
@@ -79,8 +77,13 @@ class RecordList(QuietScrollbars, ScrollView, can_focus=True):
             self.row = row
 
     def __init__(self, row_text: RowText, *, empty_text: str = "No records", name: str | None = None,
-                 id: str | None = None, classes: str | None = None) -> None:
+                 id: str | None = None, classes: str | None = None,
+                 on_highlight: Callable[[int], None] | None = None) -> None:
+        """``on_highlight(row)``, if given, is called as the cursor moves, instead of posting
+        ``Highlighted``: the owner shows the row's record in the same handler, so that one frame
+        draws the cursor and the record (issue 6: moving to another record under 16 ms)."""
         super().__init__(name=name, id=id, classes=classes)
+        self._on_highlight = on_highlight
         self._row_text = row_text
         self._count = 0
         self._cache: LRUCache[int, Text] = LRUCache(2048)
@@ -95,22 +98,29 @@ class RecordList(QuietScrollbars, ScrollView, can_focus=True):
 
     def set_count(self, count: int, *, keep_cache: bool = True) -> None:
         """The number of rows changed (indexing went on, or the filter changed)."""
+        old = self._count
         if not keep_cache:
             self._cache.clear()
-        self._line_cache.clear()
+            self._line_cache.clear()
         self._count = count
-        size = Size(self.size.width or 1, count)
-        height = self.size.height
-        if height and self.virtual_size.height > height and count > height:
+        size = Size(self.size.width or 1, self.framed_height(count))
+        height = self.inner_height
+        if height and self.virtual_size.height > self.size.height and count > height:
             # the list is at its greatest height already: no layout of the screen, only the
             # scrollbar (indexing reports every quarter second while a large file is read)
+            thumb = self.thumb()
             self.set_reactive(Widget.virtual_size, size)
-            self._scroll_update(size)
+            if self.thumb() != thumb:
+                self.refresh_inner_rows()
         else:
             self.virtual_size = size
         if self.cursor >= count and count:
             self.cursor = count - 1
-        self.refresh()
+        top = self.scroll_offset.y
+        if not keep_cache or min(old, count) < top + height or not height:
+            self.refresh_inner_rows()
+        # else: the rows on screen are as they were (the indexing worker reports more rows four
+        # times a second while a large file is read; only the scrollbar changes)
 
     def refresh_row(self, row: int) -> None:
         """Row ``row``'s record changed: render it again."""
@@ -136,14 +146,14 @@ class RecordList(QuietScrollbars, ScrollView, can_focus=True):
         super().notify_style_update()
         self._base = None
         self._line_cache.clear()
+        self.forget_chrome()
 
     def on_resize(self) -> None:
         self._line_cache.clear()
-        self.virtual_size = Size(self.size.width, self._count)
+        self.virtual_size = Size(self.size.width, self.framed_height(self._count))
 
-    def render_line(self, y: int) -> Strip:
+    def render_row(self, y: int, width: int, cell: str = "") -> Strip:
         row = self.scroll_offset.y + y
-        width = self.size.width
         base = self._base
         if base is None:
             base = self._base = self.rich_style
@@ -183,15 +193,17 @@ class RecordList(QuietScrollbars, ScrollView, can_focus=True):
         self._refresh_row_region(old)
         self._refresh_row_region(new)
         self.scroll_to_row(new)
-        self.post_message(self.Highlighted(self, new))
+        if self._on_highlight is not None:
+            # at once, in this handler: the record shown changes in the same frame as the cursor
+            self._on_highlight(new)
+        else:
+            self.post_message(self.Highlighted(self, new))
 
     def _refresh_row_region(self, row: int) -> None:
-        y = row - self.scroll_offset.y
-        if 0 <= y < self.size.height:
-            self.refresh(Region(0, y, self.size.width, 1))
+        self.refresh_inner_rows(row - self.scroll_offset.y, 1)
 
     def scroll_to_row(self, row: int) -> None:
-        height = self.scrollable_content_region.height or self.size.height
+        height = self.inner_height or 1
         top = self.scroll_offset.y
         if row < top:
             self.scroll_to(y=row, animate=False, immediate=True)
@@ -200,14 +212,16 @@ class RecordList(QuietScrollbars, ScrollView, can_focus=True):
 
     def on_focus(self) -> None:
         self._line_cache.clear()
+        self.forget_chrome()
         self.refresh()
 
     def on_blur(self) -> None:
         self._line_cache.clear()
+        self.forget_chrome()
         self.refresh()
 
     def _page(self) -> int:
-        return max(1, (self.scrollable_content_region.height or self.size.height) - 1)
+        return max(1, self.inner_height - 1)
 
     def action_cursor_up(self) -> None:
         if self.cursor > 0:
@@ -234,7 +248,12 @@ class RecordList(QuietScrollbars, ScrollView, can_focus=True):
             self.post_message(self.Opened(self, self.cursor))
 
     def on_click(self, event) -> None:
-        row = event.y + self.scroll_offset.y
+        if self.bar_click(event):
+            return
+        at = self.inner_point(event)
+        if at is None:
+            return
+        row = at[1] + self.scroll_offset.y
         if 0 <= row < self._count:
             self.cursor = row
             if getattr(event, "chain", 1) >= 2:

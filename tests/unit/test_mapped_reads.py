@@ -1,0 +1,126 @@
+"""A mapped record file's records are read with ``read_span`` (``pread``), not by slicing the
+mapping (issue 6: the pages would stay in this process), also while a worker thread indexes."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from pymarc import Field, Leader, Record, Subfield
+
+from tui.core.formats import iso2709, marcxml, open_source
+from tui.core.model import BrokenRecord, LibrisRecord
+
+
+def title(t: str, cn: str) -> Record:
+    r = Record(leader=Leader("00000nam a2200000 i 4500"))
+    r.fields = [Field(tag="001", data=cn), Field(tag="245", indicators=["1", "0"], subfields=[Subfield("a", t)])]
+    return r
+
+
+@pytest.fixture
+def mapped(monkeypatch):
+    monkeypatch.setattr(iso2709, "IN_MEMORY_LIMIT", 0)
+    monkeypatch.setattr(marcxml, "IN_MEMORY_LIMIT", 0)
+
+
+@pytest.fixture
+def preads(monkeypatch):
+    """Counts the ``pread`` calls of both readers."""
+    calls = []
+    real = iso2709._PREAD
+
+    def counting(fd, n, off):
+        calls.append((n, off))
+        return real(fd, n, off)
+
+    monkeypatch.setattr(iso2709, "_PREAD", counting)
+    monkeypatch.setattr(marcxml, "_PREAD", counting)
+    return calls
+
+
+class _NoSlicing:
+    """Stands in for the mapping: slicing it fails the test."""
+
+    def __init__(self, mm):
+        self.mm = mm
+
+    def __len__(self):
+        return len(self.mm)
+
+    def __getitem__(self, k):
+        raise AssertionError(f"the mapping was sliced: {k!r}")
+
+
+def mrc(tmp_path, n=300, broken_at=None):
+    recs = [iso2709.record_bytes(title(f"T{i}", str(i))) for i in range(n)]
+    if broken_at is not None:
+        recs[broken_at] = b"99999" + recs[broken_at][5:]  # a record length that lies
+    data = b"".join(recs)
+    p = tmp_path / "many.mrc"
+    p.write_bytes(data)
+    return p
+
+
+def test_iso2709_raw_and_parse_do_not_slice_the_mapping(tmp_path, mapped, preads):
+    p = mrc(tmp_path, broken_at=7)
+    expect = iso2709.read_bytes(p.read_bytes())  # in memory
+    src = open_source(p)
+    assert src._mm is not None
+    src.build_index()
+    assert list(src.bad) == [7]
+    src.buf = _NoSlicing(src._mm)
+    preads.clear()
+    for i in (0, 7, 150, 299):
+        assert src.raw(i) == expect.raw(i)
+        e, want = src.entry(i), expect.entry(i)
+        assert type(e) is type(want)
+        if isinstance(e, LibrisRecord):
+            assert e.marc.as_marc() == want.marc.as_marc()
+        else:
+            assert isinstance(e, BrokenRecord) and e.raw == want.raw
+    assert preads
+
+
+def test_marcxml_raw_and_parse_read_with_pread(tmp_path, mapped, preads):
+    body = "".join(f'<record><leader>00000nam a2200000 i 4500</leader><controlfield tag="001">{i}</controlfield>'
+                   f'<datafield tag="245" ind1="1" ind2="0"><subfield code="a">T{i}</subfield></datafield></record>'
+                   for i in range(50))
+    p = tmp_path / "many.xml"
+    p.write_text(f'<?xml version="1.0"?><collection xmlns="http://www.loc.gov/MARC21/slim">{body}</collection>')
+    src = open_source(p)
+    assert src._mm is not None
+    src.build_index()
+    preads.clear()
+    raw = src.raw(20)
+    assert raw.startswith(b"<record>") and b"T20" in raw
+    assert len(preads) == 1
+    assert src.entry(31).marc["245"]["a"] == "T31"
+    assert len(preads) >= 2
+
+
+def test_files_in_memory_are_still_sliced(tmp_path, preads):
+    p = mrc(tmp_path, n=5)
+    src = open_source(p)
+    assert src._mm is None
+    assert src.entry(3).marc["001"].data == "3"
+    assert src.raw(0) == p.read_bytes()[:src.ends[0]]
+    assert not preads
+
+
+def test_parsing_while_a_worker_indexes_a_mapped_file(tmp_path, mapped):
+    """The UI thread parses (pread) while the indexing worker reads its windows (pread)."""
+    src = iso2709.Iso2709Source(str(mrc(tmp_path, n=20000)))
+    assert src._mm is not None
+    src.STEP = 500
+    worker = threading.Thread(target=src.build_index)
+    worker.start()
+    checked = 0
+    while worker.is_alive() or checked < 200:
+        n = len(src)
+        for i in {0, n // 3, n // 2, n - 1} if n else ():
+            src.__dict__.pop("_cache", None)
+            assert src.entry(i).marc["245"]["a"] == f"T{i}"
+            checked += 1
+    worker.join()
+    assert len(src) == 20000 and src.complete and not src.bad
