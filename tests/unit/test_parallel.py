@@ -4,6 +4,7 @@ split into ranges (at any record boundary, read a window at a time) is the scan 
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -162,3 +163,130 @@ def test_markers_the_bytes_hide_are_decided_by_the_parser(tmp_path, how):
     got = bytes(f & ~scan.PARSED & 0xFF for f in scan.scan_file(p).flags)
     assert got == full
     assert full[0] & (scan.EPLIKT | scan.CHANNEL), full
+
+
+# -- a queue of jobs shared by forked processes -------------------------------------------------------
+
+def _job(k: int, parent: int):
+    if os.getpid() == parent:
+        time.sleep(0.02)  # leave the children some of the jobs
+    return (k, os.getpid() != parent)
+
+
+def _forking(monkeypatch, fork: bool) -> None:
+    if fork and not parallel.can_fork():
+        pytest.skip("cannot fork here")
+    if not fork:
+        monkeypatch.setattr(parallel, "can_fork", lambda: False)
+
+
+def _job_fails_in_child(k: int, parent: int):
+    if os.getpid() != parent and k % 3 == 1:
+        raise ValueError("only in a child")
+    return k * 10
+
+
+def _job_fails(k: int):
+    if k == 2:
+        raise ValueError("everywhere")
+    return k
+
+
+@pytest.mark.parametrize("fork", [False, True])
+def test_job_queue_gives_results_in_order_and_tells_each_once(monkeypatch, fork):
+    _forking(monkeypatch, fork)
+    me = os.getpid()
+    ready, finished = [], []
+    q = parallel.JobQueue(_job, [(k, me) for k in range(40)], 3,
+                          on_ready=lambda k, r: ready.append((k, r)), on_finished=finished.append)
+    results = q.run()
+    assert [r[0] for r in results] == list(range(40))
+    assert [k for k, _ in ready] == list(range(40)) and [r for _, r in ready] == results
+    assert sorted(finished) == list(range(40))
+    assert q.used == (3 if fork else 1)
+    assert any(in_child for _, in_child in results) == fork
+
+
+def test_job_queue_encodes_in_the_child_and_decodes_here():
+    if not parallel.can_fork():
+        pytest.skip("cannot fork here")
+    me = os.getpid()
+    results = parallel.run_queue(_job, [(k, me) for k in range(20)], 2,
+                                 encode=lambda r: ("encoded", r), decode=lambda e: e[1] + ("decoded",))
+    assert [r[0] for r in results] == list(range(20))
+    for k, in_child, *rest in results:
+        assert rest == (["decoded"] if in_child else [])
+
+
+def test_a_job_a_child_fails_is_done_again_here():
+    if not parallel.can_fork():
+        pytest.skip("cannot fork here")
+    me = os.getpid()
+    assert parallel.run_queue(_job_fails_in_child, [(k, me) for k in range(12)], 2) == [k * 10 for k in range(12)]
+
+
+@pytest.mark.parametrize("fork", [False, True])
+def test_a_job_that_fails_everywhere_raises_here(monkeypatch, fork):
+    _forking(monkeypatch, fork)
+    with pytest.raises(ValueError, match="everywhere"):
+        parallel.run_queue(_job_fails, [(k,) for k in range(6)], 2)
+
+
+@given(st.integers(0, 10**9), st.integers(1, 8), st.integers(1, 10**7))
+def test_guided_cuts(total, processes, smallest):
+    cuts = parallel.guided_cuts(total, processes, smallest=smallest)
+    assert cuts[0] == 0 and cuts[-1] == total
+    sizes = [b - a for a, b in zip(cuts, cuts[1:])]
+    assert all(s > 0 for s in sizes)
+    assert all(s >= smallest for s in sizes[:-1])
+    if total >= 2 * processes * smallest:
+        assert sizes[0] >= total // (2 * processes)  # large first
+
+
+_kept: dict[int, int] = {}
+
+
+def _job_keeps(k: int, parent: int):
+    if os.getpid() == parent:
+        time.sleep(0.02)
+    _kept[k] = os.getpid()  # in the memory of the process that did the job
+    return k
+
+
+def _serve(k: int, request):
+    return (_kept[k], request * 2, os.getpid())
+
+
+def _serve_only_here(k: int, request):
+    if os.getpid() != _parent[0]:
+        raise ValueError("not in a child")
+    return (_kept[k], request, os.getpid())
+
+
+_parent = [0]
+
+
+@pytest.mark.parametrize("fork", [False, True])
+def test_questions_are_answered_where_the_job_was_done(monkeypatch, fork):
+    _forking(monkeypatch, fork)
+    _kept.clear()
+    me = os.getpid()
+    answers = {}
+    q = parallel.JobQueue(_job_keeps, [(k, me) for k in range(30)], 2, serve=_serve)
+    assert q.run(after=lambda q: answers.update(q.ask({k: k for k in range(30)}))) == list(range(30))
+    assert sorted(answers) == list(range(30))
+    for k, (did, doubled, answered) in answers.items():
+        assert did == answered and doubled == 2 * k
+    assert any(did != me for did, _, _ in answers.values()) == fork
+
+
+def test_a_question_a_child_cannot_answer_is_answered_here():
+    if not parallel.can_fork():
+        pytest.skip("cannot fork here")
+    _kept.clear()
+    me = _parent[0] = os.getpid()
+    answers = {}
+    q = parallel.JobQueue(_job_keeps, [(k, me) for k in range(30)], 3, serve=_serve_only_here)
+    q.run(after=lambda q: answers.update(q.ask({k: "x" for k in range(30)})))
+    assert sorted(answers) == list(range(30))
+    assert all(did == answered == me and r == "x" for did, r, answered in answers.values())

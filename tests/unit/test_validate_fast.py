@@ -111,15 +111,6 @@ def test_validate_split_into_parts_is_validate(tmp_path, monkeypatch, fork):
     assert any(f.rule == "DUP-REPORT" for f in got) and any(f.rule == "STRUCT-DUPLICATE-001" for f in got)
 
 
-def test_packed_duplicate_keys_round_trip():
-    keys = [(("title", "en titel", "2019", "elektronisk resurs"), "En titel"), (("isbn", "9789127166578"), ""),
-            (("024", "7", "abc"), "abc")]
-    assert V._unpack_keys(V._pack_keys(keys)) == keys
-    odd = [(("024", "7", "a\x1eb"), "a\x1eb")]
-    assert V._unpack_keys(V._pack_keys(odd)) == odd
-    assert V._unpack_keys(V._pack_keys([])) == []
-
-
 def test_marcxml_source_is_streamed_too(tmp_path):
     recs = _many(30)
     buf = io.BytesIO()

@@ -8,15 +8,14 @@ never overwritten unless ``--overwrite`` is given, and then a backup is kept.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TextIO
 
 from ..core.export import EXPORT_FORMATS, HOLDINGS_MODES, ExportFailed, ExportRefused, ExportResult, export
 from ..core.formats import EXTENSIONS
-from ..core.textsafe import visible
+from .output import EXIT_FINDINGS, EXIT_OK, count, finding_line, guarded, kept, say
 from .progress import progress_for
-from .validate import EXIT_FINDINGS, EXIT_OK, guarded, open_input, read_all
+from .validate import open_input, read_all
 
 FORMATS = ("iso2709", "marcxml", "marc-json", "mrk", "jsonld", "turtle")
 
@@ -83,7 +82,7 @@ def write_out(entries, args, input_path: str, input_format: str, original, err: 
         if original is not None:
             original = [e for e in original if not isinstance(e, BrokenRecord)]
         for b in skipped:
-            print(visible(f"libris-tui: left out: {b.describe()}"), file=err)
+            say(err, f"libris-tui: left out: {b.describe()}")
     try:
         res: ExportResult = export(entries, args.output, output_format(args, input_format), original=original,
                                    holdings=holdings, overwrite=args.overwrite, inputs=[input_path],
@@ -91,36 +90,31 @@ def write_out(entries, args, input_path: str, input_format: str, original, err: 
                                    original_name=getattr(args, "original", None) or (input_path if original else ""),
                                    sigel=sigel)
     except ExportRefused as exc:
-        print(visible(f"libris-tui: {args.output}: export refused, nothing was written: "
-                      f"{len(exc.errors)} error{'s' if len(exc.errors) != 1 else ''}"), file=err)
+        say(err, f"libris-tui: {args.output}: export refused, nothing was written: {count(len(exc.errors), 'error')}")
         for f in exc.errors:
-            print(visible(f"{input_path}: {f.describe()}"), file=err)
+            print(finding_line(input_path, f), file=err)
         if all(f.rule == "STRUCT-UNREADABLE" for f in exc.errors):
             print("libris-tui: only unreadable records stand in the way: --skip-broken writes the rest", file=err)
         return EXIT_FINDINGS
     except ExportFailed as exc:
-        print(visible(f"libris-tui: {exc}"), file=err)
+        say(err, f"libris-tui: {exc}")
         return EXIT_FINDINGS
     shown = 0
     warnings = [f for f in res.findings if f.severity == "warning"]
     for f in warnings:
         if not f.rule.startswith("STRUCT-") and shown < 20:
-            print(visible(f"{input_path}: {f.describe()}"), file=err)
+            print(finding_line(input_path, f), file=err)
             shown += 1
     if len(warnings) > shown:
-        print(visible(f"{input_path}: {len(warnings)} warning{'s' if len(warnings) != 1 else ''} in all; "
-                      "see the report"), file=err)
-    hold = f", {res.holdings} holding{'s' if res.holdings != 1 else ''}" if res.holdings else ""
-    backup = f"; the replaced file is kept as {res.backup_path}" if res.backup_path else ""
-    print(visible(f"wrote {res.records} record{'s' if res.records != 1 else ''}{hold} to {res.path} ({res.format}); "
-                  f"report: {res.report_path}{backup}"), file=out)
+        say(err, f"{input_path}: {count(len(warnings), 'warning')} in all; see the report")
+    hold = f", {count(res.holdings, 'holding')}" if res.holdings else ""
+    say(out, f"wrote {count(res.records, 'record')}{hold} to {res.path} ({res.format}); "
+             f"report: {res.report_path}{kept(res.backup_path)}")
     return EXIT_FINDINGS if skipped else EXIT_OK
 
 
 @guarded
-def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    out = out or sys.stdout
-    err = err or sys.stderr
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with progress_for("export", args.file, err) as progress:  # reading; erased before the output
         src = open_input(args.file, progress)
         entries = read_all(src, progress)

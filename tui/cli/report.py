@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 from typing import TextIO
 
@@ -19,7 +18,8 @@ from ..core.model import LibrisError
 from ..core.report import collect, render
 from ..core.textsafe import visible
 from ..core.validate import validate
-from .validate import EXIT_FINDINGS, EXIT_OK, guarded, open_input
+from .output import EXIT_FINDINGS, EXIT_OK, count, guarded, kept, say
+from .validate import open_input
 
 
 def register(subparsers) -> None:
@@ -47,16 +47,14 @@ def _sigel(args) -> str | None:
 
 
 @guarded
-def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    out = out or sys.stdout
-    err = err or sys.stderr
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     src = open_input(args.file)
     entries = list(src)
     original = list(open_input(args.original)) if args.original else None
     findings = validate(entries, original)
     rep = collect(entries, findings, os.path.basename(args.file))
     if rep.empty:
-        print(visible(f"{args.file}: nothing to report to Katalogsupport"), file=err)
+        say(err, f"{args.file}: nothing to report to Katalogsupport")
         return EXIT_OK
     text = render(rep, _sigel(args))
     if args.output:
@@ -64,9 +62,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         if real in {os.path.realpath(args.file)} | ({os.path.realpath(args.original)} if args.original else set()):
             raise LibrisError(f"{args.output}: this is an input file; write the report elsewhere")
         w = atomic_write(Path(args.output), visible_text(text).encode("utf-8"))
-        kept = f"; the replaced file is kept as {w.backup_path}" if w.backup_path else ""
-        print(visible(f"{args.file}: {len(rep)} item{'s' if len(rep) != 1 else ''} for Katalogsupport written to "
-                      f"{w.path}{kept}"), file=err)
+        say(err, f"{args.file}: {count(len(rep), 'item')} for Katalogsupport written to {w.path}{kept(w.backup_path)}")
     else:
         out.write(visible_text(text))
         out.flush()

@@ -9,20 +9,15 @@ otherwise, 2 when a file cannot be read at all.
 from __future__ import annotations
 
 import argparse
-import functools
-import json
-import re
-import sys
 from typing import TextIO
 
 from ..core.formats import open_source
-from ..core.model import LibrisError, LibrisRecord, UnreadableFile
+from ..core.model import LibrisRecord, UnreadableFile
 from ..core.source import RecordSource
 from ..core.textsafe import visible
 from ..core.validate import Finding, errors, summary, validate, validate_source
+from .output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, count, finding_line, guarded, safe_json
 from .progress import progress_for
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
 def register(subparsers) -> None:
@@ -69,53 +64,18 @@ def read_all(src: RecordSource, progress=None) -> list:
     return out
 
 
-#: characters JSON leaves as they are that must not reach a terminal raw (C1 controls, line and
-#: paragraph separators, bidi controls); JSON's own escaping covers C0 controls
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def safe_json(doc) -> str:
-    """JSON with the characters a terminal would act on written as \\u escapes (the same data)."""
-    text = json.dumps(doc, ensure_ascii=False, indent=2)
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-def guarded(fn):
-    """Our own errors (unreadable file, output that would replace the input ...) become one line on
-    stderr with anything a terminal would act on made visible (file names come from outside too),
-    and exit 2."""
-
-    @functools.wraps(fn)
-    def run(args, out=None, err=None):
-        err = err or sys.stderr
-        try:
-            return fn(args, out, err)
-        except LibrisError as exc:
-            print(visible(f"libris-tui: {exc}"), file=err)
-            return EXIT_USAGE
-
-    return run
-
-
-def finding_line(path: str, f: Finding) -> str:
-    return visible(f"{path}: {f.describe()}")
-
-
 def summary_line(findings: list[Finding], n_records: int) -> str:
     s = summary(findings)
     ks = sum(1 for f in findings if f.katalogsupport)
-    line = (f"{s['error']} error{'s' if s['error'] != 1 else ''}, {s['warning']} warning"
-            f"{'s' if s['warning'] != 1 else ''}, {s['info']} note{'s' if s['info'] != 1 else ''} "
-            f"in {n_records} record{'s' if n_records != 1 else ''}")
+    line = (f"{count(s['error'], 'error')}, {count(s['warning'], 'warning')}, {count(s['info'], 'note')} "
+            f"in {count(n_records, 'record')}")
     if ks:
         line += f"; {ks} to report to Katalogsupport (libris-tui report)"
     return line
 
 
 @guarded
-def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    out = out or sys.stdout
-    err = err or sys.stderr
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with progress_for("validate", args.file, err) as progress:
         progress.set_stage("reading")
         src = open_input(args.file, progress)
@@ -144,3 +104,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         out.write(visible(f"{args.file}: {summary_line(findings, n)}") + "\n")
     out.flush()
     return EXIT_FINDINGS if errors(findings) else EXIT_OK
+
+
+__all__ = ["register", "run", "open_input", "read_all", "summary_line", "finding_line", "safe_json", "guarded",
+           "EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE"]

@@ -173,23 +173,16 @@ def normalise_title(value: str) -> str:
 # -- the validator -----------------------------------------------------------------------------
 
 class _Run:
-    def __init__(self, original, deferred: bool = False):
+    def __init__(self, original):
         self.findings: list = []
         self.original = original
-        self.dup_keys: dict[tuple, tuple[int, str | None]] = {}
+        #: duplicate key -> (record number, control number) of the first record with it
+        self.dup_keys = {}
         self.dup_pairs: set[tuple[int, int]] = set()
-        self.seen_001: dict[str, int] = {}
-        #: cross-record checks (STRUCT-DUPLICATE-001, DUP-REPORT) left for later, for a run over part
-        #: of a file: ``findings`` then holds an int where each goes (an index into ``later``), and
-        #: ``replay`` does them in file order. ``later`` is kept in flat columns (cheap to pickle).
-        self.deferred = deferred
-        self.later = _Deferred() if deferred else None
+        #: 001 -> the first record number with it
+        self.seen_001 = {}
 
     def check_001(self, cn: str, number: int, control_number: str | None) -> None:
-        if self.deferred:
-            self.findings.append(self.later.add(_LATER_001, number, control_number,
-                                                None if cn == control_number else cn))
-            return
         first = self.seen_001.get(cn)
         if first is not None:
             self.findings.append(Finding("warning", "STRUCT-DUPLICATE-001", number, control_number, "001", 1,
@@ -198,9 +191,6 @@ class _Run:
             self.seen_001[cn] = number
 
     def check_duplicates(self, number: int, control_number: str | None, keys: list[tuple[tuple, str]]) -> None:
-        if self.deferred:
-            self.findings.append(self.later.add(_LATER_DUP, number, control_number, _pack_keys(keys)))
-            return
         for key, extra in keys:
             first = self.dup_keys.get(key)
             if first is None:
@@ -214,70 +204,6 @@ class _Run:
                 "warning", "DUP-REPORT", number, control_number, None, None,
                 f"likely duplicate of {other}: same {_say(key, extra)}; duplicates are reported to Katalogsupport",
                 True))
-
-    def replay(self, items: list, later: "_Deferred") -> None:
-        """Findings of a deferred run (in file order), with its cross-record checks done here."""
-        append = self.findings.append
-        kinds, numbers, cns, data = later.kinds, later.numbers, later.cns, later.data
-        for f in items:
-            if type(f) is int:
-                cn = cns[f]
-                if kinds[f] == _LATER_001:
-                    self.check_001(cn if data[f] is None else data[f], numbers[f], cn)
-                else:
-                    self.check_duplicates(numbers[f], cn, _unpack_keys(data[f]))
-            else:
-                append(f)
-
-
-_LATER_001, _LATER_DUP = 1, 2
-
-
-class _Deferred:
-    """The cross-record checks of a deferred run, column by column."""
-
-    def __init__(self):
-        from array import array
-
-        self.kinds = bytearray()
-        self.numbers = array("q")
-        self.cns: list[str | None] = []
-        self.data: list = []
-
-    def add(self, kind: int, number: int, control_number: str | None, data) -> int:
-        self.kinds.append(kind)
-        self.numbers.append(number)
-        self.cns.append(control_number)
-        self.data.append(data)
-        return len(self.kinds) - 1
-
-
-_KEY_SEP, _PART_SEP = "\x1e", "\x1f"
-
-
-def _pack_keys(keys: list[tuple[tuple, str]]):
-    """Duplicate keys as one string (record text from ISO 2709 never holds \\x1e or \\x1f), or as
-    they are when some part is not a plain string without those characters."""
-    out = []
-    for key, extra in keys:
-        parts = (*key, extra)
-        for p in parts:
-            if type(p) is not str or _KEY_SEP in p or _PART_SEP in p:
-                return keys
-        out.append(_PART_SEP.join(parts))
-    return _KEY_SEP.join(out) if out else ""
-
-
-def _unpack_keys(packed) -> list[tuple[tuple, str]]:
-    if type(packed) is not str:
-        return packed
-    if not packed:
-        return []
-    out = []
-    for one in packed.split(_KEY_SEP):
-        parts = one.split(_PART_SEP)
-        out.append((tuple(parts[:-1]), parts[-1]))
-    return out
 
 
 def validate(records, original=None, *, duplicates: bool = True) -> list[Finding]:
@@ -321,9 +247,8 @@ def validate(records, original=None, *, duplicates: bool = True) -> list[Finding
 def validate_source(src, *, progress=None, duplicates: bool = True) -> tuple[list[Finding], int]:
     """``validate(src)`` for a whole file without holding its records: the same findings, in the
     same order, and the number of readable records. An ISO 2709 file is read a window at a time
-    and checked on every core (``parallel``): records are checked independently, and the
-    cross-record checks (STRUCT-DUPLICATE-001, DUP-REPORT, over small keys) are done afterwards
-    in file order. ``progress(done, total)`` is called now and then."""
+    and, when it is large enough for that to pay, checked on every core (``_validate_shared``).
+    ``progress(done, total)`` is called now and then."""
     from . import parallel
     from .formats.iso2709 import Iso2709Source
 
@@ -337,61 +262,281 @@ def validate_source(src, *, progress=None, duplicates: bool = True) -> tuple[lis
         n = _check_entries(run, enumerate(src), duplicates, len(src), progress)
         return run.findings, n
     if len(src.holdings_slots):
-        src._holdings_index()  # once, before the work is split
+        src._holdings_index()  # once, before the work is shared out
     total = len(src)
-    parts = 1
-    if src.size >= PARALLEL_MIN_BYTES and total >= 2 * PARALLEL_MIN_RECORDS:
-        parts = parallel.workers()
-    cuts = [0]
-    if parts > 1:
-        from bisect import bisect_left
-
-        for k in range(1, parts):
-            c = bisect_left(src.starts, src.size * k // parts)
-            if cuts[-1] < c < total:
-                cuts.append(c)
-    cuts.append(total)
-    ranges = list(zip(cuts, cuts[1:]))
-    share = len(ranges)
+    processes = 1
+    if src.size >= PARALLEL_MIN_BYTES and total >= 2 * PARALLEL_MIN_RECORDS:  # cheap: no look at the data
+        processes = parallel.workers()
+    if processes > 1:
+        return _validate_shared(src, processes, duplicates, progress)
 
     def own_progress(done: int, whole: int) -> None:
         if progress is not None and whole:
-            progress(min(src.size, done * share), src.size)
+            progress(min(src.size, done), src.size)
 
-    if share == 1:  # one process: no need to defer the cross-record checks
-        n = _check_entries(run, enumerate(src.iter_entries(0, total, own_progress)), duplicates, 0, None, fresh=True)
-        if progress is not None:
-            progress(src.size, src.size)
-        return run.findings, n
-    # the first part is checked here, straight into ``run``; the others leave their cross-record
-    # checks for ``replay``, in file order
-    results = parallel.run_parts(_validate_part, [(src, lo, hi, duplicates, own_progress, run) if k == 0 else
-                                                  (src, lo, hi, duplicates)
-                                                  for k, (lo, hi) in enumerate(ranges)])
-    n = 0
-    for items, later, count in results:
-        if items is not None:
-            run.replay(items, later)
-        n += count
+    n = _check_entries(run, enumerate(src.iter_entries(0, total, own_progress)), duplicates, 0, None, fresh=True)
     if progress is not None:
         progress(src.size, src.size)
     return run.findings, n
 
 
-#: ISO 2709 files smaller than this are validated in one process
+#: ISO 2709 files smaller than this are validated in one process (forking, sharing out and
+#: merging would cost more than the second core gives back)
 PARALLEL_MIN_BYTES = 8 << 20
 PARALLEL_MIN_RECORDS = 5000
+#: the smallest job when a file is shared out between processes (the last ones are this size)
+CHUNK_MIN_BYTES = 2 << 20
 
 
-def _validate_part(src, lo: int, hi: int, duplicates: bool, progress=None, run: _Run | None = None):
-    """Slots ``lo:hi`` checked into ``run`` (returns ``(None, None, records)``), or, without one,
-    into a deferred run (returns its findings and deferred checks, and the records)."""
-    if run is not None:
-        n = _check_entries(run, enumerate(src.iter_entries(lo, hi, progress), lo), duplicates, 0, None, fresh=True)
-        return None, None, n
-    run = _Run(None, deferred=True)
+def _validate_shared(src, processes: int, duplicates: bool, progress) -> tuple[list[Finding], int]:
+    """``validate_source`` of an ISO 2709 file on ``processes`` cores.
+
+    The file is cut at record boundaries into jobs, large ones first and smaller ones at the end,
+    which the processes take from a queue as they get free (``parallel.JobQueue``): a process on a
+    busy core does fewer, and all finish nearly together. Each job checks its records on their own
+    and its cross-record checks (STRUCT-DUPLICATE-001, DUP-REPORT) against its own records only,
+    and notes each record's 001 and duplicate keys: their hashes (``hash()`` is the same in a
+    forked child) in compact arrays, the keys themselves packed into one string. The results come
+    back as plain tuples, arrays and bytes (no objects to pickle one by one), merged in file order
+    (``_Merger``): a key whose hash an earlier job has seen too marks the record for a second
+    look, at the end, from the keys noted (no record is read again); few records need it (those
+    with a duplicate in another job). So the findings are those of one pass, in the same order."""
+    import os
+    from bisect import bisect_left
+
+    from . import parallel
+
+    size, total = src.size, len(src)
+    starts, ends = src.starts, src.ends
+    cuts: list[int] = [0]
+    for c in parallel.guided_cuts(size, processes, smallest=CHUNK_MIN_BYTES)[1:]:
+        slot = bisect_left(starts, c, 0, total) if c < size else total
+        if slot > cuts[-1]:
+            cuts.append(slot)
+    if cuts[-1] != total:
+        cuts.append(total)
+    jobs = list(zip(cuts, cuts[1:]))
+    sizes = [ends[hi - 1] - starts[lo] for lo, hi in jobs]
+    done = [0]
+    me = os.getpid()
+    queue: parallel.JobQueue | None = None
+
+    def finished(k: int) -> None:
+        done[0] += sizes[k]
+        if progress is not None:
+            progress(min(size, done[0] + queue.partial()), size)
+
+    kept: dict[int, _Tracked] = {}  # each process's own: the runs of the jobs it did, by first slot
+
+    def job(lo: int, hi: int):
+        if progress is None:
+            return _validate_chunk(src, lo, hi, duplicates, None, kept)
+        here = os.getpid() == me
+
+        def own(part: int, whole: int) -> None:
+            queue.report(part)  # in a child too: this process draws what all have done
+            if here:
+                queue.poll()
+                progress(min(size, done[0] + queue.partial()), size)
+
+        return _validate_chunk(src, lo, hi, duplicates, own, kept)
+
+    def serve(k: int, request: tuple[list[int], list[int]]) -> tuple[list, list]:
+        return kept[jobs[k][0]].noted(*request)
+
+    merger = _Merger()
+    queue = parallel.JobQueue(job, jobs, processes, encode=_encode_chunk, decode=_decode_chunk,
+                              on_ready=merger.add, on_finished=finished, serve=serve)
+    queue.run(after=merger.look_again)
+    if progress is not None:
+        progress(size, size)
+    return merger.finish()
+
+
+class _Tracked(_Run):
+    """A run over one job of a shared-out file: its own cross-record checks, and what each record
+    gave them, for ``_Merger``: the hash of every 001 and duplicate key with the record's number
+    and where the 001 finding went (compact arrays, made at the end: ``result``), and the keys
+    themselves, kept in this process's memory (``noted``) until ``_Merger`` asks for some."""
+
+    def __init__(self):
+        super().__init__(None)
+        self.noted_001: list[tuple] = []  # (number, where its finding goes, 001 key, control number)
+        self.noted_dup: list[tuple] = []  # (number, control number, [(key, extra) ...])
+
+    def check_001(self, cn: str, number: int, control_number: str | None) -> None:
+        self.noted_001.append((number, len(self.findings), cn, control_number))
+        super().check_001(cn, number, control_number)
+
+    def check_duplicates(self, number: int, control_number: str | None, keys: list[tuple[tuple, str]]) -> None:
+        if keys:
+            self.noted_dup.append((number, control_number, keys))
+        super().check_duplicates(number, control_number, keys)
+
+    def result(self, records: int) -> tuple:
+        """What ``_Merger.add`` takes: (findings, readable records, h001, n001, p001, hdup, ndup):
+        the 001 key hashes, their record numbers and where their findings go; the duplicate key
+        hashes and their record numbers."""
+        from array import array
+
+        n1, nd = self.noted_001, self.noted_dup
+        return (self.findings, records,
+                array("q", [hash(t[2]) for t in n1]), array("q", [t[0] for t in n1]), array("q", [t[1] for t in n1]),
+                array("q", [hash(k) for t in nd for k, _ in t[2]]), array("q", [t[0] for t in nd for _ in t[2]]))
+
+    def noted(self, i001: list[int], idup: list[int]) -> tuple[list, list]:
+        """The 001 keys ``i001`` (their control numbers) and duplicate keys ``idup`` ((control number,
+        key, extra) each) of this run, by their places in ``result``'s arrays."""
+        flat = [(cn, key, extra) for _, cn, keys in self.noted_dup for key, extra in keys] if idup else []
+        return [self.noted_001[i][3] for i in i001], [flat[i] for i in idup]
+
+
+def _validate_chunk(src, lo: int, hi: int, duplicates: bool, progress=None, kept: dict | None = None):
+    """Slots ``lo:hi`` checked on their own: ``_Tracked.result`` (the run itself kept in ``kept``
+    under ``lo``, for ``_Tracked.noted``)."""
+    run = _Tracked()
     n = _check_entries(run, enumerate(src.iter_entries(lo, hi, progress), lo), duplicates, 0, None, fresh=True)
-    return run.findings, run.later, n
+    result = run.result(n)
+    if kept is not None:  # kept for its keys only
+        run.findings, run.dup_keys, run.seen_001, run.dup_pairs = [], {}, {}, set()
+        kept[lo] = run
+    return result
+
+
+_FINDING_FIELDS = ("severity", "rule", "record_number", "control_number", "tag", "occurrence", "message",
+                   "katalogsupport")
+
+
+def _encode_chunk(result):
+    """A job's result as plain tuples, arrays and bytes (quick to pickle; in the child, meanwhile)."""
+    from operator import attrgetter
+
+    get = attrgetter(*_FINDING_FIELDS)
+    findings, *rest = result
+    return ([get(f) for f in findings], *rest)
+
+
+def _decode_chunk(result):
+    rows, *rest = result
+    return ([Finding(*t) for t in rows], *rest)
+
+
+class _Merger:
+    """The results of the jobs of one file, added in file order, made into the findings of one pass.
+
+    A record is looked at again when one of its keys has a hash an earlier job has seen too (a
+    duplicate across jobs, rare; or two hashes alike): its STRUCT-DUPLICATE-001 and DUP-REPORT
+    findings are made again from the keys the jobs noted (``look_again``, asking the processes
+    that did them for only the keys with those hashes), as one pass makes them, where one pass
+    puts them (the 001 one where its job put it, duplicates last)."""
+
+    def __init__(self):
+        self.parts: list[list[Finding]] = []
+        self.keys: list[tuple] = []  # per job: (h001, n001, p001, hdup, ndup)
+        self.seen_001: set[int] = set()
+        self.seen_dup: set[int] = set()
+        #: job -> record numbers to look at again
+        self.again: dict[int, set[int]] = {}
+        self.records = 0
+
+    def add(self, k: int, result) -> None:
+        findings, n, h001, n001, p001, hdup, ndup = result
+        self.records += n
+        again: set[int] = set()
+        for hashes, numbers, seen in ((h001, n001, self.seen_001), (hdup, ndup, self.seen_dup)):
+            hits = seen.intersection(hashes) if seen else None
+            if hits:
+                again.update(num for h, num in zip(hashes, numbers) if h in hits)
+            seen.update(hashes)
+        if again:
+            self.again[len(self.parts)] = again
+        self.parts.append(findings)
+        self.keys.append((h001, n001, p001, hdup, ndup))
+
+    def finish(self) -> tuple[list[Finding], int]:
+        out: list[Finding] = []
+        for part in self.parts:
+            out.extend(part)
+        return out, self.records
+
+    def look_again(self, queue) -> None:
+        """The cross-record checks of the records in ``again`` as one pass makes them: one pass over
+        the keys noted, in file order, restricted to the hashes those records have (every earlier
+        key that could match), with the dictionaries of ``_Run``; then their findings put back.
+        ``queue.ask({job: (001 places, duplicate key places)})`` gives those keys."""
+        from bisect import bisect_left, bisect_right
+
+        keys, again = self.keys, self.again
+        if not again:
+            return
+        last = max(again)
+        want_001: set[int] = set()
+        want_dup: set[int] = set()
+        for k, numbers in again.items():
+            h001, n001, _, hdup, ndup = keys[k]
+            want_001.update(h for h, num in zip(h001, n001) if num in numbers)
+            want_dup.update(h for h, num in zip(hdup, ndup) if num in numbers)
+        places: dict[int, tuple[list[int], list[int]]] = {}
+        for j in range(last + 1):
+            h001, _, _, hdup, _ = keys[j]
+            i001 = [i for i, h in enumerate(h001) if h in want_001] if not want_001.isdisjoint(h001) else []
+            idup = [i for i, h in enumerate(hdup) if h in want_dup] if not want_dup.isdisjoint(hdup) else []
+            if i001 or idup:
+                places[j] = (i001, idup)
+        noted = queue.ask(places)
+        run = _Run(None)
+        at_001: dict[int, int] = {}  # record number -> where its job put its 001 finding
+        new_001: dict[int, list[Finding]] = {}
+        new_dup: dict[int, list[Finding]] = {}
+        for j in sorted(places):
+            _, n001, p001, _, ndup = keys[j]
+            i001, idup = places[j]
+            controls, dups = noted[j]
+            mine = again.get(j, ())
+            for i, control_number in zip(i001, controls):
+                num = n001[i]
+                if num in mine:
+                    run.findings = new_001[num] = []
+                    at_001[num] = p001[i]
+                    run.check_001(control_number.strip(), num, control_number)
+                else:
+                    run.seen_001.setdefault(control_number.strip(), num)
+            group: list[tuple[tuple, str]] = []
+            g_num, g_cn = -1, None
+            for i, (control_number, key, extra) in zip(idup, dups):
+                num = ndup[i]
+                if group and num != g_num:  # a record's keys stand together: it is complete
+                    run.findings = new_dup[g_num] = []
+                    run.check_duplicates(g_num, g_cn, group)
+                    group = []
+                if num in mine:
+                    g_num, g_cn = num, control_number
+                    group.append((key, extra))
+                else:
+                    run.dup_keys.setdefault(key, (num, control_number))
+            if group:
+                run.findings = new_dup[g_num] = []
+                run.check_duplicates(g_num, g_cn, group)
+        for k in sorted(again):
+            part = self.parts[k]
+            recs = [f.record_number for f in part]
+            out: list[Finding] = []
+            i = 0
+            for number in sorted(again[k]):
+                lo, hi = bisect_left(recs, number, i), bisect_right(recs, number, i)
+                at = at_001.get(number, lo)
+                out.extend(part[i:at])
+                out.extend(new_001.get(number, ()))
+                out.extend(f for f in part[at:hi] if f.rule not in _CROSS_RULES)
+                out.extend(new_dup.get(number, ()))
+                i = hi
+            out.extend(part[i:])
+            self.parts[k] = out
+        self.again = {}
+
+
+#: the rules of the cross-record checks (made again by _Merger._second_look)
+_CROSS_RULES = frozenset(("STRUCT-DUPLICATE-001", "DUP-REPORT"))
 
 
 def _check_entries(run: _Run, numbered, duplicates: bool, total: int, progress, fresh: bool = False) -> int:
