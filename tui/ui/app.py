@@ -324,7 +324,6 @@ class LibrisApp(App):
     def _restore(self, pending) -> None:
         from ..core.journal import JournalError, JournalReplayError
 
-        screen = self.screen
         try:
             n = pending.replay(self.session.source, self.session.replay_event)
         except JournalReplayError as exc:

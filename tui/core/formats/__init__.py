@@ -9,7 +9,6 @@ Format ids (used on the command line and in the config): ``iso2709``, ``marcxml`
 from __future__ import annotations
 
 import importlib
-import json
 import re
 from pathlib import Path
 from typing import BinaryIO, Iterable

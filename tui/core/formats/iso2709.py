@@ -64,7 +64,6 @@ from ..model import (
     ReadIssue,
     Record,
     Subfield,
-    UnreadableFile,
 )
 from ..source import Progress, RecordSource, close_file_buffer, open_file_buffer
 from ..textsafe import visible

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import BinaryIO, Iterable
 
 from ..model import (

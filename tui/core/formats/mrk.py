@@ -23,7 +23,6 @@ delimiter, both kept and flagged as in the other readers.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import BinaryIO, Iterable
 
 from ..model import (
