@@ -303,6 +303,26 @@ def _windows(src, lo: int, hi: int):
         pos = got
 
 
+def _walk_windows(src, lo: int, hi: int, step, progress: Progress | None = None) -> None:
+    """Feed ``lo:hi`` to ``step(window, wbase, p, at_eof) -> (p, more)`` a window at a time
+    (``_windows``): ``p`` is where in ``window`` to go on from and how far the step got; ``more``
+    that a record runs past the window."""
+    gen = _windows(src, lo, hi)
+    window, wbase = next(gen)
+    pos = lo
+    while True:
+        p, more = step(window, wbase, pos - wbase, wbase + len(window) >= hi)
+        pos = wbase + p
+        if progress is not None:
+            progress(pos - lo, hi - lo)
+        if pos >= hi or (not more and wbase + len(window) >= hi):
+            return
+        try:
+            window, wbase = gen.send(pos)
+        except StopIteration:
+            return
+
+
 class _IsoPart:
     """The scan of one byte range ``lo:hi`` (record boundaries) of an ISO 2709 source."""
 
@@ -322,22 +342,14 @@ class _IsoPart:
 
     # -- the pass over the range ----------------------------------------------------------------
     def run(self, progress: Progress | None) -> _Part:
-        hi = self.hi
-        gen = _windows(self.src, self.lo, hi)
-        window, wbase = next(gen)
-        pos = self.lo
         slot = 0
-        while True:
-            p, slot, more = self._window(window, wbase, pos - wbase, wbase + len(window) >= hi, slot)
-            pos = wbase + p
-            if progress is not None:
-                progress(pos - self.lo, hi - self.lo)
-            if pos >= hi or (not more and wbase + len(window) >= hi):
-                break
-            try:
-                window, wbase = gen.send(pos)
-            except StopIteration:
-                break
+
+        def step(window: bytes, wbase: int, p: int, at_eof: bool) -> tuple[int, bool]:
+            nonlocal slot
+            p, slot, more = self._window(window, wbase, p, at_eof, slot)
+            return p, more
+
+        _walk_windows(self.src, self.lo, self.hi, step, progress)
         return self._finish()
 
     def _window(self, window: bytes, wbase: int, p: int, at_eof: bool, slot: int) -> tuple[int, int, bool]:
@@ -583,14 +595,14 @@ def _linked_part(src, lo: int, hi: int, links: set[str], flags: bytes) -> tuple[
     part = _IsoPart(src, lo, hi)
     from .formats.iso2709 import segment
 
-    gen = _windows(src, lo, hi)
-    window, wbase = next(gen)
-    pos, slot = lo, 0
+    slot = 0
     found: set[int] = set()
     parsed: set[int] = set()
-    while True:
+
+    def step(window: bytes, wbase: int, p: int, at_eof: bool) -> tuple[int, bool]:
+        nonlocal slot
         s0 = slot
-        p, slot, more = segment(window, wbase, pos - wbase, wbase + len(window) >= hi, slot, 1 << 62,
+        p, slot, more = segment(window, wbase, p, at_eof, slot, 1 << 62,
                                 part.starts, part.ends, part.bad, part.hold)
         for i in range(s0, slot):
             if flags[i] & (BROKEN | HOLDINGS | AUTHORITY | EPLIKT):
@@ -604,13 +616,9 @@ def _linked_part(src, lo: int, hi: int, links: set[str], flags: bytes) -> tuple[
                 cn = first[0].decode("ascii") if first else None
             if cn and cn.strip() in links:
                 found.add(i)
-        pos = wbase + p
-        if pos >= hi or (not more and wbase + len(window) >= hi):
-            break
-        try:
-            window, wbase = gen.send(pos)
-        except StopIteration:
-            break
+        return p, more
+
+    _walk_windows(src, lo, hi, step)
     return found, parsed
 
 

@@ -221,8 +221,7 @@ def validate(records, original=None, *, duplicates: bool = True) -> list[Finding
     for pos, e in enumerate(entries):
         number = (e.number or pos + 1)
         if isinstance(e, BrokenRecord):
-            run.findings.append(Finding("error", "STRUCT-UNREADABLE", e.number or pos + 1, None, None, None,
-                                        f"the record could not be read: {e.reason}"))
+            run.findings.append(_unreadable(e, pos))
             continue
         if not isinstance(e, LibrisRecord):
             continue
@@ -556,12 +555,17 @@ def _check_entries(run: _Run, numbered, duplicates: bool, total: int, progress, 
             gc.enable()
 
 
+def _unreadable(e: BrokenRecord, pos: int) -> Finding:
+    """The finding for a record that could not be read (slot ``pos``)."""
+    return Finding("error", "STRUCT-UNREADABLE", e.number or pos + 1, None, None, None,
+                   f"the record could not be read: {e.reason}")
+
+
 def _check_each(run: _Run, numbered, duplicates: bool, total: int, progress, fresh: bool) -> int:
     n = 0
     for pos, e in numbered:
         if isinstance(e, BrokenRecord):
-            run.findings.append(Finding("error", "STRUCT-UNREADABLE", e.number or pos + 1, None, None, None,
-                                        f"the record could not be read: {e.reason}"))
+            run.findings.append(_unreadable(e, pos))
             continue
         if not isinstance(e, LibrisRecord):
             continue
