@@ -13,7 +13,7 @@ Reads Libris's public reference data (CC0, see ../shared/README.md) and writes:
   reading of a record matters here (compaction containers such as ``@set`` do not).
 * ``tui/data/kbv.ttl``: the KBV vocabulary subset the label view needs: every class and property
   with its Swedish and English labels, ``subClassOf``/``subPropertyOf``/``inverseOf``; read with
-  rdflib (``tui.core.graph_labels``).
+  rdflib (``tui.core.views.graph_labels``).
 * ``tui/data/kbv-terms.ttl``: labels and codes of linked value terms (languages, countries,
   relators, MARC enumerations, RDA, categories...).
 * ``tui/data/display-lenses.json``: the property order the Libris client uses per class

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from tui.core.formats import iso2709, marcjson, marcxml, mrk  # noqa: E402
 from tui.core.formats.notation import read_notation, record_lines  # noqa: E402
-from tui.core.model import Field, Leader, Record, Subfield  # noqa: E402
+from tui.core.model.record import Field, Leader, Record, Subfield  # noqa: E402
 
 SAMPLES = ROOT / "sample_records"
 BROKEN_TITLE = "Trasig post (exempel)"

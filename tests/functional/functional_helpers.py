@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tui.core.config import Config
-from tui.core.filestamp import FileStamp
+from tui.core.settings.config import Config
+from tui.core.files.filestamp import FileStamp
 from tui.core.formats import open_source
-from tui.core.profile import Profile
+from tui.core.rules.profile import Profile
 from tui.ui.app import LibrisApp
 from tui.ui.session import Session
 

@@ -8,7 +8,7 @@ import tomllib
 from textual.widgets import Checkbox, Input, OptionList, Select
 
 from functional_helpers import build_app, focus_marc_line, main_screen, said, screen_text
-from tui.core.config import config_path
+from tui.core.settings.config import config_path
 from tui.core.formats import open_source
 from tui.ui.dialogs.add_holding_dialog import AddHoldingDialog
 from tui.ui.dialogs.confirm import ConfirmDialog
@@ -349,7 +349,7 @@ async def test_every_command_is_in_the_palette(seed_file):
 
 
 async def test_user_keymap_changes_keys_and_hints(seed_file, tmp_path, monkeypatch):
-    from tui.core.config import config_dir
+    from tui.core.settings.config import config_dir
 
     d = config_dir() / "keymaps"
     d.mkdir(parents=True)
@@ -365,7 +365,7 @@ async def test_user_keymap_changes_keys_and_hints(seed_file, tmp_path, monkeypat
 
 
 async def test_bad_keymap_is_reported_with_file_and_line_and_the_app_starts(seed_file):
-    from tui.core.config import config_dir
+    from tui.core.settings.config import config_dir
 
     d = config_dir() / "keymaps"
     d.mkdir(parents=True)
@@ -380,7 +380,7 @@ async def test_bad_keymap_is_reported_with_file_and_line_and_the_app_starts(seed
 
 
 async def test_broken_theme_falls_back_with_a_notification(seed_file):
-    from tui.core.config import config_dir
+    from tui.core.settings.config import config_dir
 
     d = config_dir() / "themes"
     d.mkdir(parents=True)

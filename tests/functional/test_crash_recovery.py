@@ -17,7 +17,7 @@ import pytest
 from textual.widgets import Input
 
 from functional_helpers import build_app, main_screen, said, screen_text
-from tui.core import journal
+from tui.core.editing import journal
 from tui.ui.dialogs.restore_dialog import RestoreDialog
 from tui.ui.screens.main_screen import MainScreen
 

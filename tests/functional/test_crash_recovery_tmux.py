@@ -23,8 +23,14 @@ from pathlib import Path
 import pytest
 
 from tui.core.formats import open_source
-from tui.core.journal import Journal, JournalReplayError, journal_dir, pending_sessions, read_journal
-from tui.core.model import LibrisRecord
+from tui.core.editing.journal import (
+    Journal,
+    JournalReplayError,
+    journal_dir,
+    pending_sessions,
+    read_journal,
+)
+from tui.core.model.record import LibrisRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "tests" / "data" / "hostile" / "seed-records.mrc"
@@ -229,14 +235,14 @@ def test_file_changed_since_the_crash_is_reported_not_replayed(tmux_app, recfile
 # -- the same in-process: journal + the app's Session, no terminal -------------------------------------
 
 def _session(path: Path, journal: Journal | None):
-    from tui.core.profile import Profile
+    from tui.core.rules.profile import Profile
     from tui.ui.session import Session
 
     return Session(open_source(path), profile=Profile.from_name("full"), sigel="Li", journal=journal)
 
 
 def test_in_process_crash_and_replay(recfile):
-    from tui.core.commands import AddHolding
+    from tui.core.editing.commands import AddHolding
 
     j = Journal.open_for(recfile)
     s = _session(recfile, j)

@@ -23,7 +23,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tui.core.formats import MODULES, open_source, sniff  # noqa: E402
-from tui.core.model import BrokenRecord, LibrisError, LibrisRecord  # noqa: E402
+from tui.core.model.record import BrokenRecord, LibrisError, LibrisRecord  # noqa: E402
 
 HOSTILE = ROOT / "tests" / "data" / "hostile"
 SAMPLES = ROOT / "sample_records"
@@ -65,8 +65,8 @@ def _optional(module: str, name: str):
 
 def views():
     """The views that exist yet: (label_view, render_label_view, marc_view), each or None."""
-    return (_optional("tui.core.labels", "label_view"), _optional("tui.core.labels", "render_label_view"),
-            _optional("tui.core.marcview", "marc_view"))
+    return (_optional("tui.core.views.labels", "label_view"), _optional("tui.core.views.labels", "render_label_view"),
+            _optional("tui.core.views.marcview", "marc_view"))
 
 
 def dump_available() -> bool:

@@ -10,7 +10,7 @@ from pymarc import Field, Leader, Record, Subfield
 
 from fuzz_harness import HOSTILE, exercise
 from tui.core.formats import open_source
-from tui.core.model import BrokenRecord, LibrisRecord, UnreadableFile
+from tui.core.model.record import BrokenRecord, LibrisRecord, UnreadableFile
 
 
 def test_jsonld_with_invalid_utf8_is_a_clear_error(tmp_path):
@@ -42,7 +42,7 @@ def _big_iso(path: Path, size: int) -> None:
 def test_scan_of_a_mapped_iso_file(tmp_path):
     """Was: AttributeError 'mmap.mmap' object has no attribute 'count' in scan._scan_iso for files
     over 16 MB (mapped, not read), i.e. `libris-tui stats` on any big file."""
-    from tui.core.scan import scan_file
+    from tui.core.batch.scan import scan_file
 
     p = tmp_path / "big.mrc"
     _big_iso(p, 17 * 1024 * 1024)
@@ -68,7 +68,7 @@ def test_many_broken_xml_records_read_in_linear_time(tmp_path):
 # with re.search over the whole value: quadratic, 155 s for one 300 000-character 245 $a.
 @pytest.mark.parametrize("text", ["A" * 20_000, "a b " * 5_000], ids=["letters", "words"])
 def test_label_view_of_a_huge_field_is_fast(text):
-    from tui.core.labels import label_view
+    from tui.core.views.labels import label_view
 
     rec = Record(leader=Leader("00000nam a2200000 i 4500"), force_utf8=True)
     rec.add_field(Field("245", ["1", "0"], [Subfield("a", text)]))

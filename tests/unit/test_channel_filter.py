@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from tui.core.channel_filter import ChannelIndex, channel_slots, release_pages
-from tui.core.detect import is_channel
+from tui.core.batch.channel_filter import ChannelIndex, channel_slots, release_pages
+from tui.core.rules.detect import is_channel
 from tui.core.formats import open_source
 from tui.core.formats.iso2709 import read_bytes
-from tui.core.model import LibrisRecord
+from tui.core.model.record import LibrisRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = sorted((ROOT / "sample_records").glob("*.*"))

@@ -15,11 +15,11 @@ import pytest
 from pymarc import Subfield
 
 from tui.cli import main
-from tui.core import commands as C
-from tui.core.commands import EditContext, History
+from tui.core.editing import commands as C
+from tui.core.editing.commands import EditContext, History
 from tui.core.formats import open_source, write_records
 from tui.core.formats.notation import record_lines
-from tui.core.model import LibrisRecord
+from tui.core.model.record import LibrisRecord
 
 DATA = Path(__file__).parents[1] / "data" / "rules"
 ROOT = Path(__file__).parents[2]
@@ -171,8 +171,8 @@ def test_unchanged_channel_record_passes_with_its_katalogsupport_items(capsys, o
 def _bib_lines(path):
     """Each bib's lines without embedded holding fields, and who holds it (holdings may change
     form on the way out: records by default)."""
-    from tui.core.detect import holding_sigels
-    from tui.core.rules import holding_field_sigel
+    from tui.core.rules.detect import holding_sigels
+    from tui.core.rules.eplikt import holding_field_sigel
 
     out = {}
     for e in load(path):
@@ -224,7 +224,7 @@ def test_move_restricted_uris_leaves_channel_records(capsys, tmp_path):
 # -- add-holding (HOLD-ADD, SUP-CLEAR, CHN-HIDE) ---------------------------------------------------------
 
 def _holders(path):
-    from tui.core.detect import holding_sigels
+    from tui.core.rules.detect import holding_sigels
 
     return {e.control_number: sorted(holding_sigels(e)) for e in load(path) if e.kind == "bib"}
 

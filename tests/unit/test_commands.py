@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from tui.core import commands as C
-from tui.core.commands import EditContext, History, Refused, command_from_json
+from tui.core.editing import commands as C
+from tui.core.editing.commands import EditContext, History, Refused, command_from_json
 from tui.core.formats import open_source
 from tui.core.formats.notation import record_lines
-from tui.core.profile import FULL, LIMITED
+from tui.core.rules.profile import FULL, LIMITED
 
 DATA = Path(__file__).parents[1] / "data" / "rules"
 
@@ -376,7 +376,7 @@ def test_every_command_is_registered():
 
 
 def test_unknown_json_command():
-    from tui.core.model import LibrisError
+    from tui.core.model.record import LibrisError
 
     with pytest.raises(LibrisError, match="unknown edit command"):
         command_from_json({"op": "format-disk"})
@@ -416,7 +416,7 @@ def test_history_limit_keeps_dirty(src):
 
 
 def test_apply_twice_and_undo_unapplied_are_errors(src):
-    from tui.core.model import LibrisError
+    from tui.core.model.record import LibrisError
 
     c = ctx(src, "ord0001")
     cmd = C.SetSubfield("245", 1, 0, "A")

@@ -4,7 +4,7 @@ import tomllib
 
 import pytest
 
-from tui.core import config as cfg
+from tui.core.settings import config as cfg
 
 
 def test_created_on_first_use_with_comments(tmp_path, monkeypatch):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tui.core.formats import open_source
-from tui.core.model import BrokenRecord, LibrisRecord
+from tui.core.model.record import BrokenRecord, LibrisRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tui.core.formats import open_source
-from tui.core.model import BrokenRecord, LibrisRecord
+from tui.core.model.record import BrokenRecord, LibrisRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = ROOT / "tests" / "data" / "hostile"
@@ -98,7 +98,7 @@ def test_unmappable_marc8_is_flagged_and_visible():
 
 def test_bad_marc8_escape_does_not_leak_an_escape():
     for rec in records(HOSTILE / "bad_marc8_escape.dat"):
-        from tui.core.textsafe import visible
+        from tui.core.model.textsafe import visible
 
         for t in texts(rec).values():
             assert "\x1b" not in visible(t)
@@ -145,7 +145,7 @@ def test_invalid_utf8_in_every_format(tmp_path, fmt, bad):
                 b'"ind2": "0", "subfields": [{"a": "Titel ' + bad + b' slut"}]}}]}')
     p = tmp_path / f"bad.{fmt}"
     p.write_bytes(data)
-    from tui.core.model import LibrisError
+    from tui.core.model.record import LibrisError
 
     try:
         src = open_source(p)

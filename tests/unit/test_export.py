@@ -8,12 +8,12 @@ import pymarc
 import pytest
 from pymarc import Subfield
 
-from tui.core import commands as C
-from tui.core.atomic import AtomicWriter, WriteFailed, atomic_write, backup_name
-from tui.core.commands import EditContext, History
-from tui.core.export import ExportRefused, OutputIsInput, export, output_records
+from tui.core.editing import commands as C
+from tui.core.files.atomic import AtomicWriter, WriteFailed, atomic_write, backup_name
+from tui.core.editing.commands import EditContext, History
+from tui.core.files.export import ExportRefused, OutputIsInput, export, output_records
 from tui.core.formats import open_source
-from tui.core.model import LibrisError, LibrisRecord
+from tui.core.model.record import LibrisError, LibrisRecord
 
 DATA = Path(__file__).parents[1] / "data" / "rules"
 
@@ -236,7 +236,7 @@ def test_format_from_extension_and_unknown_format(tmp_path):
 
 
 def test_output_that_does_not_read_back_is_not_written(tmp_path, monkeypatch):
-    import tui.core.export as ex
+    import tui.core.files.export as ex
 
     def broken_writer(records, out, fmt, **kw):
         out.write(b"00042nam  2200000   4500\x1e")
@@ -292,8 +292,8 @@ def test_an_edited_holdings_record_is_written_not_its_stale_copy(tmp_path):
 
 def test_a_file_changed_on_disk_during_the_export_is_not_written_over(tmp_path, monkeypatch):
     """issue 7: the stamp taken at open is checked right before the atomic replace."""
-    import tui.core.export as ex
-    from tui.core.filestamp import FileChangedOnDisk, FileStamp
+    import tui.core.files.export as ex
+    from tui.core.files.filestamp import FileChangedOnDisk, FileStamp
 
     out = tmp_path / "o.mrc"
     export(load(), out, "iso2709")

@@ -15,7 +15,7 @@ import pytest
 
 from tui.core.formats import iso2709, marcjson, marcxml, mrk, notation_io, open_source
 from tui.core.formats.notation import read_notation, record_lines
-from tui.core.model import ORPHAN, LibrisRecord, Record
+from tui.core.model.record import ORPHAN, LibrisRecord, Record
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "sample_records"

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from tui.core.filestamp import MIB, FileChangedOnDisk, FileStamp
-from tui.core.model import LibrisError
+from tui.core.files.filestamp import MIB, FileChangedOnDisk, FileStamp
+from tui.core.model.record import LibrisError
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ import copy
 
 import pytest
 
-from tui.core import detect, holdings
+from tui.core.rules import detect
+from tui.core.model import holdings
 from tui.core.formats import iso2709, open_source
-from tui.core.model import Field, Leader, LibrisRecord, Record, Subfield
+from tui.core.model.record import Field, Leader, LibrisRecord, Record, Subfield
 
 
 def canon(rec: Record) -> tuple:
@@ -52,13 +53,13 @@ def test_raw_linked_bib_agrees_with_the_parse(samples):
     for i in range(len(src)):
         e = src.entry(i)
         want = e.linked_bib if isinstance(e, LibrisRecord) and e.kind == "holdings" else None
-        assert holdings.raw_linked_bib(src.raw(i)) == want
+        assert iso2709.raw_linked_bib(src.raw(i)) == want
 
 
 def test_non_ascii_004_is_left_to_the_parser():
     h = holdings.make_holding(_bib("Å-123"), "S")
     raw = iso2709.record_bytes(h)
-    assert holdings.raw_linked_bib(raw) is Ellipsis
+    assert iso2709.raw_linked_bib(raw) is Ellipsis
 
 
 def _bib(cn: str | None = "5551234", serial: bool = False) -> Record:

@@ -13,7 +13,16 @@ from hypothesis import strategies as st
 
 from tui.core.formats import iso2709, open_source
 from tui.core.formats.notation import read_notation
-from tui.core.model import ORPHAN, BrokenRecord, Field, Leader, LibrisRecord, Record, Subfield, UnreadableFile
+from tui.core.model.record import (
+    ORPHAN,
+    BrokenRecord,
+    Field,
+    Leader,
+    LibrisRecord,
+    Record,
+    Subfield,
+    UnreadableFile,
+)
 
 
 def canon(rec: Record) -> tuple:

@@ -14,10 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from tui.core import journal as J
-from tui.core.filestamp import FileChangedOnDisk
-from tui.core.journal import Journal, JournalError, JournalReplayError, pending_sessions, read_journal
-from tui.core.model import LibrisError
+from tui.core.editing import journal as J
+from tui.core.files.filestamp import FileChangedOnDisk
+from tui.core.editing.journal import (
+    Journal,
+    JournalError,
+    JournalReplayError,
+    pending_sessions,
+    read_journal,
+)
+from tui.core.model.record import LibrisError
 
 ROOT = Path(__file__).resolve().parents[2]
 CMD = {"type": "set-subfield", "tag": "245", "occurrence": 1, "index": 0, "value": "Ny titel \udcff ✓"}
@@ -298,7 +304,7 @@ def test_two_sessions_on_the_same_file(recfile):
 
 _CHILD = textwrap.dedent("""
     import os, sys, time, signal
-    from tui.core.journal import Journal
+    from tui.core.editing.journal import Journal
     # a session in a terminal dies of SIGHUP; don't inherit an ignored SIGHUP (nohup, some CI runners)
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
     j = Journal.open_for(sys.argv[1])

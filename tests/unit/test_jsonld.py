@@ -10,10 +10,11 @@ import pytest
 from pymarc import Field, Leader, Record, Subfield
 from rdflib import Graph, Literal, URIRef
 
-from tui.core import detect, graph_labels
+from tui.core.rules import detect
+from tui.core.views import graph_labels
 from tui.core.formats import jsonld, open_source, sniff, write_records
-from tui.core.labels import render_label_view
-from tui.core.model import LibrisRecord, UnreadableFile
+from tui.core.views.labels import render_label_view
+from tui.core.model.record import LibrisRecord, UnreadableFile
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "jsonld"
 BIB = DATA / "bib-8369159-m4xtxx0z02xdx6w.jsonld"
@@ -26,7 +27,7 @@ KBV = "https://id.kb.se/vocab/"
 
 
 def marc_lines(rec: LibrisRecord) -> list[str]:
-    from tui.core.marcview import marc_view, render_marc_view
+    from tui.core.views.marcview import marc_view, render_marc_view
 
     return render_marc_view(marc_view(rec))
 
@@ -152,7 +153,7 @@ def test_channel_record_from_jsonld_is_a_channel_record():
     assert subfields(channel.marc, "245", "h") == ["[channel record]"]
     assert detect.is_channel(channel)
     assert detect.is_suppressed(channel)
-    from tui.core.rules import record_state
+    from tui.core.rules.eplikt import record_state
 
     assert record_state(channel).channel
 

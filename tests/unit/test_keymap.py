@@ -4,7 +4,7 @@ reported with file and line and never stop the app."""
 import tomllib
 
 from tui import resources
-from tui.core import keymap as km
+from tui.core.settings import keymap as km
 from tui.ui import actions
 
 

@@ -11,8 +11,8 @@ import pytest
 from pymarc import Field, Leader, Record, Subfield
 
 from tui.core.formats import open_source
-from tui.core.labels import LabelLine, SourceRef, label_view, render_label_view
-from tui.core.model import ORPHAN, LibrisRecord
+from tui.core.views.labels import LabelLine, SourceRef, label_view, render_label_view
+from tui.core.model.record import ORPHAN, LibrisRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "sample_records"

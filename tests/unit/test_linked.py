@@ -1,4 +1,4 @@
-"""The MARC <-> JSON-LD engine (tui.core.linked): one mapping, two directions."""
+"""The MARC <-> JSON-LD engine (tui.core.mapping.linked): one mapping, two directions."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import copy
 import pytest
 from pymarc import Field, Leader, Record, Subfield
 
-from tui.core import linked
+from tui.core.mapping import linked
 
 
 def record(*fields: Field, leader: str = "00000cam a2200000 a 4500") -> Record:

@@ -9,7 +9,7 @@ import pytest
 from pymarc import Field, Leader, Record, Subfield
 
 from tui.core.formats import iso2709, marcxml, open_source
-from tui.core.model import BrokenRecord, LibrisRecord
+from tui.core.model.record import BrokenRecord, LibrisRecord
 
 
 def title(t: str, cn: str) -> Record:

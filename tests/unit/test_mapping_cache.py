@@ -1,4 +1,4 @@
-"""The label mapping's marshal cache (``tui.core.labels._load_data``): used when it was built
+"""The label mapping's marshal cache (``tui.core.views.labels._load_data``): used when it was built
 from the very data files, rebuilt when they change, ignored when damaged, never required."""
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tui.core import labels
+from tui.resources import data_dir as data_dir_of_package
+from tui.core.views import labels
 
-DATA = Path(labels.__file__).resolve().parent.parent / "data"
+DATA = data_dir_of_package()
 
 
 @pytest.fixture

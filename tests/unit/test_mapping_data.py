@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.core import labels as labels_mod
+from tui.core.views import labels as labels_mod
 from tui.core.formats import open_source
 
 ROOT = Path(__file__).resolve().parents[2]

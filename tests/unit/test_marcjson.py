@@ -8,7 +8,16 @@ import json
 
 from tui.core.formats import marcjson, open_source
 from tui.core.formats.notation import read_notation
-from tui.core.model import ORPHAN, BrokenRecord, Field, Leader, LibrisRecord, Record, Subfield, UnreadableFile
+from tui.core.model.record import (
+    ORPHAN,
+    BrokenRecord,
+    Field,
+    Leader,
+    LibrisRecord,
+    Record,
+    Subfield,
+    UnreadableFile,
+)
 
 
 def canon(rec: Record) -> tuple:

@@ -7,10 +7,16 @@ from pathlib import Path
 from pymarc import Field, Leader, Record, Subfield
 
 from tui.core.formats import open_source
-from tui.core.labels import SourceRef, label_view
-from tui.core.marcview import (MarcLine, ViewLinks, label_lines_for_ref, marc_lines_for_ref, marc_view,
-                               render_marc_view)
-from tui.core.model import LibrisRecord, NotationField
+from tui.core.views.labels import SourceRef, label_view
+from tui.core.views.marcview import (
+    MarcLine,
+    ViewLinks,
+    label_lines_for_ref,
+    marc_lines_for_ref,
+    marc_view,
+    render_marc_view,
+)
+from tui.core.model.record import LibrisRecord, NotationField
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,16 @@ import pytest
 
 from tui.core.formats import iso2709, marcxml, open_source
 from tui.core.formats.notation import read_notation
-from tui.core.model import ORPHAN, BrokenRecord, Field, Leader, LibrisRecord, Record, Subfield, UnreadableFile
+from tui.core.model.record import (
+    ORPHAN,
+    BrokenRecord,
+    Field,
+    Leader,
+    LibrisRecord,
+    Record,
+    Subfield,
+    UnreadableFile,
+)
 
 NS = "http://www.loc.gov/MARC21/slim"
 

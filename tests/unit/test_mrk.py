@@ -8,7 +8,15 @@ import pytest
 
 from tui.core.formats import mrk, open_source, sniff
 from tui.core.formats.notation import read_notation
-from tui.core.model import ORPHAN, BrokenRecord, Field, Leader, Record, Subfield, UnreadableFile
+from tui.core.model.record import (
+    ORPHAN,
+    BrokenRecord,
+    Field,
+    Leader,
+    Record,
+    Subfield,
+    UnreadableFile,
+)
 
 
 def canon(rec: Record) -> tuple:

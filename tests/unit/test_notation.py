@@ -2,7 +2,7 @@ from pathlib import Path
 
 from tui.core.formats import open_source, sniff
 from tui.core.formats.notation import read_notation, record_lines
-from tui.core.model import ORPHAN, BrokenRecord, LibrisRecord
+from tui.core.model.record import ORPHAN, BrokenRecord, LibrisRecord
 
 SEED_LINES = [ln.strip().lstrip("•").strip() for ln in
               (Path(__file__).parents[2] / "sample_records" / "seed-records.txt").read_text("utf-8").splitlines()

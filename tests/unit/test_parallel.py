@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tui.core import parallel, scan
+from tui.core.batch import parallel, scan
 from tui.core.formats import iso2709, open_source
-from tui.core.model import Field, Leader, Record, Subfield
+from tui.core.model.record import Field, Leader, Record, Subfield
 
 
 def _square(x: int) -> int:

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tui.core.formats import iso2709
-from tui.core.model import Field, Leader, Record, Subfield
+from tui.core.model.record import Field, Leader, Record, Subfield
 
 TAGS = ["001", "003", "005", "008", "020", "024", "042", "100", "245", "246", "500", "599", "650", "852", "856",
         "880", "9XX", "0A1"]

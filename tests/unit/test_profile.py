@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.core.commands import (
+from tui.core.editing.commands import (
     AddField,
     AddHolding,
     ClearSuppress,
@@ -13,7 +13,7 @@ from tui.core.commands import (
     SetSubfield,
 )
 from tui.core.formats import open_source
-from tui.core.profile import FULL, LIMITED, Profile
+from tui.core.rules.profile import FULL, LIMITED, Profile
 
 DATA = Path(__file__).parents[1] / "data" / "rules"
 

@@ -6,7 +6,7 @@ from pymarc import Field, Leader, Record, Subfield
 
 from tui.core.formats import common, iso2709, marcjson, marcxml, mrk, notation
 from tui.core.formats.notation import read_notation
-from tui.core.model import ORPHAN, ReadIssue
+from tui.core.model.record import ORPHAN, ReadIssue
 
 
 def test_one_checker_for_every_reader():

@@ -3,8 +3,8 @@
 from pymarc import Field, Leader, Record, Subfield
 
 from tui.core.formats import open_source
-from tui.core.model import LibrisRecord
-from tui.core.report import collect, katalogsupport_report, render
+from tui.core.model.record import LibrisRecord
+from tui.core.validation.report import collect, katalogsupport_report, render
 
 F008 = "200101s2020    sw |||||o|||||||000 ||swe"
 

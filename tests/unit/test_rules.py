@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 from pymarc import Field, Record, Subfield
 
-from tui.core import rules
+from tui.core.rules import eplikt as rules
 from tui.core.formats import open_source
-from tui.core.model import LibrisRecord, new_leader
-from tui.core.rules import protection, record_state
+from tui.core.model.record import LibrisRecord, new_leader
+from tui.core.rules.eplikt import protection, record_state
 
 DATA = Path(__file__).parents[1] / "data" / "rules"
 SPEC_IDS = ("EPL-DETECT", "EPL-NODELETE", "EPL-PROTECT", "EPL-UPGRADE", "CHN-DETECT", "CHN-READONLY",
@@ -179,9 +179,10 @@ def test_looks_like_uri(value, ok):
 def test_every_rule_id_the_code_uses_is_in_the_table():
     import re
 
-    core = Path(rules.__file__).parent
+    core = Path(rules.__file__).parent.parent
     ids = set()
-    for name in ("rules.py", "commands.py", "profile.py", "validate.py", "export.py", "report.py"):
+    for name in ("rules/eplikt.py", "editing/commands.py", "rules/profile.py", "validation/validate.py",
+                 "files/export.py", "validation/report.py"):
         text = (core / name).read_text("utf-8")
         ids |= set(re.findall(r'"((?:EPL|CHN|URI|HOLD|SUP|DUP|PROFILE|EDIT|STRUCT)-[A-Z0-9-]+)"', text))
     assert ids and ids <= set(rules.RULES), ids - set(rules.RULES)

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tui.core import scan
+from tui.core.batch import scan
 from tui.core.formats import iso2709, marcjson, marcxml, open_source
-from tui.core.model import Field, Leader, Record, Subfield
+from tui.core.model.record import Field, Leader, Record, Subfield
 
 SAMPLE_FILES = ["mixed.mrc", "mixed.xml", "mixed.txt", "seed-records.mrc", "seed-records.xml", "seed-records.mrk",
                 "seed-records.json", "seed-records.txt"]

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from pymarc import Leader, Record
 
-from tui.core import linked
+from tui.core.mapping import linked
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "jsonld"
 CASES = json.loads((DATA / "marcframe-spec-cases.json").read_text(encoding="utf-8"))

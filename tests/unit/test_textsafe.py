@@ -1,4 +1,4 @@
-"""Record text is data: no control character reaches a terminal raw (tui.core.textsafe.visible)."""
+"""Record text is data: no control character reaches a terminal raw (tui.core.model.textsafe.visible)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.core.textsafe import has_unsafe, visible
+from tui.core.model.textsafe import has_unsafe, visible
 
 
 #: what a terminal acts on: C0, DEL, C1, line/paragraph separators, bidi controls, lone surrogates

@@ -3,7 +3,7 @@
 import pytest
 
 from tui import resources
-from tui.core import themes
+from tui.core.settings import themes
 
 
 @pytest.mark.parametrize("name", ["default", "high-contrast", "ansi"])

@@ -6,11 +6,18 @@ from pathlib import Path
 import pytest
 from pymarc import Field, Leader, Record, Subfield
 
-from tui.core import commands as C
-from tui.core.commands import EditContext, History
+from tui.core.editing import commands as C
+from tui.core.editing.commands import EditContext, History
 from tui.core.formats import open_source
-from tui.core.model import BrokenRecord, LibrisRecord
-from tui.core.validate import Finding, duplicate_keys, isbn13, issn, normalise_title, validate
+from tui.core.model.record import BrokenRecord, LibrisRecord
+from tui.core.validation.validate import (
+    Finding,
+    duplicate_keys,
+    isbn13,
+    issn,
+    normalise_title,
+    validate,
+)
 
 DATA = Path(__file__).parents[1] / "data" / "rules"
 F008 = "200101s2020    sw |||||o|||||||000 ||swe"

@@ -9,10 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tui.core import parallel, rules
-from tui.core import validate as V
+from tui.core.batch import parallel
+from tui.core.rules import eplikt as rules
+from tui.core.validation import validate as V
 from tui.core.formats import iso2709, marcxml, open_source
-from tui.core.model import Field, Leader, LibrisRecord, Record, Subfield
+from tui.core.model.record import Field, Leader, LibrisRecord, Record, Subfield
 
 VALUES = {"042": ("9", ["EPLK", " DIGI ", "EPLK\u00a0", "x"]), "245": ("h", ["[channel record]", " [Channel Record]. ", "x"]),
           "599": ("a", ["SUPPRESSRECORD", " suppressrecord", "\u017fuppressrecord"]),

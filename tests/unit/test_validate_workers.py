@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tui.cli import main
-from tui.core import parallel
-from tui.core import validate as V
+from tui.core.batch import parallel
+from tui.core.validation import validate as V
 from tui.core.formats import iso2709, open_source
-from tui.core.model import Field, Leader, Record, Subfield
+from tui.core.model.record import Field, Leader, Record, Subfield
 
 ISBNS = ["9789127166578", "91-7119-000-0", "9789100000000"]
 

@@ -32,7 +32,7 @@ _CHILD = textwrap.dedent("""
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     t0 = time.time()
     from tui.core.formats import open_source
-    from tui.core.model import LibrisError, LibrisRecord, BrokenRecord
+    from tui.core.model.record import LibrisError, LibrisRecord, BrokenRecord
     out = {"outcome": None, "texts": [], "broken": [], "issues": [], "count": 0}
     try:
         src = open_source(sys.argv[1])

@@ -12,8 +12,8 @@ import argparse
 import importlib
 import sys
 
-from ..core.model import LibrisError
-from ..core.textsafe import visible
+from tui.core.model.record import LibrisError
+from tui.core.model.textsafe import visible
 
 #: subcommand -> module in this package
 SUBCOMMANDS = {
@@ -38,7 +38,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="libris-tui", description="Browse and edit Libris records with KB's e-plikt rules.",
                 epilog="Run 'libris-tui FILE' to open the terminal app on a record file.")
-    from .. import __version__
+    from tui import __version__
 
     p.add_argument("--version", action="version", version=f"libris-tui {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         argv and argv[0].startswith("--") and argv[0] not in ("--help", "--version")
         and argv[0] not in SUBCOMMANDS
     ):
-        from .app import run_app
+        from tui.cli.app import run_app
 
         return _guard(lambda: run_app(argv))
     parser = build_parser()

@@ -64,8 +64,8 @@ def parse_keys(spec: str) -> list[str]:
 
 def make_app(args, *, screenshot: bool = False):
     """Open the file and build the app (raises LibrisError when the file cannot be read)."""
-    from ..core.config import load_config
-    from ..ui.app import LibrisApp, open_session
+    from tui.core.settings.config import load_config
+    from tui.ui.app import LibrisApp, open_session
 
     config = load_config().with_overrides(sigel=args.sigel, participation=args.profile, keymap=args.keymap,
                                           theme=args.theme, language=args.lang,

@@ -15,12 +15,12 @@ import argparse
 import sys
 from typing import TextIO
 
-from ..core import detect
-from ..core.formats import open_source
-from ..core.labels import label_view, render_label_view
-from ..core.marcview import marc_view, render_marc_view
-from ..core.model import BrokenRecord, LibrisRecord, UnreadableFile
-from ..core.textsafe import visible
+from tui.core.rules import detect
+from tui.core.formats import open_source
+from tui.core.views.labels import label_view, render_label_view
+from tui.core.views.marcview import marc_view, render_marc_view
+from tui.core.model.record import BrokenRecord, LibrisRecord, UnreadableFile
+from tui.core.model.textsafe import visible
 
 EXIT_OK, EXIT_BROKEN, EXIT_USAGE = 0, 1, 2
 

@@ -19,19 +19,26 @@ import argparse
 import sys
 from typing import TextIO
 
-from ..core.commands import AddHolding, ClearSuppress, EditContext, History, MoveRestrictedUris, Refused
-from ..core.model import BrokenRecord, LibrisRecord
-from ..core.profile import Profile
-from ..core.rules import record_state
-from ..core.textsafe import visible
-from .export import add_output_options, write_out
-from .progress import progress_for
-from .validate import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, guarded, open_input, read_all
+from tui.core.editing.commands import (
+    AddHolding,
+    ClearSuppress,
+    EditContext,
+    History,
+    MoveRestrictedUris,
+    Refused,
+)
+from tui.core.model.record import BrokenRecord, LibrisRecord
+from tui.core.rules.profile import Profile
+from tui.core.rules.eplikt import record_state
+from tui.core.model.textsafe import visible
+from tui.cli.export import add_output_options, write_out
+from tui.cli.progress import progress_for
+from tui.cli.validate import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, guarded, open_input, read_all
 
 
 def _config():
     try:
-        from ..core.config import load_config
+        from tui.core.settings.config import load_config
 
         return load_config(create=False)
     except Exception:  # the batch commands work without a config

@@ -11,11 +11,18 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from ..core.export import EXPORT_FORMATS, HOLDINGS_MODES, ExportFailed, ExportRefused, ExportResult, export
-from ..core.formats import EXTENSIONS
-from .output import EXIT_FINDINGS, EXIT_OK, count, finding_line, guarded, kept, say
-from .progress import progress_for
-from .validate import open_input, read_all
+from tui.core.files.export import (
+    EXPORT_FORMATS,
+    HOLDINGS_MODES,
+    ExportFailed,
+    ExportRefused,
+    ExportResult,
+    export,
+)
+from tui.core.formats import EXTENSIONS
+from tui.cli.output import EXIT_FINDINGS, EXIT_OK, count, finding_line, guarded, kept, say
+from tui.cli.progress import progress_for
+from tui.cli.validate import open_input, read_all
 
 FORMATS = ("iso2709", "marcxml", "marc-json", "mrk", "jsonld", "turtle")
 
@@ -60,8 +67,8 @@ def output_format(args, input_format: str) -> str:
 
 def input_holdings_mode(entries) -> str:
     """How the input holds its holdings: ``embedded`` when any bib has ``$5`` holding fields."""
-    from ..core.detect import embedded_holding_sigels
-    from ..core.model import LibrisRecord
+    from tui.core.rules.detect import embedded_holding_sigels
+    from tui.core.model.record import LibrisRecord
 
     for e in entries:
         if isinstance(e, LibrisRecord) and e.kind == "bib" and embedded_holding_sigels(e):
@@ -75,7 +82,7 @@ def write_out(entries, args, input_path: str, input_format: str, original, err: 
     holdings = args.holdings or input_holdings_mode(entries)
     skipped = []
     if getattr(args, "skip_broken", False):
-        from ..core.model import BrokenRecord
+        from tui.core.model.record import BrokenRecord
 
         skipped = [e for e in entries if isinstance(e, BrokenRecord)]
         entries = [e for e in entries if not isinstance(e, BrokenRecord)]

@@ -11,8 +11,8 @@ import re
 import sys
 from typing import TextIO
 
-from ..core.model import LibrisError
-from ..core.textsafe import visible
+from tui.core.model.record import LibrisError
+from tui.core.model.textsafe import visible
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 

@@ -19,7 +19,7 @@ import sys
 import time
 from typing import TextIO
 
-from ..core.textsafe import visible
+from tui.core.model.textsafe import visible
 
 #: seconds between redraws
 INTERVAL = 0.2

@@ -13,13 +13,13 @@ import os
 from pathlib import Path
 from typing import TextIO
 
-from ..core.atomic import atomic_write
-from ..core.model import LibrisError
-from ..core.report import collect, render
-from ..core.textsafe import visible
-from ..core.validate import validate
-from .output import EXIT_FINDINGS, EXIT_OK, count, guarded, kept, say
-from .validate import open_input
+from tui.core.files.atomic import atomic_write
+from tui.core.model.record import LibrisError
+from tui.core.validation.report import collect, render
+from tui.core.model.textsafe import visible
+from tui.core.validation.validate import validate
+from tui.cli.output import EXIT_FINDINGS, EXIT_OK, count, guarded, kept, say
+from tui.cli.validate import open_input
 
 
 def register(subparsers) -> None:
@@ -39,7 +39,7 @@ def _sigel(args) -> str | None:
     if args.sigel:
         return args.sigel
     try:
-        from ..core.config import load_config
+        from tui.core.settings.config import load_config
 
         return load_config(create=False).sigel or None
     except Exception:

@@ -2,7 +2,7 @@
 
 Per file: bibliographic records, e-plikt records (EPL-DETECT), channel records (CHN-DETECT),
 suppressed records (``599 $a SUPPRESSRECORD``), MARC 21 holdings records and broken records.
-The counts come from ``tui.core.scan`` (raw byte scans over the record index, confirmed by a
+The counts come from ``tui.core.batch.scan`` (raw byte scans over the record index, confirmed by a
 parse only where the bytes cannot decide), so a file of a million records is counted without
 parsing a million records.
 
@@ -21,10 +21,10 @@ import argparse
 import json
 import sys
 
-from ..core.model import LibrisError
-from ..core.scan import scan_file
-from ..core.textsafe import visible
-from .progress import progress_for
+from tui.core.model.record import LibrisError
+from tui.core.batch.scan import scan_file
+from tui.core.model.textsafe import visible
+from tui.cli.progress import progress_for
 
 EXIT_OK, EXIT_BROKEN, EXIT_UNREADABLE = 0, 1, 2
 KEYS = ("records", "eplikt", "channel", "suppressed", "holdings", "broken")

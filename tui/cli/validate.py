@@ -11,13 +11,21 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from ..core.formats import open_source
-from ..core.model import LibrisRecord, UnreadableFile
-from ..core.source import RecordSource
-from ..core.textsafe import visible
-from ..core.validate import Finding, errors, summary, validate, validate_source
-from .output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, count, finding_line, guarded, safe_json
-from .progress import progress_for
+from tui.core.formats import open_source
+from tui.core.model.record import LibrisRecord, UnreadableFile
+from tui.core.sources.base import RecordSource
+from tui.core.model.textsafe import visible
+from tui.core.validation.validate import Finding, errors, summary, validate, validate_source
+from tui.cli.output import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    count,
+    finding_line,
+    guarded,
+    safe_json,
+)
+from tui.cli.progress import progress_for
 
 
 def register(subparsers) -> None:

@@ -21,13 +21,13 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from ..core import config as config_mod
-from ..core import keymap as keymap_mod
-from ..core import themes as themes_mod
-from ..core.config import Config
-from ..core.textsafe import visible
-from . import actions, strip_cycles
-from .session import Session
+from tui.core.settings import config as config_mod
+from tui.core.settings import keymap as keymap_mod
+from tui.core.settings import themes as themes_mod
+from tui.core.settings.config import Config
+from tui.core.model.textsafe import visible
+from tui.ui import actions, strip_cycles
+from tui.ui.session import Session
 
 #: what the command palette calls each command (the footer uses the short title)
 PALETTE_TITLES = {
@@ -57,10 +57,10 @@ PALETTE_TITLES = {
 
 def open_session(path: str | Path, config: Config) -> Session:
     """Open ``path`` for the app: stamp it (issue 7), read it, wrap it in a ``Session``."""
-    from ..core.filestamp import FileStamp
-    from ..core.formats import open_source
-    from ..core.model import UnreadableFile
-    from ..core.profile import Profile
+    from tui.core.files.filestamp import FileStamp
+    from tui.core.formats import open_source
+    from tui.core.model.record import UnreadableFile
+    from tui.core.rules.profile import Profile
 
     try:
         stamp = FileStamp.take(path)
@@ -156,7 +156,7 @@ class LibrisApp(App):
     def handle_bindings_clash(self, clashed_bindings: set[Binding], node) -> None:
         """Textual also calls this when a binding keeps one of its own keys (``undo = "u"`` for
         ``u,ctrl+z``); real clashes between ids are found, with file and line, when the keymap is
-        loaded (``tui.core.keymap.clashes``) and told at start-up. Nothing to add here."""
+        loaded (``tui.core.settings.keymap.clashes``) and told at start-up. Nothing to add here."""
 
     # -- themes --------------------------------------------------------------------------------------
     def _register_themes(self, wanted: str) -> str:
@@ -249,7 +249,7 @@ class LibrisApp(App):
         if now >= self.busy_until + self.IDLE_COLLECT or now - self._last_collect > self.MAX_COLLECT_GAP:
             gc.collect()
             # and the pages of a mapped record file that reading records has mapped in
-            from ..core.channel_filter import release_pages
+            from tui.core.batch.channel_filter import release_pages
 
             release_pages(self.session.source)
             self._last_collect = monotonic()
@@ -273,7 +273,7 @@ class LibrisApp(App):
 
     # -- start ---------------------------------------------------------------------------------------
     def on_mount(self) -> None:
-        from .screens.main_screen import MainScreen
+        from tui.ui.screens.main_screen import MainScreen
 
         self.theme = self._theme_name
         # pushed (not the default screen) so that Textual loads the screen's .tcss
@@ -289,7 +289,7 @@ class LibrisApp(App):
 
     def _start_journal(self) -> None:
         """Issue 7: journal every edit; offer what a session that ended badly left behind."""
-        from ..core import journal
+        from tui.core.editing import journal
 
         try:
             self.session.journal = journal.Journal.open_for(self.session.path, self.session.stamp)
@@ -306,7 +306,7 @@ class LibrisApp(App):
     def _offer_restore(self, pending: list) -> None:
         if not pending:
             return
-        from .dialogs.restore_dialog import RestoreDialog
+        from tui.ui.dialogs.restore_dialog import RestoreDialog
 
         first, rest = pending[0], pending[1:]
 
@@ -322,7 +322,7 @@ class LibrisApp(App):
         self.push_screen(RestoreDialog(first.describe(), can_restore=can), done)
 
     def _restore(self, pending) -> None:
-        from ..core.journal import JournalError, JournalReplayError
+        from tui.core.editing.journal import JournalError, JournalReplayError
 
         try:
             n = pending.replay(self.session.source, self.session.replay_event)
@@ -342,7 +342,7 @@ class LibrisApp(App):
             main._update_status()
 
     def _main(self):
-        from .screens.main_screen import MainScreen
+        from tui.ui.screens.main_screen import MainScreen
 
         for s in self.screen_stack:
             if isinstance(s, MainScreen):
@@ -388,7 +388,7 @@ class LibrisApp(App):
 
     # -- the command palette ---------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        from .screens.main_screen import MainScreen
+        from tui.ui.screens.main_screen import MainScreen
 
         if isinstance(screen, MainScreen):
             for spec in actions.ACTIONS:

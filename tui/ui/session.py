@@ -1,6 +1,6 @@
 """The open file and the edits made to it: one place between the screens and the core.
 
-Every edit goes through the core's command objects and ``History`` (``tui.core.commands``); this
+Every edit goes through the core's command objects and ``History`` (``tui.core.editing.commands``); this
 class only keeps the bookkeeping the UI needs around them:
 
 * the working copy of each edited record is pinned in the source (``RecordSource.replace``), and
@@ -20,12 +20,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ..core import rules
-from ..core.commands import Advice, EditCommand, EditContext, History, Refusal, Refused, command_from_json
-from ..core.formats.notation import field_line
-from ..core.model import BrokenRecord, Entry, LibrisRecord
-from ..core.profile import Profile
-from ..core.source import RecordSource
+from tui.core.rules import eplikt as rules
+from tui.core.editing.commands import (
+    Advice,
+    EditCommand,
+    EditContext,
+    History,
+    Refusal,
+    Refused,
+    command_from_json,
+)
+from tui.core.formats.notation import field_line
+from tui.core.model.record import BrokenRecord, Entry, LibrisRecord
+from tui.core.rules.profile import Profile
+from tui.core.sources.base import RecordSource
 
 
 @dataclass(frozen=True)
@@ -311,17 +319,17 @@ class Session:
 
     # -- validation, export, save ----------------------------------------------------------------
     def validate(self) -> list:
-        """Findings for every record, checked against the file as read (``tui.core.validate``)."""
-        from ..core.validate import validate
+        """Findings for every record, checked against the file as read (``tui.core.validation.validate``)."""
+        from tui.core.validation.validate import validate
 
         entries = list(self.entries())
         originals = list(self.originals()) if self._originals else None
         return validate(entries, originals)
 
     def export(self, out: str, fmt: str, holdings: str = "records"):
-        """Validated export to another file (``tui.core.export``: refuses on errors, writes
+        """Validated export to another file (``tui.core.files.export``: refuses on errors, writes
         atomically with a report beside it). Returns its ``ExportResult``."""
-        from ..core.export import export
+        from tui.core.files.export import export
 
         originals = list(self.originals()) if self._originals else None
         return export(list(self.entries()), out, fmt, original=originals, holdings=holdings,
@@ -329,7 +337,7 @@ class Session:
 
     def holdings_mode(self) -> str:
         """How the file holds its holdings: embedded ``$5`` fields (Libris export) or records."""
-        from ..core.detect import embedded_holding_sigels
+        from tui.core.rules.detect import embedded_holding_sigels
 
         with self.lock:
             n = min(len(self.source), 200)
@@ -343,10 +351,10 @@ class Session:
         """Write the edits over the opened file, in its own format: validated (refused on errors),
         checked against the file on disk first (issue 7: a file changed since it was opened is
         never written over), atomic, with a backup of the old file. Then the file is read again."""
-        from ..core.export import EXPORT_FORMATS, export
-        from ..core.filestamp import FileStamp
-        from ..core.formats import open_source
-        from ..core.model import LibrisError
+        from tui.core.files.export import EXPORT_FORMATS, export
+        from tui.core.files.filestamp import FileStamp
+        from tui.core.formats import open_source
+        from tui.core.model.record import LibrisError
 
         fmt = self.source.format
         if fmt not in EXPORT_FORMATS:
@@ -408,7 +416,7 @@ class Session:
             self.journal = None
 
     def replay_event(self, event) -> None:
-        """Apply one journal event (``tui.core.journal.JournalEvent``) through the history."""
+        """Apply one journal event (``tui.core.editing.journal.JournalEvent``) through the history."""
         # event by event: the steps of the old session are not journalled, each edit is its own
         if event.kind == "apply":
             self.do(event.record_number - 1, command_from_json(event.command))

@@ -1,8 +1,8 @@
 """Record -> ``ViewLine``s for the two views, from the core's own views and rules.
 
-The MARC view's text is the core's (``tui.core.marcview`` / the seed notation's ``field_line``);
-the label view's is ``tui.core.labels.label_view``. Protection comes from
-``tui.core.rules.protection``. This module only adds what a pane needs on top: style spans, the
+The MARC view's text is the core's (``tui.core.views.marcview`` / the seed notation's ``field_line``);
+the label view's is ``tui.core.views.labels.label_view``. Protection comes from
+``tui.core.rules.eplikt.protection``. This module only adds what a pane needs on top: style spans, the
 parts of a MARC line (indicators, then one per subfield) and the links between the two views.
 Record text goes through ``textsafe.visible`` so no control character reaches the terminal.
 """
@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..core import marcview as _marcview
-from ..core import rules
-from ..core.formats.notation import field_line
-from ..core.model import ORPHAN, LibrisRecord
-from ..core.textsafe import visible
-from .widgets.line_view import Ref, ViewLine
+from tui.core.views import marcview as _marcview
+from tui.core.rules import eplikt as rules
+from tui.core.formats.notation import field_line
+from tui.core.model.record import ORPHAN, LibrisRecord
+from tui.core.model.textsafe import visible
+from tui.ui.widgets.line_view import Ref, ViewLine
 
 try:  # the label view (tui.core.labels) is the core's; without it the pane says so
-    from ..core import labels as _labels
+    from tui.core.views import labels as _labels
 except ImportError:  # pragma: no cover - only while the core is being built
     _labels = None
 
@@ -32,7 +32,7 @@ def _safe_protection(record, tag, occ, code=None, state=None):
 
 
 def marc_lines(record: LibrisRecord, changed_ids: set[int] | frozenset[int] = frozenset()) -> list[ViewLine]:
-    """The core's MARC view (``tui.core.marcview``), with parts, protection and change marks;
+    """The core's MARC view (``tui.core.views.marcview``), with parts, protection and change marks;
     linked holdings records follow, under a heading of their own."""
     state = rules.record_state(record)
     lines: list[ViewLine] = []

@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 from typing import BinaryIO, Iterable
 
-from ..model import LibrisRecord, Record, UnreadableFile
-from ..source import RecordSource
+from tui.core.model.record import LibrisRecord, Record, UnreadableFile
+from tui.core.sources.base import RecordSource
 
 #: format id -> module (each module has ``open_source(path) -> RecordSource`` and
 #: ``write(records: Iterable[pymarc.Record], out: BinaryIO, **options)``)

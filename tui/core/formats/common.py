@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..model import ORPHAN, ReadIssue, Record
+from tui.core.model.record import ORPHAN, ReadIssue, Record
 
 _OK_IND = re.compile(r"^[0-9a-z|]$")
 _OK_TAG = re.compile(r"^[0-9A-Za-z]{3}$")

@@ -7,7 +7,7 @@ Reading
     the record length in the leader (``segment``). A length that lies makes that slot a
     ``BrokenRecord`` and indexing goes on after the terminator it found, so the neighbours stay
     readable. Every terminator ends a slot, so a file can be cut after any terminator and its
-    parts indexed apart (``tui.core.parallel``). No Python object is made per record beyond the two
+    parts indexed apart (``tui.core.batch.parallel``). No Python object is made per record beyond the two
     offsets. A mapped file is indexed a window at a time with ``read_span`` (``pread``), not
     through the mapping: the page cache holds the file, not this process (issue 6: under 200 MB
     with a 1M-record file open); so is a record read to be shown or parsed (``raw``).
@@ -54,7 +54,7 @@ from typing import BinaryIO, Iterable, Iterator
 from pymarc import Leader, marc8_mapping
 from pymarc.field import Indicators
 
-from ..model import (
+from tui.core.model.record import (
     ORPHAN,
     BrokenRecord,
     Entry,
@@ -65,9 +65,9 @@ from ..model import (
     Record,
     Subfield,
 )
-from ..source import Progress, RecordSource, close_file_buffer, open_file_buffer
-from ..textsafe import visible
-from .common import record_issues
+from tui.core.sources.base import Progress, RecordSource, close_file_buffer, open_file_buffer
+from tui.core.model.textsafe import visible
+from tui.core.formats.common import record_issues
 
 FORMAT = "iso2709"
 
@@ -702,6 +702,26 @@ def segment(window: bytes, wbase: int, p: int, at_eof: bool, slot: int, stop: in
     return p, slot, False
 
 
+
+def raw_linked_bib(buf: bytes):
+    """For the bytes of one ISO 2709 record: the ``004`` it links to (stripped), ``None`` when it
+    is not a readable holdings record or has no ``004``, or ``Ellipsis`` when the bytes alone
+    cannot say (a non-ASCII ``004``: the caller parses the record). Agrees with
+    ``LibrisRecord.linked_bib`` of the parsed record."""
+    if len(buf) < 7 or buf[6] not in b"uvxy":
+        return None
+    try:
+        _base, entries, _fell_back = locate(buf)
+    except _Broken:
+        return None
+    for tag, start, end in entries:
+        if tag == b"004":
+            body = buf[start:end - 1]
+            if not body.isascii() or b"\x1b" in body:
+                return Ellipsis
+            return body.decode("ascii").strip() or None
+    return None
+
 class Iso2709Source(RecordSource):
     """An ISO 2709 file: an index of record offsets over the mapped bytes."""
 
@@ -866,8 +886,6 @@ class Iso2709Source(RecordSource):
         return iter(self.holdings_slots[: len(self.holdings_slots)])
 
     def _holdings_index(self) -> dict[str, list[int]]:
-        from ..holdings import raw_linked_bib
-
         done, hidx = self._hidx_state
         slots = self.holdings_slots
         n = len(slots)

@@ -14,7 +14,7 @@ Both the older type model and the 2026 one (``PhysicalResource``/``DigitalResour
 the context shipped in ``tui/data/context.jsonld`` standing in for ``/context.jsonld`` and
 ``https://id.kb.se/context.jsonld`` (nothing is ever fetched). Each record becomes a
 ``LibrisRecord`` whose ``.marc`` is the record converted through the mapping
-(``tui.core.linked``) and whose ``.origin`` is a ``LinkedOrigin`` (the JSON data and the graph).
+(``tui.core.mapping.linked``) and whose ``.origin`` is a ``LinkedOrigin`` (the JSON data and the graph).
 Holdings become records of their own (MARC21 holdings, ``004`` = the bib's ``001``).
 
 Writing: MARC21 records (bib and holdings) as one JSON-LD document, Libris's shape:
@@ -36,9 +36,9 @@ from typing import Any, BinaryIO, Iterable
 
 from pymarc import Field, Leader, Record
 
-from .. import linked
-from ..model import BrokenRecord, Entry, LibrisRecord, ReadIssue, UnreadableFile
-from ..source import ListSource
+from tui.core.mapping import linked
+from tui.core.model.record import BrokenRecord, Entry, LibrisRecord, ReadIssue, UnreadableFile
+from tui.core.sources.base import ListSource
 
 FORMAT = "jsonld"
 

@@ -28,7 +28,7 @@ import json
 import re
 from typing import BinaryIO, Iterable
 
-from ..model import (
+from tui.core.model.record import (
     ORPHAN,
     BrokenRecord,
     Entry,
@@ -41,8 +41,8 @@ from ..model import (
     UnreadableFile,
     new_leader,
 )
-from ..source import ListSource, read_file_bytes
-from .common import record_issues
+from tui.core.sources.base import ListSource, read_file_bytes
+from tui.core.formats.common import record_issues
 
 FORMAT = "marc-json"
 

@@ -37,7 +37,7 @@ from typing import BinaryIO, Iterable
 
 from lxml import etree
 
-from ..model import (
+from tui.core.model.record import (
     ORPHAN,
     BrokenRecord,
     Entry,
@@ -50,10 +50,10 @@ from ..model import (
     UnreadableFile,
     new_leader,
 )
-from ..source import Progress, RecordSource, close_file_buffer, open_file_buffer
-from ..textsafe import visible
-from .common import record_issues
-from .iso2709 import _PREAD, IN_MEMORY_LIMIT, WriteError
+from tui.core.sources.base import Progress, RecordSource, close_file_buffer, open_file_buffer
+from tui.core.model.textsafe import visible
+from tui.core.formats.common import record_issues
+from tui.core.formats.iso2709 import _PREAD, IN_MEMORY_LIMIT, WriteError
 
 FORMAT = "marcxml"
 MARC_NS = "http://www.loc.gov/MARC21/slim"

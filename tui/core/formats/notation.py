@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 from typing import Iterable, TextIO
 
-from ..model import (
+from tui.core.model.record import (
     ORPHAN,
     BrokenRecord,
     Entry,
@@ -32,8 +32,8 @@ from ..model import (
     Subfield,
     new_leader,
 )
-from ..source import ListSource, read_file_bytes
-from .common import record_issues
+from tui.core.sources.base import ListSource, read_file_bytes
+from tui.core.formats.common import record_issues
 
 FORMAT = "notation"
 

@@ -16,9 +16,9 @@ import json
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable
 
-from ..model import UnreadableFile
-from ..source import ListSource
-from . import jsonld
+from tui.core.model.record import UnreadableFile
+from tui.core.sources.base import ListSource
+from tui.core.formats import jsonld
 
 FORMAT = "turtle"
 

@@ -12,10 +12,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
-from ...core.formats.notation import NotationError, field_line, parse_field_line
-from ...core.model import ORPHAN
-from ...core.textsafe import visible
-from .base import Dialog, DialogButton, TextInput, literal
+from tui.core.formats.notation import NotationError, field_line, parse_field_line
+from tui.core.model.record import ORPHAN
+from tui.core.model.textsafe import visible
+from tui.ui.dialogs.base import Dialog, DialogButton, TextInput, literal
 
 
 def parse_new_field(tag: str, ind1: str, ind2: str, body: str) -> dict:

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
-from .base import Dialog, DialogButton, TextInput, literal
+from tui.ui.dialogs.base import Dialog, DialogButton, TextInput, literal
 
 
 class AddHoldingDialog(Dialog[tuple[str, bool, bool] | None]):

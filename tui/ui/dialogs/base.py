@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input
 
-from ...core.textsafe import visible
+from tui.core.model.textsafe import visible
 
 R = TypeVar("R")
 

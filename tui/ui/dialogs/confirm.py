@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
-from .base import Dialog, DialogButton, literal
+from tui.ui.dialogs.base import Dialog, DialogButton, literal
 
 
 class ConfirmDialog(Dialog[str | None]):

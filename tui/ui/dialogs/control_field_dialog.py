@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
-from .base import Dialog, DialogButton, TextInput, literal
+from tui.ui.dialogs.base import Dialog, DialogButton, TextInput, literal
 
 
 class ControlFieldDialog(Dialog[str | None]):

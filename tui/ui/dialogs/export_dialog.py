@@ -1,7 +1,7 @@
 """Export: format, holdings form, path, and the validation report; refused while errors remain.
 
 Returns ``(format id, path, holdings mode)`` or None. The dialog shows the findings it was given
-(the main screen validates first); the export itself goes through ``tui.core.export``, which
+(the main screen validates first); the export itself goes through ``tui.core.files.export``, which
 validates again and refuses on errors, so nothing invalid is ever written.
 """
 
@@ -14,10 +14,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, Select, Static
 
-from ...core.export import EXPORT_FORMATS
-from ...core.formats import EXTENSIONS, WRITE_EXTENSIONS
-from .base import Dialog, DialogButton, TextInput
-from .findings_dialog import finding_text
+from tui.core.files.export import EXPORT_FORMATS
+from tui.core.formats import EXTENSIONS, WRITE_EXTENSIONS
+from tui.ui.dialogs.base import Dialog, DialogButton, TextInput
+from tui.ui.dialogs.findings_dialog import finding_text
 
 FORMAT_NAMES = {
     "iso2709": "MARC21 ISO 2709 (.mrc)",

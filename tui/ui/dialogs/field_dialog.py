@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
-from .base import Dialog, DialogButton, TextInput, literal
-from .indicator_dialog import shown
+from tui.ui.dialogs.base import Dialog, DialogButton, TextInput, literal
+from tui.ui.dialogs.indicator_dialog import shown
 
 
 class FieldDialog(Dialog[tuple[str, str, list[tuple[str, str]]] | None]):

@@ -9,8 +9,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...core.textsafe import visible
-from .base import Dialog, DialogButton
+from tui.core.model.textsafe import visible
+from tui.ui.dialogs.base import Dialog, DialogButton
 
 _MARK = {"error": ("E", "bold red"), "warning": ("W", "bold yellow"), "info": ("i", "dim")}
 

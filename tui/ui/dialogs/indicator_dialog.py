@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
-from .base import Dialog, DialogButton, TextInput, literal
+from tui.ui.dialogs.base import Dialog, DialogButton, TextInput, literal
 
 
 def shown(ind: str) -> str:

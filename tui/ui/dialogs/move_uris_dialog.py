@@ -7,8 +7,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
-from ...core.textsafe import visible
-from .base import Dialog, DialogButton
+from tui.core.model.textsafe import visible
+from tui.ui.dialogs.base import Dialog, DialogButton
 
 
 class MoveUrisDialog(Dialog[bool | None]):

@@ -14,10 +14,10 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from ...core.detect import is_channel
-from ...core.model import LibrisRecord
-from ...core.textsafe import visible
-from .base import Dialog, TextInput
+from tui.core.rules.detect import is_channel
+from tui.core.model.record import LibrisRecord
+from tui.core.model.textsafe import visible
+from tui.ui.dialogs.base import Dialog, TextInput
 
 LIMIT = 200
 

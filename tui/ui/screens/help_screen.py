@@ -13,13 +13,13 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ...core.textsafe import visible
-from .. import actions
+from tui.core.model.textsafe import visible
+from tui.ui import actions
 
 
 def _shown_path(p: Path) -> str:
     """A shipped file by its name (where the package lives says nothing), a user's in full."""
-    from ... import resources
+    from tui import resources
 
     try:
         return f"{p.relative_to(resources.keymaps_dir())} (shipped)"

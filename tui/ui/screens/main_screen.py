@@ -24,9 +24,9 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import get_current_worker
 
-from ...core import rules
-from ...core.channel_filter import ChannelIndex, channel_slots, release_pages
-from ...core.commands import (
+from tui.core.rules import eplikt as rules
+from tui.core.batch.channel_filter import ChannelIndex, channel_slots, release_pages
+from tui.core.editing.commands import (
     AddField,
     AddHolding,
     AddSubfield,
@@ -41,21 +41,21 @@ from ...core.commands import (
     SetIndicator,
     SetSubfield,
 )
-from ...core.detect import is_channel
-from ...core.model import BrokenRecord, LibrisError, LibrisRecord
-from ...core.rules import field_at
-from ...core.textsafe import visible
-from .. import actions
-from ..frame_timer import frame_timer, take_pending_repaints
-from ..session import Change, Session
-from ..view_lines import holding_of, label_lines, linked_lines, marc_lines
-from ..widgets.index_progress import IndexProgress
-from ..widgets.label_view import LabelView
-from ..widgets.line_view import LineView, ViewLine
-from ..widgets.marc_view import MarcView
-from ..widgets.reason_bar import ReasonBar
-from ..widgets.record_list import RecordList
-from ..widgets.status_line import Status, StatusLine
+from tui.core.rules.detect import is_channel
+from tui.core.model.record import BrokenRecord, LibrisError, LibrisRecord
+from tui.core.rules.eplikt import field_at
+from tui.core.model.textsafe import visible
+from tui.ui import actions
+from tui.ui.frame_timer import frame_timer, take_pending_repaints
+from tui.ui.session import Change, Session
+from tui.ui.view_lines import holding_of, label_lines, linked_lines, marc_lines
+from tui.ui.widgets.index_progress import IndexProgress
+from tui.ui.widgets.label_view import LabelView
+from tui.ui.widgets.line_view import LineView, ViewLine
+from tui.ui.widgets.marc_view import MarcView
+from tui.ui.widgets.reason_bar import ReasonBar
+from tui.ui.widgets.record_list import RecordList
+from tui.ui.widgets.status_line import Status, StatusLine
 
 NARROW = 100  # below this many columns the views are switched, not side by side
 SYNC_CLASSIFY = 20_000  # complete sources up to this many records are classified at once
@@ -695,10 +695,10 @@ class MainScreen(Screen):
 
     # -- editing ----------------------------------------------------------------------------------
     def action_edit_field(self) -> None:
-        from ..dialogs.control_field_dialog import ControlFieldDialog
-        from ..dialogs.field_dialog import FieldDialog
-        from ..dialogs.indicator_dialog import IndicatorDialog
-        from ..dialogs.subfield_dialog import SubfieldDialog
+        from tui.ui.dialogs.control_field_dialog import ControlFieldDialog
+        from tui.ui.dialogs.field_dialog import FieldDialog
+        from tui.ui.dialogs.indicator_dialog import IndicatorDialog
+        from tui.ui.dialogs.subfield_dialog import SubfieldDialog
 
         t = self._target()
         rec = self._record()
@@ -776,7 +776,7 @@ class MainScreen(Screen):
     def _apply_field_form(self, slot: int, t: Target, f, result) -> None:
         ind1, ind2, subs = result
         cmds: list[EditCommand] = []
-        from ..dialogs.indicator_dialog import shown
+        from tui.ui.dialogs.indicator_dialog import shown
 
         for pos, (old, new) in enumerate(((f.indicator1, ind1), (f.indicator2, ind2)), 1):
             if shown(old) != shown(new if new != " " else " "):
@@ -791,7 +791,7 @@ class MainScreen(Screen):
         self.run_commands(cmds, slot=slot, what=f"Edit {t.tag}[{t.occurrence}]")
 
     def _apply_indicators(self, slot: int, t: Target, f, result) -> None:
-        from ..dialogs.indicator_dialog import shown
+        from tui.ui.dialogs.indicator_dialog import shown
 
         cmds = [SetIndicator(t.tag, t.occurrence, pos, new)
                 for pos, (old, new) in enumerate(((f.indicator1, result[0]), (f.indicator2, result[1])), 1)
@@ -802,7 +802,7 @@ class MainScreen(Screen):
             self.say("Nothing changed.", title="Indicators")
 
     def action_add_field(self) -> None:
-        from ..dialogs.add_field_dialog import AddFieldDialog
+        from tui.ui.dialogs.add_field_dialog import AddFieldDialog
 
         if self._record() is None:
             self.say("No record to add a field to.", title="Add field")
@@ -835,7 +835,7 @@ class MainScreen(Screen):
                 self.marc.focus()
 
     def action_delete_field(self) -> None:
-        from ..dialogs.confirm import ConfirmDialog
+        from tui.ui.dialogs.confirm import ConfirmDialog
 
         t = self._target()
         if t is None or self._record() is None:
@@ -850,7 +850,7 @@ class MainScreen(Screen):
             return
         rec = self._record()
         f = field_at(rec, t.tag, t.occurrence)
-        from ...core.formats.notation import field_line
+        from tui.core.formats.notation import field_line
 
         body = Text("Delete this field?\n\n")
         body.append(visible(field_line(f)), "bold")
@@ -863,7 +863,7 @@ class MainScreen(Screen):
                                                           what=f"Delete {t.tag}"))
 
     def action_add_subfield(self) -> None:
-        from ..dialogs.subfield_dialog import SubfieldDialog
+        from tui.ui.dialogs.subfield_dialog import SubfieldDialog
 
         t = self._target()
         rec = self._record()
@@ -887,7 +887,7 @@ class MainScreen(Screen):
                 what=f"Add subfield to {t.tag}"))
 
     def action_delete_subfield(self) -> None:
-        from ..dialogs.confirm import ConfirmDialog
+        from tui.ui.dialogs.confirm import ConfirmDialog
 
         t = self._target()
         rec = self._record()
@@ -942,7 +942,7 @@ class MainScreen(Screen):
 
     # -- e-plikt commands ---------------------------------------------------------------------
     def action_add_holding(self) -> None:
-        from ..dialogs.add_holding_dialog import AddHoldingDialog
+        from tui.ui.dialogs.add_holding_dialog import AddHoldingDialog
 
         rec = self._record()
         if rec is None:
@@ -978,7 +978,7 @@ class MainScreen(Screen):
         self.run_commands([ClearSuppress()], what="SUPPRESSRECORD")
 
     def action_move_restricted_uris(self) -> None:
-        from ..dialogs.move_uris_dialog import MoveUrisDialog
+        from tui.ui.dialogs.move_uris_dialog import MoveUrisDialog
 
         rec = self._record()
         if rec is None:
@@ -1009,11 +1009,11 @@ class MainScreen(Screen):
         self.findings_by_slot = by_slot
         self.records.reset()
         if then == "show":
-            from ..dialogs.findings_dialog import FindingsDialog
+            from tui.ui.dialogs.findings_dialog import FindingsDialog
 
             self.app.push_screen(FindingsDialog(findings, Path(self.session.path).name), self._jump_to_finding)
         elif then == "export":
-            from ..dialogs.export_dialog import ExportDialog
+            from tui.ui.dialogs.export_dialog import ExportDialog
 
             self.app.push_screen(ExportDialog(self.session.path, self.session.source.format, findings,
                                               self.session.holdings_mode()), self._export_chosen)
@@ -1057,7 +1057,7 @@ class MainScreen(Screen):
     def _export_failed(self, exc: Exception, what: str) -> None:
         findings = getattr(exc, "findings", None)
         if findings:
-            from ..dialogs.findings_dialog import FindingsDialog
+            from tui.ui.dialogs.findings_dialog import FindingsDialog
 
             errors = [f for f in findings if f.severity == "error"]
             self.say(f"{what} refused: {len(errors)} error{'s' if len(errors) != 1 else ''} remain. "
@@ -1104,17 +1104,17 @@ class MainScreen(Screen):
 
     # -- search, help, quit ---------------------------------------------------------------------
     def action_search(self) -> None:
-        from ..dialogs.search_dialog import SearchDialog
+        from tui.ui.dialogs.search_dialog import SearchDialog
 
         self.app.push_screen(SearchDialog(self.session), lambda slot: slot is not None and self.go_to_slot(slot))
 
     def action_help(self) -> None:
-        from .help_screen import HelpScreen
+        from tui.ui.screens.help_screen import HelpScreen
 
         self.app.push_screen(HelpScreen())
 
     def action_quit(self) -> None:
-        from ..dialogs.confirm import ConfirmDialog
+        from tui.ui.dialogs.confirm import ConfirmDialog
 
         if not self.session.dirty:
             self.app.quit_clean()

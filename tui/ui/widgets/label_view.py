@@ -1,9 +1,9 @@
 """The label view: the record as Libris's cataloguing client shows it (sections, then
-``Label / Label: value`` lines), from ``tui.core.labels``."""
+``Label / Label: value`` lines), from ``tui.core.views.labels``."""
 
 from __future__ import annotations
 
-from .line_view import LineView
+from tui.ui.widgets.line_view import LineView
 
 
 class LabelView(LineView):

@@ -35,9 +35,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
-from .. import actions
-from .pane_chrome import COMPONENT_CLASSES as CHROME_CLASSES
-from .pane_chrome import FRAME, PANE_CSS, PaneChrome, chrome_css
+from tui.ui import actions
+from tui.ui.widgets.pane_chrome import COMPONENT_CLASSES as CHROME_CLASSES
+from tui.ui.widgets.pane_chrome import FRAME, PANE_CSS, PaneChrome, chrome_css
 
 #: (tag, occurrence, subfield_index | None): where a line's data is in the record
 Ref = tuple[str, int, "int | None"]

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from .. import actions
-from .line_view import LineView
+from tui.ui import actions
+from tui.ui.widgets.line_view import LineView
 
 
 class MarcView(LineView):

@@ -33,7 +33,7 @@ from textual.cache import LRUCache
 from textual.geometry import Region
 from textual.strip import Strip
 
-from ...core.textsafe import visible
+from tui.core.model.textsafe import visible
 
 #: the scrollbar's column (always kept: text is laid out one cell narrower)
 BAR = 1

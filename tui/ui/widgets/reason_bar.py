@@ -9,7 +9,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from ...core.textsafe import visible
+from tui.core.model.textsafe import visible
 
 
 class ReasonBar(Static):

@@ -20,9 +20,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
-from .. import actions
-from .pane_chrome import COMPONENT_CLASSES as CHROME_CLASSES
-from .pane_chrome import PANE_CSS, PaneChrome, chrome_css
+from tui.ui import actions
+from tui.ui.widgets.pane_chrome import COMPONENT_CLASSES as CHROME_CLASSES
+from tui.ui.widgets.pane_chrome import PANE_CSS, PaneChrome, chrome_css
 
 RowText = Callable[[int], Text]
 

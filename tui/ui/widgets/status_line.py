@@ -15,7 +15,7 @@ from rich.text import Text
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ...core.textsafe import visible
+from tui.core.model.textsafe import visible
 
 
 @dataclass

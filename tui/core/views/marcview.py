@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from .formats.notation import field_line
-from .labels import LabelLine, SourceRef
-from .model import LibrisRecord
+from tui.core.formats.notation import field_line
+from tui.core.views.labels import LabelLine, SourceRef
+from tui.core.model.record import LibrisRecord
 
 #: ReadIssue code a reader gives a record whose leader it made up (the notation has none).
 LEADER_MADE = "LDR-MADE"

@@ -54,8 +54,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from .filestamp import FileChangedOnDisk, FileStamp
-from .model import LibrisError
+from tui.core.files.filestamp import FileChangedOnDisk, FileStamp
+from tui.core.model.record import LibrisError
 
 try:  # POSIX
     import fcntl

@@ -26,10 +26,17 @@ from typing import Iterable
 
 from pymarc import Field
 
-from . import detect
-from .formats.notation import field_line
-from .model import AUTHORITY_TYPES, HOLDINGS_TYPES, ORPHAN, BrokenRecord, LibrisRecord, Severity
-from .rules import (
+from tui.core.rules import detect
+from tui.core.formats.notation import field_line
+from tui.core.model.record import (
+    AUTHORITY_TYPES,
+    HOLDINGS_TYPES,
+    ORPHAN,
+    BrokenRecord,
+    LibrisRecord,
+    Severity,
+)
+from tui.core.rules.eplikt import (
     ACCESS_VALUES,
     HOLDING_TAGS,
     PROTECTED_TAGS,
@@ -248,8 +255,8 @@ def validate_source(src, *, progress=None, duplicates: bool = True) -> tuple[lis
     same order, and the number of readable records. An ISO 2709 file is read a window at a time
     and, when it is large enough for that to pay, checked on every core (``_validate_shared``).
     ``progress(done, total)`` is called now and then."""
-    from . import parallel
-    from .formats.iso2709 import Iso2709Source
+    from tui.core.batch import parallel
+    from tui.core.formats.iso2709 import Iso2709Source
 
     if not src.complete:
         src.build_index()
@@ -303,7 +310,7 @@ def _validate_shared(src, processes: int, duplicates: bool, progress) -> tuple[l
     import os
     from bisect import bisect_left
 
-    from . import parallel
+    from tui.core.batch import parallel
 
     size, total = src.size, len(src)
     starts, ends = src.starts, src.ends

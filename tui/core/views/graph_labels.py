@@ -1,6 +1,6 @@
 """The label view of a JSON-LD record, straight from its graph (not through MARC).
 
-``label_view(record)`` returns the same ``LabelLine`` objects as ``tui.core.labels`` does for a
+``label_view(record)`` returns the same ``LabelLine`` objects as ``tui.core.views.labels`` does for a
 MARC record, for a ``LibrisRecord`` whose ``origin`` is a ``LinkedOrigin`` (read from Libris
 JSON-LD by ``tui.core.formats.jsonld``). It walks the record's description: the Record
 (ADMINMETADATA), the Work (INSTANS AV VERK), the Instance (INSTANS) and the holdings' Items
@@ -19,7 +19,7 @@ JSON-LD by ``tui.core.formats.jsonld``). It walks the record's description: the 
 * Each line refers to the MARC field/subfield the value went to in the record's ``.marc``
   (recorded by the converter), so the UI can link the two views.
 
-How ``tui.core.labels.label_view`` dispatches here: ``if is_linked(record): return
+How ``tui.core.views.labels.label_view`` dispatches here: ``if is_linked(record): return
 graph_labels.label_view(record, lang)``.
 """
 
@@ -30,8 +30,8 @@ import re
 from functools import lru_cache
 from typing import Any, Iterable
 
-from . import linked
-from .labels import LabelLine, SourceRef, load_mapping as load_label_mapping
+from tui.core.mapping import linked
+from tui.core.views.labels import LabelLine, SourceRef, load_mapping as load_label_mapping
 
 KBV = "https://id.kb.se/vocab/"
 MARC = "https://id.kb.se/marc/"
@@ -178,7 +178,7 @@ def _prefix_only_labels() -> dict[tuple[str, str], dict]:
 # ---------------------------------------------------------------------------------------------
 
 def is_linked(record: Any) -> bool:
-    from .formats.jsonld import LinkedOrigin
+    from tui.core.formats.jsonld import LinkedOrigin
 
     return isinstance(getattr(record, "origin", None), LinkedOrigin)
 

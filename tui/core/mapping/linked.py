@@ -34,12 +34,13 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo
+from tui.resources import data_dir
 
 from pymarc import Field, Leader, Record, Subfield
 
-from .model import ORPHAN
+from tui.core.model.record import ORPHAN
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = data_dir()
 MAPPING_FILE = DATA / "label-mapping.json"
 TYPE_MODEL_FILE = DATA / "kbv-type-model.json"
 

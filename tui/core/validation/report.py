@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass, field as dc_field
 from typing import Iterable
 
-from .. import __version__
-from .formats.notation import field_line
-from .model import LibrisRecord
-from .rules import PROTECTED_TAGS, record_state
-from .validate import Finding, validate
+from tui import __version__
+from tui.core.formats.notation import field_line
+from tui.core.model.record import LibrisRecord
+from tui.core.rules.eplikt import PROTECTED_TAGS, record_state
+from tui.core.validation.validate import Finding, validate
 
 ADDRESS = "Katalogsupport, Kungliga biblioteket (KB)"
 

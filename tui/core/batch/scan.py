@@ -6,7 +6,7 @@ bibliographic records whether it is an e-plikt record, a channel record or suppr
 parsing every record:
 
 * ISO 2709: the file is cut into byte ranges at record terminators, one a core
-  (``tui.core.parallel``); each range is read a window at a time (``pread``) and cut into the
+  (``tui.core.batch.parallel``); each range is read a window at a time (``pread``) and cut into the
   slots the index has (``iso2709.segment``). Each slot's structure is checked from its bytes (a
   readable leader, a directory of whole digit entries, one field terminator per entry: then the
   parser reads it whichever way its directory points; anything else goes to
@@ -34,11 +34,11 @@ import re
 from dataclasses import dataclass, field as dc_field
 from typing import Callable
 
-from . import detect
-from .holdings import EMBEDDED_TAGS
-from .model import BrokenRecord, LibrisRecord, Record
-from .formats.iso2709 import FT_B, RT_B, SD_B
-from .source import Progress, RecordSource
+from tui.core.rules import detect
+from tui.core.model.holdings import EMBEDDED_TAGS
+from tui.core.model.record import BrokenRecord, LibrisRecord, Record
+from tui.core.formats.iso2709 import FT_B, RT_B, SD_B
+from tui.core.sources.base import Progress, RecordSource
 
 # slot flags
 BROKEN, HOLDINGS, AUTHORITY, EPLIKT, CHANNEL, SUPPRESSED, PARSED = 1, 2, 4, 8, 16, 32, 64
@@ -112,8 +112,8 @@ def flags_of(e, linked_apis: bool | None = None) -> int:
 def scan_source(src: RecordSource, progress: Progress | None = None) -> ScanResult:
     """Scan a whole source. ISO 2709 is scanned straight from its bytes (the source's own index
     is not needed); other formats finish their index first."""
-    from .formats.iso2709 import Iso2709Source
-    from .formats.marcxml import MarcXmlSource
+    from tui.core.formats.iso2709 import Iso2709Source
+    from tui.core.formats.marcxml import MarcXmlSource
 
     if not src.complete and not isinstance(src, Iso2709Source):
         src.build_index(progress)
@@ -127,7 +127,7 @@ def scan_source(src: RecordSource, progress: Progress | None = None) -> ScanResu
 
 def scan_file(path: str, progress: Progress | None = None) -> ScanResult:
     """Open any record file and scan it. Raises ``UnreadableFile`` when it cannot be read at all."""
-    from .formats import open_source
+    from tui.core.formats import open_source
 
     src = open_source(path)
     try:
@@ -177,8 +177,8 @@ _DIGI_BIT = re.compile(b"[" + b"".join(re.escape(bytes([b])) for b in range(256)
 def _scan_iso(src, progress: Progress | None = None) -> ScanResult:
     """Scan an ISO 2709 source: its bytes are cut into ranges at record boundaries, one range a
     core (``parallel``); each range is segmented into slots exactly as the index does it."""
-    from . import parallel
-    from .formats.iso2709 import RT_B as _RT
+    from tui.core.batch import parallel
+    from tui.core.formats.iso2709 import RT_B as _RT
 
     size = src.size
     n = parallel.workers() if size >= PARALLEL_MIN_BYTES and src._mm is not None else 1
@@ -289,7 +289,7 @@ def _base_info(key: bytes) -> tuple[int, int] | bool:
 def _windows(src, lo: int, hi: int):
     """``(window, wbase)``: the bytes of ``lo:hi`` a window at a time (all of it for a file in
     memory). The caller says how far it got with ``send(pos)`` (it may ask for more bytes)."""
-    from .formats.iso2709 import WINDOW
+    from tui.core.formats.iso2709 import WINDOW
 
     if src._mm is None:
         yield src.buf, 0
@@ -360,7 +360,7 @@ class _IsoPart:
         A record whose leader gives its length right (the usual case) is taken as the index takes
         it; anything else (bytes between records, a wrong length, a record running past the
         window) goes through ``segment``, the index's own code, one slot at a time."""
-        from .formats.iso2709 import segment, structure_reason
+        from tui.core.formats.iso2709 import segment, structure_reason
 
         starts, ends, bad, flags = self.starts, self.ends, self.bad, self.flags
         starts_append, ends_append, flags_append = starts.append, ends.append, flags.append
@@ -539,7 +539,7 @@ class _IsoPart:
     def _parse(self, i: int, raw: bytes | None = None) -> LibrisRecord:
         r = self.parsed.get(i)
         if r is None:
-            from .formats.iso2709 import parse_record
+            from tui.core.formats.iso2709 import parse_record
 
             if raw is None:
                 raw = self.src.read_span(self.starts[i], self.ends[i])
@@ -549,7 +549,7 @@ class _IsoPart:
 
     # -- verdicts ---------------------------------------------------------------------------------
     def _finish(self) -> _Part:
-        from .formats.iso2709 import is_standard
+        from tui.core.formats.iso2709 import is_standard
 
         flags, bits = self.flags, self.bits
         # a negative hit is final when the record has the standard layout
@@ -577,7 +577,7 @@ class _IsoPart:
             reason = self.bad.get(i)
             raw = self.src.read_span(self.starts[i], self.ends[i])
             if reason is None:
-                from .formats.iso2709 import structure_reason
+                from tui.core.formats.iso2709 import structure_reason
 
                 reason = structure_reason(raw)
             broken.append(BrokenRecord(self.src.path, i + 1, self.starts[i], reason or "", raw=raw))
@@ -590,10 +590,10 @@ def _scan_iso_part(src, lo: int, hi: int, progress: Progress | None = None) -> _
 
 def _linked_part(src, lo: int, hi: int, links: set[str], flags: bytes) -> tuple[set[int], set[int]]:
     """Bib slots of ``lo:hi`` (not yet e-plikt) whose 001 is in ``links``; and the slots parsed."""
-    from .formats.iso2709 import field_bytes, parse_record
+    from tui.core.formats.iso2709 import field_bytes, parse_record
 
     part = _IsoPart(src, lo, hi)
-    from .formats.iso2709 import segment
+    from tui.core.formats.iso2709 import segment
 
     slot = 0
     found: set[int] = set()
@@ -653,7 +653,7 @@ _DIGITS = None
 
 def _digits():
     global _DIGITS
-    from .formats.iso2709 import _digit_tables
+    from tui.core.formats.iso2709 import _digit_tables
 
     _DIGITS = _digit_tables()
     return _DIGITS
@@ -711,7 +711,7 @@ def _record_subfields(buf, chunk: int = 1 << 24, start: int = 0, end: int | None
 # -- MARCXML ----------------------------------------------------------------------------------
 
 def _xml_leader6(el) -> str:
-    from .formats.marcxml import _local_name
+    from tui.core.formats.marcxml import _local_name
 
     for child in el:
         if isinstance(child.tag, str) and _local_name(child.tag) == "leader":
@@ -721,7 +721,7 @@ def _xml_leader6(el) -> str:
 
 
 def _scan_xml(src) -> ScanResult:
-    from .formats.marcxml import element_to_record
+    from tui.core.formats.marcxml import element_to_record
 
     n = len(src)
     flags = bytearray(n)

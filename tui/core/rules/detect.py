@@ -10,7 +10,7 @@ import re
 
 from pymarc import Record
 
-from .model import LibrisRecord
+from tui.core.model.record import LibrisRecord
 
 CHANNEL_TERM = "channel record"
 SUPPRESS = "SUPPRESSRECORD"

@@ -28,7 +28,7 @@ from typing import Any, Iterable
 
 from pymarc import Field
 
-from .model import ORPHAN, LibrisRecord
+from tui.core.model.record import ORPHAN, LibrisRecord
 
 SECTIONS = ("ADMINMETADATA", "INSTANS AV VERK", "INSTANS", "BESTÅND")
 UNMAPPED_SECTION_ENTITY = "Instance"
@@ -84,7 +84,7 @@ def cache_dir() -> Path:
         return Path(env)
     from platformdirs import user_cache_path
 
-    from .config import APP_NAME
+    from tui.core.settings.config import APP_NAME
 
     return user_cache_path(APP_NAME, appauthor=False)
 
@@ -97,7 +97,7 @@ def mapping_cache_path() -> Path:
 def _cache_key(paths: list[Path]) -> bytes | None:
     """What the cache must have been built from: the package version, the interpreter, and each
     data file's size and modification time; ``None`` when the data are not plain files."""
-    from .. import __version__
+    from tui import __version__
 
     parts = [__version__, sys.implementation.cache_tag, str(marshal.version)]
     try:
@@ -771,7 +771,7 @@ def label_view(record: LibrisRecord, lang: str = "sv") -> list[LabelLine]:
     if getattr(record, "origin", None) is not None:
         # read from Libris JSON-LD: the view comes from the graph itself (tui.core.graph_labels)
         try:
-            from . import graph_labels
+            from tui.core.views import graph_labels
         except ImportError:  # pragma: no cover - that module is optional in a partial build
             graph_labels = None
         if graph_labels is not None and graph_labels.is_linked(record):

@@ -20,7 +20,7 @@ import os
 import stat
 from dataclasses import asdict, dataclass
 
-from .model import LibrisError
+from tui.core.model.record import LibrisError
 
 MIB = 1 << 20
 

@@ -3,7 +3,7 @@
 * **Separate MARC 21 holdings records** (leader/06 ``u`` ``v`` ``x`` ``y``) linked to their bib
   by ``004`` = the bib's ``001``, with the library in ``852 $b <sigel>``. Record sources link
   them (``RecordSource.holdings_for``); indexed sources find the holdings slots and their
-  ``004`` from the raw bytes (``raw_linked_bib``) instead of parsing every record.
+  ``004`` from the raw bytes (``iso2709.raw_linked_bib``) instead of parsing every record.
 * **Embedded holdings** in Libris exports: fields of the bib (``841``, ``852``, ``856``,
   ``866``-``868``, ``876``-``878``) that carry ``$5 <sigel>``.
 
@@ -25,8 +25,8 @@ from typing import Iterable
 
 from pymarc import Leader
 
-from .detect import EMBEDDED_HOLDING_TAGS, holding_sigel
-from .model import Field, LibrisError, LibrisRecord, Record, Subfield
+from tui.core.rules.detect import EMBEDDED_HOLDING_TAGS, holding_sigel
+from tui.core.model.record import Field, LibrisError, LibrisRecord, Record, Subfield
 
 #: fields that hold an embedded holding when they carry ``$5 <sigel>`` (same list as detect.py)
 EMBEDDED_TAGS = EMBEDDED_HOLDING_TAGS  # one list, in detect.py
@@ -185,27 +185,3 @@ def embed(bib: Record | LibrisRecord, holdings_records: Iterable[Record | Libris
                 at = k + 1
         out.fields[at:at] = new
     return out
-
-
-# -- raw reading for indexed sources ------------------------------------------------------------
-
-def raw_linked_bib(buf: bytes):
-    """For the bytes of one ISO 2709 record: the ``004`` it links to (stripped), ``None`` when it
-    is not a readable holdings record or has no ``004``, or ``Ellipsis`` when the bytes alone
-    cannot say (a non-ASCII ``004``: the caller parses the record). Agrees with
-    ``LibrisRecord.linked_bib`` of the parsed record."""
-    from .formats.iso2709 import _Broken, locate
-
-    if len(buf) < 7 or buf[6] not in b"uvxy":
-        return None
-    try:
-        _base, entries, _fell_back = locate(buf)
-    except _Broken:
-        return None
-    for tag, start, end in entries:
-        if tag == b"004":
-            body = buf[start:end - 1]
-            if not body.isascii() or b"\x1b" in body:
-                return Ellipsis
-            return body.decode("ascii").strip() or None
-    return None

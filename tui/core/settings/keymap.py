@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Literal, Mapping
 
-from .. import resources
-from .config import config_dir
+from tui import resources
+from tui.core.settings.config import config_dir
 
 Severity = Literal["error", "warning"]
 

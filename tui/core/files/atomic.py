@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable
 
-from .model import LibrisError
+from tui.core.model.record import LibrisError
 
 
 class WriteFailed(LibrisError):

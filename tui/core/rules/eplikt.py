@@ -21,8 +21,8 @@ from typing import Iterable
 
 from pymarc import Field, Record
 
-from . import detect
-from .model import LibrisRecord
+from tui.core.rules import detect
+from tui.core.model.record import LibrisRecord
 
 try:  # Python 3.11+
     import tomllib
@@ -71,7 +71,7 @@ def _expand(spec: str) -> list[str]:
 
 
 def _load(path=None):
-    from ..resources import data_file
+    from tui.resources import data_file
 
     p = path or data_file("rules.toml")
     with open(p, "rb") as fh:

@@ -21,11 +21,11 @@ from typing import Any, ClassVar
 
 from pymarc import Field, Leader, Subfield
 
-from . import detect
-from .formats.notation import field_line
-from .model import ORPHAN, LibrisError, LibrisRecord
-from .profile import FULL, Action, Profile
-from .rules import (
+from tui.core.rules import detect
+from tui.core.formats.notation import field_line
+from tui.core.model.record import ORPHAN, LibrisError, LibrisRecord
+from tui.core.rules.profile import FULL, Action, Profile
+from tui.core.rules.eplikt import (
     Refusal,
     RecordState,
     field_at,
@@ -758,7 +758,7 @@ class AddHolding(EditCommand):
         self._used_sigel = self._sigel(ctx)
         if self.held(ctx):
             return False  # one holding per sigel and title
-        from . import holdings
+        from tui.core.model import holdings
 
         marc = holdings.make_holding(ctx.record, self._used_sigel)
         self._h = LibrisRecord(marc=marc, path=ctx.record.path, number=0, source_format=ctx.record.source_format)

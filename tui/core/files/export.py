@@ -18,12 +18,12 @@ from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 from typing import Iterable, Literal
 
-from . import detect
-from .atomic import AtomicWriter, atomic_write
-from .formats import MODULES, format_for_output, open_source, write_records
-from .model import BrokenRecord, LibrisError, LibrisRecord, Record
-from .source import RecordSource
-from .validate import Finding, errors, summary, validate
+from tui.core.rules import detect
+from tui.core.files.atomic import AtomicWriter, atomic_write
+from tui.core.formats import MODULES, format_for_output, open_source, write_records
+from tui.core.model.record import BrokenRecord, LibrisError, LibrisRecord, Record
+from tui.core.sources.base import RecordSource
+from tui.core.validation.validate import Finding, errors, summary, validate
 
 HoldingsMode = Literal["records", "embedded"]
 HOLDINGS_MODES = ("records", "embedded")
@@ -98,7 +98,7 @@ def output_records(entries: list, holdings: HoldingsMode = "records") -> tuple[l
     memory, or split out of embedded ``$5`` fields). ``embedded``: each bib with its holdings
     embedded. Holdings records whose bib is not in the set stay where they are.
     """
-    from . import holdings as hmod
+    from tui.core.model import holdings as hmod
 
     bibs: dict[str, LibrisRecord] = {}
     for e in entries:
@@ -241,7 +241,7 @@ def _names(entries) -> str:
 def export_report(result: ExportResult, entries: list, *, source_name: str = "", original_name: str = "",
                   holdings: HoldingsMode = "records", sigel: str | None = None) -> str:
     """The report written beside an export: what was written, from what, and every finding."""
-    from .report import collect, render
+    from tui.core.validation.report import collect, render
 
     s = summary(result.findings)
     how = ("as MARC21 holdings records after their bib" if holdings == "records"

@@ -21,7 +21,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .model import BrokenRecord, Entry, LibrisRecord, UnreadableFile
+from tui.core.model.record import BrokenRecord, Entry, LibrisRecord, UnreadableFile
 
 Progress = Callable[[int, int], None]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from .rules import Refusal
+from tui.core.rules.eplikt import Refusal
 
 ProfileName = Literal["full", "limited"]
 

@@ -1,0 +1,1 @@
+"""Writing files safely: atomic replacement, stamps of files open in the app, validated export."""

@@ -1,0 +1,1 @@
+"""Libris's marcframe mapping: MARC 21 <-> Libris XL JSON-LD."""

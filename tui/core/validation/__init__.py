@@ -1,0 +1,1 @@
+"""Findings: structure, e-plikt rules, changes against an original; the Katalogsupport report."""
