@@ -24,8 +24,10 @@ TITLE_MARK = b"@@@@@@@"  # 7 digits in 245 $a
 ID_MARK = b"%%%%%%%%"  # 8 hex digits at the end of 024 $a
 URI_MARK = b"^^^^^^^^"  # 8 hex digits in 856 $u
 
-WORDS = ("bildspråket normer kultur samhälle historia språk medier skola barn läsning fördjupning "
-         "myndighet rapport utredning statistik miljö klimat hälsa arbete ekonomi digital").split()
+WORDS = (
+    "bildspråket normer kultur samhälle historia språk medier skola barn läsning fördjupning "
+    "myndighet rapport utredning statistik miljö klimat hälsa arbete ekonomi digital"
+).split()
 
 
 def _title(rng: random.Random) -> str:
@@ -36,31 +38,63 @@ def template(i: int, rng: random.Random) -> Record:
     r = Record(force_utf8=True, leader=Leader("00000nam a2200000 i 4500"))
     r.add_field(Field(tag="001", data="X" * CN_WIDTH))
     r.add_field(Field(tag="005", data="20190320092950.0"))
-    r.add_field(Field(tag="008", data=f"190320s2019    sw |||||o|||||||||||swe|c"))
+    r.add_field(Field(tag="008", data="190320s2019    sw |||||o|||||||||||swe|c"))
     kind = i % 100
-    r.add_field(Field(tag="024", indicators=["7", " "], subfields=[
-        Subfield("a", f"{rng.getrandbits(96):024x}" + ID_MARK.decode()), Subfield("2", "kbse-mimer")]))
+    r.add_field(
+        Field(
+            tag="024",
+            indicators=["7", " "],
+            subfields=[Subfield("a", f"{rng.getrandbits(96):024x}" + ID_MARK.decode()), Subfield("2", "kbse-mimer")],
+        )
+    )
     r.add_field(Field(tag="040", indicators=[" ", " "], subfields=[Subfield("a", "MimerProd")]))
     r.add_field(Field(tag="041", indicators=["0", " "], subfields=[Subfield("a", "swe")]))
     if kind < 60 or kind in (97, 98, 99):
         r.add_field(Field(tag="042", indicators=[" ", " "], subfields=[Subfield("9", "EPLK")]))
     media = "[channel record]" if kind == 50 else "[Elektronisk resurs]"
-    r.add_field(Field(tag="245", indicators=["1", "0"], subfields=[
-        Subfield("a", f"{_title(rng)} {TITLE_MARK.decode()}"), Subfield("h", media)]))
+    r.add_field(
+        Field(
+            tag="245",
+            indicators=["1", "0"],
+            subfields=[Subfield("a", f"{_title(rng)} {TITLE_MARK.decode()}"), Subfield("h", media)],
+        )
+    )
     r.add_field(Field(tag="264", indicators=[" ", "1"], subfields=[Subfield("c", str(2000 + i % 25))]))
     restricted = 40 <= kind < 50
-    r.add_field(Field(tag="506", indicators=[" ", " "], subfields=[
-        Subfield("a", "restricted" if restricted else "gratis")]))
-    r.add_field(Field(tag="520", indicators=[" ", " "], subfields=[
-        Subfield("a", " ".join(rng.choice(WORDS) for _ in range(rng.randint(40, 70))).capitalize() + ".")]))
+    r.add_field(
+        Field(tag="506", indicators=[" ", " "], subfields=[Subfield("a", "restricted" if restricted else "gratis")])
+    )
+    r.add_field(
+        Field(
+            tag="520",
+            indicators=[" ", " "],
+            subfields=[
+                Subfield("a", " ".join(rng.choice(WORDS) for _ in range(rng.randint(40, 70))).capitalize() + ".")
+            ],
+        )
+    )
     if kind in (97, 98, 99):
         r.add_field(Field(tag="599", indicators=[" ", " "], subfields=[Subfield("a", "SUPPRESSRECORD")]))
-        r.add_field(Field(tag="655", indicators=[" ", "7"], subfields=[Subfield("a", "Article"), Subfield("2", "marcgt")]))
-    r.add_field(Field(tag="650", indicators=[" ", "7"], subfields=[Subfield("a", rng.choice(WORDS)), Subfield("2", "sao")]))
-    r.add_field(Field(tag="655", indicators=[" ", "7"], subfields=[
-        Subfield("a", "government publication"), Subfield("2", "marcgt")]))
-    r.add_field(Field(tag="856", indicators=["4", "0"], subfields=[
-        Subfield("u", f"https://example.se/{rng.getrandbits(32):08x}{URI_MARK.decode()}.html")]))
+        r.add_field(
+            Field(tag="655", indicators=[" ", "7"], subfields=[Subfield("a", "Article"), Subfield("2", "marcgt")])
+        )
+    r.add_field(
+        Field(tag="650", indicators=[" ", "7"], subfields=[Subfield("a", rng.choice(WORDS)), Subfield("2", "sao")])
+    )
+    r.add_field(
+        Field(
+            tag="655",
+            indicators=[" ", "7"],
+            subfields=[Subfield("a", "government publication"), Subfield("2", "marcgt")],
+        )
+    )
+    r.add_field(
+        Field(
+            tag="856",
+            indicators=["4", "0"],
+            subfields=[Subfield("u", f"https://example.se/{rng.getrandbits(32):08x}{URI_MARK.decode()}.html")],
+        )
+    )
     return r
 
 
@@ -73,10 +107,16 @@ def _spots(t: bytes) -> list[tuple[int, int, bytes]]:
     """Where the 001 value and the placeholders sit in a template record, in byte order:
     (offset, width, printf pattern); the pattern is filled with (record number, same)."""
     base = int(t[12:17])
-    d = t[24:base - 1]
-    cn = next(base + int(d[k + 7:k + 12]) for k in range(0, len(d), 12) if d[k:k + 3] == b"001")
-    return sorted([(cn, CN_WIDTH, b"bench%07d", 0), (t.index(TITLE_MARK), 7, b"%07d", 1),
-                   (t.index(ID_MARK), 8, b"%08x", 1), (t.index(URI_MARK), 8, b"%08x", 0)])
+    d = t[24 : base - 1]
+    cn = next(base + int(d[k + 7 : k + 12]) for k in range(0, len(d), 12) if d[k : k + 3] == b"001")
+    return sorted(
+        [
+            (cn, CN_WIDTH, b"bench%07d", 0),
+            (t.index(TITLE_MARK), 7, b"%07d", 1),
+            (t.index(ID_MARK), 8, b"%08x", 1),
+            (t.index(URI_MARK), 8, b"%08x", 0),
+        ]
+    )
 
 
 def write_iso(path: Path, count: int, templates: list[bytes] | None = None) -> Path:

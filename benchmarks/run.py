@@ -186,21 +186,26 @@ def main() -> int:
     one = data / f"eplikt-v{DATA_VERSION}-1.mrc"
     xml = data / f"eplikt-v{DATA_VERSION}-{n_xml}.xml"
     t = time.perf_counter()
-    for path, make in ((big, lambda p: generate.write_iso(p, n_iso)), (one, lambda p: generate.write_iso(p, 1)),
-                       (xml, lambda p: generate.write_marcxml(p, n_xml))):
+    for path, make in (
+        (big, lambda p: generate.write_iso(p, n_iso)),
+        (one, lambda p: generate.write_iso(p, 1)),
+        (xml, lambda p: generate.write_marcxml(p, n_xml)),
+    ):
         if not path.exists():
             note(f"generating {path.name} ...")
             tmp = path.with_suffix(path.suffix + ".part")
             make(tmp)
             tmp.replace(path)
     size_mib = big.stat().st_size / 2**20
-    note(f"data: {big.name} {size_mib:.0f} MiB, {xml.name} {xml.stat().st_size / 2**20:.0f} MiB "
-         f"(ready in {time.perf_counter() - t:.1f} s)")
+    note(
+        f"data: {big.name} {size_mib:.0f} MiB, {xml.name} {xml.stat().st_size / 2**20:.0f} MiB "
+        f"(ready in {time.perf_counter() - t:.1f} s)"
+    )
     try:
         load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     except OSError:
         load = "?"
-    machine = (f"{os.cpu_count()} cores, Python {platform.python_version()}, load average at start {load}")
+    machine = f"{os.cpu_count()} cores, Python {platform.python_version()}, load average at start {load}"
     note(machine)
 
     cli = [PY, "-m", "tui"]
@@ -223,8 +228,14 @@ def main() -> int:
     pm = py_snippet(PYMARC_PARSE.format(path=str(big)))
     t_pm = pm["seconds"]
     rate_pm = pm["records"] / t_pm
-    rows.append(("pymarc full parse (`MARCReader`)", f"{t_pm:.1f} s ({rate_pm:,.0f} records/s)", f"{t_pm / t_cat:.0f}x cat",
-                 "reference"))
+    rows.append(
+        (
+            "pymarc full parse (`MARCReader`)",
+            f"{t_pm:.1f} s ({rate_pm:,.0f} records/s)",
+            f"{t_pm / t_cat:.0f}x cat",
+            "reference",
+        )
+    )
 
     note("libris-tui stats ...")
     t_stats = timed(cli + ["stats", str(big)], repeat=5)
@@ -234,17 +245,27 @@ def main() -> int:
             t_yaz = min(t_yaz, timed([yaz, str(big)], repeat=1))
             t_stats = min(t_stats, timed(cli + ["stats", str(big)], repeat=1))
         rows[1] = ("`yaz-marcdump FILE > /dev/null`", f"{t_yaz:.2f} s", f"{t_yaz / t_cat:.0f}x cat", "reference")
-    rows.append(("`libris-tui stats FILE`", f"{t_stats:.2f} s",
-                 (f"{t_stats / t_yaz:.2f}x yaz; " if t_yaz else "") + f"{t_pm / t_stats:.0f}x faster than pymarc",
-                 "<= 1.0x yaz, >= 20x faster than pymarc"))
+    rows.append(
+        (
+            "`libris-tui stats FILE`",
+            f"{t_stats:.2f} s",
+            (f"{t_stats / t_yaz:.2f}x yaz; " if t_yaz else "") + f"{t_pm / t_stats:.0f}x faster than pymarc",
+            "<= 1.0x yaz, >= 20x faster than pymarc",
+        )
+    )
 
     for workers, what in (("1", "one core"), ("", "all cores")):
         note(f"libris-tui validate ({what}) ...")
         t_val = timed(cli + ["validate", str(big)], repeat=2, ok=(0, 1), LIBRIS_TUI_WORKERS=workers)
         rate = n_iso / t_val
-        rows.append((f"`libris-tui validate FILE` ({what})", f"{t_val:.1f} s ({rate:,.0f} records/s)",
-                     f"{rate / rate_pm:.2f}x pymarc's rate",
-                     ">= 0.8x" if workers == "1" else "more than one core"))
+        rows.append(
+            (
+                f"`libris-tui validate FILE` ({what})",
+                f"{t_val:.1f} s ({rate:,.0f} records/s)",
+                f"{rate / rate_pm:.2f}x pymarc's rate",
+                ">= 0.8x" if workers == "1" else "more than one core",
+            )
+        )
 
     if not args.no_app:
         try:
@@ -258,18 +279,41 @@ def main() -> int:
             rx = py_snippet(APP.format(path=str(xml), moves=0, pace=0))
             f1, fb = r1["seconds"], rb["seconds"]
             rows.append(("app: first record shown, 1-record file", f"{f1 * 1000:.0f} ms", "1.0x", "reference"))
-            rows.append((f"app: first record shown, {label}-record file", f"{fb * 1000:.0f} ms",
-                         f"{fb / f1:.2f}x 1-record file", "<= 1.5x"))
-            rows.append(("app: next record, both views drawn (p95), keys back to back",
-                         f"{rb['p95'] * 1000:.1f} ms (median {rb['median'] * 1000:.1f})",
-                         f"{rb['moves']} moves, {rb['during_indexing']} while indexing", "< 16 ms"))
-            rows.append((f"app: next record, both views drawn (p95), a held key ({1 / KEY_REPEAT:.0f}/s)",
-                         f"{rp['p95'] * 1000:.1f} ms (median {rp['median'] * 1000:.1f})",
-                         f"{rp['moves']} moves, {rp['during_indexing']} while indexing", "< 16 ms"))
-            rows.append((f"app: peak memory, {label}-record file open and indexed", f"{rb['rss_mb']:.0f} MB", "",
-                         "< 200 MB"))
-            rows.append((f"app: first record shown, {n_xml // 1000}k-record MARCXML", f"{rx['seconds'] * 1000:.0f} ms",
-                         "", "< 1 s"))
+            rows.append(
+                (
+                    f"app: first record shown, {label}-record file",
+                    f"{fb * 1000:.0f} ms",
+                    f"{fb / f1:.2f}x 1-record file",
+                    "<= 1.5x",
+                )
+            )
+            rows.append(
+                (
+                    "app: next record, both views drawn (p95), keys back to back",
+                    f"{rb['p95'] * 1000:.1f} ms (median {rb['median'] * 1000:.1f})",
+                    f"{rb['moves']} moves, {rb['during_indexing']} while indexing",
+                    "< 16 ms",
+                )
+            )
+            rows.append(
+                (
+                    f"app: next record, both views drawn (p95), a held key ({1 / KEY_REPEAT:.0f}/s)",
+                    f"{rp['p95'] * 1000:.1f} ms (median {rp['median'] * 1000:.1f})",
+                    f"{rp['moves']} moves, {rp['during_indexing']} while indexing",
+                    "< 16 ms",
+                )
+            )
+            rows.append(
+                (f"app: peak memory, {label}-record file open and indexed", f"{rb['rss_mb']:.0f} MB", "", "< 200 MB")
+            )
+            rows.append(
+                (
+                    f"app: first record shown, {n_xml // 1000}k-record MARCXML",
+                    f"{rx['seconds'] * 1000:.0f} ms",
+                    "",
+                    "< 1 s",
+                )
+            )
         except (RuntimeError, subprocess.TimeoutExpired) as exc:
             rows.append(("app measurements", "failed", str(exc).strip().splitlines()[-1][:100], ""))
 

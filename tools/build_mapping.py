@@ -35,6 +35,7 @@ csv.field_size_limit(1 << 24)
 
 # -- small helpers ------------------------------------------------------------------------------
 
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -60,6 +61,7 @@ def humanise(term: str) -> str:
 
 # -- labels -------------------------------------------------------------------------------------
 
+
 class Labels:
     """KBV term -> display label (sv/en), with the overrides' snapshot/literal labels."""
 
@@ -75,7 +77,9 @@ class Labels:
                 for key, val in row.items():
                     m = re.match(r"label_(sv|en)_(.+)$", key or "")
                     if m:
-                        self.snapshots.setdefault(row["term"], {}).setdefault(m.group(2), {})[m.group(1)] = (val or "").strip()
+                        self.snapshots.setdefault(row["term"], {}).setdefault(m.group(2), {})[m.group(1)] = (
+                            val or ""
+                        ).strip()
         self.fixed: dict[str, dict[str, str]] = {}
         for term, spec in overrides.get("termLabels", {}).items():
             if term == "NOTE":
@@ -205,7 +209,7 @@ def raw_get(raw: str, key: str):
     obj = raw_json(raw)
     if isinstance(obj, dict):
         return obj.get(key)
-    m = re.search(r'"%s":\s*("(?:[^"\\]|\\.)*"|true|false)' % re.escape(key), raw or "")
+    m = re.search(rf'"{re.escape(key)}":\s*("(?:[^"\\]|\\.)*"|true|false)', raw or "")
     if not m:
         return None
     return json.loads(m.group(1))
@@ -216,7 +220,7 @@ def raw_list(raw: str, key: str) -> list[str] | None:
     if isinstance(obj, dict):
         v = obj.get(key)
         return v if isinstance(v, list) else None
-    m = re.search(r'"%s":\s*(\[[^\]]*\])' % re.escape(key), raw or "")
+    m = re.search(rf'"{re.escape(key)}":\s*(\[[^\]]*\])', raw or "")
     return json.loads(m.group(1)) if m else None
 
 
@@ -253,6 +257,7 @@ def parse_when(when: str) -> tuple[list[dict], dict | None, str]:
 
 
 # -- building -----------------------------------------------------------------------------------
+
 
 class Builder:
     def __init__(self, reference: Path, overrides: dict):
@@ -319,10 +324,20 @@ class Builder:
         for g, prop in enumerate(props, 1):
             steps = t["steps"][:-1] + [{"property": prop}]
             terms, _ = self.label_terms(steps, None, class_slot, relabel)
-            parts.append({"group": g, "property": prop, "path": path_of(t["entity"], steps), "steps": steps,
-                          "labels": self.resolve(terms)})
-        rule = {"match": pattern, "parts": parts,
-                "revert": self.revert_templates.get(pattern, "{" + props[0] + "}") if len(props) > 1 else "{_}"}
+            parts.append(
+                {
+                    "group": g,
+                    "property": prop,
+                    "path": path_of(t["entity"], steps),
+                    "steps": steps,
+                    "labels": self.resolve(terms),
+                }
+            )
+        rule = {
+            "match": pattern,
+            "parts": parts,
+            "revert": self.revert_templates.get(pattern, "{" + props[0] + "}") if len(props) > 1 else "{_}",
+        }
         if len(parts) == 1:
             rule.update({k: parts[0][k] for k in ("group", "path", "steps", "labels")})
         return rule
@@ -332,8 +347,9 @@ class Builder:
             return None
         out = {}
         for lang in ("sv", "en"):
-            out[lang] = [t if t == "{class}" else (t[lang] if isinstance(t, dict) else self.labels.get(t, lang))
-                         for t in terms]
+            out[lang] = [
+                t if t == "{class}" else (t[lang] if isinstance(t, dict) else self.labels.get(t, lang)) for t in terms
+            ]
         return out
 
     # targets --------------------------------------------------------------------------------
@@ -486,7 +502,9 @@ class Builder:
         """Class slots (an @type of an embedded entity given by an indicator or subfield), labels."""
         labels_by_code = labels_by_code or {}
         providers = {}
-        for key, t in [("ind1", v.get("ind1")), ("ind2", v.get("ind2"))] + [("$" + c, t) for c, t in v.get("subfields", {}).items()]:
+        for key, t in [("ind1", v.get("ind1")), ("ind2", v.get("ind2"))] + [
+            ("$" + c, t) for c, t in v.get("subfields", {}).items()
+        ]:
             if t and not t.get("ignored") and t.get("typeOf") and t["typeOf"] != t.get("entity"):
                 providers[t["typeOf"]] = key
         v_entity = (v.get("field") or {}).get("entity")
@@ -550,12 +568,12 @@ class Builder:
                 entity, steps = parse_steps(t["path"])
                 t.update({"entity": entity, "steps": steps, "source": "override", "note": spec["why"]})
                 t["_labels"] = t.pop("labels")
-                replaced = v.get("ind%d" % spec["ind"]) or {}
+                replaced = v.get(f"ind{spec['ind']}") or {}
                 t = {"raw": replaced.get("raw"), **t}  # marcframe's own directive, for JSON-LD
-                v["ind%d" % spec["ind"]] = t
+                v[f"ind{spec['ind']}"] = t
         # finish every variant (labels) ------------------------------------------------------
-        for fmt, tags in formats.items():
-            for tag, tm in tags.items():
+        for _fmt, tags in formats.items():
+            for _tag, tm in tags.items():
                 for v in tm["variants"]:
                     relabel = v.pop("_relabel", None)
                     lbc = v.pop("_labels", None) or {}
@@ -596,8 +614,16 @@ class Builder:
                 for r in val:
                     steps = t["steps"][:-1] + [{"property": r["property"]}]
                     terms, _ = self.label_terms(steps, None, None, t.get("relabelClass"))
-                    rules.append({"match": r["match"], "group": r.get("group", 0), "path": path_of(t["entity"], steps),
-                                  "steps": steps, "labels": self.resolve(terms), "revert": r["revert"]})
+                    rules.append(
+                        {
+                            "match": r["match"],
+                            "group": r.get("group", 0),
+                            "path": path_of(t["entity"], steps),
+                            "steps": steps,
+                            "labels": self.resolve(terms),
+                            "revert": r["revert"],
+                        }
+                    )
                 t["valueRules"] = rules
             else:
                 t[k] = val
@@ -646,7 +672,9 @@ class Builder:
                     if isinstance(item, str):
                         names = [item]
                     elif "alternateProperties" in item:
-                        names = [a if isinstance(a, str) else a.get("subPropertyOf") for a in item["alternateProperties"]]
+                        names = [
+                            a if isinstance(a, str) else a.get("subPropertyOf") for a in item["alternateProperties"]
+                        ]
                     else:
                         names = []  # inverse relations: not MARC fields of this record
                     for n in names:
@@ -673,7 +701,12 @@ class Builder:
         hold.pop("NOTE", None)
         st = hold["sigelTarget"]
         entity, steps = parse_steps(st["path"])
-        hold["sigelTarget"] = {"path": st["path"], "entity": entity, "steps": steps, "labels": self.resolve(st["labels"])}
+        hold["sigelTarget"] = {
+            "path": st["path"],
+            "entity": entity,
+            "steps": steps,
+            "labels": self.resolve(st["labels"]),
+        }
         derived = []
         for d in self.ov["derivedTypes"]:
             d = deepcopy(d)
@@ -700,22 +733,23 @@ class Builder:
 
 def dump_json(obj) -> str:
     """One entry a line (a tag of the mapping, a term of a label table): small and diffable."""
+
     def one(v):
         return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
 
     def block(d: dict, indent: str) -> str:
-        items = [f'{indent} {one(k)}: {one(v)}' for k, v in d.items()]
+        items = [f"{indent} {one(k)}: {one(v)}" for k, v in d.items()]
         return "{\n" + ",\n".join(items) + "\n" + indent + "}"
 
     lines = []
     for k, v in obj.items():
         if k == "formats":
-            inner = ",\n".join(f'  {one(fmt)}: {block(tags, "  ")}' for fmt, tags in v.items())
-            lines.append(f' {one(k)}: {{\n{inner}\n }}')
+            inner = ",\n".join(f"  {one(fmt)}: {block(tags, '  ')}" for fmt, tags in v.items())
+            lines.append(f" {one(k)}: {{\n{inner}\n }}")
         elif isinstance(v, dict) and len(v) > 20:
-            lines.append(f' {one(k)}: {block(v, " ")}')
+            lines.append(f" {one(k)}: {block(v, ' ')}")
         else:
-            lines.append(f' {one(k)}: {one(v)}')
+            lines.append(f" {one(k)}: {one(v)}")
     return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
@@ -727,8 +761,11 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     overrides = json.loads((DATA / "label-overrides.json").read_text(encoding="utf-8"))
     mapping, kbv, terms = Builder(a.reference, overrides).build()
-    outputs = {"label-mapping.json": dump_json(mapping), "kbv-labels.json": dump_json(kbv),
-               "term-labels.json": dump_json(terms)}
+    outputs = {
+        "label-mapping.json": dump_json(mapping),
+        "kbv-labels.json": dump_json(kbv),
+        "term-labels.json": dump_json(terms),
+    }
     stale = []
     for name, text in outputs.items():
         p = a.out / name

@@ -30,7 +30,7 @@ import json
 import sys
 from pathlib import Path
 
-from rdflib import RDF, RDFS, OWL, XSD, Graph, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,32 +57,91 @@ PREFIXES = {
 #: properties whose (string) values are vocabulary terms: ``"recordStatus": "marc:New"`` is the
 #: term https://id.kb.se/marc/New, not a string (Libris context, sys/context/kbv.jsonld)
 VOCAB_VALUED = [
-    "issuanceType", "additionalType", "recordStatus", "encodingLevel", "shelfMarkStatus",
-    "marc:publicationStatus", "marc:holdingType", "marc:sequenceStatus", "marc:thesaurus",
-    "marc:nameForm", "marc:typeOfDate", "marc:languageCode", "marc:typeOfTimePeriod",
-    "marc:i2sourceOfCode", "marc:i1codeSource", "marc:typeCompletenessSourceOfClassCallNumber",
-    "marc:coverageOrLocationInSource", "marc:summaryType", "marc:audienceType",
-    "marc:displayConstantController", "marc:subjectLevel",
+    "issuanceType",
+    "additionalType",
+    "recordStatus",
+    "encodingLevel",
+    "shelfMarkStatus",
+    "marc:publicationStatus",
+    "marc:holdingType",
+    "marc:sequenceStatus",
+    "marc:thesaurus",
+    "marc:nameForm",
+    "marc:typeOfDate",
+    "marc:languageCode",
+    "marc:typeOfTimePeriod",
+    "marc:i2sourceOfCode",
+    "marc:i1codeSource",
+    "marc:typeCompletenessSourceOfClassCallNumber",
+    "marc:coverageOrLocationInSource",
+    "marc:summaryType",
+    "marc:audienceType",
+    "marc:displayConstantController",
+    "marc:subjectLevel",
 ]
 
 #: ordered lists (``@list``), as in Libris's context
-LISTS = {"termComponentList": None, "hasPartList": "hasPart", "includesList": "includes",
-         "sliceList": "slice", "marc:data": None, "marc:partList": None, "marc:parts": None}
+LISTS = {
+    "termComponentList": None,
+    "hasPartList": "hasPart",
+    "includesList": "includes",
+    "sliceList": "slice",
+    "marc:data": None,
+    "marc:partList": None,
+    "marc:parts": None,
+}
 
 #: language maps: ``prefLabelByLang: {"sv": "..."}`` is prefLabel with language tags
-BY_LANG = ["label", "comment", "prefLabel", "altLabel", "hiddenLabel", "singularLabel",
-           "pluralLabel", "note", "definition", "scopeNote", "editorialNote", "changeNote",
-           "historyNote", "title", "description", "mainTitle", "subtitle", "titleRemainder",
-           "partNumber", "partName", "responsibilityStatement", "editionStatement",
-           "seriesStatement", "seriesEnumeration", "familyName", "givenName", "name", "lifeSpan"]
+BY_LANG = [
+    "label",
+    "comment",
+    "prefLabel",
+    "altLabel",
+    "hiddenLabel",
+    "singularLabel",
+    "pluralLabel",
+    "note",
+    "definition",
+    "scopeNote",
+    "editorialNote",
+    "changeNote",
+    "historyNote",
+    "title",
+    "description",
+    "mainTitle",
+    "subtitle",
+    "titleRemainder",
+    "partNumber",
+    "partName",
+    "responsibilityStatement",
+    "editionStatement",
+    "seriesStatement",
+    "seriesEnumeration",
+    "familyName",
+    "givenName",
+    "name",
+    "lifeSpan",
+]
 
-DATATYPES = {"created": "xsd:dateTime", "modified": "xsd:dateTime", "atTime": "xsd:dateTime",
-             "url": "xsd:anyURI", "marc:isPrivate": "xsd:boolean",
-             "marc:internationalInterest": "xsd:boolean"}
+DATATYPES = {
+    "created": "xsd:dateTime",
+    "modified": "xsd:dateTime",
+    "atTime": "xsd:dateTime",
+    "url": "xsd:anyURI",
+    "marc:isPrivate": "xsd:boolean",
+    "marc:internationalInterest": "xsd:boolean",
+}
 
 #: keys in Libris records that are processing leftovers, not data
-NULLED = ["_marcUncompleted", "_marcBroken", "_marcFailedFixedFields", "_note", "_topicTree",
-          "recordPriority", "highlight"]
+NULLED = [
+    "_marcUncompleted",
+    "_marcBroken",
+    "_marcFailedFixedFields",
+    "_note",
+    "_topicTree",
+    "recordPriority",
+    "highlight",
+]
 
 
 def build_context() -> dict:
@@ -125,9 +184,17 @@ def build_vocab(terms: dict) -> Graph:
             g.add((s, RDF.type, OWL.Class))
         elif kind == "property":
             types = t.get("types") or []
-            g.add((s, RDF.type, OWL.ObjectProperty if any("ObjectProperty" in x for x in types)
-                   else OWL.DatatypeProperty if any("DatatypeProperty" in x for x in types)
-                   else RDF.Property))
+            g.add(
+                (
+                    s,
+                    RDF.type,
+                    OWL.ObjectProperty
+                    if any("ObjectProperty" in x for x in types)
+                    else OWL.DatatypeProperty
+                    if any("DatatypeProperty" in x for x in types)
+                    else RDF.Property,
+                )
+            )
         else:
             g.add((s, RDF.type, RDFS.Resource))
         for lang in ("sv", "en"):
@@ -177,16 +244,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     out.mkdir(parents=True, exist_ok=True)
 
-    (out / "context.jsonld").write_text(json.dumps(build_context(), indent=2, ensure_ascii=False) + "\n",
-                                        encoding="utf-8")
+    (out / "context.jsonld").write_text(
+        json.dumps(build_context(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     terms = json.loads((ref / "kbv-terms.json").read_text(encoding="utf-8"))
     write_turtle(build_vocab(terms), out / "kbv.ttl")
     write_turtle(build_terms(ref / "term-labels.tsv"), out / "kbv-terms.ttl")
     lenses = json.loads((ref / "display-lenses.json").read_text(encoding="utf-8"))
-    subset = {"source": lenses.get("source", ""),
-              "lensGroups": {g: lenses["lensGroups"][g] for g in ("chips", "cards", "full") if g in lenses["lensGroups"]}}
-    (out / "display-lenses.json").write_text(json.dumps(subset, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
-                                             encoding="utf-8")
+    subset = {
+        "source": lenses.get("source", ""),
+        "lensGroups": {g: lenses["lensGroups"][g] for g in ("chips", "cards", "full") if g in lenses["lensGroups"]},
+    }
+    (out / "display-lenses.json").write_text(
+        json.dumps(subset, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
+    )
     print(f"wrote context.jsonld, kbv.ttl, kbv-terms.ttl, display-lenses.json to {out}")
     return 0
 

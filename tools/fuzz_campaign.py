@@ -88,8 +88,14 @@ def worker(args: tuple) -> dict:
     blobs = {p: p.read_bytes() for p in seeds}
     fmts = {p: H.format_of(blobs[p], p.name) for p in seeds}
     tmpdir = Path(tempfile.mkdtemp(prefix=f"libris-fuzz-w{wid}-"))
-    stats = {"inputs": 0, "by_format": collections.Counter(), "outcomes": collections.Counter(),
-             "crashes": collections.Counter(), "examples": {}, "mutations": collections.Counter()}
+    stats = {
+        "inputs": 0,
+        "by_format": collections.Counter(),
+        "outcomes": collections.Counter(),
+        "crashes": collections.Counter(),
+        "examples": {},
+        "mutations": collections.Counter(),
+    }
     n = 0
     while time.time() < deadline and (max_inputs is None or n < max_inputs):
         p = rng.choice(seeds)
@@ -120,8 +126,14 @@ def worker(args: tuple) -> dict:
 
 
 def merge(parts: list[dict]) -> dict:
-    total = {"inputs": 0, "by_format": collections.Counter(), "outcomes": collections.Counter(),
-             "crashes": collections.Counter(), "examples": {}, "mutations": collections.Counter()}
+    total = {
+        "inputs": 0,
+        "by_format": collections.Counter(),
+        "outcomes": collections.Counter(),
+        "crashes": collections.Counter(),
+        "examples": {},
+        "mutations": collections.Counter(),
+    }
     for s in parts:
         total["inputs"] += s["inputs"]
         for k in ("by_format", "outcomes", "crashes", "mutations"):
@@ -134,15 +146,19 @@ def merge(parts: list[dict]) -> dict:
 
 
 def report(total: dict, seconds: float, seeds: list[Path]) -> str:
-    lines = [f"libris-tui fuzz campaign: {total['inputs']} inputs in {seconds / 60:.1f} min "
-             f"({total['inputs'] / max(seconds, 1e-9):.0f}/s), {len(seeds)} seed files",
-             "by format: " + ", ".join(f"{k} {v}" for k, v in sorted(total["by_format"].items())),
-             "outcomes:  " + ", ".join(f"{k} {v}" for k, v in sorted(total["outcomes"].items())),
-             f"crashes:   {sum(total['crashes'].values())} inputs, {len(total['crashes'])} distinct"]
+    lines = [
+        f"libris-tui fuzz campaign: {total['inputs']} inputs in {seconds / 60:.1f} min "
+        f"({total['inputs'] / max(seconds, 1e-9):.0f}/s), {len(seeds)} seed files",
+        "by format: " + ", ".join(f"{k} {v}" for k, v in sorted(total["by_format"].items())),
+        "outcomes:  " + ", ".join(f"{k} {v}" for k, v in sorted(total["outcomes"].items())),
+        f"crashes:   {sum(total['crashes'].values())} inputs, {len(total['crashes'])} distinct",
+    ]
     for sig, count in sorted(total["crashes"].items(), key=lambda kv: -kv[1]):
         ex = total["examples"].get(sig, [{}])[0]
-        lines.append(f"  {count:6d}  {sig}   e.g. {ex.get('file', '?')} (seed {ex.get('seed', '?')}, "
-                     f"{'+'.join(ex.get('mutations', []))})")
+        lines.append(
+            f"  {count:6d}  {sig}   e.g. {ex.get('file', '?')} (seed {ex.get('seed', '?')}, "
+            f"{'+'.join(ex.get('mutations', []))})"
+        )
     return "\n".join(lines)
 
 
@@ -168,8 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--memory-mb", type=int, default=3072, help="address-space limit per worker (0: none)")
     ap.add_argument("--no-dump", action="store_true", help="skip 'libris-tui dump' (faster)")
     ap.add_argument("--no-corpus", action="store_true", help="only the project's own seeds")
-    ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "libris-fuzz",
-                    help="where crashing inputs are saved")
+    ap.add_argument(
+        "--out", type=Path, default=Path(tempfile.gettempdir()) / "libris-fuzz", help="where crashing inputs are saved"
+    )
     ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
     ap.add_argument("--replay", nargs="+", metavar="FILE", help="read these files once and report")
     a = ap.parse_args(argv)
@@ -180,8 +197,10 @@ def main(argv: list[str] | None = None) -> int:
     seeds = H.seed_files(include_corpus=not a.no_corpus)
     a.out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
-    jobs = [(w, a.seed, deadline, a.inputs, a.timeout, not a.no_dump, a.out, a.memory_mb, [str(p) for p in seeds])
-            for w in range(a.workers)]
+    jobs = [
+        (w, a.seed, deadline, a.inputs, a.timeout, not a.no_dump, a.out, a.memory_mb, [str(p) for p in seeds])
+        for w in range(a.workers)
+    ]
     if a.workers == 1:
         parts = [worker(jobs[0])]
     else:
@@ -191,8 +210,19 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.time() - t0
     print(report(total, seconds, seeds))
     if a.json:
-        a.json.write_text(json.dumps({"seconds": round(seconds, 1), "seed": a.seed, "workers": a.workers,
-                                      "seeds": [p.name for p in seeds], **total}, indent=2, default=str))
+        a.json.write_text(
+            json.dumps(
+                {
+                    "seconds": round(seconds, 1),
+                    "seed": a.seed,
+                    "workers": a.workers,
+                    "seeds": [p.name for p in seeds],
+                    **total,
+                },
+                indent=2,
+                default=str,
+            )
+        )
     return 1 if total["crashes"] else 0
 
 

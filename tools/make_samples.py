@@ -30,8 +30,9 @@ BROKEN_TITLE = "Trasig post (exempel)"
 
 def _f(tag: str, ind: str, *subs: tuple[str, str]) -> Field:
     i1, i2 = ind
-    return Field(tag=tag, indicators=[i1.replace("-", " "), i2.replace("-", " ")],
-                 subfields=[Subfield(c, v) for c, v in subs])
+    return Field(
+        tag=tag, indicators=[i1.replace("-", " "), i2.replace("-", " ")], subfields=[Subfield(c, v) for c, v in subs]
+    )
 
 
 def _c(tag: str, data: str) -> Field:
@@ -46,8 +47,15 @@ def _rec(leader: str, *fields: Field) -> Record:
     return r
 
 
-def _008(entered: str, date1: str, place: str = "sw ", lang: str = "swe", dtype: str = "s",
-         date2: str = "    ", form: str = "o") -> str:
+def _008(
+    entered: str,
+    date1: str,
+    place: str = "sw ",
+    lang: str = "swe",
+    dtype: str = "s",
+    date2: str = "    ",
+    form: str = "o",
+) -> str:
     # 00-05 entered, 06 type of date, 07-10, 11-14, 15-17 place, 18-34 books (23 = form of item),
     # 35-37 language, 38 modified, 39 source
     material = " " * 5 + form + " " * 11
@@ -62,12 +70,24 @@ def seed_records() -> list[Record]:
 
 def mixed_records() -> list[Record]:
     seed_cat, seed_chn = seed_records()
-    cat = _rec("00000nam a2200000 i 4500", _c("001", "q82fzj5m3w1hc4k"), _c("003", "SE-LIBR"),
-               _c("008", _008("190320", "2019")), *seed_cat.fields)
-    chn = _rec("00000nai a2200000 i 4500", _c("001", "p71d9v910183nz2"), _c("003", "SE-LIBR"),
-               _c("008", _008("160101", "2016", dtype="c", date2="9999")), *seed_chn.fields)
+    cat = _rec(
+        "00000nam a2200000 i 4500",
+        _c("001", "q82fzj5m3w1hc4k"),
+        _c("003", "SE-LIBR"),
+        _c("008", _008("190320", "2019")),
+        *seed_cat.fields,
+    )
+    chn = _rec(
+        "00000nai a2200000 i 4500",
+        _c("001", "p71d9v910183nz2"),
+        _c("003", "SE-LIBR"),
+        _c("008", _008("160101", "2016", dtype="c", date2="9999")),
+        *seed_chn.fields,
+    )
     restricted = _rec(
-        "00000nam a2200000 i 4500", _c("001", "hm2x8q0k6c4v9bd"), _c("003", "SE-LIBR"),
+        "00000nam a2200000 i 4500",
+        _c("001", "hm2x8q0k6c4v9bd"),
+        _c("003", "SE-LIBR"),
         _c("008", _008("130415", "2013")),
         _f("024", "7-", ("a", "urn:nbn:se:statensmedierad-2013-0042"), ("2", "urn")),
         _f("040", "--", ("a", "MimerProd")),
@@ -80,7 +100,9 @@ def mixed_records() -> list[Record]:
         _f("856", "40", ("u", "https://statensmedierad.se/")),
     )
     article = _rec(
-        "00000naa a2200000 i 4500", _c("001", "w4c9n2r7k1x5f3g"), _c("003", "SE-LIBR"),
+        "00000naa a2200000 i 4500",
+        _c("001", "w4c9n2r7k1x5f3g"),
+        _c("003", "SE-LIBR"),
         _c("008", _008("210412", "2021")),
         _f("040", "--", ("a", "MimerProd")),
         _f("042", "--", ("9", "EPLK")),
@@ -92,7 +114,9 @@ def mixed_records() -> list[Record]:
         _f("856", "40", ("u", "https://statensmedierad.se/nyhetsbrev/2021-4/barns-mediavanor.html")),
     )
     apis_only = _rec(
-        "00000nam a2200000 i 4500", _c("001", "9912345"), _c("003", "SE-LIBR"),
+        "00000nam a2200000 i 4500",
+        _c("001", "9912345"),
+        _c("003", "SE-LIBR"),
         _c("008", _008("180905", "2018")),
         _f("020", "--", ("a", "9789127134563")),
         _f("040", "--", ("a", "Li")),
@@ -101,10 +125,13 @@ def mixed_records() -> list[Record]:
         _f("264", "-1", ("a", "Stockholm"), ("b", "Natur & Kultur"), ("c", "2018")),
         _f("856", "40", ("u", "https://www.nok.se/havet-omkring-oss.epub")),
     )
-    apis_holding = _rec("00000nx  a2200000un 4500", _c("001", "h9912345apis01"), _c("004", "9912345"),
-                        _f("852", "--", ("b", "APIS")))
+    apis_holding = _rec(
+        "00000nx  a2200000un 4500", _c("001", "h9912345apis01"), _c("004", "9912345"), _f("852", "--", ("b", "APIS"))
+    )
     digi = _rec(
-        "00000nam a2200000 i 4500", _c("001", "8765432"), _c("003", "SE-LIBR"),
+        "00000nam a2200000 i 4500",
+        _c("001", "8765432"),
+        _c("003", "SE-LIBR"),
         _c("008", _008("150101", "1814", form="o")),
         _f("040", "--", ("a", "DIGI")),
         _f("042", "--", ("9", "DIGI")),
@@ -114,7 +141,9 @@ def mixed_records() -> list[Record]:
         _f("856", "41", ("u", "https://weburn.kb.se/metadata/123/EOB_8765432.htm")),
     )
     ordinary = _rec(
-        "00000cam a2200000 i 4500", _c("001", "5551234"), _c("003", "SE-LIBR"),
+        "00000cam a2200000 i 4500",
+        _c("001", "5551234"),
+        _c("003", "SE-LIBR"),
         _c("008", _008("451101", "1945", form=" ")),
         _f("020", "--", ("a", "9789129657015")),
         _f("040", "--", ("a", "S")),
@@ -126,10 +155,16 @@ def mixed_records() -> list[Record]:
         _f("852", "--", ("b", "Li"), ("h", "Hcf"), ("5", "Li")),
         _f("866", "-0", ("a", "1 ex."), ("5", "Li")),
     )
-    ordinary_holding = _rec("00000nx  a2200000un 4500", _c("001", "h5551234gbg001"), _c("004", "5551234"),
-                            _f("852", "--", ("b", "Gbg"), ("h", "Hc.03")))
+    ordinary_holding = _rec(
+        "00000nx  a2200000un 4500",
+        _c("001", "h5551234gbg001"),
+        _c("004", "5551234"),
+        _f("852", "--", ("b", "Gbg"), ("h", "Hc.03")),
+    )
     broken = _rec(
-        "00000nam a2200000 i 4500", _c("001", "bad0000000001"), _c("003", "SE-LIBR"),
+        "00000nam a2200000 i 4500",
+        _c("001", "bad0000000001"),
+        _c("003", "SE-LIBR"),
         _f("245", "10", ("a", BROKEN_TITLE)),
     )
     return [cat, chn, restricted, article, apis_only, apis_holding, digi, ordinary, ordinary_holding, broken]
@@ -146,10 +181,10 @@ def break_iso(data: bytes) -> bytes:
     start = data.rindex(b"\x1d", 0, len(data) - 1) + 1
     rec = data[start:]
     base = int(rec[12:17])
-    directory = rec[24:base - 1]
-    k = next(k for k in range(0, len(directory), 12) if directory[k:k + 3] == b"245")
-    bad = directory[:k + 3] + b"00x0" + directory[k + 7:]
-    return data[:start] + rec[:24] + bad + rec[base - 1:]
+    directory = rec[24 : base - 1]
+    k = next(k for k in range(0, len(directory), 12) if directory[k : k + 3] == b"245")
+    bad = directory[: k + 3] + b"00x0" + directory[k + 7 :]
+    return data[:start] + rec[:24] + bad + rec[base - 1 :]
 
 
 def break_xml(data: bytes) -> bytes:

@@ -13,7 +13,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from functional_helpers import DATA, SAMPLES
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tui.core.settings.config import Config
 from tui.core.files.filestamp import FileStamp
 from tui.core.formats import open_source
 from tui.core.rules.profile import Profile
+from tui.core.settings.config import Config
 from tui.ui.app import LibrisApp
 from tui.ui.session import Session
 
@@ -16,8 +16,16 @@ DATA = HERE.parent / "data" / "functional"
 SAMPLES = HERE.parent.parent / "sample_records"
 
 
-def build_app(path: Path | str, *, sigel: str | None = None, profile: str = "full", keymap: str = "default",
-              theme: str = "default", language: str = "sv", journal: bool = False) -> LibrisApp:
+def build_app(
+    path: Path | str,
+    *,
+    sigel: str | None = None,
+    profile: str = "full",
+    keymap: str = "default",
+    theme: str = "default",
+    language: str = "sv",
+    journal: bool = False,
+) -> LibrisApp:
     config = Config(sigel=sigel or "", participation=profile, keymap=keymap, theme=theme, language=language)
     stamp = FileStamp.take(path)
     session = Session(open_source(path), profile=Profile.from_name(profile), sigel=sigel, stamp=stamp)

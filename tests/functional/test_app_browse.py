@@ -42,8 +42,11 @@ async def test_toggle_channel_shows_and_hides(seed_file):
         assert "856 4/0 #u #u http://id.kb.se/organisations/SE2021006396 #z supplier" in text
         assert "Medieterm: channel record" in text
         # every line of a channel record is read-only, and the list row is marked C
-        assert all(ln.protection is not None and ln.protection.rule == "CHN-READONLY"
-                   for ln in screen.marc.lines if ln.selectable)
+        assert all(
+            ln.protection is not None and ln.protection.rule == "CHN-READONLY"
+            for ln in screen.marc.lines
+            if ln.selectable
+        )
         assert "  2 ECS ? " in text  # e-plikt, channel, suppressed; its malformed 856s flagged
         await pilot.press("c")
         assert screen.records.count == 1
@@ -137,7 +140,7 @@ async def test_narrow_terminal_switches_views(seed_file):
 
 async def test_record_text_is_data_never_markup_or_terminal_codes(data_file):
     app = build_app(data_file("hostile.txt"))
-    async with app.run_test(size=(160, 50)) as pilot:
+    async with app.run_test(size=(160, 50)):
         text = screen_text(app)
         assert "[bold]Inte fet[/bold] och [channel record] i titeln" in text
         assert "Kontroll␛[31mtecken och ␇ klocka" in text

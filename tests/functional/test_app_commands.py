@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import tomllib
 
+from functional_helpers import build_app, focus_marc_line, main_screen, said, screen_text
 from textual.widgets import Checkbox, Input, OptionList, Select
 
-from functional_helpers import build_app, focus_marc_line, main_screen, said, screen_text
-from tui.core.settings.config import config_path
 from tui.core.formats import open_source
+from tui.core.settings.config import config_path
 from tui.ui.dialogs.add_holding_dialog import AddHoldingDialog
 from tui.ui.dialogs.confirm import ConfirmDialog
 from tui.ui.dialogs.export_dialog import ExportDialog
@@ -30,6 +30,7 @@ async def wait_for(pilot, kind, tries: int = 50):
 
 
 # -- holdings -----------------------------------------------------------------------------------
+
 
 async def test_add_holding_asks_for_sigel_and_about_suppressrecord(data_file):
     app = build_app(data_file("eplikt-restricted.txt"))  # no sigel in the config
@@ -96,6 +97,7 @@ async def test_clear_suppress(data_file):
 
 # -- URI-MOVE -----------------------------------------------------------------------------------
 
+
 async def test_move_restricted_uris_shows_the_change_first(data_file, seed_file):
     app = build_app(data_file("eplikt-restricted.txt"))
     async with app.run_test(size=(160, 50)) as pilot:
@@ -124,6 +126,7 @@ async def test_move_restricted_uris_shows_the_change_first(data_file, seed_file)
 
 # -- validate -----------------------------------------------------------------------------------
 
+
 async def test_validate_lists_findings_and_jumps_to_the_field(seed_file):
     app = build_app(seed_file)
     async with app.run_test(size=(160, 50)) as pilot:
@@ -144,6 +147,7 @@ async def test_validate_lists_findings_and_jumps_to_the_field(seed_file):
 
 
 # -- export -------------------------------------------------------------------------------------
+
 
 async def test_export_then_reopen_has_the_added_subject(seed_file, tmp_path):
     app = build_app(seed_file)
@@ -172,8 +176,10 @@ async def test_export_then_reopen_has_the_added_subject(seed_file, tmp_path):
     back = open_source(out)
     back.build_index()
     rec = back.entry(0)
-    assert [(sf.code, sf.value) for sf in rec.marc.get_fields("650")[0].subfields] == [("a", "Bildanalys"),
-                                                                                       ("2", "sao")]
+    assert [(sf.code, sf.value) for sf in rec.marc.get_fields("650")[0].subfields] == [
+        ("a", "Bildanalys"),
+        ("2", "sao"),
+    ]
     assert back.entry(1).marc["245"]["h"] == "[channel record]"  # hidden in the list, exported all the same
     # and the app opens it again with the subject there
     app = build_app(out)
@@ -201,6 +207,7 @@ async def test_export_is_refused_while_errors_remain(seed_file, tmp_path):
 
 
 # -- save and quit ----------------------------------------------------------------------------
+
 
 async def test_save_writes_the_file_with_a_backup(seed_file):
     app = build_app(seed_file)
@@ -294,6 +301,7 @@ async def test_quit_without_changes_just_quits(seed_file):
 
 # -- search, help, palette ----------------------------------------------------------------------
 
+
 async def test_search_and_jump(seed_file):
     app = build_app(seed_file)
     async with app.run_test(size=(160, 50)) as pilot:
@@ -386,11 +394,11 @@ async def test_broken_theme_falls_back_with_a_notification(seed_file):
     d.mkdir(parents=True)
     (d / "mine.toml").write_text('primary = "not a colour"\n', "utf-8")
     app = build_app(seed_file, theme="mine")
-    async with app.run_test(size=(160, 50)) as pilot:
+    async with app.run_test(size=(160, 50)):
         assert app.theme == "default"
         assert any("mine.toml, line 1: primary" in s and "using the default theme" in s for s in said(app, "error"))
     app = build_app(seed_file, theme="high-contrast")
-    async with app.run_test(size=(160, 50)) as pilot:
+    async with app.run_test(size=(160, 50)):
         assert app.theme == "high-contrast"
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from functional_helpers import build_app, focus_marc_line, main_screen, said, screen_text
 from textual.widgets import Input
 
-from functional_helpers import build_app, focus_marc_line, main_screen, said, screen_text
 from tui.ui.dialogs.add_field_dialog import AddFieldDialog
 from tui.ui.dialogs.confirm import ConfirmDialog
 from tui.ui.dialogs.field_dialog import FieldDialog
@@ -22,10 +22,15 @@ def refusals(app) -> list[str]:
 async def test_protected_fields_refuse_edits_with_their_rule(seed_file):
     app = build_app(seed_file)
     async with app.run_test(size=(160, 50)) as pilot:
-        for prefix, part, rule in (("506", None, "EPL-PROTECT"), ("856", None, "EPL-PROTECT"),
-                                   ("856", 0, "EPL-PROTECT"), ("024 7", 1, "EPL-PROTECT"),
-                                   ("655", 1, "EPL-PROTECT"), ("772", None, "EPL-PROTECT"),
-                                   ("042", 1, "EPL-DETECT")):
+        for prefix, part, rule in (
+            ("506", None, "EPL-PROTECT"),
+            ("856", None, "EPL-PROTECT"),
+            ("856", 0, "EPL-PROTECT"),
+            ("024 7", 1, "EPL-PROTECT"),
+            ("655", 1, "EPL-PROTECT"),
+            ("772", None, "EPL-PROTECT"),
+            ("042", 1, "EPL-DETECT"),
+        ):
             await focus_marc_line(pilot, prefix, part)
             before = len(refusals(app))
             await pilot.press("e")
@@ -55,9 +60,17 @@ async def test_channel_record_refuses_everything(seed_file):
         await pilot.press("c", "down")
         screen = main_screen(app)
         assert screen.slot == 1
-        for prefix, part, key in (("245", None, "e"), ("245", 1, "e"), ("856 4/0", 1, "e"), ("599", None, "d"),
-                                  ("040", None, "plus"), ("655", None, "a"), ("245", None, "h"),
-                                  ("599", None, "k"), ("856 4/0", None, "m")):
+        for prefix, part, key in (
+            ("245", None, "e"),
+            ("245", 1, "e"),
+            ("856 4/0", 1, "e"),
+            ("599", None, "d"),
+            ("040", None, "plus"),
+            ("655", None, "a"),
+            ("245", None, "h"),
+            ("599", None, "k"),
+            ("856 4/0", None, "m"),
+        ):
             await focus_marc_line(pilot, prefix, part)
             before = len(said(app, "error"))
             await pilot.press(key)

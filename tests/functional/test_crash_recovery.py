@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
+from functional_helpers import build_app, main_screen, said, screen_text
 from textual.widgets import Input
 
-from functional_helpers import build_app, main_screen, said, screen_text
 from tui.core.editing import journal
 from tui.ui.dialogs.restore_dialog import RestoreDialog
 from tui.ui.screens.main_screen import MainScreen
@@ -107,6 +107,7 @@ async def test_a_clean_quit_leaves_no_journal(seed_file):
 
 
 # -- a real app, killed -----------------------------------------------------------------------
+
 
 def _spawn(path: Path, env: dict) -> tuple[int, int]:
     pid, fd = pty.fork()

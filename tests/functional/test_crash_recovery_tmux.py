@@ -16,13 +16,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
 
-from tui.core.formats import open_source
 from tui.core.editing.journal import (
     Journal,
     JournalReplayError,
@@ -30,6 +29,7 @@ from tui.core.editing.journal import (
     pending_sessions,
     read_journal,
 )
+from tui.core.formats import open_source
 from tui.core.model.record import LibrisRecord
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,12 +80,19 @@ class TmuxApp:
             raise RuntimeError(f"tmux {' '.join(args)}: {r.stderr.strip()}")
         return r.stdout
 
-    def start(self, *app_args: str) -> "TmuxApp":
-        env = {k: os.environ[k] for k in ("LIBRIS_TUI_STATE_DIR", "LIBRIS_TUI_CONFIG_DIR", "XDG_CONFIG_HOME",
-                                          "XDG_STATE_HOME") if k in os.environ}
+    def start(self, *app_args: str) -> TmuxApp:
+        env = {
+            k: os.environ[k]
+            for k in ("LIBRIS_TUI_STATE_DIR", "LIBRIS_TUI_CONFIG_DIR", "XDG_CONFIG_HOME", "XDG_STATE_HOME")
+            if k in os.environ
+        }
         env.update(PYTHONPATH=str(ROOT), TERM="xterm-256color", LANG="C.UTF-8", LC_ALL="C.UTF-8")
-        cmd = "exec env " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " " + \
-              " ".join(shlex.quote(a) for a in [sys.executable, "-m", "tui", *app_args])
+        cmd = (
+            "exec env "
+            + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+            + " "
+            + " ".join(shlex.quote(a) for a in [sys.executable, "-m", "tui", *app_args])
+        )
         self.tmux("new-session", "-d", "-s", "app", "-x", "120", "-y", "40", "-c", str(ROOT), cmd)
         self.pid = int(self.tmux("display-message", "-p", "-t", "app", "#{pane_pid}").strip())
         return self
@@ -165,8 +172,7 @@ def _edit_in_app(app: TmuxApp) -> None:
     app.keys("u")
     wait_until(lambda: kinds(journals()[0]) == ["apply", "undo"], 10, "the undo in the journal", app.screen)
     app.keys("r")
-    wait_until(lambda: kinds(journals()[0]) == ["apply", "undo", "redo"], 10, "the redo in the journal",
-               app.screen)
+    wait_until(lambda: kinds(journals()[0]) == ["apply", "undo", "redo"], 10, "the redo in the journal", app.screen)
 
 
 @pytest.mark.parametrize("how", ["SIGKILL", "SIGHUP", "terminal-closed"])
@@ -188,7 +194,7 @@ def test_killed_app_restored_by_the_next_real_start_and_saved(tmux_app, recfile,
     screen = app2.wait_for("Unsaved edits from a session that ended")
     assert "1 unsaved edit to" in screen and recfile.name in screen
     app2.keys("Enter")  # Restore has the focus
-    app2.wait_for("restored")
+    app2.wait_for("Restored")  # the toast's title (the dialog shows a path that may hold "restored")
     assert not left.journal_path.exists(), "the old journal goes once its edits are in the new session"
     (now,) = journals()
     replayed = ["apply", "undo", "redo"]
@@ -233,6 +239,7 @@ def test_file_changed_since_the_crash_is_reported_not_replayed(tmux_app, recfile
 
 
 # -- the same in-process: journal + the app's Session, no terminal -------------------------------------
+
 
 def _session(path: Path, journal: Journal | None):
     from tui.core.rules.profile import Profile

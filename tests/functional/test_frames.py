@@ -10,11 +10,11 @@ and the Textual internals the frame pacing relies on are still there (Textual is
 from __future__ import annotations
 
 import textual
+from functional_helpers import SAMPLES, build_app, main_screen, screen_text
 from textual._compositor import CompositorUpdate
 from textual.screen import Screen
 from textual.widget import Widget
 
-from functional_helpers import SAMPLES, build_app, main_screen, screen_text
 from tui.ui.frame_timer import FrameTimer, take_pending_repaints
 from tui.ui.widgets.pane_chrome import THUMB, thumb_rows
 
@@ -99,7 +99,7 @@ def test_the_textual_internals_frame_pacing_relies_on():
     modules must change with it). Textual is pinned in pyproject.toml for this reason."""
     assert textual.__version__ == "8.2.8"
     assert hasattr(Screen, "_on_timer_update") and hasattr(Screen, "_refresh_layout")
-    assert callable(getattr(FrameTimer, "_run"))
+    assert callable(FrameTimer._run)
     widget = Widget()
     for name in ("_repaint_regions", "_repaint_required", "_dirty_regions"):
         assert hasattr(widget, name), name
@@ -162,9 +162,10 @@ def test_strips_that_change_nothing_do_not_keep_themselves():
     """``strip_cycles.install`` (done when the app is imported): same results as Textual's."""
     import gc
 
-    import tui.ui.app  # noqa: F401  (installs)
     from rich.segment import Segment
     from textual.strip import Strip
+
+    import tui.ui.app  # noqa: F401  (installs)
 
     strip = Strip([Segment("abc"), Segment("def")], 6)
     assert strip.divide([6]) == [strip]

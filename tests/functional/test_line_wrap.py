@@ -3,9 +3,9 @@ under the line's data (after the tag and indicators, after the label), not under
 
 from __future__ import annotations
 
+from functional_helpers import build_app, main_screen, screen_text
 from rich.cells import cell_len
 
-from functional_helpers import build_app, main_screen, screen_text
 from tui.ui.widgets.line_view import GUTTER, wrap
 
 
@@ -45,5 +45,5 @@ async def test_continuation_rows_are_indented_under_the_data(seed_file):
         assert all(r[3] == line.indent for r in rows[1:])
         # on screen: the continuation starts under the first subfield, not at the gutter
         text = screen_text(app)
-        cont = line.text[rows[1][1]:rows[1][2]].rstrip()
+        cont = line.text[rows[1][1] : rows[1][2]].rstrip()
         assert "│" + " " * (GUTTER + line.indent) + cont in text

@@ -35,7 +35,7 @@ async def _walk(rows: int) -> tuple[float, int, str]:
         await pilot.press("end", "pageup", "up", "up", "home", "pagedown")
         await pilot.pause()
         elapsed = time.perf_counter() - t
-        lst = app.query_one(RecordList)
+        app.query_one(RecordList)
         await pilot.press("end")
         await pilot.pause()
         last = "\n".join(s.text for s in app.screen._compositor.render_strips())

@@ -25,8 +25,14 @@ def test_screenshot_after_keys(seed_file, tmp_path, capsys):
 
 def test_screenshot_in_a_subprocess_without_a_terminal(seed_file, tmp_path):
     out = tmp_path / "main.svg"
-    r = subprocess.run([sys.executable, "-m", "tui", str(seed_file), "--screenshot", str(out)],
-                       cwd=ROOT, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    r = subprocess.run(
+        [sys.executable, "-m", "tui", str(seed_file), "--screenshot", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
     assert r.returncode == 0, r.stderr
     assert "Könsnormer" in out.read_text("utf-8")
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from functional_helpers import DATA, SAMPLES, build_app, main_screen
 from textual.widgets import Input, OptionList
 
-from functional_helpers import DATA, SAMPLES, build_app, main_screen
 from tui.ui.dialogs.export_dialog import ExportDialog
 from tui.ui.dialogs.findings_dialog import FindingsDialog
 from tui.ui.dialogs.restore_dialog import RestoreDialog
@@ -169,8 +169,7 @@ def test_help_screen(snap_compare, here, size):
 @pytest.mark.parametrize("size", SIZES)
 def test_restore_dialog(snap_compare, here, size):
     async def run_before(pilot):
-        pilot.app.push_screen(RestoreDialog("2 unsaved edits to /srv/katalog/seed-records.txt (last 2026-01-15 "
-                                            "14:02)"))
+        pilot.app.push_screen(RestoreDialog("2 unsaved edits to /srv/katalog/seed-records.txt (last 2026-01-15 14:02)"))
         await pilot.pause()
 
     assert snap_compare(build_app("seed-records.txt"), terminal_size=size, run_before=run_before)

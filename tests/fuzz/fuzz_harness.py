@@ -65,8 +65,11 @@ def _optional(module: str, name: str):
 
 def views():
     """The views that exist yet: (label_view, render_label_view, marc_view), each or None."""
-    return (_optional("tui.core.views.labels", "label_view"), _optional("tui.core.views.labels", "render_label_view"),
-            _optional("tui.core.views.marcview", "marc_view"))
+    return (
+        _optional("tui.core.views.labels", "label_view"),
+        _optional("tui.core.views.labels", "render_label_view"),
+        _optional("tui.core.views.marcview", "marc_view"),
+    )
 
 
 def dump_available() -> bool:
@@ -184,8 +187,12 @@ def check_dump(path: str | os.PathLike) -> int:
     for stream, text in (("stdout", out), ("stderr", err)):
         m = RAW_CONTROL.search(text)
         if m:
-            raise Crash("dump", None, f" raw control character {m.group(0)!r} on {stream} "
-                                      f"at {m.start()}: {text[max(0, m.start() - 40):m.start() + 20]!r}")
+            raise Crash(
+                "dump",
+                None,
+                f" raw control character {m.group(0)!r} on {stream} "
+                f"at {m.start()}: {text[max(0, m.start() - 40) : m.start() + 20]!r}",
+            )
     return rc
 
 
@@ -200,21 +207,34 @@ def exercise(path: str | os.PathLike, dump: bool = True) -> str:
         raise Crash("read (stderr)", None, f" a traceback was printed:\n{text[-2000:]}")
     m = RAW_CONTROL.search(text)
     if m:
-        raise Crash("read (stderr)", None, f" raw control character {m.group(0)!r} printed: "
-                                           f"{text[max(0, m.start() - 60):m.start() + 20]!r}")
+        raise Crash(
+            "read (stderr)",
+            None,
+            f" raw control character {m.group(0)!r} printed: {text[max(0, m.start() - 60) : m.start() + 20]!r}",
+        )
     if dump and dump_available():
         check_dump(path)
     return outcome
 
 
 #: the hand-made attacks in tests/data/hostile (read as they are; too big or too nasty to mutate)
-ATTACKS = ("billion-laughs.xml", "quadratic-blowup.xml", "xxe-file.xml", "xxe-parameter.xml", "external-dtd.xml",
-           "xinclude.xml", "deep.xml", "deep.json", "deep-record.json")
+ATTACKS = (
+    "billion-laughs.xml",
+    "quadratic-blowup.xml",
+    "xxe-file.xml",
+    "xxe-parameter.xml",
+    "external-dtd.xml",
+    "xinclude.xml",
+    "deep.xml",
+    "deep.json",
+    "deep-record.json",
+)
 
 
 def hostile_files() -> list[Path]:
-    return sorted(p for p in HOSTILE.iterdir()
-                  if p.is_file() and p.suffix not in (".md", ".py") and not p.name.startswith("."))
+    return sorted(
+        p for p in HOSTILE.iterdir() if p.is_file() and p.suffix not in (".md", ".py") and not p.name.startswith(".")
+    )
 
 
 def seed_files(include_corpus: bool = True) -> list[Path]:

@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 import random
 import re
-from typing import Callable, Protocol, Sequence
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 
 class Chooser(Protocol):
@@ -58,47 +59,170 @@ class HypothesisChooser:
 # -- tokens worth splicing in --------------------------------------------------------------------
 
 MARC_DELIMS = [b"\x1d", b"\x1e", b"\x1f", b"\x1f\x1f", b"\x1e\x1d", b"\x1f\x1e", b"\x00"]
-BAD_UTF8 = [b"\xff", b"\xfe\xff", b"\xc3", b"\xc3(", b"\xe2\x82", b"\xed\xa0\x80", b"\xf4\x90\x80\x80",
-            b"\xc0\xaf", b"\xf8\x88\x80\x80\x80", b"\x80\x80", b"\xef\xbb\xbf", b"\xe2\x80\xae"]
-MARC8_ESC = [b"\x1b(B", b"\x1b$1", b"\x1b(2", b"\x1b(3", b"\x1bb", b"\x1bg", b"\x1bp", b"\x1bs",
-             b"\x1b$", b"\x1b(", b"\x1b", b"\x1b)!E", b"\x1b$1\x21", b"\xe1", b"\xe1\xe2", b"\xf0"]
-TERMINAL = [b"\x1b[2J", b"\x07", b"\x1b]52;c;aGVsbG8=\x07", b"\xc2\x9b2J", b"\xe2\x80\xae", b"\x1b[31m",
-            b"[bold]", b"[/]", b"[channel record]", b"[link=file:///etc/passwd]x[/link]", b"\r", b"\x08"]
+BAD_UTF8 = [
+    b"\xff",
+    b"\xfe\xff",
+    b"\xc3",
+    b"\xc3(",
+    b"\xe2\x82",
+    b"\xed\xa0\x80",
+    b"\xf4\x90\x80\x80",
+    b"\xc0\xaf",
+    b"\xf8\x88\x80\x80\x80",
+    b"\x80\x80",
+    b"\xef\xbb\xbf",
+    b"\xe2\x80\xae",
+]
+MARC8_ESC = [
+    b"\x1b(B",
+    b"\x1b$1",
+    b"\x1b(2",
+    b"\x1b(3",
+    b"\x1bb",
+    b"\x1bg",
+    b"\x1bp",
+    b"\x1bs",
+    b"\x1b$",
+    b"\x1b(",
+    b"\x1b",
+    b"\x1b)!E",
+    b"\x1b$1\x21",
+    b"\xe1",
+    b"\xe1\xe2",
+    b"\xf0",
+]
+TERMINAL = [
+    b"\x1b[2J",
+    b"\x07",
+    b"\x1b]52;c;aGVsbG8=\x07",
+    b"\xc2\x9b2J",
+    b"\xe2\x80\xae",
+    b"\x1b[31m",
+    b"[bold]",
+    b"[/]",
+    b"[channel record]",
+    b"[link=file:///etc/passwd]x[/link]",
+    b"\r",
+    b"\x08",
+]
 GENERIC = MARC_DELIMS + BAD_UTF8 + MARC8_ESC + TERMINAL + [b"", b" ", b"\n", b"\r\n", b"0", b"99999", b"-1"]
 
 XML_TOKENS = [
     b"<!DOCTYPE r [<!ENTITY a 'aaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;'>]>",
-    b"<!DOCTYPE r SYSTEM 'file:///etc/passwd'>", b"&b;", b"&a;", b"&xxe;", b"&lt;", b"&#0;", b"&#x1b;",
-    b"&#x110000;", b"&#xD800;", b"<![CDATA[\x1b[2J]]>", b"]]>", b"<!-- -->", b"<?pi x?>", b"<", b">", b"&",
-    b"</record>", b"<record>", b"<datafield tag='245' ind1='1' ind2='0'>", b"</datafield>",
-    b"<subfield code='a'>", b"</subfield>", b"<subfield>", b"<controlfield tag='001'>", b"<leader>",
-    b"<leader></leader>", b"tag='24'", b"code=''", b"code='ab'", b"ind1='xyz'", b" xmlns='urn:x'",
-    b" xmlns:marc='http://www.loc.gov/MARC21/slim'", b"<marc:record>", b"\"", b"'",
-    b"<?xml version='1.0' encoding='ISO-8859-1'?>", b"<?xml version='1.0' encoding='nonsense'?>",
+    b"<!DOCTYPE r SYSTEM 'file:///etc/passwd'>",
+    b"&b;",
+    b"&a;",
+    b"&xxe;",
+    b"&lt;",
+    b"&#0;",
+    b"&#x1b;",
+    b"&#x110000;",
+    b"&#xD800;",
+    b"<![CDATA[\x1b[2J]]>",
+    b"]]>",
+    b"<!-- -->",
+    b"<?pi x?>",
+    b"<",
+    b">",
+    b"&",
+    b"</record>",
+    b"<record>",
+    b"<datafield tag='245' ind1='1' ind2='0'>",
+    b"</datafield>",
+    b"<subfield code='a'>",
+    b"</subfield>",
+    b"<subfield>",
+    b"<controlfield tag='001'>",
+    b"<leader>",
+    b"<leader></leader>",
+    b"tag='24'",
+    b"code=''",
+    b"code='ab'",
+    b"ind1='xyz'",
+    b" xmlns='urn:x'",
+    b" xmlns:marc='http://www.loc.gov/MARC21/slim'",
+    b"<marc:record>",
+    b'"',
+    b"'",
+    b"<?xml version='1.0' encoding='ISO-8859-1'?>",
+    b"<?xml version='1.0' encoding='nonsense'?>",
     b"<!ENTITY % p SYSTEM 'http://127.0.0.1:9/x.dtd'> %p;",
 ]
-JSON_TOKENS = [b"{", b"}", b"[", b"]", b",", b":", b"\"", b"\\", b"\\u0000", b"\\ud800", b"\\u001b[2J", b"null",
-               b"true", b"1e999", b"NaN", b"-0", b"{}", b"[]", b"\"leader\"", b"\"fields\"", b"\"subfields\"",
-               b"\"ind1\"", b"\"245\"", b"\"\"", b"\"@graph\"", b"\"@id\"", b"\"@context\""]
-LINE_TOKENS = [b"\n=LDR  ", b"\n=LDR  00000nam  2200000 a 4500", b"\n=245  10$a", b"\n=245  ", b"\n=001  ",
-               b"\n=", b"$", b"$$", b"{dollar}", b"{esc}", b"{", b"}", b"\\", b"\n=999  \\\\$z",
-               b"\n\xe2\x80\xa2 245 1/0 #a", b"\n\xe2\x80\xa2 000 ", b"\n\xe2\x80\xa2 856 4/2 ", b" #", b" #a ", b" #h ",
-               b"\n000 ", b"\nLDR ", b"\n245", b"\n245 1/", b"\n24 1/0 #a x", b" / ", b"\n\n", b"\r"]
+JSON_TOKENS = [
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b",",
+    b":",
+    b'"',
+    b"\\",
+    b"\\u0000",
+    b"\\ud800",
+    b"\\u001b[2J",
+    b"null",
+    b"true",
+    b"1e999",
+    b"NaN",
+    b"-0",
+    b"{}",
+    b"[]",
+    b'"leader"',
+    b'"fields"',
+    b'"subfields"',
+    b'"ind1"',
+    b'"245"',
+    b'""',
+    b'"@graph"',
+    b'"@id"',
+    b'"@context"',
+]
+LINE_TOKENS = [
+    b"\n=LDR  ",
+    b"\n=LDR  00000nam  2200000 a 4500",
+    b"\n=245  10$a",
+    b"\n=245  ",
+    b"\n=001  ",
+    b"\n=",
+    b"$",
+    b"$$",
+    b"{dollar}",
+    b"{esc}",
+    b"{",
+    b"}",
+    b"\\",
+    b"\n=999  \\\\$z",
+    b"\n\xe2\x80\xa2 245 1/0 #a",
+    b"\n\xe2\x80\xa2 000 ",
+    b"\n\xe2\x80\xa2 856 4/2 ",
+    b" #",
+    b" #a ",
+    b" #h ",
+    b"\n000 ",
+    b"\nLDR ",
+    b"\n245",
+    b"\n245 1/",
+    b"\n24 1/0 #a x",
+    b" / ",
+    b"\n\n",
+    b"\r",
+]
 
 
 # -- generic byte mutations ----------------------------------------------------------------------
+
 
 def _pos(data: bytes, c: Chooser) -> int:
     return c.integer(0, len(data))
 
 
 def truncate(data: bytes, c: Chooser) -> bytes:
-    return data[:_pos(data, c)]
+    return data[: _pos(data, c)]
 
 
 def delete_range(data: bytes, c: Chooser) -> bytes:
     a = _pos(data, c)
-    return data[:a] + data[a + c.integer(1, 64):]
+    return data[:a] + data[a + c.integer(1, 64) :]
 
 
 def duplicate_range(data: bytes, c: Chooser) -> bytes:
@@ -112,14 +236,14 @@ def flip_bit(data: bytes, c: Chooser) -> bytes:
     if not data:
         return data
     i = c.integer(0, len(data) - 1)
-    return data[:i] + bytes([data[i] ^ (1 << c.integer(0, 7))]) + data[i + 1:]
+    return data[:i] + bytes([data[i] ^ (1 << c.integer(0, 7))]) + data[i + 1 :]
 
 
 def random_bytes(data: bytes, c: Chooser) -> bytes:
     at = _pos(data, c)
     blob = c.blob(32)
     if c.choice((True, False)):  # overwrite, same length
-        return data[:at] + blob + data[at + len(blob):]
+        return data[:at] + blob + data[at + len(blob) :]
     return data[:at] + blob + data[at:]
 
 
@@ -128,7 +252,7 @@ def splice_token(tokens: Sequence[bytes]) -> Callable[[bytes, Chooser], bytes]:
         at = _pos(data, c)
         tok = c.choice(tokens)
         if c.choice((True, False)) and at < len(data):  # replace one byte
-            return data[:at] + tok + data[at + 1:]
+            return data[:at] + tok + data[at + 1 :]
         return data[:at] + tok + data[at:]
 
     mutate.__name__ = "splice"
@@ -155,10 +279,11 @@ def swap_delims(data: bytes, c: Chooser) -> bytes:
     if not idx:
         return data
     i = c.choice(idx)
-    return data[:i] + b + data[i + len(a):]
+    return data[:i] + b + data[i + len(a) :]
 
 
 # -- ISO 2709 ------------------------------------------------------------------------------------
+
 
 def _records(data: bytes) -> list[tuple[int, int]]:
     out, start = [], 0
@@ -173,7 +298,7 @@ def _records(data: bytes) -> list[tuple[int, int]]:
 def _digits(c: Chooser, width: int) -> bytes:
     kind = c.choice(("random", "zero", "nines", "blank", "letters", "small", "negative"))
     if kind == "random":
-        v = str(c.integer(0, 10 ** width - 1)).zfill(width)
+        v = str(c.integer(0, 10**width - 1)).zfill(width)
     elif kind == "zero":
         v = "0" * width
     elif kind == "nines":
@@ -224,7 +349,7 @@ def iso_directory(data: bytes, c: Chooser) -> bytes:
     entries = (end - 24) // 12
     k = c.integer(0, max(0, entries - 1))
     at = 24 + 12 * k
-    ent = bytearray(rec[at:at + 12])
+    ent = bytearray(rec[at : at + 12])
     what = c.choice(("tag", "length", "start", "drop", "dup", "short"))
     if what == "tag":
         ent[0:3] = c.choice((b"   ", b"000", b"00a", b"\x1f\x1e\x1d", b"999", b"LDR", b"\xff\xff\xff"))
@@ -233,12 +358,12 @@ def iso_directory(data: bytes, c: Chooser) -> bytes:
     elif what == "start":
         ent[7:12] = _digits(c, 5)
     elif what == "drop":
-        return data[:s] + rec[:at] + rec[at + 12:] + data[e:]
+        return data[:s] + rec[:at] + rec[at + 12 :] + data[e:]
     elif what == "dup":
         return data[:s] + rec[:at] + bytes(ent) + rec[at:] + data[e:]
     else:  # an entry of 11 bytes: the whole directory shifts
-        return data[:s] + rec[:at + 11] + rec[at + 12:] + data[e:]
-    return data[:s] + rec[:at] + bytes(ent) + rec[at + 12:] + data[e:]
+        return data[:s] + rec[: at + 11] + rec[at + 12 :] + data[e:]
+    return data[:s] + rec[:at] + bytes(ent) + rec[at + 12 :] + data[e:]
 
 
 def iso_garbage_between(data: bytes, c: Chooser) -> bytes:
@@ -250,13 +375,21 @@ def iso_garbage_between(data: bytes, c: Chooser) -> bytes:
 
 # -- XML -----------------------------------------------------------------------------------------
 
+
 def xml_nest(data: bytes, c: Chooser) -> bytes:
     depth = c.choice((50, 300, 5_000, 50_000))
     tag = c.choice((b"a", b"record", b"subfield", b"marc:record"))
     at = _pos(data, c)
     close = c.choice((True, False))
-    return data[:at] + b"<" + tag + b">" + (b"<" + tag + b">") * depth + \
-        ((b"</" + tag + b">") * (depth + 1) if close else b"") + data[at:]
+    return (
+        data[:at]
+        + b"<"
+        + tag
+        + b">"
+        + (b"<" + tag + b">") * depth
+        + ((b"</" + tag + b">") * (depth + 1) if close else b"")
+        + data[at:]
+    )
 
 
 def xml_entity_bomb(data: bytes, c: Chooser) -> bytes:
@@ -264,7 +397,8 @@ def xml_entity_bomb(data: bytes, c: Chooser) -> bytes:
     kind = c.choice(("laughs", "xxe-file", "xxe-http", "param", "quadratic"))
     if kind == "laughs":
         ents = b"<!ENTITY l0 'lol'>" + b"".join(
-            b"<!ENTITY l%d '%s'>" % (i, b"".join(b"&l%d;" % (i - 1) for _ in range(10))) for i in range(1, 10))
+            b"<!ENTITY l%d '%s'>" % (i, b"".join(b"&l%d;" % (i - 1) for _ in range(10))) for i in range(1, 10)
+        )
         ref = b"&l9;"
     elif kind == "xxe-file":
         ents, ref = b"<!ENTITY x SYSTEM 'file:///etc/passwd'>", b"&x;"
@@ -281,7 +415,7 @@ def xml_entity_bomb(data: bytes, c: Chooser) -> bytes:
     # reference the entity inside the first subfield/controlfield text, if there is one
     t = re.search(rb"(<(?:[\w]+:)?(?:subfield|controlfield)[^>]*>)", body)
     if t and ref:
-        body = body[:t.end()] + ref + body[t.end():]
+        body = body[: t.end()] + ref + body[t.end() :]
     return data[:at] + b"<!DOCTYPE " + root + b" [" + ents + b"]>" + body
 
 
@@ -291,8 +425,23 @@ def xml_text_mutation(data: bytes, c: Chooser) -> bytes:
     if not spots:
         return data
     at = c.choice(spots)
-    tok = c.choice([b"&#x1b;[2J", b"&#x9b;", b"&#x7;", b"[bold]x[/]", b"&#x202e;", b"\x1b[2J", b"\xc2\x9b",
-                    b"&#xfffe;", b"&#x1f;", b"&amp;", b"&lt;b&gt;", b"\xff", b"&#1114111;"])
+    tok = c.choice(
+        [
+            b"&#x1b;[2J",
+            b"&#x9b;",
+            b"&#x7;",
+            b"[bold]x[/]",
+            b"&#x202e;",
+            b"\x1b[2J",
+            b"\xc2\x9b",
+            b"&#xfffe;",
+            b"&#x1f;",
+            b"&amp;",
+            b"&lt;b&gt;",
+            b"\xff",
+            b"&#1114111;",
+        ]
+    )
     return data[:at] + tok + data[at:]
 
 
@@ -302,14 +451,37 @@ def xml_attr_mutation(data: bytes, c: Chooser) -> bytes:
         return data
     m = c.choice(spots)
     val = c.choice([b"", b"x", b"abc", b"9999", b"\xc3\xa5", b"&#x1b;", b"&#0;", b" ", b"-", b"LDR", b"00"])
-    return data[:m.start(3)] + val + data[m.end(3):]
+    return data[: m.start(3)] + val + data[m.end(3) :]
 
 
 # -- JSON ----------------------------------------------------------------------------------------
 
-_JSON_VALUES = [None, True, 0, -1, 1.5, 10**30, "", "x", "\x1b[2J", "\ud800", "[bold]", [], {}, [[]], {"": ""},
-                ["a"], {"a": None}, {"a": "b", "c": "d"}, "9" * 5000, {"ind1": "", "ind2": "", "subfields": []},
-                {"subfields": "not a list"}, [{"a": 1}], "00000nam  2200000 a 4500", "short leader"]
+_JSON_VALUES = [
+    None,
+    True,
+    0,
+    -1,
+    1.5,
+    10**30,
+    "",
+    "x",
+    "\x1b[2J",
+    "\ud800",
+    "[bold]",
+    [],
+    {},
+    [[]],
+    {"": ""},
+    ["a"],
+    {"a": None},
+    {"a": "b", "c": "d"},
+    "9" * 5000,
+    {"ind1": "", "ind2": "", "subfields": []},
+    {"subfields": "not a list"},
+    [{"a": 1}],
+    "00000nam  2200000 a 4500",
+    "short leader",
+]
 
 
 def _json_paths(node, path=()):
@@ -357,12 +529,13 @@ def json_tree(data: bytes, c: Chooser) -> bytes:
 def json_nest(data: bytes, c: Chooser) -> bytes:
     depth = c.choice((100, 1_000, 10_000, 200_000))
     at = _pos(data, c)
-    opener = c.choice((b"[", b"{\"a\":"))
+    opener = c.choice((b"[", b'{"a":'))
     closer = b"]" if opener == b"[" else b"}"
     return data[:at] + opener * depth + b"1" + closer * depth * c.integer(0, 1) + data[at:]
 
 
 # -- line formats --------------------------------------------------------------------------------
+
 
 def line_mutation(data: bytes, c: Chooser) -> bytes:
     lines = data.split(b"\n")
@@ -374,15 +547,19 @@ def line_mutation(data: bytes, c: Chooser) -> bytes:
     elif what == "dup":
         lines.insert(i, line)
     elif what == "cut":
-        lines[i] = line[:c.integer(0, len(line))]
+        lines[i] = line[: c.integer(0, len(line))]
     elif what == "swap" and len(lines) > 1:
         j = c.integer(0, len(lines) - 1)
         lines[i], lines[j] = lines[j], lines[i]
     elif what == "tag":
-        lines[i] = re.sub(rb"\d{3}", c.choice((b"", b"0", b"00a", b"LDR", b"999", b"000", b"\x1b[2J")), line, 1)
+        lines[i] = re.sub(rb"\d{3}", c.choice((b"", b"0", b"00a", b"LDR", b"999", b"000", b"\x1b[2J")), line, count=1)
     elif what == "indicators":
-        lines[i] = re.sub(rb"(\d{3}) {1,2}(\S)[/]?(\S)", lambda m: m.group(1) + b" " + c.choice(
-            (b"", b"/", b"1/", b"//", b"\\\\\\", b"x/y", b"\xc3\xa5/\x1b")), line, 1)
+        lines[i] = re.sub(
+            rb"(\d{3}) {1,2}(\S)[/]?(\S)",
+            lambda m: m.group(1) + b" " + c.choice((b"", b"/", b"1/", b"//", b"\\\\\\", b"x/y", b"\xc3\xa5/\x1b")),
+            line,
+            count=1,
+        )
     else:
         lines[i] = line + b" #a " + b"x" * c.choice([1000] + HUGE_SIZES)
     return b"\n".join(lines)
@@ -390,11 +567,17 @@ def line_mutation(data: bytes, c: Chooser) -> bytes:
 
 # -- choosing ------------------------------------------------------------------------------------
 
-GENERIC_MUTATIONS = [truncate, delete_range, duplicate_range, flip_bit, random_bytes, splice_token(GENERIC),
-                     huge_field]
+GENERIC_MUTATIONS = [truncate, delete_range, duplicate_range, flip_bit, random_bytes, splice_token(GENERIC), huge_field]
 BY_FORMAT = {
-    "iso2709": [iso_leader, iso_directory, iso_garbage_between, swap_delims, splice_token(MARC_DELIMS),
-                splice_token(BAD_UTF8), splice_token(MARC8_ESC)],
+    "iso2709": [
+        iso_leader,
+        iso_directory,
+        iso_garbage_between,
+        swap_delims,
+        splice_token(MARC_DELIMS),
+        splice_token(BAD_UTF8),
+        splice_token(MARC8_ESC),
+    ],
     "marcxml": [xml_nest, xml_entity_bomb, xml_text_mutation, xml_attr_mutation, splice_token(XML_TOKENS)],
     "marc-json": [json_tree, json_tree, json_nest, splice_token(JSON_TOKENS)],
     "jsonld": [json_tree, json_tree, json_nest, splice_token(JSON_TOKENS)],

@@ -14,17 +14,21 @@ import os
 from pathlib import Path
 
 import pytest
+from fuzz_harness import Missing, exercise, format_of, hostile_files, seed_files
+from fuzz_mutations import HypothesisChooser, mutate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fuzz_harness import Missing, exercise, format_of, hostile_files, seed_files
-from fuzz_mutations import HypothesisChooser, mutate
-
 EXAMPLES = int(os.environ.get("LIBRIS_FUZZ_EXAMPLES", "15"))
 
-CI = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None, print_blob=True,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                     HealthCheck.function_scoped_fixture])
+CI = settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
 
 SEEDS = seed_files()
 
@@ -90,10 +94,16 @@ def test_hostile_file_reads_cleanly(path: Path):
 
 
 def test_empty_and_odd_files(workdir: Path):
-    for name, data in [("empty.mrc", b""), ("blank.xml", b"   \n"), ("nul.mrc", b"\x00" * 100),
-                       ("bom.json", b"\xef\xbb\xbf"), ("utf16.xml", "<record/>".encode("utf-16")),
-                       ("one.mrc", b"0"), ("ldr.mrc", b"00024nam a2200025 i 4500"),
-                       ("gz.mrc", b"\x1f\x8b\x08\x00" + b"\x00" * 50)]:
+    for name, data in [
+        ("empty.mrc", b""),
+        ("blank.xml", b"   \n"),
+        ("nul.mrc", b"\x00" * 100),
+        ("bom.json", b"\xef\xbb\xbf"),
+        ("utf16.xml", "<record/>".encode("utf-16")),
+        ("one.mrc", b"0"),
+        ("ldr.mrc", b"00024nam a2200025 i 4500"),
+        ("gz.mrc", b"\x1f\x8b\x08\x00" + b"\x00" * 50),
+    ]:
         p = workdir / name
         p.write_bytes(data)
         _run(p)

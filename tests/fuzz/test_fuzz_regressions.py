@@ -6,9 +6,9 @@ import time
 from pathlib import Path
 
 import pytest
+from fuzz_harness import HOSTILE, exercise
 from pymarc import Field, Leader, Record, Subfield
 
-from fuzz_harness import HOSTILE, exercise
 from tui.core.formats import open_source
 from tui.core.model.record import BrokenRecord, LibrisRecord, UnreadableFile
 
@@ -31,9 +31,12 @@ def test_deeply_nested_jsonld_is_a_clear_error(tmp_path):
 
 def _big_iso(path: Path, size: int) -> None:
     r = Record(leader=Leader("00000nam a2200000 i 4500"), force_utf8=True)
-    r.add_field(Field("001", data="x"), Field("042", [" ", " "], [Subfield("9", "EPLK")]),
-                Field("245", ["1", "0"], [Subfield("a", "T" * 300), Subfield("h", "[channel record]")]),
-                Field("599", [" ", " "], [Subfield("a", "SUPPRESSRECORD")]))
+    r.add_field(
+        Field("001", data="x"),
+        Field("042", [" ", " "], [Subfield("9", "EPLK")]),
+        Field("245", ["1", "0"], [Subfield("a", "T" * 300), Subfield("h", "[channel record]")]),
+        Field("599", [" ", " "], [Subfield("a", "SUPPRESSRECORD")]),
+    )
     b = r.as_marc()
     with open(path, "wb") as fh:
         fh.write(b * (size // len(b) + 1))
@@ -54,8 +57,9 @@ def test_many_broken_xml_records_read_in_linear_time(tmp_path):
     """Was: marcxml line_of counted newlines from the start of the file for every broken record
     (quadratic: 9 s for 50 000 broken records in 850 kB); and crashed on mapped files (mmap.count)."""
     p = tmp_path / "broken.xml"
-    p.write_bytes(b"<?xml version='1.0'?>\n<collection>\n" + b"<record>\n<leader>x</leader>\n" * 50_000
-                  + b"</collection>\n")
+    p.write_bytes(
+        b"<?xml version='1.0'?>\n<collection>\n" + b"<record>\n<leader>x</leader>\n" * 50_000 + b"</collection>\n"
+    )
     t0 = time.time()
     src = open_source(p)
     src.build_index()
@@ -90,14 +94,25 @@ def test_the_static_hostile_files_still_read():
             exercise(p, dump=False)
 
 
-@pytest.mark.parametrize("name, data", [
-    ("sur.json", b'{"leader": "00000nam a2200000 i 4500", "fields": [{"001": "x\\ud800"}, {"245": {"ind1": "1", '
-                 b'"ind2": "0", "subfields": [{"a": "T \\ud800 \\udcff"}]}}]}'),
-    ("notrecord.json", b'[{"leader": "\\ud800", "x": 1}]'),
-    ("sur.jsonld", (HOSTILE / "librisxl-integtest-bibelectronic.jsonld").read_bytes()
-     .replace(b"Alice in Wonderland and", b"Alice \\ud800 \\udcff and", 1)),
-    ("sur2.jsonld", b'{"@graph": [{"@id": "x\\ud800", "\\udc00k": ["\\ud800", {"a": "\\udfff"}]}]}'),
-], ids=["marc-json", "marc-json-broken", "jsonld", "jsonld-keys"])
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        (
+            "sur.json",
+            b'{"leader": "00000nam a2200000 i 4500", "fields": [{"001": "x\\ud800"}, {"245": {"ind1": "1", '
+            b'"ind2": "0", "subfields": [{"a": "T \\ud800 \\udcff"}]}}]}',
+        ),
+        ("notrecord.json", b'[{"leader": "\\ud800", "x": 1}]'),
+        (
+            "sur.jsonld",
+            (HOSTILE / "librisxl-integtest-bibelectronic.jsonld")
+            .read_bytes()
+            .replace(b"Alice in Wonderland and", b"Alice \\ud800 \\udcff and", 1),
+        ),
+        ("sur2.jsonld", b'{"@graph": [{"@id": "x\\ud800", "\\udc00k": ["\\ud800", {"a": "\\udfff"}]}]}'),
+    ],
+    ids=["marc-json", "marc-json-broken", "jsonld", "jsonld-keys"],
+)
 def test_lone_surrogate_escapes_in_json(tmp_path, name, data):
     """Was: UnicodeEncodeError in marcjson (a broken record's raw bytes), in jsonld (raw bytes),
     and in `libris-tui dump` printing a title with a lone surrogate from a "\\ud800" escape."""
@@ -116,6 +131,8 @@ def test_lone_surrogate_escapes_in_json(tmp_path, name, data):
 def test_jsonld_ids_that_are_not_strings(tmp_path):
     """Was: TypeError unhashable type: 'dict' in jsonld.split_document (mainEntity {"@id": {...}})."""
     p = tmp_path / "ids.jsonld"
-    p.write_bytes(b'{"@graph": [{"@id": "r1", "@type": "Record", "mainEntity": {"@id": {"x": 1}}},'
-                  b' {"@id": "r2", "@type": "Record", "mainEntity": {"@id": "t", "instanceOf": {"@id": ["w"]}}}]}')
+    p.write_bytes(
+        b'{"@graph": [{"@id": "r1", "@type": "Record", "mainEntity": {"@id": {"x": 1}}},'
+        b' {"@id": "r2", "@type": "Record", "mainEntity": {"@id": "t", "instanceOf": {"@id": ["w"]}}}]}'
+    )
     exercise(p)

@@ -17,20 +17,26 @@ import shlex
 import shutil
 import subprocess
 import sys
-import time
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
-
 from fuzz_harness import HOSTILE, RAW_CONTROL, ROOT
 
 ATTACK_FILES = sorted(HOSTILE.glob("terminal-attack.*"))
 #: markup-looking text that must come out exactly as it is in the record
 LITERAL = ["[bold]fet[/bold]", "[/]", "[red]röd", "[link=file:///etc/passwd]länk[/link]", "[channel record]"]
 #: the payloads as they must never reach a terminal (exact bytes of the record's text)
-RAW_PAYLOADS = [b"f\xc3\xb6re\x1b[2J", b"\x1b]52;c;cm0gLXJmIH4=", b"\x1b]0;pwned", b"\xc2\x9b2J", b"\x07efter",
-                b"\xe2\x80\xaeevil", b"attack\x1b"]
+RAW_PAYLOADS = [
+    b"f\xc3\xb6re\x1b[2J",
+    b"\x1b]52;c;cm0gLXJmIH4=",
+    b"\x1b]0;pwned",
+    b"\xc2\x9b2J",
+    b"\x07efter",
+    b"\xe2\x80\xaeevil",
+    b"attack\x1b",
+]
 
 
 def cli(*argv: str) -> tuple[int, str, str]:
@@ -47,7 +53,7 @@ def cli(*argv: str) -> tuple[int, str, str]:
 
 def assert_safe(text: str, where: str) -> None:
     m = RAW_CONTROL.search(text)
-    assert m is None, f"raw {m.group(0)!r} in {where}: {text[max(0, m.start() - 60):m.start() + 20]!r}"
+    assert m is None, f"raw {m.group(0)!r} in {where}: {text[max(0, m.start() - 60) : m.start() + 20]!r}"
 
 
 def test_attack_files_exist():
@@ -78,9 +84,13 @@ def test_dump_hides_the_channel_record_by_default():
 
 
 COMMANDS = {
-    "stats": ["stats", "{f}"], "stats-json": ["stats", "--json", "{f}"], "validate": ["validate", "{f}"],
-    "validate-json": ["validate", "--format", "json", "{f}"], "report": ["report", "{f}"],
-    "export-xml": ["export", "{f}", "-o", "{tmp}/out.xml"], "export-mrc": ["export", "{f}", "-o", "{tmp}/out.mrc"],
+    "stats": ["stats", "{f}"],
+    "stats-json": ["stats", "--json", "{f}"],
+    "validate": ["validate", "{f}"],
+    "validate-json": ["validate", "--format", "json", "{f}"],
+    "report": ["report", "{f}"],
+    "export-xml": ["export", "{f}", "-o", "{tmp}/out.xml"],
+    "export-mrc": ["export", "{f}", "-o", "{tmp}/out.mrc"],
     "add-holding": ["add-holding", "--sigel", "Li", "{f}", "-o", "{tmp}/out.mrc"],
     "move-restricted-uris": ["move-restricted-uris", "{f}", "-o", "{tmp}/out2.mrc"],
 }
@@ -102,8 +112,12 @@ def test_every_command_keeps_the_terminal_safe(argv, path: Path, tmp_path):
     assert "Traceback" not in err
 
 
-NASTY_NAMES = {"csi": "x\x1b[2J.mrc", "osc52": "y\x1b]52;c;aGk=\x07.mrc", "c1": "z\x9b2J.mrc",
-               "bidi": "w\u202eevil.mrc"}
+NASTY_NAMES = {
+    "csi": "x\x1b[2J.mrc",
+    "osc52": "y\x1b]52;c;aGk=\x07.mrc",
+    "c1": "z\x9b2J.mrc",
+    "bidi": "w\u202eevil.mrc",
+}
 
 
 def _name_cases():
@@ -131,6 +145,7 @@ def test_file_names_are_shown_safely(tmp_path, cmd, content, name):
 
 # -- the running app ----------------------------------------------------------------------------------
 
+
 class _Tmux:
     def __init__(self):
         # a private socket in a directory of its own (removed in close(): nothing left in /tmp/tmux-UID)
@@ -153,8 +168,9 @@ def _wait(pred, timeout, what, detail=lambda: ""):
     pytest.fail(f"timed out waiting for {what}\n{detail()}")
 
 
-@pytest.mark.parametrize("path", [HOSTILE / "terminal-attack.mrc", HOSTILE / "terminal-attack.txt"],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [HOSTILE / "terminal-attack.mrc", HOSTILE / "terminal-attack.txt"], ids=lambda p: p.name
+)
 def test_app_never_writes_record_escapes_to_the_terminal(path: Path, tmp_path):
     """The real app in a real pseudo-terminal (tmux): the raw bytes it writes (pipe-pane) contain
     none of the record's escape sequences, and the screen shows them as symbols and the brackets
@@ -165,8 +181,12 @@ def test_app_never_writes_record_escapes_to_the_terminal(path: Path, tmp_path):
     tmux = _Tmux()
     env = {k: os.environ[k] for k in ("LIBRIS_TUI_STATE_DIR", "LIBRIS_TUI_CONFIG_DIR") if k in os.environ}
     env.update(PYTHONPATH=str(ROOT), TERM="xterm-256color", LANG="C.UTF-8", LC_ALL="C.UTF-8")
-    cmd = ("sleep 0.5; exec env " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " "
-           + " ".join(shlex.quote(a) for a in [sys.executable, "-m", "tui", str(path)]))
+    cmd = (
+        "sleep 0.5; exec env "
+        + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+        + " "
+        + " ".join(shlex.quote(a) for a in [sys.executable, "-m", "tui", str(path)])
+    )
     try:
         tmux("new-session", "-d", "-s", "app", "-x", "220", "-y", "60", "-c", str(ROOT), cmd)
         tmux("pipe-pane", "-o", "-t", "app", f"cat >> {shlex.quote(str(raw_log))}")
@@ -188,7 +208,7 @@ def test_app_never_writes_record_escapes_to_the_terminal(path: Path, tmp_path):
             tmux("send-keys", "-t", "app", "Down")
         time.sleep(0.5)
         raw = raw_log.read_bytes()
-        assert "[bold]fet[/bold]".encode() in raw and "före".encode() in raw, "pipe-pane captured the record"
+        assert b"[bold]fet[/bold]" in raw and "före".encode() in raw, "pipe-pane captured the record"
         for payload in RAW_PAYLOADS:
             assert payload not in raw, f"{payload!r} was written raw to the terminal"
     finally:

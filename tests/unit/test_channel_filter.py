@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from tui.core.batch.channel_filter import ChannelIndex, channel_slots, release_pages
-from tui.core.rules.detect import is_channel
 from tui.core.formats import open_source
 from tui.core.formats.iso2709 import read_bytes
 from tui.core.model.record import LibrisRecord
+from tui.core.rules.detect import is_channel
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = sorted((ROOT / "sample_records").glob("*.*"))
@@ -23,6 +23,7 @@ def _decide(src):
     def decide(i: int) -> bool:
         e = src.entry(i)
         return isinstance(e, LibrisRecord) and is_channel(e)
+
     return decide
 
 

@@ -61,22 +61,26 @@ def cmd(cn, *cmds, sigel="Li"):
         c = EditContext(by_cn(entries, cn), sigel=sigel)
         for x in cmds:
             History().do(x, c)
+
     return fn
 
 
 def raw(cn, tag, occ, k, code, value):
     def fn(entries):
         by_cn(entries, cn).marc.get_fields(tag)[occ - 1].subfields[k] = Subfield(code, value)
+
     return fn
 
 
 # -- validate -----------------------------------------------------------------------------------
 
+
 def test_validate_clean_file_and_summary(capsys, orig):
     code, out, err = run(capsys, "validate", orig)
     assert code == 0
-    assert out.splitlines()[-1].endswith("0 errors, 5 warnings, 0 notes in 7 records; 3 to report to Katalogsupport "
-                                         "(libris-tui report)")
+    assert out.splitlines()[-1].endswith(
+        "0 errors, 5 warnings, 0 notes in 7 records; 3 to report to Katalogsupport (libris-tui report)"
+    )
     assert "(URI-MOVE)" in out
 
 
@@ -90,21 +94,28 @@ def test_validate_json(capsys, orig, tmp_path):
     assert (e["rule"], e["control_number"], e["tag"], e["occurrence"]) == ("EPL-PROTECT", "eplk0001", "506", 1)
 
 
-@pytest.mark.parametrize("change,rule", [
-    (raw("eplk0001", "506", 1, 0, "a", "gratis"), "EPL-PROTECT"),
-    (raw("eplk0001", "020", 1, 0, "a", "9789100000004"), "EPL-PROTECT"),
-    (raw("eplk0001", "540", 1, 0, "a", "CC0"), "EPL-PROTECT"),
-    (raw("eplk0001", "655", 1, 0, "a", "Report"), "EPL-PROTECT"),
-    (raw("art0001", "773", 1, 2, "w", "jour0002"), "EPL-PROTECT"),
-    (raw("eplk0001", "856", 2, 0, "u", "https://myndigheten.se/ny.pdf"), "EPL-PROTECT"),  # has $z
-    (raw("chan0001", "264", 1, 0, "c", "2017-"), "CHN-READONLY"),
-    (raw("apis0001", "655", 1, 0, "a", "Report"), "EPL-PROTECT"),  # EPL-DETECT: an APIS holding, no DIGI
-    (lambda e: e.remove(by_cn(e, "eplk0001")), "EPL-NODELETE"),
-    (lambda e: by_cn(e, "eplk0001").marc.remove_fields("042"), "EPL-DETECT"),
-    (lambda e: setattr(by_cn(e, "art0001").marc.get_fields("856")[0], "indicator2", "2"), "EPL-PROTECT"),
-    (lambda e: by_cn(e, "eplk0001").marc.add_ordered_field(
-        pymarc.Field("655", [" ", "7"], [Subfield("a", "Report"), Subfield("2", "marcgt")])), "EPL-PROTECT"),
-])
+@pytest.mark.parametrize(
+    "change,rule",
+    [
+        (raw("eplk0001", "506", 1, 0, "a", "gratis"), "EPL-PROTECT"),
+        (raw("eplk0001", "020", 1, 0, "a", "9789100000004"), "EPL-PROTECT"),
+        (raw("eplk0001", "540", 1, 0, "a", "CC0"), "EPL-PROTECT"),
+        (raw("eplk0001", "655", 1, 0, "a", "Report"), "EPL-PROTECT"),
+        (raw("art0001", "773", 1, 2, "w", "jour0002"), "EPL-PROTECT"),
+        (raw("eplk0001", "856", 2, 0, "u", "https://myndigheten.se/ny.pdf"), "EPL-PROTECT"),  # has $z
+        (raw("chan0001", "264", 1, 0, "c", "2017-"), "CHN-READONLY"),
+        (raw("apis0001", "655", 1, 0, "a", "Report"), "EPL-PROTECT"),  # EPL-DETECT: an APIS holding, no DIGI
+        (lambda e: e.remove(by_cn(e, "eplk0001")), "EPL-NODELETE"),
+        (lambda e: by_cn(e, "eplk0001").marc.remove_fields("042"), "EPL-DETECT"),
+        (lambda e: setattr(by_cn(e, "art0001").marc.get_fields("856")[0], "indicator2", "2"), "EPL-PROTECT"),
+        (
+            lambda e: by_cn(e, "eplk0001").marc.add_ordered_field(
+                pymarc.Field("655", [" ", "7"], [Subfield("a", "Report"), Subfield("2", "marcgt")])
+            ),
+            "EPL-PROTECT",
+        ),
+    ],
+)
 def test_forbidden_changes_fail_validate_and_export(capsys, orig, tmp_path, change, rule):
     ed = edited(tmp_path, change)
     code, out, _ = run(capsys, "validate", "--original", orig, ed)
@@ -116,25 +127,34 @@ def test_forbidden_changes_fail_validate_and_export(capsys, orig, tmp_path, chan
     assert not target.exists() and not Path(str(target) + ".report.txt").exists()
 
 
-@pytest.mark.parametrize("change,note", [
-    (cmd("eplk0001", C.AddField("650", [" ", "7"], [("a", "Arkiv"), ("2", "sao")]),
-         C.AddField("082", ["0", "4"], [("a", "027.5"), ("2", "23")]),
-         C.SetSubfield("100", 1, 0, "Andersson, Anna, 1970-"), C.SetSubfield("245", 1, 0, "Rapport om e-plikten")),
-     None),  # EPL-UPGRADE
-    (cmd("eplk0001", C.FixUri(1, "https://myndigheten.se/om-oss")), "URI-FIX"),
-    (cmd("eplk0001", C.AddUri("https://myndigheten.se/bilaga.pdf", ind2="2")), "URI-ADD"),
-    (cmd("eplk0001", C.MoveRestrictedUris()), "URI-MOVE"),
-    (cmd("ord0001", C.SetSubfield("506", 1, 0, "restricted"), C.DeleteRecord()), None),  # not e-plikt
-    (cmd("eplk0001", C.AddSubfield("042", 1, "a", "dc")), None),  # 042 $a is no marker (EPL-DETECT)
-    (lambda e: e.remove(by_cn(e, "ord0001")), None),  # removing an ordinary record
-    (raw("digi0001", "655", 1, 0, "a", "Fiction"), None),  # EPL-DETECT: APIS holding but DIGI: not e-plikt
-])
+@pytest.mark.parametrize(
+    "change,note",
+    [
+        (
+            cmd(
+                "eplk0001",
+                C.AddField("650", [" ", "7"], [("a", "Arkiv"), ("2", "sao")]),
+                C.AddField("082", ["0", "4"], [("a", "027.5"), ("2", "23")]),
+                C.SetSubfield("100", 1, 0, "Andersson, Anna, 1970-"),
+                C.SetSubfield("245", 1, 0, "Rapport om e-plikten"),
+            ),
+            None,
+        ),  # EPL-UPGRADE
+        (cmd("eplk0001", C.FixUri(1, "https://myndigheten.se/om-oss")), "URI-FIX"),
+        (cmd("eplk0001", C.AddUri("https://myndigheten.se/bilaga.pdf", ind2="2")), "URI-ADD"),
+        (cmd("eplk0001", C.MoveRestrictedUris()), "URI-MOVE"),
+        (cmd("ord0001", C.SetSubfield("506", 1, 0, "restricted"), C.DeleteRecord()), None),  # not e-plikt
+        (cmd("eplk0001", C.AddSubfield("042", 1, "a", "dc")), None),  # 042 $a is no marker (EPL-DETECT)
+        (lambda e: e.remove(by_cn(e, "ord0001")), None),  # removing an ordinary record
+        (raw("digi0001", "655", 1, 0, "a", "Fiction"), None),  # EPL-DETECT: APIS holding but DIGI: not e-plikt
+    ],
+)
 def test_allowed_changes_pass_validate_and_export(capsys, orig, tmp_path, change, note):
     ed = edited(tmp_path, change)
     code, out, _ = run(capsys, "validate", "--original", orig, ed)
     assert code == 0 and "error:" not in out
     if note:
-        assert f"info: record" in out and f"({note})" in out
+        assert "info: record" in out and f"({note})" in out
     target = tmp_path / "out.xml"
     code, out, err = run(capsys, "export", ed, "--original", orig, "-o", target)
     assert code == 0 and target.exists() and Path(str(target) + ".report.txt").exists()
@@ -143,8 +163,14 @@ def test_allowed_changes_pass_validate_and_export(capsys, orig, tmp_path, change
 
 @pytest.mark.parametrize("fmt,ext", [("iso2709", ".mrc"), ("marcxml", ".xml"), ("marc-json", ".json"), ("mrk", ".mrk")])
 def test_upgrade_exports_in_every_format(capsys, orig, tmp_path, fmt, ext):
-    ed = edited(tmp_path, cmd("eplk0001", C.AddField("650", [" ", "7"], [("a", "Arkiv"), ("2", "sao")]),
-                              C.SetSubfield("245", 1, 0, "Rättad titel")))
+    ed = edited(
+        tmp_path,
+        cmd(
+            "eplk0001",
+            C.AddField("650", [" ", "7"], [("a", "Arkiv"), ("2", "sao")]),
+            C.SetSubfield("245", 1, 0, "Rättad titel"),
+        ),
+    )
     target = tmp_path / f"out{ext}"
     code, out, _ = run(capsys, "export", ed, "--original", orig, "--to", fmt, "-o", target)
     assert code == 0
@@ -167,6 +193,7 @@ def test_unchanged_channel_record_passes_with_its_katalogsupport_items(capsys, o
 
 
 # -- move-restricted-uris (URI-MOVE) ------------------------------------------------------------------
+
 
 def _bib_lines(path):
     """Each bib's lines without embedded holding fields, and who holds it (holdings may change
@@ -217,11 +244,16 @@ def test_move_restricted_uris_leaves_channel_records(capsys, tmp_path):
     src = write(tmp_path / "in.txt", entries)
     code, out, err = run(capsys, "move-restricted-uris", src, "-o", tmp_path / "o.txt")
     assert code == 0 and "chan0001]: channel record left unchanged (CHN-READONLY)" in err
-    assert [f.indicator2 for f in by_cn(load(tmp_path / "o.txt"), "chan0001").marc.get_fields("856")] == \
-        ["2", "0", "2", "2"]
+    assert [f.indicator2 for f in by_cn(load(tmp_path / "o.txt"), "chan0001").marc.get_fields("856")] == [
+        "2",
+        "0",
+        "2",
+        "2",
+    ]
 
 
 # -- add-holding (HOLD-ADD, SUP-CLEAR, CHN-HIDE) ---------------------------------------------------------
+
 
 def _holders(path):
     from tui.core.rules.detect import holding_sigels
@@ -246,8 +278,7 @@ def test_add_holding_to_every_visible_record_once(capsys, orig, tmp_path):
 
 def test_add_holding_clear_suppress(capsys, orig, tmp_path):
     target = tmp_path / "held.txt"
-    code, out, err = run(capsys, "add-holding", orig, "--sigel", "Li", "--record", 7, "--clear-suppress",
-                         "-o", target)
+    code, out, err = run(capsys, "add-holding", orig, "--sigel", "Li", "--record", 7, "--clear-suppress", "-o", target)
     assert code == 0
     assert "record 7 [art0001]: removed 599 $a SUPPRESSRECORD (SUP-CLEAR)" in err
     assert "SUPPRESSRECORD keeps" not in err
@@ -286,8 +317,9 @@ def test_add_holding_refusals_and_usage(capsys, orig, tmp_path):
 
 
 def test_add_holding_with_limited_participation(capsys, orig, tmp_path):
-    code, _, err = run(capsys, "add-holding", orig, "--sigel", "Li", "--record", 1, "--profile", "limited",
-                       "-o", tmp_path / "o.txt")
+    code, _, err = run(
+        capsys, "add-holding", orig, "--sigel", "Li", "--record", 1, "--profile", "limited", "-o", tmp_path / "o.txt"
+    )
     assert code == 0 and _holders(tmp_path / "o.txt")["eplk0001"] == ["Li"]
 
 
@@ -305,15 +337,17 @@ def test_edits_keep_the_input_holdings_form_unless_told(capsys, orig, tmp_path):
     assert [h.marc["852"]["b"] for h in by_cn(out, "eplk0001").holdings] == ["Li"]
     assert [h.marc["852"]["b"] for h in by_cn(out, "apis0001").holdings] == ["APIS"]
     # and --holdings records splits embedded ones out
-    code, _, _ = run(capsys, "add-holding", orig, "--sigel", "Li", "--record", 1, "--holdings", "records",
-                     "-o", tmp_path / "s.txt")
+    code, _, _ = run(
+        capsys, "add-holding", orig, "--sigel", "Li", "--record", 1, "--holdings", "records", "-o", tmp_path / "s.txt"
+    )
     assert sum(1 for e in load(tmp_path / "s.txt") if e.kind == "holdings") == 3
 
 
 def test_add_holding_embedded(capsys, orig, tmp_path):
     target = tmp_path / "o.xml"
-    code, _, _ = run(capsys, "add-holding", orig, "--sigel", "Li", "--record", 2, "--holdings", "embedded",
-                     "-o", target)
+    code, _, _ = run(
+        capsys, "add-holding", orig, "--sigel", "Li", "--record", 2, "--holdings", "embedded", "-o", target
+    )
     assert code == 0
     recs = pymarc.parse_xml_to_array(str(target))
     ord1 = next(r for r in recs if r["001"].data == "ord0001")
@@ -321,6 +355,7 @@ def test_add_holding_embedded(capsys, orig, tmp_path):
 
 
 # -- export: files ----------------------------------------------------------------------------------------
+
 
 def test_export_never_overwrites_its_input_unless_asked(capsys, orig):
     before = orig.read_bytes()
@@ -348,6 +383,7 @@ def test_unreadable_input_and_bad_options(capsys, tmp_path):
 
 
 # -- report (DUP-REPORT and protected-field anomalies) ------------------------------------------------------
+
 
 def test_report_duplicates(capsys, tmp_path):
     entries = load()
@@ -390,8 +426,9 @@ def test_record_text_with_control_characters_never_reaches_the_terminal_raw(caps
 
 
 def test_installed_entry_point_runs(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "tui", "validate", str(DATA / "records.txt")],
-                          capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui", "validate", str(DATA / "records.txt")], capture_output=True, text=True, cwd=ROOT
+    )
     assert proc.returncode == 0 and "7 records" in proc.stdout
 
 

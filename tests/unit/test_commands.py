@@ -9,7 +9,7 @@ from tui.core.editing import commands as C
 from tui.core.editing.commands import EditContext, History, Refused, command_from_json
 from tui.core.formats import open_source
 from tui.core.formats.notation import record_lines
-from tui.core.rules.profile import FULL, LIMITED
+from tui.core.rules.profile import FULL
 
 DATA = Path(__file__).parents[1] / "data" / "rules"
 
@@ -61,13 +61,17 @@ def refused(cmd, c, rule):
 
 # -- EPL-UPGRADE: everything else may be completed -------------------------------------------------
 
-@pytest.mark.parametrize("cmd,expect", [
-    (C.AddField("650", [" ", "7"], [("a", "Kulturarv"), ("2", "sao")]), "650 -/7 #a Kulturarv #2 sao"),
-    (C.AddField("082", ["0", "4"], [("a", "027.5"), ("2", "23")]), "082 0/4 #a 027.5 #2 23"),
-    (C.AddField("700", ["1", " "], [("a", "Svensson, Sven"), ("4", "aut")]), "700 1/- #a Svensson, Sven #4 aut"),
-    (C.SetSubfield("100", 1, 0, "Andersson, Anna, 1970-"), "100 1/- #a Andersson, Anna, 1970-"),
-    (C.SetSubfield("245", 1, 0, "Rapport om e-plikten"), "245 1/0 #a Rapport om e-plikten"),
-])
+
+@pytest.mark.parametrize(
+    "cmd,expect",
+    [
+        (C.AddField("650", [" ", "7"], [("a", "Kulturarv"), ("2", "sao")]), "650 -/7 #a Kulturarv #2 sao"),
+        (C.AddField("082", ["0", "4"], [("a", "027.5"), ("2", "23")]), "082 0/4 #a 027.5 #2 23"),
+        (C.AddField("700", ["1", " "], [("a", "Svensson, Sven"), ("4", "aut")]), "700 1/- #a Svensson, Sven #4 aut"),
+        (C.SetSubfield("100", 1, 0, "Andersson, Anna, 1970-"), "100 1/- #a Andersson, Anna, 1970-"),
+        (C.SetSubfield("245", 1, 0, "Rapport om e-plikten"), "245 1/0 #a Rapport om e-plikten"),
+    ],
+)
 def test_upgrade_of_an_eplikt_record_is_allowed(src, cmd, expect):
     c = ctx(src, "eplk0001")
     assert cmd.check(c) is None
@@ -84,20 +88,24 @@ def test_added_field_goes_in_tag_order(src):
 
 # -- EPL-PROTECT ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("cmd", [
-    C.SetSubfield("506", 1, 0, "gratis"),
-    C.SetSubfield("020", 1, 0, "9789100000004"),
-    C.DeleteField("024", 1),
-    C.AddSubfield("540", 1, "u", "https://creativecommons.org/"),
-    C.SetIndicator("655", 1, 2, "4"),
-    C.DeleteSubfield("655", 1, 1),
-    C.AddField("655", [" ", "7"], [("a", "Report"), ("2", "marcgt")]),
-    C.AddField("020", subfields=[("a", "9789173430005")]),
-    C.SetSubfield("776", 1, 1, "9100000002"),
-    C.MoveField("776", 1, 0),
-    C.DeleteField("856", 1),
-    C.SetSubfield("856", 2, 1, "other note"),
-])
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        C.SetSubfield("506", 1, 0, "gratis"),
+        C.SetSubfield("020", 1, 0, "9789100000004"),
+        C.DeleteField("024", 1),
+        C.AddSubfield("540", 1, "u", "https://creativecommons.org/"),
+        C.SetIndicator("655", 1, 2, "4"),
+        C.DeleteSubfield("655", 1, 1),
+        C.AddField("655", [" ", "7"], [("a", "Report"), ("2", "marcgt")]),
+        C.AddField("020", subfields=[("a", "9789173430005")]),
+        C.SetSubfield("776", 1, 1, "9100000002"),
+        C.MoveField("776", 1, 0),
+        C.DeleteField("856", 1),
+        C.SetSubfield("856", 2, 1, "other note"),
+    ],
+)
 def test_protected_fields_of_an_eplikt_record_are_refused(src, cmd):
     r = refused(cmd, ctx(src, "eplk0001"), "EPL-PROTECT")
     assert "Katalogsupport" in r.message
@@ -106,8 +114,12 @@ def test_protected_fields_of_an_eplikt_record_are_refused(src, cmd):
 
 def test_the_same_edits_are_allowed_in_an_ordinary_record(src):
     c = ctx(src, "ord0001")
-    for cmd in (C.SetSubfield("506", 1, 0, "restricted"), C.SetSubfield("020", 1, 0, "9789173430005"),
-                C.DeleteField("655", 1), C.SetIndicator("856", 1, 2, "1")):
+    for cmd in (
+        C.SetSubfield("506", 1, 0, "restricted"),
+        C.SetSubfield("020", 1, 0, "9789173430005"),
+        C.DeleteField("655", 1),
+        C.SetIndicator("856", 1, 2, "1"),
+    ):
         assert cmd.check(c) is None
         History().do(cmd, c)
 
@@ -122,6 +134,7 @@ def test_digi_record_with_apis_is_not_eplikt(src):
 
 
 # -- EPL-DETECT markers -----------------------------------------------------------------------------
+
 
 def test_eplikt_markers_cannot_be_removed_or_added(src):
     refused(C.DeleteField("042", 1), ctx(src, "eplk0001"), "EPL-DETECT")
@@ -142,6 +155,7 @@ def test_apis_holdings_record_stays(src):
 
 # -- EPL-NODELETE -------------------------------------------------------------------------------------
 
+
 def test_eplikt_record_is_never_deleted(src):
     r = refused(C.DeleteRecord(), ctx(src, "eplk0001"), "EPL-NODELETE")
     assert "never be deleted" in r.message
@@ -161,18 +175,22 @@ def test_ordinary_record_may_be_deleted_and_undeleted(src):
 
 # -- CHN-READONLY ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("cmd", [
-    C.SetSubfield("245", 1, 0, "Ny titel"),
-    C.AddField("650", [" ", "7"], [("a", "X"), ("2", "sao")]),
-    C.DeleteField("856", 1),
-    C.FixUri(4, "https://statensmedierad.se/start"),
-    C.AddUri("https://example.org/"),
-    C.MoveRestrictedUris(),
-    C.ClearSuppress(),
-    C.AddHolding("Li"),
-    C.DeleteRecord(),
-    C.SetControlField("000", "00000nai a2200000 i 4500"),
-])
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        C.SetSubfield("245", 1, 0, "Ny titel"),
+        C.AddField("650", [" ", "7"], [("a", "X"), ("2", "sao")]),
+        C.DeleteField("856", 1),
+        C.FixUri(4, "https://statensmedierad.se/start"),
+        C.AddUri("https://example.org/"),
+        C.MoveRestrictedUris(),
+        C.ClearSuppress(),
+        C.AddHolding("Li"),
+        C.DeleteRecord(),
+        C.SetControlField("000", "00000nai a2200000 i 4500"),
+    ],
+)
 def test_nothing_changes_a_channel_record(src, cmd):
     refused(cmd, ctx(src, "chan0001"), "CHN-READONLY")
 
@@ -183,6 +201,7 @@ def test_a_record_cannot_be_made_a_channel_record(src):
 
 
 # -- URI-FIX / URI-ADD / URI-MOVE -------------------------------------------------------------------
+
 
 def test_uri_fix_without_z(src):
     c = ctx(src, "eplk0001")
@@ -235,6 +254,7 @@ def test_uri_move_refused_where_506_is_not_restricted(src):
 
 # -- HOLD-ADD ------------------------------------------------------------------------------------------
 
+
 def test_add_holding_once_per_sigel(src):
     c = ctx(src, "eplk0001")
     h = History()
@@ -271,6 +291,7 @@ def test_add_holding_needs_a_control_number(seed_notation):
 
 # -- SUP-CLEAR ---------------------------------------------------------------------------------------
 
+
 def test_clear_suppress_and_advice(src):
     c = ctx(src, "art0001")
     add = C.AddHolding("Li")
@@ -293,6 +314,7 @@ def test_clear_suppress_refused_when_not_suppressed(src):
 
 
 # -- addressing and values ------------------------------------------------------------------------------
+
 
 def test_missing_targets_and_bad_values(src):
     c = ctx(src, "ord0001")
@@ -351,11 +373,21 @@ def test_orphan_text_needs_a_code(src):
 # -- describe / json / history -----------------------------------------------------------------------
 
 ALL = [
-    C.SetSubfield("245", 1, 0, "T", code="a"), C.SetIndicator("245", 1, 1, "0"), C.AddSubfield("245", 1, "c", "x", 1),
-    C.DeleteSubfield("245", 1, 0), C.AddField("650", ["", "7"], [("a", "Ä"), ("2", "sao")]),
-    C.AddField("005", data="20240101"), C.DeleteField("650", 2), C.MoveField("650", 1, 3),
-    C.SetControlField("008", "x" * 40), C.AddHolding("Li"), C.MoveRestrictedUris(), C.FixUri(1, "https://a.se/", 0),
-    C.AddUri("https://b.se/", "4", "2", "note"), C.ClearSuppress(), C.DeleteRecord(),
+    C.SetSubfield("245", 1, 0, "T", code="a"),
+    C.SetIndicator("245", 1, 1, "0"),
+    C.AddSubfield("245", 1, "c", "x", 1),
+    C.DeleteSubfield("245", 1, 0),
+    C.AddField("650", ["", "7"], [("a", "Ä"), ("2", "sao")]),
+    C.AddField("005", data="20240101"),
+    C.DeleteField("650", 2),
+    C.MoveField("650", 1, 3),
+    C.SetControlField("008", "x" * 40),
+    C.AddHolding("Li"),
+    C.MoveRestrictedUris(),
+    C.FixUri(1, "https://a.se/", 0),
+    C.AddUri("https://b.se/", "4", "2", "note"),
+    C.ClearSuppress(),
+    C.DeleteRecord(),
 ]
 
 

@@ -15,10 +15,22 @@ def test_created_on_first_use_with_comments(tmp_path, monkeypatch):
     assert path.is_file() and c.path == path
     text = path.read_text("utf-8")
     assert text.count("#") > 10, "the file explains itself"
-    assert tomllib.loads(text) == {"sigel": "", "participation": "full", "language": "sv",
-                                    "theme": "default", "keymap": "default", "mouse": True}
-    assert (c.sigel, c.participation, c.language, c.theme, c.keymap, c.mouse) == ("", "full", "sv", "default",
-                                                                                   "default", True)
+    assert tomllib.loads(text) == {
+        "sigel": "",
+        "participation": "full",
+        "language": "sv",
+        "theme": "default",
+        "keymap": "default",
+        "mouse": True,
+    }
+    assert (c.sigel, c.participation, c.language, c.theme, c.keymap, c.mouse) == (
+        "",
+        "full",
+        "sv",
+        "default",
+        "default",
+        True,
+    )
     assert c.problems == ()
 
 

@@ -19,13 +19,25 @@ CORPUS_TABLE = [
     ("1251.dat", "iso2709", 6, [], {"ENC-MARC8"}, "Windows-1251 bytes under a MARC-8 leader"),
     ("alphatag.dat", "iso2709", 1, [], set(), "alphabetic tags are fine"),
     ("bad_eacc_encoding.dat", "iso2709", 1, [], {"ENC-MARC8"}, "EACC bytes that do not map"),
-    ("bad_indicator.dat", "iso2709", 2, [2], {"STRUCT-NO-INDICATORS", "STRUCT-TAG"},
-     "a field without indicators; the second record is cut off"),
+    (
+        "bad_indicator.dat",
+        "iso2709",
+        2,
+        [2],
+        {"STRUCT-NO-INDICATORS", "STRUCT-TAG"},
+        "a field without indicators; the second record is cut off",
+    ),
     ("bad_marc8_escape.dat", "iso2709", 1, [], {"ENC-MARC8"}, "a MARC-8 escape to an unknown set"),
     ("bad_records.mrc", "iso2709", 8, [2, 3, 4, 5, 6], set(), "bad base addresses and directories"),
     ("bad_subfield_code.dat", "iso2709", 1, [1], set(), "the leader's length is one byte short"),
-    ("bad_tag.xml", "marcxml", 1, [], {"LDR-LENGTH", "STRUCT-EMPTY-SUBFIELD", "STRUCT-TAG"},
-     "a two-digit tag, a short leader, an empty subfield"),
+    (
+        "bad_tag.xml",
+        "marcxml",
+        1,
+        [],
+        {"LDR-LENGTH", "STRUCT-EMPTY-SUBFIELD", "STRUCT-TAG"},
+        "a two-digit tag, a short leader, an empty subfield",
+    ),
     ("batch.json", "marc-json", 2, [], set(), ""),
     ("batch.xml", "marcxml", 2, [], set(), ""),
     ("diacritic.dat", "iso2709", 1, [], set(), ""),
@@ -80,6 +92,7 @@ def test_broken_records_leave_the_others_readable(corpus):
 
 # -- the project's own samples --------------------------------------------------------------------
 
+
 def _make_samples():
     spec = importlib.util.spec_from_file_location("make_samples", ROOT / "tools" / "make_samples.py")
     mod = importlib.util.module_from_spec(spec)
@@ -100,9 +113,12 @@ def test_every_sample_file_is_described_in_the_readme(samples):
             assert f"`{p.name}`" in readme, p.name
 
 
-@pytest.mark.parametrize("name", ["seed-records.txt", "seed-records.mrc", "seed-records.xml", "seed-records.mrk",
-                                  "seed-records.json"])
+@pytest.mark.parametrize(
+    "name", ["seed-records.txt", "seed-records.mrc", "seed-records.xml", "seed-records.mrk", "seed-records.json"]
+)
 def test_seed_samples_hold_the_two_seed_records(samples, name):
     entries = list(open_source(samples / name))
-    assert [e.marc["245"]["a"] for e in entries] == ["Könsnormer i bildspråket - Fördjupning",
-                                                     "Statens medieråd, löpande"]
+    assert [e.marc["245"]["a"] for e in entries] == [
+        "Könsnormer i bildspråket - Fördjupning",
+        "Statens medieråd, löpande",
+    ]

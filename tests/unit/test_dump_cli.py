@@ -54,9 +54,9 @@ def test_both_views_and_english(capsys):
     code, out, _ = run(capsys, "dump", "--lang", "en", str(SEED))
     assert code == 0
     i = out.index("MARC21")
-    assert out[1:i - 1][0] == "ADMINISTRATIVE METADATA"
+    assert out[1 : i - 1][0] == "ADMINISTRATIVE METADATA"
     assert "Type of work: Text" in out[1:i]
-    assert out[i + 1:] == SEED_CATALOGUE_MARC
+    assert out[i + 1 :] == SEED_CATALOGUE_MARC
 
 
 def test_record_option(capsys):
@@ -70,8 +70,7 @@ def test_record_option(capsys):
 
 def test_broken_record_one_line_rest_printed(tmp_path, capsys):
     p = tmp_path / "mixed.txt"
-    p.write_text(SEED.read_text("utf-8") + "\n • 245 this line has no indicators\n\n"
-                 " • 245 1/0 #a Tredje\n", "utf-8")
+    p.write_text(SEED.read_text("utf-8") + "\n • 245 this line has no indicators\n\n • 245 1/0 #a Tredje\n", "utf-8")
     code, out, err = run(capsys, "dump", "--view", "marc", str(p))
     assert code == 1
     assert body(out) == SEED_CATALOGUE_MARC + ["245 1/0 #a Tredje"]
@@ -126,8 +125,9 @@ def test_corpus_files_dump_or_fail_cleanly(corpus, capsys):
 
 
 def test_console_script_entry(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "tui", "dump", "--view", "marc", str(SEED)],
-                       capture_output=True, text=True, cwd=ROOT)
+    r = subprocess.run(
+        [sys.executable, "-m", "tui", "dump", "--view", "marc", str(SEED)], capture_output=True, text=True, cwd=ROOT
+    )
     assert r.returncode == 0
     assert body(r.stdout.splitlines()) == SEED_CATALOGUE_MARC
     assert "1 channel record left out" in r.stderr

@@ -45,12 +45,14 @@ def texts(rec: LibrisRecord) -> dict[tuple[str, int], str]:
     out, seen = {}, {}
     for f in rec.marc.fields:
         seen[f.tag] = seen.get(f.tag, 0) + 1
-        out[(f.tag, seen[f.tag])] = f.data if f.is_control_field() else \
-            "".join(f"${sf.code}{sf.value}" for sf in f.subfields)
+        out[(f.tag, seen[f.tag])] = (
+            f.data if f.is_control_field() else "".join(f"${sf.code}{sf.value}" for sf in f.subfields)
+        )
     return out
 
 
 # -- MARC-8 -------------------------------------------------------------------------------------
+
 
 def test_marc8_is_converted_to_the_same_text_as_its_utf8_twin():
     """pymarc's marc8.dat and utf8_with_leader_flag.dat are the same record in MARC-8 and UTF-8."""
@@ -77,11 +79,11 @@ def test_marc8_escape_sequences_are_understood(tmp_path):
     # replace the 'x' by: e with acute (ANSEL 0xE2 + e), ESC g a ESC s (Greek alpha), ESC b 2 ESC s
     value = b"Caf\xe2e \x1bga\x1bs H\x1bb2\x1bsO"
     i = raw.index(b"\x1fax") + 2
-    raw[i:i + 1] = value
+    raw[i : i + 1] = value
     # fix record length and directory length of 245
     raw[0:5] = b"%05d" % len(raw)
     d = raw.index(b"245", 24)
-    raw[d + 3:d + 7] = b"%04d" % (int(raw[d + 3:d + 7]) + len(value) - 1)
+    raw[d + 3 : d + 7] = b"%04d" % (int(raw[d + 3 : d + 7]) + len(value) - 1)
     p = tmp_path / "marc8.mrc"
     p.write_bytes(bytes(raw))
     (rec,) = records(p)
@@ -106,6 +108,7 @@ def test_bad_marc8_escape_does_not_leak_an_escape():
 
 # -- invalid UTF-8 ------------------------------------------------------------------------------
 
+
 def _utf8_record_bytes(value: bytes) -> bytes:
     from pymarc import Field, Leader, Record, Subfield
 
@@ -114,10 +117,10 @@ def _utf8_record_bytes(value: bytes) -> bytes:
     r.add_field(Field("245", ["1", "0"], [Subfield("a", "PLACEHOLDER")]))
     raw = bytearray(r.as_marc())
     i = raw.index(b"PLACEHOLDER")
-    raw[i:i + len(b"PLACEHOLDER")] = value
+    raw[i : i + len(b"PLACEHOLDER")] = value
     raw[0:5] = b"%05d" % len(raw)
     d = raw.index(b"245", 24)
-    raw[d + 3:d + 7] = b"%04d" % (int(raw[d + 3:d + 7]) + len(value) - len(b"PLACEHOLDER"))
+    raw[d + 3 : d + 7] = b"%04d" % (int(raw[d + 3 : d + 7]) + len(value) - len(b"PLACEHOLDER"))
     return bytes(raw)
 
 
@@ -136,13 +139,17 @@ def test_invalid_utf8_in_every_format(tmp_path, fmt, bad):
     elif fmt == "txt":
         data = b" \xe2\x80\xa2 001 enc1\n \xe2\x80\xa2 245 1/0 #a Titel " + bad + b" slut\n"
     elif fmt == "xml":
-        data = (b"<?xml version='1.0' encoding='UTF-8'?><collection xmlns='http://www.loc.gov/MARC21/slim'><record>"
-                b"<leader>00000nam a2200000 i 4500</leader><controlfield tag='001'>enc1</controlfield>"
-                b"<datafield tag='245' ind1='1' ind2='0'><subfield code='a'>Titel " + bad + b" slut</subfield>"
-                b"</datafield></record></collection>")
+        data = (
+            b"<?xml version='1.0' encoding='UTF-8'?><collection xmlns='http://www.loc.gov/MARC21/slim'><record>"
+            b"<leader>00000nam a2200000 i 4500</leader><controlfield tag='001'>enc1</controlfield>"
+            b"<datafield tag='245' ind1='1' ind2='0'><subfield code='a'>Titel " + bad + b" slut</subfield>"
+            b"</datafield></record></collection>"
+        )
     else:
-        data = (b'{"leader": "00000nam a2200000 i 4500", "fields": [{"001": "enc1"}, {"245": {"ind1": "1", '
-                b'"ind2": "0", "subfields": [{"a": "Titel ' + bad + b' slut"}]}}]}')
+        data = (
+            b'{"leader": "00000nam a2200000 i 4500", "fields": [{"001": "enc1"}, {"245": {"ind1": "1", '
+            b'"ind2": "0", "subfields": [{"a": "Titel ' + bad + b' slut"}]}}]}'
+        )
     p = tmp_path / f"bad.{fmt}"
     p.write_bytes(data)
     from tui.core.model.record import LibrisError
@@ -179,6 +186,7 @@ def test_valid_utf8_is_not_flagged():
 
 # -- leader/09 ----------------------------------------------------------------------------------
 
+
 def test_leader09_blank_but_data_is_utf8():
     (rec,) = records(HOSTILE / "utf8_without_leader_flag.dat")
     (twin,) = records(HOSTILE / "utf8_with_leader_flag.dat")
@@ -210,14 +218,18 @@ def test_leader09_in_marcxml_that_says_marc8(tmp_path):
     """MARCXML is Unicode whatever leader/09 says; a blank leader/09 there is noted, not obeyed."""
     need("tui.core.formats.marcxml")
     p = tmp_path / "leader09.xml"
-    p.write_text("<?xml version='1.0' encoding='UTF-8'?><record xmlns='http://www.loc.gov/MARC21/slim'>"
-                 "<leader>00000nam  2200000 i 4500</leader><datafield tag='245' ind1='1' ind2='0'>"
-                 "<subfield code='a'>Könsnormer</subfield></datafield></record>", "utf-8")
+    p.write_text(
+        "<?xml version='1.0' encoding='UTF-8'?><record xmlns='http://www.loc.gov/MARC21/slim'>"
+        "<leader>00000nam  2200000 i 4500</leader><datafield tag='245' ind1='1' ind2='0'>"
+        "<subfield code='a'>Könsnormer</subfield></datafield></record>",
+        "utf-8",
+    )
     (rec,) = records(p)
     assert rec.marc["245"]["a"] == "Könsnormer"
 
 
 # -- what the user sees ---------------------------------------------------------------------------
+
 
 def test_dump_shows_replacement_character(capsys, tmp_path):
     need("tui.cli.dump")

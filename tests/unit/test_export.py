@@ -9,8 +9,8 @@ import pytest
 from pymarc import Subfield
 
 from tui.core.editing import commands as C
-from tui.core.files.atomic import AtomicWriter, WriteFailed, atomic_write, backup_name
 from tui.core.editing.commands import EditContext, History
+from tui.core.files.atomic import AtomicWriter, WriteFailed, atomic_write, backup_name
 from tui.core.files.export import ExportRefused, OutputIsInput, export, output_records
 from tui.core.formats import open_source
 from tui.core.model.record import LibrisError, LibrisRecord
@@ -34,13 +34,16 @@ def edit(entries, cn, *cmds, sigel="Li"):
 
 def upgraded():
     orig, ed = load(), load()
-    edit(ed, "eplk0001",
-         C.AddField("650", [" ", "7"], [("a", "Pliktexemplar"), ("2", "sao")]),
-         C.AddField("084", subfields=[("a", "Aba"), ("2", "kssb/8")]),
-         C.AddField("700", ["1", " "], [("a", "Berg, Bo, 1960-"), ("4", "aut")]),
-         C.SetSubfield("100", 1, 0, "Andersson, Anna, 1970-"),
-         C.SetSubfield("245", 1, 0, "Rapport om e-plikten"),
-         C.MoveRestrictedUris())
+    edit(
+        ed,
+        "eplk0001",
+        C.AddField("650", [" ", "7"], [("a", "Pliktexemplar"), ("2", "sao")]),
+        C.AddField("084", subfields=[("a", "Aba"), ("2", "kssb/8")]),
+        C.AddField("700", ["1", " "], [("a", "Berg, Bo, 1960-"), ("4", "aut")]),
+        C.SetSubfield("100", 1, 0, "Andersson, Anna, 1970-"),
+        C.SetSubfield("245", 1, 0, "Rapport om e-plikten"),
+        C.MoveRestrictedUris(),
+    )
     return orig, ed
 
 
@@ -62,6 +65,7 @@ def dir_listing(d: Path):
 
 
 # -- an upgrade exports in every format -----------------------------------------------------------
+
 
 @pytest.mark.parametrize("fmt", ["iso2709", "marcxml", "marc-json", "mrk"])
 def test_upgrade_exports_in_every_format_and_reads_back_with_pymarc(tmp_path, fmt):
@@ -93,24 +97,29 @@ def test_upgrade_exports_in_every_format_and_reads_back_with_pymarc(tmp_path, fm
 
 # -- forbidden changes: refused, nothing written ---------------------------------------------------
 
+
 def _set(tag, occ, k, code, value):
     def fn(entries, cn="eplk0001"):
         f = by_cn(entries, cn).marc.get_fields(tag)[occ - 1]
         f.subfields[k] = Subfield(code, value)
+
     return fn
 
 
-@pytest.mark.parametrize("change,rule", [
-    (_set("506", 1, 0, "a", "gratis"), "EPL-PROTECT"),
-    (_set("020", 1, 0, "a", "9789100000004"), "EPL-PROTECT"),
-    (_set("024", 1, 0, "a", "urn:nbn:se:kb:other"), "EPL-PROTECT"),
-    (_set("655", 1, 0, "a", "Report"), "EPL-PROTECT"),
-    (_set("776", 1, 1, "w", "9100000009"), "EPL-PROTECT"),
-    (_set("856", 2, 1, "z", "Annat"), "EPL-PROTECT"),
-    (lambda e: _set("773", 1, 0, "t", "Annan tidskrift")(e, "art0001"), "EPL-PROTECT"),
-    (lambda e: _set("245", 1, 0, "a", "Statens medieråd")(e, "chan0001"), "CHN-READONLY"),
-    (lambda e: e.remove(by_cn(e, "art0001")), "EPL-NODELETE"),
-])
+@pytest.mark.parametrize(
+    "change,rule",
+    [
+        (_set("506", 1, 0, "a", "gratis"), "EPL-PROTECT"),
+        (_set("020", 1, 0, "a", "9789100000004"), "EPL-PROTECT"),
+        (_set("024", 1, 0, "a", "urn:nbn:se:kb:other"), "EPL-PROTECT"),
+        (_set("655", 1, 0, "a", "Report"), "EPL-PROTECT"),
+        (_set("776", 1, 1, "w", "9100000009"), "EPL-PROTECT"),
+        (_set("856", 2, 1, "z", "Annat"), "EPL-PROTECT"),
+        (lambda e: _set("773", 1, 0, "t", "Annan tidskrift")(e, "art0001"), "EPL-PROTECT"),
+        (lambda e: _set("245", 1, 0, "a", "Statens medieråd")(e, "chan0001"), "CHN-READONLY"),
+        (lambda e: e.remove(by_cn(e, "art0001")), "EPL-NODELETE"),
+    ],
+)
 def test_forbidden_change_is_refused_and_nothing_is_written(tmp_path, change, rule):
     orig, ed = load(), load()
     change(ed)
@@ -143,16 +152,16 @@ def test_structure_errors_refuse_too(tmp_path):
 
 # -- holdings ----------------------------------------------------------------------------------------
 
+
 def test_holdings_go_after_their_bib_as_records(tmp_path):
     orig, ed = load(), load()
     edit(ed, "eplk0001", C.AddHolding("Li"))
     edit(ed, "apis0001", C.AddHolding("Li"))
     marcs, n_other, n_hold = output_records(ed, "records")
-    order = [(r.get("001").data if r.get("001") else None, r.get("004").data if r.get("004") else None)
-             for r in marcs]
+    order = [(r.get("001").data if r.get("001") else None, r.get("004").data if r.get("004") else None) for r in marcs]
     assert order[:2] == [("eplk0001", None), (None, "eplk0001")]
     i = order.index(("apis0001", None))
-    assert [o[1] for o in order[i + 1:i + 3]] == ["apis0001", "apis0001"]
+    assert [o[1] for o in order[i + 1 : i + 3]] == ["apis0001", "apis0001"]
     assert n_hold == 4 and n_other == 6  # Li, APIS + Li, and the DIGI record's embedded APIS
     # the embedded APIS holding of the DIGI record is split out as a holdings record
     j = order.index(("digi0001", None))
@@ -188,6 +197,7 @@ def test_added_holding_exported_after_import_round_trip(tmp_path):
 
 
 # -- files -------------------------------------------------------------------------------------------
+
 
 def test_input_file_is_not_overwritten_unless_asked(tmp_path):
     src = tmp_path / "in.txt"
@@ -249,6 +259,7 @@ def test_output_that_does_not_read_back_is_not_written(tmp_path, monkeypatch):
 
 
 # -- atomic writing ---------------------------------------------------------------------------------
+
 
 def test_atomic_writer_aborts_on_error(tmp_path):
     out = tmp_path / "f.txt"

@@ -26,9 +26,15 @@ NOT_XML = {("bad_marc8_escape.dat", 1): "U+001B"}
 
 def canon(rec: Record, leader: bool = True) -> tuple:
     ld = str(rec.leader)
-    return ((ld[5:12] + ld[17:]) if leader else "", [
-        (f.tag, f.data) if f.is_control_field() else
-        (f.tag, tuple(f.indicators), tuple(tuple(s) for s in f.subfields)) for f in rec.fields])
+    return (
+        (ld[5:12] + ld[17:]) if leader else "",
+        [
+            (f.tag, f.data)
+            if f.is_control_field()
+            else (f.tag, tuple(f.indicators), tuple(tuple(s) for s in f.subfields))
+            for f in rec.fields
+        ],
+    )
 
 
 def all_files() -> list[Path]:
@@ -77,8 +83,11 @@ def test_text_formats_give_equal_records(path, mod):
             continue
         mod.write([e.marc], out)
         p = Path(f"/mem/{path.name}")
-        back = {marcxml: lambda d: list(marcxml.read_bytes(d, str(p))), marcjson: lambda d: list(marcjson.read_json(str(p), d)),
-                mrk: lambda d: list(mrk.read_mrk(str(p), d))}[mod](out.getvalue())
+        back = {
+            marcxml: lambda d, p=p: list(marcxml.read_bytes(d, str(p))),
+            marcjson: lambda d, p=p: list(marcjson.read_json(str(p), d)),
+            mrk: lambda d, p=p: list(mrk.read_mrk(str(p), d)),
+        }[mod](out.getvalue())
         assert len(back) == 1 and isinstance(back[0], LibrisRecord), back
         assert canon(back[0].marc) == canon(e.marc), f"{path.name} record {e.number}"
 
@@ -100,6 +109,7 @@ def test_other_formats_through_iso2709_keep_the_text(path):
 
 # -- the channel record's malformed 856s ----------------------------------------------------------
 
+
 def _seed() -> list[Record]:
     return [e.marc for e in read_notation(SAMPLES / "seed-records.txt")]
 
@@ -108,11 +118,13 @@ def _malformed_856(rec: Record) -> list[tuple]:
     return [tuple(tuple(s) for s in f.subfields) for f in rec.get_fields("856")]
 
 
-WRITERS = {"iso2709": (iso2709, lambda d: iso2709.read_bytes(d)),
-           "marcxml": (marcxml, lambda d: marcxml.read_bytes(d)),
-           "marc-json": (marcjson, lambda d: marcjson.read_json("<mem>", d)),
-           "mrk": (mrk, lambda d: mrk.read_mrk("<mem>", d)),
-           "notation": (notation_io, lambda d: read_notation("<mem>", d))}
+WRITERS = {
+    "iso2709": (iso2709, lambda d: iso2709.read_bytes(d)),
+    "marcxml": (marcxml, lambda d: marcxml.read_bytes(d)),
+    "marc-json": (marcjson, lambda d: marcjson.read_json("<mem>", d)),
+    "mrk": (mrk, lambda d: mrk.read_mrk("<mem>", d)),
+    "notation": (notation_io, lambda d: read_notation("<mem>", d)),
+}
 
 
 @pytest.mark.parametrize("fmt", list(WRITERS))
@@ -141,6 +153,9 @@ def test_a_chain_through_every_format_gives_the_seed_text_back():
         records = [e.marc for e in read(out.getvalue())]
     lines = [ln for r in records for ln in record_lines(r, with_leader=False)]
     # the seed writes one blank indicator as '_' ("024 8/_"): a glyph of the notation, not data
-    seed = [ln.strip().lstrip("•").strip().replace("024 8/_", "024 8/-")
-            for ln in (SAMPLES / "seed-records.txt").read_text("utf-8").splitlines() if ln.strip()]
+    seed = [
+        ln.strip().lstrip("•").strip().replace("024 8/_", "024 8/-")
+        for ln in (SAMPLES / "seed-records.txt").read_text("utf-8").splitlines()
+        if ln.strip()
+    ]
     assert lines == seed

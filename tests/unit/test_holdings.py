@@ -6,16 +6,23 @@ import copy
 
 import pytest
 
-from tui.core.rules import detect
-from tui.core.model import holdings
 from tui.core.formats import iso2709, open_source
+from tui.core.model import holdings
 from tui.core.model.record import Field, Leader, LibrisRecord, Record, Subfield
+from tui.core.rules import detect
 
 
 def canon(rec: Record) -> tuple:
     ld = str(rec.leader)
-    return (ld[5:12] + ld[17:], [(f.tag, f.data) if f.is_control_field() else
-                                 (f.tag, tuple(f.indicators), tuple(tuple(s) for s in f.subfields)) for f in rec.fields])
+    return (
+        ld[5:12] + ld[17:],
+        [
+            (f.tag, f.data)
+            if f.is_control_field()
+            else (f.tag, tuple(f.indicators), tuple(tuple(s) for s in f.subfields))
+            for f in rec.fields
+        ],
+    )
 
 
 def by_cn(src) -> dict[str, LibrisRecord]:
@@ -68,7 +75,9 @@ def _bib(cn: str | None = "5551234", serial: bool = False) -> Record:
     r.fields = ([Field(tag="001", data=cn)] if cn else []) + [
         Field(tag="245", indicators=["1", "0"], subfields=[Subfield("a", "Titel")]),
         Field(tag="500", indicators=[" ", " "], subfields=[Subfield("a", "Anm.")]),
-        Field(tag="852", indicators=[" ", " "], subfields=[Subfield("b", "S"), Subfield("h", "Hc"), Subfield("5", "S")]),
+        Field(
+            tag="852", indicators=[" ", " "], subfields=[Subfield("b", "S"), Subfield("h", "Hc"), Subfield("5", "S")]
+        ),
         Field(tag="856", indicators=["4", "1"], subfields=[Subfield("u", "http://s.example/x"), Subfield("5", "S")]),
         Field(tag="852", indicators=[" ", " "], subfields=[Subfield("b", "Li"), Subfield("5", "Li")]),
         Field(tag="856", indicators=["4", "0"], subfields=[Subfield("u", "http://everyone.example/")]),

@@ -28,8 +28,15 @@ from tui.core.model.record import (
 def canon(rec: Record) -> tuple:
     """A record's content; the leader without record length and base address (computed)."""
     ld = str(rec.leader)
-    return (ld[5:12] + ld[17:], [(f.tag, f.data) if f.is_control_field() else
-                              (f.tag, tuple(f.indicators), tuple(tuple(s) for s in f.subfields)) for f in rec.fields])
+    return (
+        ld[5:12] + ld[17:],
+        [
+            (f.tag, f.data)
+            if f.is_control_field()
+            else (f.tag, tuple(f.indicators), tuple(tuple(s) for s in f.subfields))
+            for f in rec.fields
+        ],
+    )
 
 
 def make(*fields: Field, leader: str = "00000nam a2200000 i 4500") -> Record:
@@ -52,6 +59,7 @@ def codes(e: LibrisRecord) -> set[str]:
 
 
 # -- reading the samples ------------------------------------------------------------------------
+
 
 def test_seed_records_read_as_in_the_notation(samples):
     src = open_source(samples / "seed-records.mrc")
@@ -76,11 +84,12 @@ def test_provenance_number_and_offset(samples):
     second = src.entry(1)
     assert second.number == 2
     assert second.offset == int(data[:5]) == src.offset(1)
-    assert src.raw(1) == data[second.offset:]
+    assert src.raw(1) == data[second.offset :]
     assert src.span(0) == (0, second.offset)
 
 
 # -- the index ----------------------------------------------------------------------------------
+
 
 def test_index_grows_step_by_step_and_first_record_is_readable_early(tmp_path):
     p = tmp_path / "many.mrc"
@@ -149,6 +158,7 @@ def test_empty_file_is_unreadable(tmp_path):
 
 # -- broken records -----------------------------------------------------------------------------
 
+
 def test_a_lying_length_breaks_only_its_record(tmp_path):
     good1, bad, good2 = to_bytes(title("One")), bytearray(to_bytes(title("Two"))), to_bytes(title("Three"))
     bad[:5] = b"%05d" % (len(bad) + 40)
@@ -173,13 +183,16 @@ def test_truncated_last_record(tmp_path):
     assert isinstance(e, BrokenRecord) and "truncated" in e.reason
 
 
-@pytest.mark.parametrize("corrupt, why", [
-    (lambda b: b[:12] + b"99999" + b[17:], "base address"),
-    (lambda b: b[:12] + b"0x037" + b[17:], "base address"),
-    (lambda b: _drop_first_terminator(b[:27] + b"9999" + b[31:]), "one field per directory entry"),
-    (lambda b: b[:24] + b"\x01" + b[25:], "directory"),
-    (lambda b: b[:5] + b"\xff" + b[6:], "leader"),
-])
+@pytest.mark.parametrize(
+    "corrupt, why",
+    [
+        (lambda b: b[:12] + b"99999" + b[17:], "base address"),
+        (lambda b: b[:12] + b"0x037" + b[17:], "base address"),
+        (lambda b: _drop_first_terminator(b[:27] + b"9999" + b[31:]), "one field per directory entry"),
+        (lambda b: b[:24] + b"\x01" + b[25:], "directory"),
+        (lambda b: b[:5] + b"\xff" + b[6:], "leader"),
+    ],
+)
 def test_structural_breakage_is_reported_not_raised(tmp_path, corrupt, why):
     rec = to_bytes(title("Mid"))
     bad = corrupt(rec)
@@ -197,13 +210,17 @@ def test_structural_breakage_is_reported_not_raised(tmp_path, corrupt, why):
 def _drop_first_terminator(b: bytes) -> bytes:
     base = int(b[12:17])
     k = b.index(b"\x1e", base)
-    return b[:k] + b"x" + b[k + 1:]
+    return b[:k] + b"x" + b[k + 1 :]
 
 
-@pytest.mark.parametrize("corrupt", [
-    lambda b: b[:43] + b"00001" + b[48:],  # 245 starts inside 001
-    lambda b: b[:27] + b"9999" + b[31:],  # 001 runs past the end
-], ids=["start", "length"])
+@pytest.mark.parametrize(
+    "corrupt",
+    [
+        lambda b: b[:43] + b"00001" + b[48:],  # 245 starts inside 001
+        lambda b: b[:27] + b"9999" + b[31:],  # 001 runs past the end
+    ],
+    ids=["start", "length"],
+)
 def test_a_directory_that_lies_about_complete_fields_is_read_in_order(corrupt):
     good = to_bytes(title("Mid", "42"))
     bad = corrupt(good)
@@ -234,10 +251,12 @@ def test_pymarc_bad_records(corpus):
 
 # -- encodings ----------------------------------------------------------------------------------
 
+
 def test_marc8_is_converted(tmp_path):
     # ANSEL: 0xE2 combining acute and 0xEA ring above come before their letter; 0xA2 is O with stroke
-    rec = make(Field(tag="245", indicators=["1", "0"], subfields=[Subfield("a", "x")]),
-               leader="00000nam  2200000 i 4500")
+    rec = make(
+        Field(tag="245", indicators=["1", "0"], subfields=[Subfield("a", "x")]), leader="00000nam  2200000 i 4500"
+    )
     body = b"10\x1faCaf\xe2e \xa2sterg\xeaard\x1e"
     raw = iso2709.record_bytes(rec).replace(b"10\x1fax\x1e", body)
     raw = b"%05d" % len(raw) + raw[5:]
@@ -288,6 +307,7 @@ def test_corpus_leader09_lies(corpus):
 
 # -- writing ------------------------------------------------------------------------------------
 
+
 def test_an_edited_field_is_re_encoded_and_lengths_recomputed(samples):
     src = open_source(samples / "seed-records.mrc")
     rec = src.entry(0).marc
@@ -317,7 +337,7 @@ def test_ascii_edit_keeps_a_marc8_record_marc8(corpus):
     m8.marc.add_field(Field(tag="500", indicators=[" ", " "], subfields=[Subfield("a", "Plain note")]))
     out = iso2709.record_bytes(m8.marc)
     assert out[9:10] == b" " and out.endswith(b"Plain note\x1e\x1d")
-    assert out[int(out[12:17]):].startswith(raw[int(raw[12:17]):-1])
+    assert out[int(out[12:17]) :].startswith(raw[int(raw[12:17]) : -1])
 
 
 def test_declaring_utf8_on_a_marc8_record_re_encodes_its_fields(corpus):
@@ -342,8 +362,13 @@ def test_write_errors_are_clean():
 def test_empty_delimiter_round_trips():
     rec = Record()
     rec.leader = Leader("00000nam a2200000 i 4500")
-    rec.fields = [Field(tag="245", indicators=["1", "0"],
-                        subfields=[Subfield("a", "x"), Subfield(ORPHAN, ""), Subfield("b", "y"), Subfield(ORPHAN, "")])]
+    rec.fields = [
+        Field(
+            tag="245",
+            indicators=["1", "0"],
+            subfields=[Subfield("a", "x"), Subfield(ORPHAN, ""), Subfield("b", "y"), Subfield(ORPHAN, "")],
+        )
+    ]
     out = iso2709.record_bytes(rec)
     assert b"\x1fax\x1f\x1fby\x1f\x1e" in out
     back = iso2709.parse_record(out)
@@ -353,12 +378,24 @@ def test_empty_delimiter_round_trips():
 
 # -- never an exception -------------------------------------------------------------------------
 
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_mutated_bytes_give_records_or_broken_records(data):
-    base = bytearray(to_bytes(title("Första"), make(Field(tag="001", data="2"), Field(
-        tag="856", indicators=["4", "2"], subfields=[Subfield(ORPHAN, "http://x"), Subfield("z", "publisher")])),
-        title("Tredje", "3")))
+    base = bytearray(
+        to_bytes(
+            title("Första"),
+            make(
+                Field(tag="001", data="2"),
+                Field(
+                    tag="856",
+                    indicators=["4", "2"],
+                    subfields=[Subfield(ORPHAN, "http://x"), Subfield("z", "publisher")],
+                ),
+            ),
+            title("Tredje", "3"),
+        )
+    )
     for _ in range(data.draw(st.integers(1, 6))):
         kind = data.draw(st.sampled_from(["set", "delete", "insert"]))
         pos = data.draw(st.integers(0, len(base) - 1))

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from tui.core.editing import journal as J
-from tui.core.files.filestamp import FileChangedOnDisk
 from tui.core.editing.journal import (
     Journal,
     JournalError,
@@ -23,6 +22,7 @@ from tui.core.editing.journal import (
     pending_sessions,
     read_journal,
 )
+from tui.core.files.filestamp import FileChangedOnDisk
 from tui.core.model.record import LibrisError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -159,7 +159,10 @@ def test_replay_in_order_then_discard(recfile):
     seen = []
     assert s.replay(FakeSource(recfile), seen.append) == 3
     assert [(e.kind, e.record_number, e.command) for e in seen] == [
-        ("apply", 1, CMD), ("apply", 3, {"type": "x", "n": 2}), ("undo", 3, {"type": "x", "n": 2})]
+        ("apply", 1, CMD),
+        ("apply", 3, {"type": "x", "n": 2}),
+        ("undo", 3, {"type": "x", "n": 2}),
+    ]
     s.discard()
     assert pending_sessions() == []
     s.discard()  # twice is harmless
@@ -229,13 +232,16 @@ def test_torn_last_line_is_ignored(recfile):
     assert [e.record_number for e in s.events] == [1]
 
 
-@pytest.mark.parametrize("damage, problem", [
-    (lambda lines: [b"garbage"] + lines[1:], "bad journal header"),
-    (lambda lines: lines[:1] + [b'{"seq": 1}'] + lines[2:], "line 2 is damaged"),
-    (lambda lines: lines[:1] + [b'{"seq":1,"event":"undo","record":1,"command":{},"time":0}'], "nothing to undo"),
-    (lambda lines: [lines[0].replace(b'"version":1', b'"version":99')] + lines[1:], "version"),
-    (lambda lines: lines[:1] + [b'{"seq":1,"event":"apply","record":-4,"command":{},"time":0}'], "damaged"),
-])
+@pytest.mark.parametrize(
+    "damage, problem",
+    [
+        (lambda lines: [b"garbage"] + lines[1:], "bad journal header"),
+        (lambda lines: lines[:1] + [b'{"seq": 1}'] + lines[2:], "line 2 is damaged"),
+        (lambda lines: lines[:1] + [b'{"seq":1,"event":"undo","record":1,"command":{},"time":0}'], "nothing to undo"),
+        (lambda lines: [lines[0].replace(b'"version":1', b'"version":99')] + lines[1:], "version"),
+        (lambda lines: lines[:1] + [b'{"seq":1,"event":"apply","record":-4,"command":{},"time":0}'], "damaged"),
+    ],
+)
 def test_damaged_journals_are_listed_with_a_problem(recfile, damage, problem):
     j = Journal.open_for(recfile)
     j.record("apply", 1, CMD)
@@ -318,8 +324,9 @@ _CHILD = textwrap.dedent("""
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGHUP, signal.SIGTERM])
 def test_killed_process_leaves_a_restorable_journal(recfile, sig):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    child = subprocess.Popen([sys.executable, "-c", _CHILD, str(recfile), "4"], stdout=subprocess.PIPE,
-                             env=env, cwd=ROOT)
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, str(recfile), "4"], stdout=subprocess.PIPE, env=env, cwd=ROOT
+    )
     try:
         assert child.stdout.readline().strip() == b"ready"
         assert pending_sessions(recfile) == []  # alive: its journal is locked
@@ -350,10 +357,21 @@ def test_journal_lines_are_ascii_json(recfile):
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-_PROPS = settings(max_examples=40, derandomize=True, deadline=None, database=None,
-                  suppress_health_check=[HealthCheck.function_scoped_fixture])
-_EVENTS = st.lists(st.tuples(st.sampled_from(["apply", "undo", "redo"]), st.integers(1, 5),
-                             st.dictionaries(st.text(max_size=5), st.text(max_size=20), max_size=3)), max_size=12)
+_PROPS = settings(
+    max_examples=40,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+_EVENTS = st.lists(
+    st.tuples(
+        st.sampled_from(["apply", "undo", "redo"]),
+        st.integers(1, 5),
+        st.dictionaries(st.text(max_size=5), st.text(max_size=20), max_size=3),
+    ),
+    max_size=12,
+)
 
 
 def _model(events):
@@ -395,8 +413,13 @@ def test_any_history_round_trips(recfile, events):
     s.discard()
 
 
-@settings(max_examples=8, derandomize=True, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=8,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(events=_EVENTS.filter(lambda e: _model(e) is not None and e))
 def test_a_crash_at_any_byte_loses_at_most_the_event_being_written(recfile, events):
     """Cut the journal at every byte: reading never raises and gives a prefix of the events."""

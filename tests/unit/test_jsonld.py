@@ -10,11 +10,11 @@ import pytest
 from pymarc import Field, Leader, Record, Subfield
 from rdflib import Graph, Literal, URIRef
 
+from tui.core.formats import jsonld, open_source, sniff, write_records
+from tui.core.model.record import LibrisRecord, UnreadableFile
 from tui.core.rules import detect
 from tui.core.views import graph_labels
-from tui.core.formats import jsonld, open_source, sniff, write_records
 from tui.core.views.labels import render_label_view
-from tui.core.model.record import LibrisRecord, UnreadableFile
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "jsonld"
 BIB = DATA / "bib-8369159-m4xtxx0z02xdx6w.jsonld"
@@ -42,6 +42,7 @@ def subfields(rec: Record, tag: str, code: str) -> list[str]:
 
 # -- offline -----------------------------------------------------------------------------------
 
+
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch):
     """Nothing here may fetch anything: the context is shipped as data."""
@@ -57,8 +58,15 @@ def no_network(monkeypatch):
 
 def test_context_references_are_mapped_to_the_shipped_context():
     for ref in ("/context.jsonld", "https://id.kb.se/context.jsonld"):
-        g = jsonld.parse_graph({"@context": ref, "@id": "https://libris.kb.se/x", "@type": "Record",
-                                "recordStatus": "marc:New", "created": "2020-01-01T00:00:00+01:00"})
+        g = jsonld.parse_graph(
+            {
+                "@context": ref,
+                "@id": "https://libris.kb.se/x",
+                "@type": "Record",
+                "recordStatus": "marc:New",
+                "created": "2020-01-01T00:00:00+01:00",
+            }
+        )
         s = URIRef("https://libris.kb.se/x")
         assert (s, URIRef(KBV + "recordStatus"), URIRef("https://id.kb.se/marc/New")) in g
         created = g.value(s, URIRef(KBV + "created"))
@@ -78,6 +86,7 @@ def test_term_component_lists_are_rdf_lists():
 
 # -- reading every shape -------------------------------------------------------------------------
 
+
 def test_sniffed_as_jsonld():
     for p in (BIB, FRAMED, HOLD0, EPLIKT):
         assert sniff(p.read_bytes()[:65536], str(p)) == "jsonld"
@@ -90,8 +99,9 @@ def test_flat_graph_bib_record():
     assert isinstance(rec, LibrisRecord) and rec.kind == "bib"
     assert rec.control_number == "8369159"
     assert isinstance(rec.origin, jsonld.LinkedOrigin)
-    assert rec.origin.graph.value(URIRef("https://libris.kb.se/m4xtxx0z02xdx6w"), URIRef(KBV + "controlNumber")) \
-        == Literal("8369159")
+    assert rec.origin.graph.value(
+        URIRef("https://libris.kb.se/m4xtxx0z02xdx6w"), URIRef(KBV + "controlNumber")
+    ) == Literal("8369159")
     m = rec.marc
     assert subfields(m, "245", "a") == ["Curt Weibull :"]
     assert subfields(m, "245", "b") == ["en bibliografi 19 augusti 1976 /"]
@@ -193,8 +203,10 @@ def test_a_record_that_is_not_rdf_is_a_broken_slot_and_the_rest_reads(tmp_path):
 
 
 def test_json_lines(tmp_path):
-    lines = [json.dumps(json.loads(BIB.read_text(encoding="utf-8"))),
-             json.dumps(json.loads(HOLD0.read_text(encoding="utf-8")))]
+    lines = [
+        json.dumps(json.loads(BIB.read_text(encoding="utf-8"))),
+        json.dumps(json.loads(HOLD0.read_text(encoding="utf-8"))),
+    ]
     p = tmp_path / "lines.jsonld"
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
     src = open_source(p)
@@ -202,6 +214,7 @@ def test_json_lines(tmp_path):
 
 
 # -- the two views (Done when) -------------------------------------------------------------------
+
 
 def test_label_view_from_the_graph():
     rec = open_source(BIB).entry(0)
@@ -229,8 +242,12 @@ def test_label_view_of_holdings_and_english():
     assert "BESTÅND" in lines and "Innehas av / Bibliotek / Sigel: APIS" in lines
     assert "Språk: Svenska, Odefinierat språk" in lines
     en = render_label_view(graph_labels.label_view(bib, "en"), "en")
-    assert any(ln.startswith("Title resource / Title entity / Main title: Könsnormer") or
-               "Könsnormer i bildspråket - Fördjupning" in ln and "Main title" in ln for ln in en)
+    assert any(
+        ln.startswith("Title resource / Title entity / Main title: Könsnormer")
+        or "Könsnormer i bildspråket - Fördjupning" in ln
+        and "Main title" in ln
+        for ln in en
+    )
 
 
 def test_framed_record_label_view_shows_linked_entities_as_chips():
@@ -270,6 +287,7 @@ def test_shared_examples_show_in_both_views(reference):
 
 
 # -- export both ways ----------------------------------------------------------------------------
+
 
 def _roundtrip(path: Path, tmp_path: Path, via: str = "iso2709"):
     src = open_source(path)
@@ -360,6 +378,7 @@ def test_marc_records_without_001_get_blank_ids_and_holdings_link_by_004():
 
 
 # -- Turtle -------------------------------------------------------------------------------------
+
 
 def test_turtle_write_and_read(tmp_path):
     src = open_source(EPLIKT)

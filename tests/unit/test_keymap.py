@@ -18,9 +18,25 @@ def test_default_toml_is_the_code_default_for_every_binding_id():
 
 
 def test_required_ids_are_there():
-    required = {"toggle-channel", "add-holding", "move-restricted-uris", "validate", "export", "edit-field",
-                "add-field", "delete-field", "undo", "redo", "save", "search", "toggle-language", "next-record",
-                "previous-record", "help", "quit"}
+    required = {
+        "toggle-channel",
+        "add-holding",
+        "move-restricted-uris",
+        "validate",
+        "export",
+        "edit-field",
+        "add-field",
+        "delete-field",
+        "undo",
+        "redo",
+        "save",
+        "search",
+        "toggle-language",
+        "next-record",
+        "previous-record",
+        "help",
+        "quit",
+    }
     assert required <= _ids()
 
 
@@ -83,8 +99,11 @@ def test_a_users_own_keymap_by_name(tmp_path):
 
 def test_bad_entries_name_file_and_line_and_keep_the_rest(tmp_path):
     f = tmp_path / "default.toml"
-    f.write_text('# comment\nvalidate = "V"\ntogle-channel = "t"\nexport = "ctrl+frobnicate"\n'
-                 'save = 7\nsearch = "slash, ctrl+b"\n', "utf-8")
+    f.write_text(
+        '# comment\nvalidate = "V"\ntogle-channel = "t"\nexport = "ctrl+frobnicate"\n'
+        'save = 7\nsearch = "slash, ctrl+b"\n',
+        "utf-8",
+    )
     k = km.load_keymap("default", actions.DEFAULT_KEYS, actions.CLASH_SPACES, user_dir=tmp_path)
     msgs = [str(p) for p in k.problems]
     assert k.keys("validate") == ["V"]

@@ -11,8 +11,8 @@ import pytest
 from pymarc import Field, Leader, Record, Subfield
 
 from tui.core.formats import open_source
-from tui.core.views.labels import LabelLine, SourceRef, label_view, render_label_view
 from tui.core.model.record import ORPHAN, LibrisRecord
+from tui.core.views.labels import LabelLine, SourceRef, label_view, render_label_view
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "sample_records"
@@ -69,6 +69,7 @@ def texts(rec: LibrisRecord, lang: str = "sv") -> list[str]:
 
 # -- the seed ---------------------------------------------------------------------------------
 
+
 def test_seed_catalogue_record_is_the_seed_word_for_word():
     assert render_label_view(label_view(seed(0))) == SEED_CATALOGUE
 
@@ -99,14 +100,21 @@ def test_seed_refs_point_at_the_right_fields_and_subfields():
     by_text = {ln.text: ln for ln in label_view(rec)}
     assert by_text["Bibliografi / Bibliotek / Sigel: EPLK"].refs == (SourceRef("042", 1, 0, "9"),)
     assert by_text["Typanmärkning: kbse-mimer"].refs[0] == SourceRef("024", 1, 1, "2")
-    assert by_text["Identifikator / Identifikator / Värde: 5.51c1ce3b160211ab52f3207a"].refs[0] == SourceRef("024", 2, 0, "a")
+    assert by_text["Identifikator / Identifikator / Värde: 5.51c1ce3b160211ab52f3207a"].refs[0] == SourceRef(
+        "024", 2, 0, "a"
+    )
     assert by_text["Utgivning / Primär utgivning / År: 2019"].refs == (SourceRef("264", 1, 0, "c"),)
     assert by_text["Utgivning / Utgivning / Datum: 2019-03-20T09:29:50+01:00"].refs == (SourceRef("264", 2, 0, "c"),)
     # two languages on one line: both subfields
-    assert by_text["Språk: Svenska, Odefinierat språk"].refs == (SourceRef("041", 1, 0, "a"), SourceRef("041", 1, 1, "a"))
+    assert by_text["Språk: Svenska, Odefinierat språk"].refs == (
+        SourceRef("041", 1, 0, "a"),
+        SourceRef("041", 1, 1, "a"),
+    )
     # the note comes from the indicator: the field, no subfield
     assert by_text["Anmärkning: Språk: Objektet är/innehåller ej översättning"].refs == (SourceRef("041", 1),)
-    assert by_text["Supplement till / Verk / Relationsbeteckning: channel record"].refs == (SourceRef("772", 1, 0, "a"),)
+    assert by_text["Supplement till / Verk / Relationsbeteckning: channel record"].refs == (
+        SourceRef("772", 1, 0, "a"),
+    )
     assert by_text["Instanstyp: Elektronisk"].refs == (SourceRef("245", 1, 1, "h"),)
     # every subfield of the record is behind some line
     covered = {(r.tag, r.occurrence, r.subfield_index) for ln in by_text.values() for r in ln.refs}
@@ -149,18 +157,25 @@ def test_channel_record_shows_its_malformed_856s_as_given():
     # the text before the first subfield code, the empty $u and the URI in $a: as given
     assert "MARC 856: http://id.kb.se/organisations/SE2021006396" in lines
     assert "Tillhörande media / Mediaobjekt / URI: " in lines
-    assert ("Relaterad beskrivning eller innehåll / Dokument / Värddator (namn): "
-            "http://www.kb.se/namespace/digark/submissionagreement/feeds/rss/") in lines
+    assert (
+        "Relaterad beskrivning eller innehåll / Dokument / Värddator (namn): "
+        "http://www.kb.se/namespace/digark/submissionagreement/feeds/rss/"
+    ) in lines
     orphan = next(ln for ln in label_view(seed(1)) if ln.label == "MARC 856")
     assert orphan.refs == (SourceRef("856", 1, 0, ORPHAN),)
 
 
 # -- unmapped, odd and hostile data -------------------------------------------------------------
 
+
 def test_unmapped_field_and_subfield_are_shown_never_dropped():
-    rec = make([df("245", "1", "0", ("a", "Titel"), ("x", "okänd")),
-                df("912", " ", " ", ("a", "lokal"), ("b", "data")),
-                Field(tag="009", data="abc")])
+    rec = make(
+        [
+            df("245", "1", "0", ("a", "Titel"), ("x", "okänd")),
+            df("912", " ", " ", ("a", "lokal"), ("b", "data")),
+            Field(tag="009", data="abc"),
+        ]
+    )
     lines = label_view(rec)
     t = [ln.text for ln in lines]
     assert "Har titel / Titel / Huvudtitel: Titel" in t
@@ -196,11 +211,15 @@ def test_856_second_indicators():
 
 
 def test_first_publication_is_primary_and_years_are_split():
-    rec = make([df("264", " ", "1", ("a", "Stockholm :"), ("b", "Bonnier,"), ("c", "1996.")),
-                df("264", " ", "1", ("c", "1990-1995")),
-                df("264", " ", "4", ("c", "©2012"))])
+    rec = make(
+        [
+            df("264", " ", "1", ("a", "Stockholm :"), ("b", "Bonnier,"), ("c", "1996.")),
+            df("264", " ", "1", ("c", "1990-1995")),
+            df("264", " ", "4", ("c", "©2012")),
+        ]
+    )
     t = texts(rec)
-    assert t[t.index("Utgivning / Primär utgivning / Plats / Plats / Benämning: Stockholm"):][:3] == [
+    assert t[t.index("Utgivning / Primär utgivning / Plats / Plats / Benämning: Stockholm") :][:3] == [
         "Utgivning / Primär utgivning / Plats / Plats / Benämning: Stockholm",
         "Utgivning / Primär utgivning / Agent / Agent / Benämning: Bonnier",
         "Utgivning / Primär utgivning / År: 1996",
@@ -211,9 +230,14 @@ def test_first_publication_is_primary_and_years_are_split():
 
 
 def test_leader_and_008():
-    rec = make([Field(tag="001", data="12345"),
-                Field(tag="008", data="900101s1977    sw |||||||||||000 0aswe| "),
-                df("041", " ", " ", ("a", "swe"), ("a", "fin"))], leader="00000cam a2200000 a 4500")
+    rec = make(
+        [
+            Field(tag="001", data="12345"),
+            Field(tag="008", data="900101s1977    sw |||||||||||000 0aswe| "),
+            df("041", " ", " ", ("a", "swe"), ("a", "fin")),
+        ],
+        leader="00000cam a2200000 a 4500",
+    )
     t = texts(rec)
     assert "Kontrollnummer: 12345" in t
     assert "Verkstyp: Text" in t
@@ -233,11 +257,18 @@ def test_unknown_linked_code_is_shown_with_its_class():
 
 # -- holdings -----------------------------------------------------------------------------------
 
+
 def test_linked_holdings_records_make_the_holdings_section():
     bib = make([Field(tag="001", data="42"), df("245", "1", "0", ("a", "Titel"))])
-    hold = make([Field(tag="001", data="h1"), Field(tag="004", data="42"),
-                 df("852", " ", " ", ("b", "S"), ("c", "MAG"), ("h", "Hc")),
-                 df("856", "4", "0", ("u", "http://example.org/s"))], leader="00000nx  a2200000un 4500")
+    hold = make(
+        [
+            Field(tag="001", data="h1"),
+            Field(tag="004", data="42"),
+            df("852", " ", " ", ("b", "S"), ("c", "MAG"), ("h", "Hc")),
+            df("856", "4", "0", ("u", "http://example.org/s")),
+        ],
+        leader="00000nx  a2200000un 4500",
+    )
     bib.holdings = [hold]
     lines = label_view(bib)
     held = [ln for ln in lines if ln.section == "BESTÅND"]
@@ -255,16 +286,22 @@ def test_852_without_sigel_subfield_is_a_holding():
     rec = make([df("245", "1", "0", ("a", "Titel")), df("852", " ", " ", ("b", "Li"), ("c", "Mag"))])
     lines = label_view(rec)
     assert [ln.text for ln in lines if ln.section == "BESTÅND"] == [
-        "Innehas av / Bibliotek / Sigel: Li", "Hyllplacering (Avdelning, samling): Mag"]
+        "Innehas av / Bibliotek / Sigel: Li",
+        "Hyllplacering (Avdelning, samling): Mag",
+    ]
     assert not any(ln.label.startswith("MARC 852") for ln in lines)
 
 
 def test_embedded_holdings_are_grouped_by_sigel():
-    rec = make([df("245", "1", "0", ("a", "Titel")),
-                df("852", " ", " ", ("5", "APIS"), ("b", "APIS"), ("h", "E-bok")),
-                df("856", "4", "0", ("5", "APIS"), ("u", "http://example.org/apis")),
-                df("856", "4", "0", ("u", "http://example.org/bib")),
-                df("856", "4", "0", ("5", "Li"), ("u", "http://example.org/li"))])
+    rec = make(
+        [
+            df("245", "1", "0", ("a", "Titel")),
+            df("852", " ", " ", ("5", "APIS"), ("b", "APIS"), ("h", "E-bok")),
+            df("856", "4", "0", ("5", "APIS"), ("u", "http://example.org/apis")),
+            df("856", "4", "0", ("u", "http://example.org/bib")),
+            df("856", "4", "0", ("5", "Li"), ("u", "http://example.org/li")),
+        ]
+    )
     lines = label_view(rec)
     held = [ln.text for ln in lines if ln.section == "BESTÅND"]
     assert held == [
@@ -276,7 +313,8 @@ def test_embedded_holdings_are_grouped_by_sigel():
     ]
     # the 856 without $5 belongs to the bib
     assert "Tillhörande media / Mediaobjekt / URI: http://example.org/bib" in [
-        ln.text for ln in lines if ln.section == "INSTANS"]
+        ln.text for ln in lines if ln.section == "INSTANS"
+    ]
     first = next(ln for ln in lines if ln.section == "BESTÅND")
     assert first.refs == (SourceRef("852", 1, 1, "b"), SourceRef("852", 1, 0, "5"), SourceRef("856", 1, 0, "5"))
     li = next(ln for ln in lines if ln.text == "Innehas av / Bibliotek / Sigel: Li")
@@ -284,6 +322,7 @@ def test_embedded_holdings_are_grouped_by_sigel():
 
 
 # -- real Libris data ---------------------------------------------------------------------------
+
 
 def spec_record(case: dict) -> LibrisRecord:
     src = case.get("source") or case.get("normalized")
@@ -294,8 +333,14 @@ def spec_record(case: dict) -> LibrisRecord:
             if isinstance(v, str):
                 out.append(Field(tag=tag, data=v))
             else:
-                out.append(df(tag, v.get("ind1", " "), v.get("ind2", " "),
-                              *[next(iter(s.items())) for s in v.get("subfields", [])]))
+                out.append(
+                    df(
+                        tag,
+                        v.get("ind1", " "),
+                        v.get("ind2", " "),
+                        *[next(iter(s.items())) for s in v.get("subfields", [])],
+                    )
+                )
     return make(out)
 
 

@@ -41,9 +41,11 @@ def roundtrip(r: Record) -> tuple[dict, Record]:
 
 # -- values -------------------------------------------------------------------------------------
 
+
 def test_title_punctuation_is_not_data_and_comes_back():
-    data, back = roundtrip(record(cf("001", "123"), df("245", "1", "0", ("a", "Titel :"), ("b", "undertitel /"),
-                                                     ("c", "Anna Andersson."))))
+    data, back = roundtrip(
+        record(cf("001", "123"), df("245", "1", "0", ("a", "Titel :"), ("b", "undertitel /"), ("c", "Anna Andersson.")))
+    )
     inst = data["mainEntity"]
     assert inst["hasTitle"] == [{"@type": "Title", "mainTitle": "Titel", "subtitle": "undertitel"}]
     assert inst["responsibilityStatement"] == "Anna Andersson"
@@ -53,7 +55,8 @@ def test_title_punctuation_is_not_data_and_comes_back():
 def test_split_value_isbn_qualifier():
     data, back = roundtrip(record(df("020", " ", " ", ("a", "91-0-056322-6 (inb.)"), ("c", "310:00"))))
     assert data["mainEntity"]["identifiedBy"] == [
-        {"@type": "ISBN", "value": "91-0-056322-6", "qualifier": "inb.", "acquisitionTerms": "310:00"}]
+        {"@type": "ISBN", "value": "91-0-056322-6", "qualifier": "inb.", "acquisitionTerms": "310:00"}
+    ]
     assert values(fields(back, "020")[0]) == [("a", "91-0-056322-6"), ("q", "inb."), ("c", "310:00")]
 
 
@@ -66,8 +69,9 @@ def test_leader_token_maps_both_ways():
 
 
 def test_one_language_said_twice_is_one_link():
-    data, back = roundtrip(record(cf("008", "900101s1977    sw |||||||||||000 0 swe  "),
-                                  df("041", " ", " ", ("a", "swe"))))
+    data, back = roundtrip(
+        record(cf("008", "900101s1977    sw |||||||||||000 0 swe  "), df("041", " ", " ", ("a", "swe")))
+    )
     langs = data["mainEntity"]["instanceOf"]["language"]
     assert langs == [{"@id": "https://id.kb.se/language/swe", "code": "swe"}]
     assert data["created"].startswith("1990-01-01T00:00:00")
@@ -83,28 +87,38 @@ def test_value_rule_264_date_range():
 
 
 def test_complex_subject_both_ways():
-    data, back = roundtrip(record(df("650", " ", "7", ("a", "Historiker"), ("z", "Sverige"), ("y", "1900-talet"),
-                                     ("2", "sao"))))
+    data, back = roundtrip(
+        record(df("650", " ", "7", ("a", "Historiker"), ("z", "Sverige"), ("y", "1900-talet"), ("2", "sao")))
+    )
     subj = data["mainEntity"]["instanceOf"]["subject"][0]
     assert subj["@type"] == "ComplexSubject"
     assert subj["prefLabel"] == "Historiker--Sverige--1900-talet"
-    assert [c["@type"] for c in subj["termComponentList"]] == ["Topic", "GeographicSubdivision",
-                                                              "TemporalSubdivision"]
-    assert values(fields(back, "650")[0]) == [("a", "Historiker"), ("z", "Sverige"), ("y", "1900-talet"),
-                                             ("2", "sao")]
+    assert [c["@type"] for c in subj["termComponentList"]] == ["Topic", "GeographicSubdivision", "TemporalSubdivision"]
+    assert values(fields(back, "650")[0]) == [("a", "Historiker"), ("z", "Sverige"), ("y", "1900-talet"), ("2", "sao")]
 
 
 def test_subject_linked_by_uri_only_becomes_650():
-    data = {"@type": "Record", "mainEntity": {"@type": "Instance", "instanceOf": {
-        "@type": "Text", "subject": [{"@id": "https://id.kb.se/term/sao/K%C3%B6nsroller"}]}}}
+    data = {
+        "@type": "Record",
+        "mainEntity": {
+            "@type": "Instance",
+            "instanceOf": {"@type": "Text", "subject": [{"@id": "https://id.kb.se/term/sao/K%C3%B6nsroller"}]},
+        },
+    }
     back = linked.jsonld_to_marc(data)
     assert [values(f) for f in fields(back, "650")] == [[("a", "Könsroller"), ("2", "sao")]]
     assert fields(back, "650")[0].indicators[1] == "7"
 
 
 def test_holding_852_heldby_link():
-    data, back = roundtrip(record(cf("001", "4"), cf("004", "123"), df("852", " ", " ", ("b", "APIS"), ("h", "X 1")),
-                                  leader="00000nx  a2200000un 4500"))
+    data, back = roundtrip(
+        record(
+            cf("001", "4"),
+            cf("004", "123"),
+            df("852", " ", " ", ("b", "APIS"), ("h", "X 1")),
+            leader="00000nx  a2200000un 4500",
+        )
+    )
     item = data["mainEntity"]
     assert item["@type"] == "Item"
     assert item["heldBy"]["@id"] == "https://libris.kb.se/library/APIS"
@@ -114,6 +128,7 @@ def test_holding_852_heldby_link():
 
 
 # -- what is not mapped ---------------------------------------------------------------------------
+
 
 def test_unmapped_field_is_kept_and_written_back():
     data, back = roundtrip(record(df("912", " ", " ", ("a", "lokal uppgift"))))
@@ -126,20 +141,31 @@ def test_malformed_field_is_kept_verbatim_in_its_place():
     good = df("856", "4", "2", ("u", "https://y.example/"), ("z", "web site"))
     data, back = roundtrip(record(bad, good))
     out = fields(back, "856")
-    assert [values(f) for f in out] == [[("", "http://x.example/"), ("z", "p")],
-                                        [("u", "https://y.example/"), ("z", "web site")]]
+    assert [values(f) for f in out] == [
+        [("", "http://x.example/"), ("z", "p")],
+        [("u", "https://y.example/"), ("z", "web site")],
+    ]
 
 
 # -- the reverse direction's choices ------------------------------------------------------------
 
+
 def test_prefers_264_over_260_and_never_writes_obsolete_440():
-    data = {"@type": "Record", "mainEntity": {
-        "@type": "Instance",
-        "publication": [{"@type": "PrimaryPublication", "year": "1976",
-                         "place": [{"@type": "Place", "label": "Stockholm"}],
-                         "agent": {"@type": "Agent", "label": "KB"}}],
-        "seriesMembership": [{"@type": "SeriesMembership", "seriesStatement": ["Acta"],
-                              "seriesEnumeration": "28"}]}}
+    data = {
+        "@type": "Record",
+        "mainEntity": {
+            "@type": "Instance",
+            "publication": [
+                {
+                    "@type": "PrimaryPublication",
+                    "year": "1976",
+                    "place": [{"@type": "Place", "label": "Stockholm"}],
+                    "agent": {"@type": "Agent", "label": "KB"},
+                }
+            ],
+            "seriesMembership": [{"@type": "SeriesMembership", "seriesStatement": ["Acta"], "seriesEnumeration": "28"}],
+        },
+    }
     back = linked.jsonld_to_marc(data)
     assert not fields(back, "260") and not fields(back, "440")
     # ("KB," in Libris: the comma before $c is in a directive cut off in the summary)
@@ -149,9 +175,14 @@ def test_prefers_264_over_260_and_never_writes_obsolete_440():
 
 
 def test_2026_type_model_is_read_as_marc_types():
-    data = {"@type": "Record", "mainEntity": {
-        "@type": "PhysicalResource", "category": [{"@id": "https://id.kb.se/term/saobf/Print"}],
-        "instanceOf": {"@type": "Monograph", "category": [{"@id": "https://id.kb.se/term/rda/Text"}]}}}
+    data = {
+        "@type": "Record",
+        "mainEntity": {
+            "@type": "PhysicalResource",
+            "category": [{"@id": "https://id.kb.se/term/saobf/Print"}],
+            "instanceOf": {"@type": "Monograph", "category": [{"@id": "https://id.kb.se/term/rda/Text"}]},
+        },
+    }
     legacy = linked.legacy_types(data)
     assert legacy["mainEntity"]["@type"] == "Print"
     assert legacy["mainEntity"]["issuanceType"] == "Monograph"
@@ -161,16 +192,28 @@ def test_2026_type_model_is_read_as_marc_types():
 
 
 def test_channel_record_media_term():
-    data = {"@type": "Record", "mainEntity": {"@type": "Electronic", "marc:mediaTerm": "channel record",
-                                              "hasTitle": [{"@type": "Title", "mainTitle": "Kanal"}]}}
+    data = {
+        "@type": "Record",
+        "mainEntity": {
+            "@type": "Electronic",
+            "marc:mediaTerm": "channel record",
+            "hasTitle": [{"@type": "Title", "mainTitle": "Kanal"}],
+        },
+    }
     back = linked.jsonld_to_marc(data)
     assert values(fields(back, "245")[0]) == [("a", "Kanal"), ("h", "[channel record]")]
 
 
 def test_provenance_of_reverted_values():
-    data = {"@type": "Record", "controlNumber": "1", "mainEntity": {
-        "@type": "Instance", "identifiedBy": [{"@type": "ISBN", "value": "917000059X"}],
-        "hasTitle": [{"@type": "Title", "mainTitle": "T"}]}}
+    data = {
+        "@type": "Record",
+        "controlNumber": "1",
+        "mainEntity": {
+            "@type": "Instance",
+            "identifiedBy": [{"@type": "ISBN", "value": "917000059X"}],
+            "hasTitle": [{"@type": "Title", "mainTitle": "T"}],
+        },
+    }
     prov: dict = {}
     linked.jsonld_to_marc(data, provenance=prov)
     assert prov[("mainEntity/identifiedBy/0", "value")] == [("020", 1, 0, "a")]
@@ -179,6 +222,7 @@ def test_provenance_of_reverted_values():
 
 
 # -- one mapping ----------------------------------------------------------------------------------
+
 
 def test_both_directions_follow_the_mapping_data():
     """Change an entry of the mapping: both directions change with it (no per-tag code)."""
@@ -199,15 +243,22 @@ def test_both_directions_follow_the_mapping_data():
 
 
 def test_truncated_directives_are_repaired():
-    text = '{"aboutEntity": "?thing", "linkSubsequentRepeated": {"addLink": "hasPart", "resourceType": "Instance"}, "pend'
-    assert linked._repair_json(text) == {"aboutEntity": "?thing",
-                                         "linkSubsequentRepeated": {"addLink": "hasPart", "resourceType": "Instance"}}
+    text = (
+        '{"aboutEntity": "?thing", "linkSubsequentRepeated": {"addLink": "hasPart", "resourceType": "Instance"}, "pend'
+    )
+    assert linked._repair_json(text) == {
+        "aboutEntity": "?thing",
+        "linkSubsequentRepeated": {"addLink": "hasPart", "resourceType": "Instance"},
+    }
 
 
-@pytest.mark.parametrize("value,pattern,expected", [
-    ("130814170612.0", "yyMMddHHmmss.S", "2013-08-14T17:06:12.0+02:00"),
-    ("900101", "yyMMdd", "1990-01-01T00:00:00.0+01:00"),
-])
+@pytest.mark.parametrize(
+    "value,pattern,expected",
+    [
+        ("130814170612.0", "yyMMddHHmmss.S", "2013-08-14T17:06:12.0+02:00"),
+        ("900101", "yyMMdd", "1990-01-01T00:00:00.0+01:00"),
+    ],
+)
 def test_dates_in_central_european_time(value, pattern, expected):
     assert linked._parse_datetime(value, pattern, "CET") == expected
     assert linked._format_datetime(expected, pattern, "CET") == value
@@ -219,8 +270,11 @@ def test_huge_values_convert_in_linear_time():
     import time
 
     big = "abc " * 100_000
-    r = record(df("100", "1", " ", ("a", big)), df("020", " ", " ", ("a", "9 ( " * 100_000)),
-               df("245", "1", "0", ("a", "a b: " * 100_000), ("b", "x")))
+    r = record(
+        df("100", "1", " ", ("a", big)),
+        df("020", " ", " ", ("a", "9 ( " * 100_000)),
+        df("245", "1", "0", ("a", "a b: " * 100_000), ("b", "x")),
+    )
     t = time.monotonic()
     data, back = roundtrip(r)
     assert time.monotonic() - t < 5

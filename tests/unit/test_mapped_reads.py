@@ -83,9 +83,11 @@ def test_iso2709_raw_and_parse_do_not_slice_the_mapping(tmp_path, mapped, preads
 
 
 def test_marcxml_raw_and_parse_read_with_pread(tmp_path, mapped, preads):
-    body = "".join(f'<record><leader>00000nam a2200000 i 4500</leader><controlfield tag="001">{i}</controlfield>'
-                   f'<datafield tag="245" ind1="1" ind2="0"><subfield code="a">T{i}</subfield></datafield></record>'
-                   for i in range(50))
+    body = "".join(
+        f'<record><leader>00000nam a2200000 i 4500</leader><controlfield tag="001">{i}</controlfield>'
+        f'<datafield tag="245" ind1="1" ind2="0"><subfield code="a">T{i}</subfield></datafield></record>'
+        for i in range(50)
+    )
     p = tmp_path / "many.xml"
     p.write_text(f'<?xml version="1.0"?><collection xmlns="http://www.loc.gov/MARC21/slim">{body}</collection>')
     src = open_source(p)
@@ -104,7 +106,7 @@ def test_files_in_memory_are_still_sliced(tmp_path, preads):
     src = open_source(p)
     assert src._mm is None
     assert src.entry(3).marc["001"].data == "3"
-    assert src.raw(0) == p.read_bytes()[:src.ends[0]]
+    assert src.raw(0) == p.read_bytes()[: src.ends[0]]
     assert not preads
 
 

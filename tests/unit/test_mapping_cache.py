@@ -1,4 +1,4 @@
-"""The label mapping's marshal cache (``tui.core.views.labels._load_data``): used when it was built
+"""The label mapping's marshal cache (``tui.core.mapping.label_mapping._load_data``): used when it was built
 from the very data files, rebuilt when they change, ignored when damaged, never required."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tui.core.mapping import label_mapping as labels
 from tui.resources import data_dir as data_dir_of_package
-from tui.core.views import labels
 
 DATA = data_dir_of_package()
 
@@ -83,7 +83,7 @@ def test_a_damaged_cache_falls_back_to_json_and_is_rebuilt(data_dir, cache, dama
         cache.write_bytes(blob[: len(blob) // 2])
     elif damage == "flipped":
         i = len(blob) - 1000
-        cache.write_bytes(blob[:i] + bytes([blob[i] ^ 0x40]) + blob[i + 1:])
+        cache.write_bytes(blob[:i] + bytes([blob[i] ^ 0x40]) + blob[i + 1 :])
     else:
         cache.write_bytes(blob.replace(labels._CACHE_MAGIC, labels._CACHE_MAGIC[:-1] + b"0", 1))
     assert labels._load_data() == good

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tui.core.views import labels as labels_mod
 from tui.core.formats import open_source
+from tui.core.views import labels as labels_mod
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tui" / "data"
@@ -38,25 +38,76 @@ def targets(variant: dict):
 
 
 def test_shipped_files_are_what_the_build_makes(reference, tmp_path):
-    r = subprocess.run([sys.executable, str(ROOT / "tools" / "build_mapping.py"), "--reference", str(reference),
-                        "--check"], capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "build_mapping.py"), "--reference", str(reference), "--check"],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
 
 
 def test_build_writes_loadable_files(reference, tmp_path):
-    r = subprocess.run([sys.executable, str(ROOT / "tools" / "build_mapping.py"), "--reference", str(reference),
-                        "--out", str(tmp_path)], capture_output=True, text=True)
+    r = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tools" / "build_mapping.py"),
+            "--reference",
+            str(reference),
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
     for name in ("label-mapping.json", "kbv-labels.json", "term-labels.json"):
         assert json.loads((tmp_path / name).read_text("utf-8"))
 
 
-REQUIRED = ["001", "003", "005", "008", "020", "022", "024", "035", "040", "041", "042", "084", "100", "110",
-            "245", "246", "250", "264", "300", "336", "337", "338", "490", "500", "502", "506", "520", "540",
-            "599", "650", "655", "700", "710"] + [str(t) for t in range(760, 788)
-                                                   if str(t) in ("760", "762", "765", "767", "770", "772", "773",
-                                                                 "774", "775", "776", "777", "780", "785", "786",
-                                                                 "787")] + ["852", "856"]
+REQUIRED = (
+    [
+        "001",
+        "003",
+        "005",
+        "008",
+        "020",
+        "022",
+        "024",
+        "035",
+        "040",
+        "041",
+        "042",
+        "084",
+        "100",
+        "110",
+        "245",
+        "246",
+        "250",
+        "264",
+        "300",
+        "336",
+        "337",
+        "338",
+        "490",
+        "500",
+        "502",
+        "506",
+        "520",
+        "540",
+        "599",
+        "650",
+        "655",
+        "700",
+        "710",
+    ]
+    + [
+        str(t)
+        for t in range(760, 788)
+        if str(t)
+        in ("760", "762", "765", "767", "770", "772", "773", "774", "775", "776", "777", "780", "785", "786", "787")
+    ]
+    + ["852", "856"]
+)
 
 
 @pytest.mark.parametrize("tag", REQUIRED)
@@ -81,11 +132,13 @@ def test_leader_and_008_positions(mapping):
 
 def test_856_second_indicators(mapping):
     by_when = {v["when"]: v for v in mapping["formats"]["bib"]["856"]["variants"]}
-    expect = {"i2=0": ["Tillhörande media", "Mediaobjekt", "URI"],
-              "i2=1": ["Annan relaterad resurs", "Elektronisk", "URI"],
-              "i2=2": ["Relaterad beskrivning eller innehåll", "Dokument", "URI"],
-              "i2=8": ["Relaterad till", "Dokument", "URI"],
-              "": ["Elektronisk adress", "Dokument", "URI"]}
+    expect = {
+        "i2=0": ["Tillhörande media", "Mediaobjekt", "URI"],
+        "i2=1": ["Annan relaterad resurs", "Elektronisk", "URI"],
+        "i2=2": ["Relaterad beskrivning eller innehåll", "Dokument", "URI"],
+        "i2=8": ["Relaterad till", "Dokument", "URI"],
+        "": ["Elektronisk adress", "Dokument", "URI"],
+    }
     for when, labels in expect.items():
         assert by_when[when]["subfields"]["u"]["labels"]["sv"] == labels
         assert by_when[when]["subfields"]["u"]["path"].endswith(".uri")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 
-
 from tui.core.formats import marcjson, open_source
 from tui.core.formats.notation import read_notation
 from tui.core.model.record import (
@@ -22,13 +21,22 @@ from tui.core.model.record import (
 
 def canon(rec: Record) -> tuple:
     ld = str(rec.leader)
-    return (ld[5:12] + ld[17:], [(f.tag, f.data) if f.is_control_field() else
-                                 (f.tag, tuple(f.indicators), tuple(tuple(s) for s in f.subfields)) for f in rec.fields])
+    return (
+        ld[5:12] + ld[17:],
+        [
+            (f.tag, f.data)
+            if f.is_control_field()
+            else (f.tag, tuple(f.indicators), tuple(tuple(s) for s in f.subfields))
+            for f in rec.fields
+        ],
+    )
 
 
 def rec_obj(title: str, cn: str = "1") -> dict:
-    return {"leader": "00000nam a2200000 i 4500",
-            "fields": [{"001": cn}, {"245": {"ind1": "1", "ind2": "0", "subfields": [{"a": title}]}}]}
+    return {
+        "leader": "00000nam a2200000 i 4500",
+        "fields": [{"001": cn}, {"245": {"ind1": "1", "ind2": "0", "subfields": [{"a": title}]}}],
+    }
 
 
 def read(tmp_path, data: bytes | str):
@@ -55,8 +63,9 @@ def test_pymarc_json_equals_the_same_record_in_iso2709(corpus):
 
 
 def test_pymarc_batch_json_equals_batch_xml(corpus):
-    assert [canon(e.marc) for e in open_source(corpus / "batch.json")] == \
-           [canon(e.marc) for e in open_source(corpus / "batch.xml")]
+    assert [canon(e.marc) for e in open_source(corpus / "batch.json")] == [
+        canon(e.marc) for e in open_source(corpus / "batch.xml")
+    ]
 
 
 def test_libris_marc_json_shapes_from_the_spec_cases(reference):
@@ -83,17 +92,19 @@ def test_libris_marc_json_shapes_from_the_spec_cases(reference):
                     else:
                         assert str(e.marc.leader)[5:12] == (obj["leader"] + " " * 24)[5:12]
                     for f_in, f_out in zip(obj["fields"], e.marc.fields):
-                        (t, v), = f_in.items()
+                        ((t, v),) = f_in.items()
                         assert f_out.tag == t
                         if isinstance(v, dict):
-                            assert [tuple(s) for s in f_out.subfields] == \
-                                   [(c, x) for sf in v["subfields"] for c, x in sf.items()]
+                            assert [tuple(s) for s in f_out.subfields] == [
+                                (c, x) for sf in v["subfields"] for c, x in sf.items()
+                            ]
     assert n > 100 and made > 10 and fragments > 50
 
 
 def test_libris_leader_with_spaces_for_length_and_base(tmp_path):
-    (e,) = read(tmp_path, json.dumps({"leader": "     nx  a       un 4500",
-                                      "fields": [{"001": "0000000"}, {"004": "7149593"}]}))
+    (e,) = read(
+        tmp_path, json.dumps({"leader": "     nx  a       un 4500", "fields": [{"001": "0000000"}, {"004": "7149593"}]})
+    )
     assert e.kind == "holdings" and e.linked_bib == "7149593"
 
 
@@ -105,8 +116,19 @@ def test_one_object_or_a_list(tmp_path):
 
 def test_a_bad_record_in_a_list_is_broken_and_the_rest_read(tmp_path):
     good = json.dumps(rec_obj("Ett"))
-    text = "[\n" + good + ",\n" + '{"leader": "x", "fields": [ {"245": ' + ",\n" + json.dumps(rec_obj("Tre")) + \
-           ",\n" + json.dumps({"leader": "y", "fields": "nope"}) + ",\n" + json.dumps(rec_obj("Fem")) + "\n]"
+    text = (
+        "[\n"
+        + good
+        + ",\n"
+        + '{"leader": "x", "fields": [ {"245": '
+        + ",\n"
+        + json.dumps(rec_obj("Tre"))
+        + ",\n"
+        + json.dumps({"leader": "y", "fields": "nope"})
+        + ",\n"
+        + json.dumps(rec_obj("Fem"))
+        + "\n]"
+    )
     entries = read(tmp_path, text)
     assert titles(entries) == ["Ett", None, "Tre", None, "Fem"]
     bad = entries[1]
@@ -129,8 +151,12 @@ def test_invalid_utf8_is_flagged(tmp_path):
 
 
 def test_unreadable_json(tmp_path):
-    for text, why in [("{", "not valid JSON"), ('"just a string"', "not MARC-in-JSON"),
-                      ('{"@graph": []}', "JSON-LD"), ("[" * 100000 + "]" * 100000, "")]:
+    for text, why in [
+        ("{", "not valid JSON"),
+        ('"just a string"', "not MARC-in-JSON"),
+        ('{"@graph": []}', "JSON-LD"),
+        ("[" * 100000 + "]" * 100000, ""),
+    ]:
         p = tmp_path / "bad.json"
         p.write_text(text, "utf-8")
         try:
@@ -142,10 +168,14 @@ def test_unreadable_json(tmp_path):
 
 
 def test_tolerated_oddities(tmp_path):
-    obj = {"leader": "00000nam a2200000 i 4500", "fields": [
-        {"245": {"subfields": [{"a": "Utan indikatorer", "b": "två koder i ett objekt"}]}},
-        {"500": {"ind1": None, "ind2": "", "subfields": [{"a": 42}]}},
-    ], "extra": 1}
+    obj = {
+        "leader": "00000nam a2200000 i 4500",
+        "fields": [
+            {"245": {"subfields": [{"a": "Utan indikatorer", "b": "två koder i ett objekt"}]}},
+            {"500": {"ind1": None, "ind2": "", "subfields": [{"a": 42}]}},
+        ],
+        "extra": 1,
+    }
     (e,) = read(tmp_path, json.dumps(obj))
     assert [tuple(s) for s in e.marc["245"].subfields] == [("a", "Utan indikatorer"), ("b", "två koder i ett objekt")]
     assert tuple(e.marc["500"].indicators) == (" ", " ") and e.marc["500"]["a"] == "42"
@@ -156,9 +186,13 @@ def test_writer_round_trip_with_orphans(samples):
     recs = [e.marc for e in open_source(samples / "seed-records.txt")]
     weird = Record()
     weird.leader = Leader("00000nam a2200000 i 4500")
-    weird.fields = [Field(tag="500", indicators=[" ", " "],
-                          subfields=[Subfield(ORPHAN, "före"), Subfield("a", "lone \udc80 surrogate"),
-                                     Subfield(ORPHAN, "")])]
+    weird.fields = [
+        Field(
+            tag="500",
+            indicators=[" ", " "],
+            subfields=[Subfield(ORPHAN, "före"), Subfield("a", "lone \udc80 surrogate"), Subfield(ORPHAN, "")],
+        )
+    ]
     out = io.BytesIO()
     marcjson.write(recs + [weird], out)
     data = out.getvalue()

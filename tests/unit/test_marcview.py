@@ -7,6 +7,7 @@ from pathlib import Path
 from pymarc import Field, Leader, Record, Subfield
 
 from tui.core.formats import open_source
+from tui.core.model.record import LibrisRecord, NotationField
 from tui.core.views.labels import SourceRef, label_view
 from tui.core.views.marcview import (
     MarcLine,
@@ -16,7 +17,6 @@ from tui.core.views.marcview import (
     marc_view,
     render_marc_view,
 )
-from tui.core.model.record import LibrisRecord, NotationField
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,11 +76,19 @@ def _rec(fields, leader="01234cam a2200289 a 4500") -> LibrisRecord:
 
 
 def test_leader_and_control_fields_first():
-    rec = _rec([Field(tag="245", indicators=["1", "0"], subfields=[Subfield("a", "T")]),
-                Field(tag="001", data="99"),
-                Field(tag="008", data="900101s1977    sw ")])
+    rec = _rec(
+        [
+            Field(tag="245", indicators=["1", "0"], subfields=[Subfield("a", "T")]),
+            Field(tag="001", data="99"),
+            Field(tag="008", data="900101s1977    sw "),
+        ]
+    )
     assert render_marc_view(marc_view(rec)) == [
-        "000 01234cam a2200289 a 4500", "001 99", "008 900101s1977    sw ", "245 1/0 #a T"]
+        "000 01234cam a2200289 a 4500",
+        "001 99",
+        "008 900101s1977    sw ",
+        "245 1/0 #a T",
+    ]
     assert marc_view(rec)[0].ref == SourceRef("000", 1)
     # a made-up leader (the notation has none) is not shown unless asked for
     assert not render_marc_view(marc_view(seed(0)))[0].startswith("000 ")
@@ -88,15 +96,21 @@ def test_leader_and_control_fields_first():
 
 
 def test_blank_indicators_as_read_and_orphan_text():
-    f = NotationField(tag="856", indicators=[" ", " "], blank_glyphs=("_", "#"),
-                      subfields=[Subfield("", "http://x"), Subfield("u", "")])
+    f = NotationField(
+        tag="856",
+        indicators=[" ", " "],
+        blank_glyphs=("_", "#"),
+        subfields=[Subfield("", "http://x"), Subfield("u", "")],
+    )
     assert render_marc_view(marc_view(_rec([f]))) == ["000 01234cam a2200289 a 4500", "856 _/# http://x #u"]
 
 
 def test_holdings_records_can_be_appended():
     bib = _rec([Field(tag="001", data="42")])
-    hold = _rec([Field(tag="004", data="42"), Field(tag="852", indicators=[" ", " "], subfields=[Subfield("b", "S")])],
-                leader="00000nx  a2200000un 4500")
+    hold = _rec(
+        [Field(tag="004", data="42"), Field(tag="852", indicators=[" ", " "], subfields=[Subfield("b", "S")])],
+        leader="00000nx  a2200000un 4500",
+    )
     bib.holdings = [hold]
     lines = marc_view(bib, holdings=True)
     assert [ln.text for ln in lines][-3:] == ["000 00000nx  a2200000un 4500", "004 42", "852 -/- #b S"]
@@ -119,11 +133,15 @@ def test_links_between_the_views_both_ways():
     # MARC -> labels: the 041 gives the language line and the note (in two places of the view)
     j = mtext.index("041 0/- #a swe #a und")
     assert [text[i] for i in links.labels_for_marc(j)] == [
-        "Språk: Svenska, Odefinierat språk", "Anmärkning: Språk: Objektet är/innehåller ej översättning"]
+        "Språk: Svenska, Odefinierat språk",
+        "Anmärkning: Språk: Objektet är/innehåller ej översättning",
+    ]
     j = mtext.index("245 1/0 #a Könsnormer i bildspråket - Fördjupning #h [Elektronisk resurs]")
     assert [text[i] for i in links.labels_for_marc(j)] == [
-        "Instanstyp: Elektronisk", "Har titel / Titel / Huvudtitel: Könsnormer i bildspråket - Fördjupning",
-        "Medieterm: Elektronisk resurs"]
+        "Instanstyp: Elektronisk",
+        "Har titel / Titel / Huvudtitel: Könsnormer i bildspråket - Fördjupning",
+        "Medieterm: Elektronisk resurs",
+    ]
     # every MARC line of the seed has at least one label line, and every label line a MARC line
     assert all(links.labels_for_marc(j) for j in range(len(marc)))
     # (the work type comes from the leader the notation reader made up, which the view leaves out)
@@ -138,5 +156,6 @@ def test_lookup_by_ref():
     assert [marc[j].text for j in marc_lines_for_ref(marc, SourceRef("772", 1, 1, "w"))] == [SEED_CATALOGUE_MARC[11]]
     hits = label_lines_for_ref(labels, SourceRef("772", 1, 1, "w"))
     assert [labels[i].text for i in hits] == [
-        "Supplement till / Verk / Har instans / Beskriven av / Post / Kontrollnummer: p71d9v910183nz2"]
+        "Supplement till / Verk / Har instans / Beskriven av / Post / Kontrollnummer: p71d9v910183nz2"
+    ]
     assert len(label_lines_for_ref(labels, SourceRef("772", 1))) == 2

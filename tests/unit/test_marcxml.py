@@ -25,15 +25,24 @@ NS = "http://www.loc.gov/MARC21/slim"
 
 def canon(rec: Record) -> tuple:
     ld = str(rec.leader)
-    return (ld[5:12] + ld[17:], [(f.tag, f.data) if f.is_control_field() else
-                                 (f.tag, tuple(f.indicators), tuple(tuple(s) for s in f.subfields)) for f in rec.fields])
+    return (
+        ld[5:12] + ld[17:],
+        [
+            (f.tag, f.data)
+            if f.is_control_field()
+            else (f.tag, tuple(f.indicators), tuple(tuple(s) for s in f.subfields))
+            for f in rec.fields
+        ],
+    )
 
 
 def rec_xml(title: str, prefix: str = "", cn: str = "1", leader: str = "00000nam a2200000 i 4500") -> str:
     p = f"{prefix}:" if prefix else ""
-    return (f"<{p}record><{p}leader>{leader}</{p}leader><{p}controlfield tag=\"001\">{cn}</{p}controlfield>"
-            f"<{p}datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><{p}subfield code=\"a\">{title}</{p}subfield>"
-            f"</{p}datafield></{p}record>")
+    return (
+        f'<{p}record><{p}leader>{leader}</{p}leader><{p}controlfield tag="001">{cn}</{p}controlfield>'
+        f'<{p}datafield tag="245" ind1="1" ind2="0"><{p}subfield code="a">{title}</{p}subfield>'
+        f"</{p}datafield></{p}record>"
+    )
 
 
 def read(tmp_path, text: str | bytes, name: str = "x.xml"):
@@ -54,15 +63,19 @@ def test_seed_records_read_as_in_the_notation(samples):
     assert [canon(e.marc) for e in src] == want
 
 
-@pytest.mark.parametrize("doc", [
-    f'<collection xmlns="{NS}">{rec_xml("A")}{rec_xml("B")}</collection>',
-    f'<marc:collection xmlns:marc="{NS}">{rec_xml("A", "marc")}{rec_xml("B", "marc")}</marc:collection>',
-    f'<?xml version="1.0"?>\n<ns0:collection xmlns:ns0="{NS}">\n{rec_xml("A", "ns0")}\n{rec_xml("B", "ns0")}\n'
-    f'</ns0:collection>',
-    f'<collection>{rec_xml("A")}{rec_xml("B")}</collection>',
-    f'<!-- a <record> in a comment --><collection xmlns="{NS}"><![CDATA[<record>]]>{rec_xml("A")}'
-    f'<?pi <record>?>{rec_xml("B")}</collection>',
-], ids=["default-ns", "marc-prefix", "ns0-prefix", "no-namespace", "comments-cdata-pi"])
+@pytest.mark.parametrize(
+    "doc",
+    [
+        f'<collection xmlns="{NS}">{rec_xml("A")}{rec_xml("B")}</collection>',
+        f'<marc:collection xmlns:marc="{NS}">{rec_xml("A", "marc")}{rec_xml("B", "marc")}</marc:collection>',
+        f'<?xml version="1.0"?>\n<ns0:collection xmlns:ns0="{NS}">\n{rec_xml("A", "ns0")}\n{rec_xml("B", "ns0")}\n'
+        f"</ns0:collection>",
+        f"<collection>{rec_xml('A')}{rec_xml('B')}</collection>",
+        f'<!-- a <record> in a comment --><collection xmlns="{NS}"><![CDATA[<record>]]>{rec_xml("A")}'
+        f"<?pi <record>?>{rec_xml('B')}</collection>",
+    ],
+    ids=["default-ns", "marc-prefix", "ns0-prefix", "no-namespace", "comments-cdata-pi"],
+)
 def test_collections_with_and_without_namespaces(tmp_path, doc):
     src, entries = read(tmp_path, doc)
     assert titles(entries) == ["A", "B"]
@@ -71,14 +84,18 @@ def test_collections_with_and_without_namespaces(tmp_path, doc):
 
 
 def test_single_record_document(tmp_path):
-    src, entries = read(tmp_path, f'<?xml version="1.0" encoding="UTF-8"?>\n'
-                                  f'<record xmlns="{NS}">{rec_xml("Ensam")[8:]}')
+    src, entries = read(
+        tmp_path, f'<?xml version="1.0" encoding="UTF-8"?>\n<record xmlns="{NS}">{rec_xml("Ensam")[8:]}'
+    )
     assert titles(entries) == ["Ensam"]
 
 
 def test_record_without_leader_gets_one_and_says_so(tmp_path):
-    _, (e,) = read(tmp_path, f'<record xmlns="{NS}"><datafield tag="245" ind1="0" ind2="0">'
-                             f'<subfield code="a">Utan ledare</subfield></datafield></record>')
+    _, (e,) = read(
+        tmp_path,
+        f'<record xmlns="{NS}"><datafield tag="245" ind1="0" ind2="0">'
+        f'<subfield code="a">Utan ledare</subfield></datafield></record>',
+    )
     assert e.kind == "bib" and len(e.leader) == 24
     assert "LDR-MADE" in {i.code for i in e.issues}
 
@@ -91,8 +108,7 @@ def test_bad_tag_corpus_file_reads_with_issues(corpus):
 
 
 def test_not_well_formed_record_is_broken_and_neighbours_read(tmp_path):
-    doc = (f'<collection xmlns="{NS}">\n{rec_xml("Ett")}\n{rec_xml("Två & tre")}\n{rec_xml("Fyra")}\n'
-           f'</collection>\n')
+    doc = f'<collection xmlns="{NS}">\n{rec_xml("Ett")}\n{rec_xml("Två & tre")}\n{rec_xml("Fyra")}\n</collection>\n'
     src, entries = read(tmp_path, doc)
     assert titles(entries) == ["Ett", None, "Fyra"]
     bad = entries[1]
@@ -119,10 +135,12 @@ def test_no_records_at_all(tmp_path):
 
 # -- safety -------------------------------------------------------------------------------------
 
-BOMB = ('<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
-        + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">' for i in range(1, 10))
-        + f']>\n<collection xmlns="{NS}"><record><datafield tag="245" ind1="0" ind2="0">'
-        '<subfield code="a">&lol9;</subfield></datafield></record></collection>')
+BOMB = (
+    '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">' for i in range(1, 10))
+    + f']>\n<collection xmlns="{NS}"><record><datafield tag="245" ind1="0" ind2="0">'
+    '<subfield code="a">&lol9;</subfield></datafield></record></collection>'
+)
 
 
 def test_entity_bomb_is_refused_at_once(tmp_path):
@@ -138,16 +156,21 @@ def test_xxe_is_refused(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP SECRET", "utf-8")
     p = tmp_path / "xxe.xml"
-    p.write_text(f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file://{secret}">]>'
-                 f'<collection xmlns="{NS}">{rec_xml("&x;")}</collection>', "utf-8")
+    p.write_text(
+        f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file://{secret}">]>'
+        f'<collection xmlns="{NS}">{rec_xml("&x;")}</collection>',
+        "utf-8",
+    )
     with pytest.raises(UnreadableFile):
         open_source(p)
 
 
 def test_entity_inside_a_record_breaks_only_that_record(tmp_path):
-    doc = (f'<collection xmlns="{NS}">{rec_xml("Ett")}'
-           f'<record><!ENTITY x "boom"><leader>00000nam a2200000 i 4500</leader></record>'
-           f'{rec_xml("&undefined;")}{rec_xml("Fyra")}</collection>')
+    doc = (
+        f'<collection xmlns="{NS}">{rec_xml("Ett")}'
+        f'<record><!ENTITY x "boom"><leader>00000nam a2200000 i 4500</leader></record>'
+        f"{rec_xml('&undefined;')}{rec_xml('Fyra')}</collection>"
+    )
     src, entries = read(tmp_path, doc)
     assert titles(entries) == ["Ett", None, None, "Fyra"]
     assert "ENTITY" in entries[1].reason
@@ -166,9 +189,11 @@ def test_the_parser_is_hardened():
 
 # -- encodings ----------------------------------------------------------------------------------
 
+
 def test_declared_latin1_document(tmp_path):
-    doc = (f'<?xml version="1.0" encoding="ISO-8859-1"?>\n<collection xmlns="{NS}">'
-           f'{rec_xml("Smörgåsbord")}</collection>').encode("latin-1")
+    doc = (
+        f'<?xml version="1.0" encoding="ISO-8859-1"?>\n<collection xmlns="{NS}">{rec_xml("Smörgåsbord")}</collection>'
+    ).encode("latin-1")
     _, entries = read(tmp_path, doc)
     assert titles(entries) == ["Smörgåsbord"]
 
@@ -187,11 +212,18 @@ def test_invalid_utf8_is_a_broken_record_not_a_crash(tmp_path):
 
 # -- writing ------------------------------------------------------------------------------------
 
+
 def test_round_trip_keeps_orphans_empty_subfields_and_whitespace(samples):
     chan = open_source(samples / "seed-records.txt").entry(1).marc
-    extra = Field(tag="500", indicators=[" ", " "],
-                  subfields=[Subfield("a", "  leading, trailing  "), Subfield("b", "tab\there & <b>\r\nline"),
-                             Subfield(ORPHAN, "")])
+    extra = Field(
+        tag="500",
+        indicators=[" ", " "],
+        subfields=[
+            Subfield("a", "  leading, trailing  "),
+            Subfield("b", "tab\there & <b>\r\nline"),
+            Subfield(ORPHAN, ""),
+        ],
+    )
     chan.fields.append(extra)
     out = io.BytesIO()
     marcxml.write([chan], out)
@@ -204,8 +236,10 @@ def test_round_trip_keeps_orphans_empty_subfields_and_whitespace(samples):
 def test_characters_xml_cannot_hold(samples):
     rec = Record()
     rec.leader = Leader("00000nam a2200000 i 4500")
-    rec.fields = [Field(tag="001", data="x1"), Field(tag="245", indicators=["0", "0"],
-                                                     subfields=[Subfield("a", "bell\x07")])]
+    rec.fields = [
+        Field(tag="001", data="x1"),
+        Field(tag="245", indicators=["0", "0"], subfields=[Subfield("a", "bell\x07")]),
+    ]
     with pytest.raises(iso2709.WriteError, match=r"record 1 \[x1\].*U\+0007"):
         marcxml.write([rec], io.BytesIO())
     out = io.BytesIO()

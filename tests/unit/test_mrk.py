@@ -21,8 +21,15 @@ from tui.core.model.record import (
 
 def canon(rec: Record) -> tuple:
     ld = str(rec.leader)
-    return (ld[5:12] + ld[17:], [(f.tag, f.data) if f.is_control_field() else
-                                 (f.tag, tuple(f.indicators), tuple(tuple(s) for s in f.subfields)) for f in rec.fields])
+    return (
+        ld[5:12] + ld[17:],
+        [
+            (f.tag, f.data)
+            if f.is_control_field()
+            else (f.tag, tuple(f.indicators), tuple(tuple(s) for s in f.subfields))
+            for f in rec.fields
+        ],
+    )
 
 
 def read(tmp_path, text: str | bytes):
@@ -45,10 +52,12 @@ def test_the_channel_record_text_shows_its_malformed_856s(samples):
 
 
 def test_a_marcmaker_record(tmp_path):
-    text = ("=LDR  00000cam\\a2200000\\i\\4500\r\n"
-            "=001  5551234\r\n"
-            "=008  451101s1945\\\\\\\\sw\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\swe\\d\r\n"
-            "=245  10$aPippi L{U+00E5}ngstrump :$bpris 5{dollar} {lcub}ca{rcub} {bsol} {acute}$cAstrid Lindgren\r\n")
+    text = (
+        "=LDR  00000cam\\a2200000\\i\\4500\r\n"
+        "=001  5551234\r\n"
+        "=008  451101s1945\\\\\\\\sw\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\swe\\d\r\n"
+        "=245  10$aPippi L{U+00E5}ngstrump :$bpris 5{dollar} {lcub}ca{rcub} {bsol} {acute}$cAstrid Lindgren\r\n"
+    )
     (e,) = read(tmp_path, text)
     assert str(e.marc.leader) == "00000cam a2200000 i 4500"
     assert e.marc["008"].data.startswith("451101s1945    sw ") and e.marc["008"].data.endswith("swe d")
@@ -59,8 +68,10 @@ def test_a_marcmaker_record(tmp_path):
 
 
 def test_records_split_by_blank_lines_or_a_new_leader(tmp_path):
-    text = "=LDR  00000nam\\a2200000\\i\\4500\n=245  10$aEtt\n=LDR  00000nam\\a2200000\\i\\4500\n=245  10$aTvå\n\n\n" \
-           "=245  10$aTre\n"
+    text = (
+        "=LDR  00000nam\\a2200000\\i\\4500\n=245  10$aEtt\n=LDR  00000nam\\a2200000\\i\\4500\n=245  10$aTvå\n\n\n"
+        "=245  10$aTre\n"
+    )
     entries = read(tmp_path, text)
     assert [e.marc["245"]["a"] for e in entries] == ["Ett", "Två", "Tre"]
     assert "LDR-MADE" in {i.code for i in entries[2].issues}
@@ -98,9 +109,17 @@ def test_writer_round_trip_with_everything_that_needs_escaping():
     rec.leader = Leader("00000nam a2200000 i 4500")
     rec.fields = [
         Field(tag="001", data="id with spaces {and} \\ $"),
-        Field(tag="245", indicators=[" ", "4"],
-              subfields=[Subfield(ORPHAN, "orphan first"), Subfield("a", "The $100 {book} \\ path"),
-                         Subfield("b", "line\nbreak\ttab\x1besc\u2028sep"), Subfield("c", ""), Subfield(ORPHAN, "")]),
+        Field(
+            tag="245",
+            indicators=[" ", "4"],
+            subfields=[
+                Subfield(ORPHAN, "orphan first"),
+                Subfield("a", "The $100 {book} \\ path"),
+                Subfield("b", "line\nbreak\ttab\x1besc\u2028sep"),
+                Subfield("c", ""),
+                Subfield(ORPHAN, ""),
+            ],
+        ),
         Field(tag="500", indicators=["#", "|"], subfields=[Subfield("a", "  spaces kept  ")]),
     ]
     out = io.BytesIO()

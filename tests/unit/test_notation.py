@@ -4,9 +4,11 @@ from tui.core.formats import open_source, sniff
 from tui.core.formats.notation import read_notation, record_lines
 from tui.core.model.record import ORPHAN, BrokenRecord, LibrisRecord
 
-SEED_LINES = [ln.strip().lstrip("•").strip() for ln in
-              (Path(__file__).parents[2] / "sample_records" / "seed-records.txt").read_text("utf-8").splitlines()
-              if ln.strip()]
+SEED_LINES = [
+    ln.strip().lstrip("•").strip()
+    for ln in (Path(__file__).parents[2] / "sample_records" / "seed-records.txt").read_text("utf-8").splitlines()
+    if ln.strip()
+]
 
 
 def test_reads_both_seed_records(seed_notation):
@@ -24,7 +26,10 @@ def test_malformed_856_kept_exactly_and_flagged(seed_notation):
     f856 = chan.marc.get_fields("856")
     assert f856[0].subfields[0].code == ORPHAN
     assert f856[0].subfields[0].value == "http://id.kb.se/organisations/SE2021006396"
-    assert [(s.code, s.value) for s in f856[1].subfields][:2] == [("u", ""), ("u", "http://id.kb.se/organisations/SE2021006396")]
+    assert [(s.code, s.value) for s in f856[1].subfields][:2] == [
+        ("u", ""),
+        ("u", "http://id.kb.se/organisations/SE2021006396"),
+    ]
     assert f856[2].subfields[0].code == "a"
     codes = {i.code for i in chan.issues}
     assert {"STRUCT-ORPHAN-TEXT", "STRUCT-EMPTY-SUBFIELD"} <= codes

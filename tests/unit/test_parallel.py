@@ -67,8 +67,13 @@ def test_split_points():
 # -- scans split into ranges -----------------------------------------------------------------------
 
 PIECES = [
-    [("042", "9", "EPLK")], [("042", "9", "DIGI"), ("852", "5", "APIS")], [("245", "h", "[channel record]")],
-    [("599", "a", "SUPPRESSRECORD")], [("856", "5", "APIS")], [("500", "a", "record")], [("245", "a", "x")],
+    [("042", "9", "EPLK")],
+    [("042", "9", "DIGI"), ("852", "5", "APIS")],
+    [("245", "h", "[channel record]")],
+    [("599", "a", "SUPPRESSRECORD")],
+    [("856", "5", "APIS")],
+    [("500", "a", "record")],
+    [("245", "a", "x")],
 ]
 
 
@@ -82,7 +87,9 @@ def files(draw):
         r.fields = [Field(tag="001", data=str(i % 5))]
         if kind == "x":
             r.fields.append(Field(tag="004", data=str(draw(st.integers(0, 4)))))
-            r.fields.append(Field(tag="852", indicators=[" ", " "], subfields=[Subfield("b", draw(st.sampled_from(["APIS", "S"])))]))
+            r.fields.append(
+                Field(tag="852", indicators=[" ", " "], subfields=[Subfield("b", draw(st.sampled_from(["APIS", "S"])))])
+            )
         for tag, code, value in draw(st.sampled_from(PIECES)):
             r.fields.append(Field(tag=tag, indicators=[" ", " "], subfields=[Subfield(code, value)]))
         raw = iso2709.record_bytes(r)
@@ -97,8 +104,9 @@ def files(draw):
     return b"".join(out)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(files(), st.integers(1, 5), st.integers(40, 3000))
 def test_a_scan_in_ranges_is_the_scan_of_the_file(tmp_path, monkeypatch, data, parts, window):
     p = tmp_path / "f.mrc"
@@ -123,8 +131,11 @@ def test_a_forked_scan_is_the_scan_of_the_file(tmp_path, monkeypatch):
         pytest.skip("cannot fork here")
     r = Record()
     r.leader = Leader("00000nam a2200000 i 4500")
-    r.fields = [Field(tag="001", data="1"), Field(tag="042", indicators=[" ", " "], subfields=[Subfield("9", "EPLK")]),
-                Field(tag="245", indicators=["1", "0"], subfields=[Subfield("h", "[channel record]")])]
+    r.fields = [
+        Field(tag="001", data="1"),
+        Field(tag="042", indicators=[" ", " "], subfields=[Subfield("9", "EPLK")]),
+        Field(tag="245", indicators=["1", "0"], subfields=[Subfield("h", "[channel record]")]),
+    ]
     raw = iso2709.record_bytes(r)
     p = tmp_path / "f.mrc"
     p.write_bytes(raw * 500 + b"00020broken\x1d" + raw * 500)
@@ -144,18 +155,28 @@ def test_markers_the_bytes_hide_are_decided_by_the_parser(tmp_path, how):
     r = Record()
     marc8 = how.startswith("split")
     r.leader = Leader("00000nam  2200000 i 4500" if marc8 else "00000nam a2200000 i 4500")
-    value = {"split-eplk": ("042", "9", "EP@LK"), "split-channel": ("245", "h", "[chan@nel record]"),
-             "nbsp-channel": ("245", "h", "\u00a0[channel record]"),
-             "bracket-space-channel": ("245", "h", " [ Channel Record ]")}[how]
-    r.fields = [Field(tag="001", data="1"), Field(tag=value[0], indicators=[" ", " "],
-                                                  subfields=[Subfield(value[1], value[2])])]
+    value = {
+        "split-eplk": ("042", "9", "EP@LK"),
+        "split-channel": ("245", "h", "[chan@nel record]"),
+        "nbsp-channel": ("245", "h", "\u00a0[channel record]"),
+        "bracket-space-channel": ("245", "h", " [ Channel Record ]"),
+    }[how]
+    r.fields = [
+        Field(tag="001", data="1"),
+        Field(tag=value[0], indicators=[" ", " "], subfields=[Subfield(value[1], value[2])]),
+    ]
     raw = iso2709.record_bytes(r).replace(b"@", b"\x1b(B")
     if marc8:  # fix the lengths after the escape went in
         base = int(raw[12:17])
         raw = raw[:24] + raw[24:27] + b"%04d" % (len(raw) - 1 - base - 13) + raw[31:]
-        d = raw[24:base - 1]
-        raw = raw[:24] + d[:12] + d[12:15] + b"%04d%05d" % (len(raw) - 1 - base - int(d[19:24]) - 0, int(d[19:24])) \
-            + raw[base - 1:]
+        d = raw[24 : base - 1]
+        raw = (
+            raw[:24]
+            + d[:12]
+            + d[12:15]
+            + b"%04d%05d" % (len(raw) - 1 - base - int(d[19:24]) - 0, int(d[19:24]))
+            + raw[base - 1 :]
+        )
         raw = b"%05d" % len(raw) + raw[5:]
     p = tmp_path / "f.mrc"
     p.write_bytes(raw)
@@ -166,6 +187,7 @@ def test_markers_the_bytes_hide_are_decided_by_the_parser(tmp_path, how):
 
 
 # -- a queue of jobs shared by forked processes -------------------------------------------------------
+
 
 def _job(k: int, parent: int):
     if os.getpid() == parent:
@@ -197,8 +219,9 @@ def test_job_queue_gives_results_in_order_and_tells_each_once(monkeypatch, fork)
     _forking(monkeypatch, fork)
     me = os.getpid()
     ready, finished = [], []
-    q = parallel.JobQueue(_job, [(k, me) for k in range(40)], 3,
-                          on_ready=lambda k, r: ready.append((k, r)), on_finished=finished.append)
+    q = parallel.JobQueue(
+        _job, [(k, me) for k in range(40)], 3, on_ready=lambda k, r: ready.append((k, r)), on_finished=finished.append
+    )
     results = q.run()
     assert [r[0] for r in results] == list(range(40))
     assert [k for k, _ in ready] == list(range(40)) and [r for _, r in ready] == results
@@ -211,10 +234,11 @@ def test_job_queue_encodes_in_the_child_and_decodes_here():
     if not parallel.can_fork():
         pytest.skip("cannot fork here")
     me = os.getpid()
-    results = parallel.run_queue(_job, [(k, me) for k in range(20)], 2,
-                                 encode=lambda r: ("encoded", r), decode=lambda e: e[1] + ("decoded",))
+    results = parallel.run_queue(
+        _job, [(k, me) for k in range(20)], 2, encode=lambda r: ("encoded", r), decode=lambda e: e[1] + ("decoded",)
+    )
     assert [r[0] for r in results] == list(range(20))
-    for k, in_child, *rest in results:
+    for _k, in_child, *rest in results:
         assert rest == (["decoded"] if in_child else [])
 
 

@@ -19,8 +19,11 @@ def test_each_issue_with_its_id_message_and_place():
     r.fields = [
         Field(tag="001", data="1"),
         Field(tag="6X ", indicators=[" ", " "], subfields=[Subfield("a", "x")]),
-        Field(tag="650", indicators=["1", "A"], subfields=[Subfield(ORPHAN, ""), Subfield(ORPHAN, "text"),
-                                                          Subfield("b", ""), Subfield("\t", "v")]),
+        Field(
+            tag="650",
+            indicators=["1", "A"],
+            subfields=[Subfield(ORPHAN, ""), Subfield(ORPHAN, "text"), Subfield("b", ""), Subfield("\t", "v")],
+        ),
         Field(tag="650", indicators=["0", "7"], subfields=[Subfield("a", "ok")]),
     ]
     assert common.record_issues(r) == [

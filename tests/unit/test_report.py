@@ -40,8 +40,14 @@ def test_seed_channel_record_report(seed_notation):
 
 
 def test_duplicates_and_protected_anomalies_with_identifiers():
-    a = bib("e1", df("020", ("a", "9789127156371")), df("042", ("9", "EPLK")),
-            df("245", ("a", "Boken"), ind=("1", "0")), df("506", ("a", "fri")), number=1)
+    a = bib(
+        "e1",
+        df("020", ("a", "9789127156371")),
+        df("042", ("9", "EPLK")),
+        df("245", ("a", "Boken"), ind=("1", "0")),
+        df("506", ("a", "fri")),
+        number=1,
+    )
     b = bib("b2", df("020", ("a", "91-27-15637-0")), df("245", ("a", "Boken, igen"), ind=("1", "0")), number=2)
     text = katalogsupport_report([a, b], sigel="Li")
     assert "Subject: Libris: 1 record with errors in protected fields and 1 likely duplicate" in text

@@ -5,14 +5,27 @@ from pathlib import Path
 import pytest
 from pymarc import Field, Record, Subfield
 
-from tui.core.rules import eplikt as rules
 from tui.core.formats import open_source
 from tui.core.model.record import LibrisRecord, new_leader
+from tui.core.rules import eplikt as rules
 from tui.core.rules.eplikt import protection, record_state
 
 DATA = Path(__file__).parents[1] / "data" / "rules"
-SPEC_IDS = ("EPL-DETECT", "EPL-NODELETE", "EPL-PROTECT", "EPL-UPGRADE", "CHN-DETECT", "CHN-READONLY",
-            "CHN-HIDE", "URI-FIX", "URI-ADD", "URI-MOVE", "HOLD-ADD", "SUP-CLEAR", "DUP-REPORT")
+SPEC_IDS = (
+    "EPL-DETECT",
+    "EPL-NODELETE",
+    "EPL-PROTECT",
+    "EPL-UPGRADE",
+    "CHN-DETECT",
+    "CHN-READONLY",
+    "CHN-HIDE",
+    "URI-FIX",
+    "URI-ADD",
+    "URI-MOVE",
+    "HOLD-ADD",
+    "SUP-CLEAR",
+    "DUP-REPORT",
+)
 
 
 def records():
@@ -32,6 +45,7 @@ def df(tag, *subs, ind=(" ", " ")):
 
 # -- the table ----------------------------------------------------------------------------------
 
+
 def test_every_spec_rule_is_in_the_table_with_english_and_swedish():
     for rid in SPEC_IDS:
         r = rules.RULES[rid]
@@ -44,21 +58,26 @@ def test_every_spec_rule_is_in_the_table_with_english_and_swedish():
 
 def test_protected_groups_cover_exactly_the_spec_tags():
     tags = set(rules.PROTECTED_TAGS)
-    expected = {f"{n:03d}" for n in range(20, 30)} | {"506", "540", "655", "856"} | \
-               {f"{n:03d}" for n in range(770, 788)}
+    expected = (
+        {f"{n:03d}" for n in range(20, 30)} | {"506", "540", "655", "856"} | {f"{n:03d}" for n in range(770, 788)}
+    )
     assert tags == expected
     assert rules.PROTECTED_TAGS["856"].exceptions == ("URI-FIX", "URI-ADD", "URI-MOVE")
 
 
 def test_loading_a_table_with_an_unknown_rule_fails(tmp_path):
     bad = tmp_path / "rules.toml"
-    bad.write_text('[rule.X]\nkind = "rule"\nen = "x."\n\n[[protect]]\nrule = "NOPE"\ntags = ["506"]\n'
-                   'what = "w"\nlabel_sv = "l"\n', "utf-8")
+    bad.write_text(
+        '[rule.X]\nkind = "rule"\nen = "x."\n\n[[protect]]\nrule = "NOPE"\ntags = ["506"]\n'
+        'what = "w"\nlabel_sv = "l"\n',
+        "utf-8",
+    )
     with pytest.raises(ValueError, match="NOPE"):
         rules._load(bad)
 
 
 # -- record state (EPL-DETECT, CHN-DETECT) --------------------------------------------------------
+
 
 def test_eplk_marks_an_eplikt_record():
     st = record_state(records()["eplk0001"])
@@ -101,6 +120,7 @@ def test_channel_term_in_brackets_with_punctuation():
 
 # -- protection ------------------------------------------------------------------------------------
 
+
 def test_506_protection_has_rule_reason_and_swedish_label():
     p = protection(records()["eplk0001"], "506", 1, "a")
     assert p.rule == "EPL-PROTECT"
@@ -108,13 +128,16 @@ def test_506_protection_has_rule_reason_and_swedish_label():
     assert p.label_sv == "Villkor för användning och åtkomst / Benämning"
 
 
-@pytest.mark.parametrize("tag,label", [
-    ("020", "Identifikator / ISBN / Värde"),
-    ("024", "Identifikator / Identifikator / Värde"),
-    ("540", "Villkor för användning och åtkomst / Användningsvillkor / Benämning"),
-    ("655", "Genre/form / Föredragen benämning"),
-    ("776", "Relationer under Instans / Annat bärarformat"),
-])
+@pytest.mark.parametrize(
+    "tag,label",
+    [
+        ("020", "Identifikator / ISBN / Värde"),
+        ("024", "Identifikator / Identifikator / Värde"),
+        ("540", "Villkor för användning och åtkomst / Användningsvillkor / Benämning"),
+        ("655", "Genre/form / Föredragen benämning"),
+        ("776", "Relationer under Instans / Annat bärarformat"),
+    ],
+)
 def test_each_protected_group(tag, label):
     p = protection(records()["eplk0001"], tag, 1)
     assert p is not None and p.rule == "EPL-PROTECT" and p.label_sv == label
@@ -155,8 +178,12 @@ def test_eplikt_markers_are_protected():
     r = records()["eplk0001"]
     p = protection(r, "042", 1, "9")
     assert p.rule == "EPL-DETECT" and "EPLK" in p.reason_en
-    apis = rec(df("042", ("9", "EPLK")), df("245", ("a", "T")), df("852", ("b", "APIS"), ("5", "APIS")),
-               df("852", ("b", "Li"), ("5", "Li")))
+    apis = rec(
+        df("042", ("9", "EPLK")),
+        df("245", ("a", "T")),
+        df("852", ("b", "APIS"), ("5", "APIS")),
+        df("852", ("b", "Li"), ("5", "Li")),
+    )
     assert protection(apis, "852", 1).rule == "EPL-DETECT"
     assert protection(apis, "852", 2) is None  # a library's own embedded holding
 
@@ -168,10 +195,17 @@ def test_restricted_uri_targets():
     assert rules.restricted_uri_occurrences(r["ord0001"]) == []  # not e-plikt
 
 
-@pytest.mark.parametrize("value,ok", [
-    ("https://example.org/a", True), ("urn:nbn:se:kb:1", True), ("http://", False),
-    ("example.org", False), ("https://exa mple.org", False), ("", False),
-])
+@pytest.mark.parametrize(
+    "value,ok",
+    [
+        ("https://example.org/a", True),
+        ("urn:nbn:se:kb:1", True),
+        ("http://", False),
+        ("example.org", False),
+        ("https://exa mple.org", False),
+        ("", False),
+    ],
+)
 def test_looks_like_uri(value, ok):
     assert rules.looks_like_uri(value) is ok
 
@@ -181,8 +215,14 @@ def test_every_rule_id_the_code_uses_is_in_the_table():
 
     core = Path(rules.__file__).parent.parent
     ids = set()
-    for name in ("rules/eplikt.py", "editing/commands.py", "rules/profile.py", "validation/validate.py",
-                 "files/export.py", "validation/report.py"):
+    for name in (
+        "rules/eplikt.py",
+        "editing/commands.py",
+        "rules/profile.py",
+        "validation/validate.py",
+        "files/export.py",
+        "validation/report.py",
+    ):
         text = (core / name).read_text("utf-8")
         ids |= set(re.findall(r'"((?:EPL|CHN|URI|HOLD|SUP|DUP|PROFILE|EDIT|STRUCT)-[A-Z0-9-]+)"', text))
     assert ids and ids <= set(rules.RULES), ids - set(rules.RULES)

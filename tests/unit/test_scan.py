@@ -12,8 +12,16 @@ from tui.core.batch import scan
 from tui.core.formats import iso2709, marcjson, marcxml, open_source
 from tui.core.model.record import Field, Leader, Record, Subfield
 
-SAMPLE_FILES = ["mixed.mrc", "mixed.xml", "mixed.txt", "seed-records.mrc", "seed-records.xml", "seed-records.mrk",
-                "seed-records.json", "seed-records.txt"]
+SAMPLE_FILES = [
+    "mixed.mrc",
+    "mixed.xml",
+    "mixed.txt",
+    "seed-records.mrc",
+    "seed-records.xml",
+    "seed-records.mrk",
+    "seed-records.json",
+    "seed-records.txt",
+]
 
 
 def full_parse_flags(path) -> bytes:
@@ -59,9 +67,16 @@ def test_scan_of_a_large_file_is_fast(tmp_path):
 
     rec = Record()
     rec.leader = Leader("00000nam a2200000 i 4500")
-    rec.fields = [Field(tag="001", data="x"), Field(tag="042", indicators=[" ", " "], subfields=[Subfield("9", "EPLK")]),
-                  Field(tag="245", indicators=["1", "0"], subfields=[Subfield("a", "En titel"), Subfield("h", "[Elektronisk resurs]")]),
-                  Field(tag="856", indicators=["4", "0"], subfields=[Subfield("u", "https://example.org/x")])]
+    rec.fields = [
+        Field(tag="001", data="x"),
+        Field(tag="042", indicators=[" ", " "], subfields=[Subfield("9", "EPLK")]),
+        Field(
+            tag="245",
+            indicators=["1", "0"],
+            subfields=[Subfield("a", "En titel"), Subfield("h", "[Elektronisk resurs]")],
+        ),
+        Field(tag="856", indicators=["4", "0"], subfields=[Subfield("u", "https://example.org/x")]),
+    ]
     p = tmp_path / "big.mrc"
     p.write_bytes(iso2709.record_bytes(rec) * 50_000)
     t = time.perf_counter()
@@ -75,18 +90,46 @@ def test_scan_of_a_large_file_is_fast(tmp_path):
 
 POOL = ["1001", "1002", " 1003", "1004 "]
 VALUES_9 = ["EPLK", " EPLK ", "DIGI", "eplk", "EPLKX", "APIS", "EPLK\u00a0", "DIGI EPLK"]
-VALUES_H = ["[channel record]", "channel record", " [Channel Record]. ", "[channel records]", "x channel record",
-            "[channel\u00a0record]", "[Elektronisk resurs]", "\u00a0[channel record]"]
-VALUES_599 = ["SUPPRESSRECORD", " suppressrecord ", "SUPPRESS RECORD", "\u017fuppressrecord", "SUPPRE\u00dfRECORD",
-              "record"]
+VALUES_H = [
+    "[channel record]",
+    "channel record",
+    " [Channel Record]. ",
+    "[channel records]",
+    "x channel record",
+    "[channel\u00a0record]",
+    "[Elektronisk resurs]",
+    "\u00a0[channel record]",
+]
+VALUES_599 = [
+    "SUPPRESSRECORD",
+    " suppressrecord ",
+    "SUPPRESS RECORD",
+    "\u017fuppressrecord",
+    "SUPPRE\u00dfRECORD",
+    "record",
+]
 SIGELS = ["APIS", " APIS", "S", "Li", "apis", "APIS\u00a0"]
 
 
 # (tag, code, values): the places that matter, and near misses (right value, wrong tag or code)
-PLACES = [("042", "9", VALUES_9), ("042", "9", VALUES_9), ("245", "h", VALUES_H), ("245", "h", VALUES_H),
-          ("599", "a", VALUES_599), ("599", "a", VALUES_599), ("852", "5", SIGELS), ("856", "5", SIGELS),
-          ("866", "5", SIGELS), ("852", "b", SIGELS), ("040", "9", VALUES_9), ("500", "5", SIGELS),
-          ("246", "h", VALUES_H), ("599", "b", VALUES_599), ("042", "a", VALUES_9), ("500", "a", VALUES_599)]
+PLACES = [
+    ("042", "9", VALUES_9),
+    ("042", "9", VALUES_9),
+    ("245", "h", VALUES_H),
+    ("245", "h", VALUES_H),
+    ("599", "a", VALUES_599),
+    ("599", "a", VALUES_599),
+    ("852", "5", SIGELS),
+    ("856", "5", SIGELS),
+    ("866", "5", SIGELS),
+    ("852", "b", SIGELS),
+    ("040", "9", VALUES_9),
+    ("500", "5", SIGELS),
+    ("246", "h", VALUES_H),
+    ("599", "b", VALUES_599),
+    ("042", "a", VALUES_9),
+    ("500", "a", VALUES_599),
+]
 
 
 @st.composite
@@ -100,8 +143,11 @@ def records(draw):
         if draw(st.integers(0, 4)):
             fields.append(Field(tag="004", data=draw(st.sampled_from(POOL))))
         for _ in range(draw(st.integers(0, 2))):
-            fields.append(Field(tag="852", indicators=[" ", " "],
-                                subfields=[Subfield("b", draw(st.sampled_from(SIGELS + [" "])))]))
+            fields.append(
+                Field(
+                    tag="852", indicators=[" ", " "], subfields=[Subfield("b", draw(st.sampled_from(SIGELS + [" "])))]
+                )
+            )
     for _ in range(draw(st.integers(0, 5))):
         tag, code, values = draw(st.sampled_from(PLACES))
         subs = [Subfield(code, draw(st.sampled_from(values)))]
@@ -119,8 +165,8 @@ def _unusual_layout(raw: bytes) -> bytes:
     base = int(raw[12:17])
     if base < 24 + 24 + 1:
         return raw
-    d = raw[24:base - 1]
-    return raw[:24] + d[12:24] + d[:12] + d[24:] + raw[base - 1:]
+    d = raw[24 : base - 1]
+    return raw[:24] + d[12:24] + d[:12] + d[24:] + raw[base - 1 :]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -152,14 +198,23 @@ def test_scan_equals_full_parse_on_generated_files(tmp_path_factory, recs, data)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from([b"\x1fa", b"\x1fh", b"\x1e", b"\x1d", b"x", b"RECORD", b"record", b"Channel ",
-                                 b"channel", b"\x1fb", b" "]), max_size=60), st.integers(1, 40))
+@given(
+    st.lists(
+        st.sampled_from(
+            [b"\x1fa", b"\x1fh", b"\x1e", b"\x1d", b"x", b"RECORD", b"record", b"Channel ", b"channel", b"\x1fb", b" "]
+        ),
+        max_size=60,
+    ),
+    st.integers(1, 40),
+)
 def test_case_insensitive_subfield_search_across_chunks(parts, chunk):
     import re as _re
 
     buf = b"".join(parts)
-    want = sorted({(m.start(), ord("a")) for m in _re.finditer(rb"\x1fa[^\x1d\x1e\x1f]*?record", buf, _re.I)}
-                  | {(m.start(), ord("h")) for m in _re.finditer(rb"\x1fh[^\x1d\x1e\x1f]*?channel record", buf, _re.I)})
+    want = sorted(
+        {(m.start(), ord("a")) for m in _re.finditer(rb"\x1fa[^\x1d\x1e\x1f]*?record", buf, _re.I)}
+        | {(m.start(), ord("h")) for m in _re.finditer(rb"\x1fh[^\x1d\x1e\x1f]*?channel record", buf, _re.I)}
+    )
     assert sorted(set(scan._record_subfields(buf, chunk=chunk))) == want
 
 

@@ -77,6 +77,7 @@ def _with_fields(skeleton: dict, src) -> dict:
 
 # -- scope -------------------------------------------------------------------------------------
 
+
 def _mapped(fmt: str, marc: dict, mapping: linked.Mapping) -> str | None:
     """Why ``marc`` is not within the mapping (``None``: every element is mapped)."""
     rec = _record(marc)
@@ -147,7 +148,7 @@ IN_SCOPE = [c for c in ALL if c[5] is None]
 
 
 def _params():
-    for key, fmt, tag, direction, case, why, name in IN_SCOPE:
+    for key, fmt, tag, direction, case, _why, name in IN_SCOPE:
         marks = []
         if key in KNOWN:
             marks.append(pytest.mark.xfail(strict=True, reason=KNOWN[key]))

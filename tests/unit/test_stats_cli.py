@@ -27,10 +27,24 @@ def test_json_shape_and_counts(capsys, samples):
     assert list(doc) == ["files"]
     assert [list(f) for f in doc["files"]] == [KEYS, KEYS]
     seed, mixed = doc["files"]
-    assert seed == {"path": str(samples / "seed-records.txt"), "records": 2, "eplikt": 2, "channel": 1,
-                    "suppressed": 1, "holdings": 0, "broken": 0}
-    assert mixed == {"path": str(samples / "mixed.mrc"), "records": 7, "eplikt": 5, "channel": 1,
-                     "suppressed": 2, "holdings": 2, "broken": 1}
+    assert seed == {
+        "path": str(samples / "seed-records.txt"),
+        "records": 2,
+        "eplikt": 2,
+        "channel": 1,
+        "suppressed": 1,
+        "holdings": 0,
+        "broken": 0,
+    }
+    assert mixed == {
+        "path": str(samples / "mixed.mrc"),
+        "records": 7,
+        "eplikt": 5,
+        "channel": 1,
+        "suppressed": 2,
+        "holdings": 2,
+        "broken": 1,
+    }
     assert code == 1  # a broken record
     assert f"{samples / 'mixed.mrc'}: record 10 at byte " in err and "directory" in err
     assert len(err.strip().splitlines()) == 1
@@ -79,8 +93,13 @@ def test_file_name_with_control_characters_is_shown_safely(capsys, samples, tmp_
 
 
 def test_runs_as_a_command(samples):
-    proc = subprocess.run([sys.executable, "-m", "tui", "stats", "--json", str(samples / "mixed.xml")],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui", "stats", "--json", str(samples / "mixed.xml")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert proc.returncode == 1
     (f,) = json.loads(proc.stdout)["files"]
     assert (f["records"], f["broken"]) == (7, 1)

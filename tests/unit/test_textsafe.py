@@ -8,15 +8,13 @@ from hypothesis import strategies as st
 
 from tui.core.model.textsafe import has_unsafe, visible
 
-
 #: what a terminal acts on: C0, DEL, C1, line/paragraph separators, bidi controls, lone surrogates
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
 
 def dangerous(ch: str) -> bool:
     o = ord(ch)
-    return (o < 0x20 or 0x7F <= o <= 0x9F or ch in "\u2028\u2029" or ch in BIDI_CONTROLS
-            or 0xD800 <= o <= 0xDFFF)
+    return o < 0x20 or 0x7F <= o <= 0x9F or ch in "\u2028\u2029" or ch in BIDI_CONTROLS or 0xD800 <= o <= 0xDFFF
 
 
 ATTACKS = {
@@ -57,8 +55,24 @@ def test_well_known_pictures():
     assert visible("\u202e") == "\\u202e"
 
 
-@pytest.mark.parametrize("text", ["[channel record]", "[bold]fet[/bold]", "[/]", "[red]x", "[link=file:///etc/passwd]x[/link]",
-                                  "\\[bold]", "[[", "]]", "Statens medieråd, löpande", "Ṣanʻāʾ", "日本語", "🙂", "e\u0301"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[channel record]",
+        "[bold]fet[/bold]",
+        "[/]",
+        "[red]x",
+        "[link=file:///etc/passwd]x[/link]",
+        "\\[bold]",
+        "[[",
+        "]]",
+        "Statens medieråd, löpande",
+        "Ṣanʻāʾ",
+        "日本語",
+        "🙂",
+        "e\u0301",
+    ],
+)
 def test_ordinary_text_and_brackets_are_untouched(text):
     assert visible(text) == text
     assert not has_unsafe(text)

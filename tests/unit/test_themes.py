@@ -4,12 +4,13 @@ import pytest
 
 from tui import resources
 from tui.core.settings import themes
+from tui.ui import themes as ui_themes
 
 
 @pytest.mark.parametrize("name", ["default", "high-contrast", "ansi"])
 def test_shipped_themes_become_textual_themes(name):
     spec = themes.load_theme(name, user_dir=resources.themes_dir() / "none")
-    theme = themes.to_textual(spec)
+    theme = ui_themes.to_textual(spec)
     assert theme.name == name
     assert theme.primary
 
@@ -28,7 +29,7 @@ def test_default_theme_colours_are_xterm_256_exact():
     for key, value in list(spec.colours.items()) + list(spec.variables.items()):
         if not value.startswith("#"):
             continue
-        r, g, b = (int(value[i:i + 2], 16) for i in (1, 3, 5))
+        r, g, b = (int(value[i : i + 2], 16) for i in (1, 3, 5))
         assert {r, g, b} <= levels or (r == g == b and r in greys), f"{key} {value} is not an xterm-256 colour"
 
 
@@ -56,7 +57,7 @@ def test_unknown_key_and_missing_primary(tmp_path):
 
 
 def test_invalid_toml(tmp_path):
-    (tmp_path / "c.toml").write_text('primary = \n', "utf-8")
+    (tmp_path / "c.toml").write_text("primary = \n", "utf-8")
     with pytest.raises(themes.ThemeError, match="line 1: not valid TOML"):
         themes.load_theme("c", user_dir=tmp_path)
 

@@ -71,6 +71,7 @@ def raw_edit(entries, cn, tag, occ, fn):
 
 # -- structure -------------------------------------------------------------------------------------
 
+
 def test_a_clean_record_has_no_findings():
     assert validate([bib("x1", title())]) == []
 
@@ -78,32 +79,41 @@ def test_a_clean_record_has_no_findings():
 def test_finding_fields_and_description():
     f = validate([bib("x1", title(), df("650", ("a", "")))])[0]
     assert isinstance(f, Finding)
-    assert (f.severity, f.rule, f.record_number, f.control_number, f.tag, f.occurrence) == \
-        ("error", "STRUCT-EMPTY-SUBFIELD", 1, "x1", "650", 1)
+    assert (f.severity, f.rule, f.record_number, f.control_number, f.tag, f.occurrence) == (
+        "error",
+        "STRUCT-EMPTY-SUBFIELD",
+        1,
+        "x1",
+        "650",
+        1,
+    )
     assert f.describe() == "error: record 1 [x1] 650[1]: empty subfield $a (STRUCT-EMPTY-SUBFIELD)"
     assert f.to_json()["rule"] == "STRUCT-EMPTY-SUBFIELD"
 
 
-@pytest.mark.parametrize("make,rule,severity", [
-    (lambda: bib("x1", title(), leader="00000nam a2200000 i 450 "), "STRUCT-LEADER", "warning"),
-    (lambda: bib("x1", title(), leader="00000nam x2200000 i 4500"), "STRUCT-LEADER", "error"),
-    (lambda: bib("x1", title(), leader="00000nam a3300000 i 4500"), "STRUCT-LEADER", "error"),
-    (lambda: bib("x1", title(), leader="00000q#m a2200000 i 4500"), "STRUCT-LEADER", "warning"),
-    (lambda: bib(None, title()), "STRUCT-001", "warning"),
-    (lambda: bib("x1", Field(tag="001", data="x2"), title()), "STRUCT-001", "error"),
-    (lambda: bib("x1", title(), f008="short"), "STRUCT-008", "error"),
-    (lambda: bib("x1", title(), f008=None), "STRUCT-008", "warning"),
-    (lambda: bib("x1"), "STRUCT-245", "error"),
-    (lambda: bib("x1", title(), title("Två")), "STRUCT-245", "error"),
-    (lambda: bib("x1", title(), df("6X", ("a", "x"))), "STRUCT-TAG", "error"),
-    (lambda: bib("x1", title(), df("650", ("a", "x"), ind=("#", "7"))), "STRUCT-INDICATOR", "error"),
-    (lambda: bib("x1", title(), df("650", ("a", "x"), ind=("|", "7"))), "STRUCT-INDICATOR", "warning"),
-    (lambda: bib("x1", title(), df("650", ("A", "x"))), "STRUCT-SUBFIELD-CODE", "error"),
-    (lambda: bib("x1", title(), df("650", ("ab", "x"))), "STRUCT-SUBFIELD-CODE", "error"),
-    (lambda: bib("x1", title(), df("650", ("", "orphan"), ("a", "x"))), "STRUCT-ORPHAN-TEXT", "error"),
-    (lambda: bib("x1", title(), df("650")), "STRUCT-EMPTY-SUBFIELD", "error"),
-    (lambda: bib("x1", title(), Field(tag="005", data="")), "STRUCT-EMPTY-SUBFIELD", "error"),
-])
+@pytest.mark.parametrize(
+    "make,rule,severity",
+    [
+        (lambda: bib("x1", title(), leader="00000nam a2200000 i 450 "), "STRUCT-LEADER", "warning"),
+        (lambda: bib("x1", title(), leader="00000nam x2200000 i 4500"), "STRUCT-LEADER", "error"),
+        (lambda: bib("x1", title(), leader="00000nam a3300000 i 4500"), "STRUCT-LEADER", "error"),
+        (lambda: bib("x1", title(), leader="00000q#m a2200000 i 4500"), "STRUCT-LEADER", "warning"),
+        (lambda: bib(None, title()), "STRUCT-001", "warning"),
+        (lambda: bib("x1", Field(tag="001", data="x2"), title()), "STRUCT-001", "error"),
+        (lambda: bib("x1", title(), f008="short"), "STRUCT-008", "error"),
+        (lambda: bib("x1", title(), f008=None), "STRUCT-008", "warning"),
+        (lambda: bib("x1"), "STRUCT-245", "error"),
+        (lambda: bib("x1", title(), title("Två")), "STRUCT-245", "error"),
+        (lambda: bib("x1", title(), df("6X", ("a", "x"))), "STRUCT-TAG", "error"),
+        (lambda: bib("x1", title(), df("650", ("a", "x"), ind=("#", "7"))), "STRUCT-INDICATOR", "error"),
+        (lambda: bib("x1", title(), df("650", ("a", "x"), ind=("|", "7"))), "STRUCT-INDICATOR", "warning"),
+        (lambda: bib("x1", title(), df("650", ("A", "x"))), "STRUCT-SUBFIELD-CODE", "error"),
+        (lambda: bib("x1", title(), df("650", ("ab", "x"))), "STRUCT-SUBFIELD-CODE", "error"),
+        (lambda: bib("x1", title(), df("650", ("", "orphan"), ("a", "x"))), "STRUCT-ORPHAN-TEXT", "error"),
+        (lambda: bib("x1", title(), df("650")), "STRUCT-EMPTY-SUBFIELD", "error"),
+        (lambda: bib("x1", title(), Field(tag="005", data="")), "STRUCT-EMPTY-SUBFIELD", "error"),
+    ],
+)
 def test_structure_problems(make, rule, severity):
     found = [f for f in validate([make()]) if f.rule == rule]
     assert found and found[0].severity == severity, validate([make()])
@@ -112,8 +122,7 @@ def test_structure_problems(make, rule, severity):
 def test_wrong_leader_length():
     r = bib("x1", title())
     r.marc.leader = "00000nam a22"  # pymarc keeps a plain string
-    assert [f.message for f in validate([r]) if f.rule == "STRUCT-LEADER"] == \
-        ["the leader has 12 characters, not 24"]
+    assert [f.message for f in validate([r]) if f.rule == "STRUCT-LEADER"] == ["the leader has 12 characters, not 24"]
 
 
 def test_holdings_records_need_no_008_or_245():
@@ -137,6 +146,7 @@ def test_duplicate_control_numbers_in_a_file():
 
 # -- read-only parts that were already broken -------------------------------------------------------
 
+
 def test_seed_channel_record_problems_are_warnings_for_katalogsupport(seed_notation):
     fs = validate(open_source(seed_notation))
     assert errors(fs) == []
@@ -148,8 +158,12 @@ def test_seed_channel_record_problems_are_warnings_for_katalogsupport(seed_notat
 
 
 def test_the_same_problems_in_an_ordinary_record_are_errors():
-    r = bib("x1", title(), df("856", ("", "http://orphan.example/"), ("z", "x"), ind=("4", "2")),
-            df("856", ("u", ""), ("u", "http://x.example/"), ind=("4", "0")))
+    r = bib(
+        "x1",
+        title(),
+        df("856", ("", "http://orphan.example/"), ("z", "x"), ind=("4", "2")),
+        df("856", ("u", ""), ("u", "http://x.example/"), ind=("4", "0")),
+    )
     assert set(rules_of(validate([r]), "error")) == {"STRUCT-ORPHAN-TEXT", "STRUCT-EMPTY-SUBFIELD"}
 
 
@@ -176,31 +190,38 @@ def test_already_broken_channel_field_stays_a_warning_when_another_part_changed(
 
 # -- against the original -------------------------------------------------------------------------------
 
+
 def test_unchanged_file_has_no_errors():
     assert errors(validate(load(), load())) == []
 
 
 def test_upgrade_against_the_original_passes():
     orig, ed = load(), load()
-    edit(ed, "eplk0001",
-         C.AddField("650", [" ", "7"], [("a", "Arkiv"), ("2", "sao")]),
-         C.AddField("084", subfields=[("a", "Ab"), ("2", "kssb/8")]),
-         C.SetSubfield("100", 1, 0, "Andersson, Anna, 1970-"),
-         C.SetSubfield("245", 1, 0, "Rapport om e-plikten"))
+    edit(
+        ed,
+        "eplk0001",
+        C.AddField("650", [" ", "7"], [("a", "Arkiv"), ("2", "sao")]),
+        C.AddField("084", subfields=[("a", "Ab"), ("2", "kssb/8")]),
+        C.SetSubfield("100", 1, 0, "Andersson, Anna, 1970-"),
+        C.SetSubfield("245", 1, 0, "Rapport om e-plikten"),
+    )
     fs = validate(ed, orig)
     assert errors(fs) == []
 
 
-@pytest.mark.parametrize("tag,occ,change", [
-    ("020", 1, lambda f: f.subfields.__setitem__(0, Subfield("a", "9789100000004"))),
-    ("024", 1, lambda f: setattr(f, "indicator1", "8")),
-    ("506", 1, lambda f: f.subfields.__setitem__(0, Subfield("a", "gratis"))),
-    ("540", 1, lambda f: f.subfields.append(Subfield("u", "https://cc.org/"))),
-    ("655", 1, lambda f: f.subfields.__setitem__(0, Subfield("a", "Report"))),
-    ("776", 1, lambda f: f.subfields.pop()),
-    ("856", 2, lambda f: f.subfields.__setitem__(1, Subfield("z", "Other"))),
-    ("856", 2, lambda f: f.subfields.__setitem__(0, Subfield("u", "https://other.se/x.pdf"))),  # has $z
-])
+@pytest.mark.parametrize(
+    "tag,occ,change",
+    [
+        ("020", 1, lambda f: f.subfields.__setitem__(0, Subfield("a", "9789100000004"))),
+        ("024", 1, lambda f: setattr(f, "indicator1", "8")),
+        ("506", 1, lambda f: f.subfields.__setitem__(0, Subfield("a", "gratis"))),
+        ("540", 1, lambda f: f.subfields.append(Subfield("u", "https://cc.org/"))),
+        ("655", 1, lambda f: f.subfields.__setitem__(0, Subfield("a", "Report"))),
+        ("776", 1, lambda f: f.subfields.pop()),
+        ("856", 2, lambda f: f.subfields.__setitem__(1, Subfield("z", "Other"))),
+        ("856", 2, lambda f: f.subfields.__setitem__(0, Subfield("u", "https://other.se/x.pdf"))),  # has $z
+    ],
+)
 def test_protected_changes_are_errors(tag, occ, change):
     orig, ed = load(), load()
     raw_edit(ed, "eplk0001", tag, occ, change)
@@ -215,14 +236,21 @@ def test_protected_field_removed_or_added():
     r.marc.fields = [f for f in r.marc.fields if f.tag != "655"]
     r.marc.fields.append(df("022", ("a", "0346-2250")))
     errs = errors(validate(ed, orig))
-    assert sorted((f.tag, "removed" in f.message, "added" in f.message) for f in errs) == \
-        [("022", False, True), ("655", True, False)]
+    assert sorted((f.tag, "removed" in f.message, "added" in f.message) for f in errs) == [
+        ("022", False, True),
+        ("655", True, False),
+    ]
 
 
 def test_uri_fix_add_and_move_are_allowed_and_noted():
     orig, ed = load(), load()
-    edit(ed, "eplk0001", C.FixUri(1, "https://myndigheten.se/om"), C.MoveRestrictedUris(),
-         C.AddUri("https://myndigheten.se/extra.pdf", ind2="2"))
+    edit(
+        ed,
+        "eplk0001",
+        C.FixUri(1, "https://myndigheten.se/om"),
+        C.MoveRestrictedUris(),
+        C.AddUri("https://myndigheten.se/extra.pdf", ind2="2"),
+    )
     fs = validate(ed, orig)
     assert errors(fs) == []
     notes = {f.rule for f in fs if f.severity == "info"}
@@ -310,6 +338,7 @@ def test_pairing_by_position_without_001(seed_notation):
 
 # -- advice ------------------------------------------------------------------------------------------
 
+
 def test_uri_move_advice():
     fs = validate(load())
     (f,) = [f for f in fs if f.rule == "URI-MOVE"]
@@ -332,8 +361,9 @@ def test_sup_clear_advice_after_a_holding():
 
 
 def test_sup_clear_without_original_when_a_library_holds_it():
-    r = bib("s1", df("042", ("9", "EPLK")), title(), df("599", ("a", "SUPPRESSRECORD")),
-            df("852", ("b", "Li"), ("5", "Li")))
+    r = bib(
+        "s1", df("042", ("9", "EPLK")), title(), df("599", ("a", "SUPPRESSRECORD")), df("852", ("b", "Li"), ("5", "Li"))
+    )
     assert "SUP-CLEAR" in rules_of(validate([r]))
 
 
@@ -345,14 +375,17 @@ def test_two_holdings_for_one_sigel():
     assert "APIS" in f.message
 
 
-@pytest.mark.parametrize("field,expect", [
-    (df("020", ("a", "9789127156372")), "not a valid ISBN"),
-    (df("022", ("a", "0346-2251")), "not a valid ISSN"),
-    (df("506", ("a", "fri")), "access terms"),
-    (df("655", ("a", "Article"), ind=(" ", "7")), "no $2"),
-    (df("773", ("g", "2021:3"), ind=("0", " ")), "links to nothing"),
-    (df("856", ("a", "https://x.se/"), ("z", "note"), ind=("4", "0")), "URI in $a"),
-])
+@pytest.mark.parametrize(
+    "field,expect",
+    [
+        (df("020", ("a", "9789127156372")), "not a valid ISBN"),
+        (df("022", ("a", "0346-2251")), "not a valid ISSN"),
+        (df("506", ("a", "fri")), "access terms"),
+        (df("655", ("a", "Article"), ind=(" ", "7")), "no $2"),
+        (df("773", ("g", "2021:3"), ind=("0", " ")), "links to nothing"),
+        (df("856", ("a", "https://x.se/"), ("z", "note"), ind=("4", "0")), "URI in $a"),
+    ],
+)
 def test_protected_field_anomalies_go_to_katalogsupport(field, expect):
     r = bib("e1", df("042", ("9", "EPLK")), title(), field)
     ks = [f for f in validate([r]) if f.katalogsupport]
@@ -373,6 +406,7 @@ def test_fixable_856_in_eplikt_suggests_uri_fix():
 
 
 # -- duplicates (DUP-REPORT) -------------------------------------------------------------------------
+
 
 def test_same_isbn_10_and_13_are_duplicates():
     a = bib("a", title("Boken"), df("020", ("a", "91-27-15637-0")), number=1)

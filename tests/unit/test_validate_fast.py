@@ -10,16 +10,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tui.core.batch import parallel
-from tui.core.rules import eplikt as rules
-from tui.core.validation import validate as V
 from tui.core.formats import iso2709, marcxml, open_source
 from tui.core.model.record import Field, Leader, LibrisRecord, Record, Subfield
+from tui.core.rules import eplikt as rules
+from tui.core.validation import validate as V
 
-VALUES = {"042": ("9", ["EPLK", " DIGI ", "EPLK\u00a0", "x"]), "245": ("h", ["[channel record]", " [Channel Record]. ", "x"]),
-          "599": ("a", ["SUPPRESSRECORD", " suppressrecord", "\u017fuppressrecord"]),
-          "506": ("a", ["restricted", "Restricted.", "gratis"]), "852": ("5", ["APIS", " APIS ", "S"]),
-          "856": ("5", ["APIS", "Li"]), "020": ("a", ["9789127166578", "91-7119-000-0", "x"]),
-          "024": ("a", ["abc", "ABC "]), "655": ("2", ["marcgt", ""])}
+VALUES = {
+    "042": ("9", ["EPLK", " DIGI ", "EPLK\u00a0", "x"]),
+    "245": ("h", ["[channel record]", " [Channel Record]. ", "x"]),
+    "599": ("a", ["SUPPRESSRECORD", " suppressrecord", "\u017fuppressrecord"]),
+    "506": ("a", ["restricted", "Restricted.", "gratis"]),
+    "852": ("5", ["APIS", " APIS ", "S"]),
+    "856": ("5", ["APIS", "Li"]),
+    "020": ("a", ["9789127166578", "91-7119-000-0", "x"]),
+    "024": ("a", ["abc", "ABC "]),
+    "655": ("2", ["marcgt", ""]),
+}
 
 
 @st.composite
@@ -37,8 +43,9 @@ def records(draw, n001=True):
         subs = [Subfield(code, draw(st.sampled_from(values)))]
         if draw(st.booleans()):
             subs.append(Subfield(draw(st.sampled_from("au")), draw(st.sampled_from(["Titel", "http://x.se/", " "]))))
-        fields.append(Field(tag=tag, indicators=[draw(st.sampled_from(" 07|")), draw(st.sampled_from(" 027"))],
-                            subfields=subs))
+        fields.append(
+            Field(tag=tag, indicators=[draw(st.sampled_from(" 07|")), draw(st.sampled_from(" 027"))], subfields=subs)
+        )
     fields.sort(key=lambda f: f.tag)
     r = Record()
     r.leader = Leader(f"00000n{kind}m a2200000 i 4500")
@@ -61,8 +68,9 @@ def _write(tmp_path, recs, name="f.mrc"):
     return p
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(records(), min_size=1, max_size=12))
 def test_validate_source_is_validate(tmp_path, recs):
     p = _write(tmp_path, recs)
@@ -77,14 +85,20 @@ def _many(n: int) -> list[Record]:
     for i in range(n):
         r = Record()
         r.leader = Leader("00000nam a2200000 i 4500" if i % 7 else "00000nxm a2200000 i 4500")
-        r.fields = [Field(tag="001", data=str(i % 50)), Field(tag="004", data=str(i % 13)),
-                    Field(tag="008", data="190320s2019    sw |||||o|||||||||||swe|c"),
-                    Field(tag="024", indicators=["7", " "], subfields=[Subfield("a", f"id{i % 30}"), Subfield("2", "x")]),
-                    Field(tag="245", indicators=["1", "0"], subfields=[Subfield("a", f"Titel {i % 40}"),
-                                                                       Subfield("h", "[Elektronisk resurs]")]),
-                    Field(tag="506", indicators=[" ", " "], subfields=[Subfield("a", "restricted")]),
-                    Field(tag="852", indicators=[" ", " "], subfields=[Subfield("b", "APIS" if i % 3 else "S")]),
-                    Field(tag="856", indicators=["4", "0"], subfields=[Subfield("u", "http://x.se/")])]
+        r.fields = [
+            Field(tag="001", data=str(i % 50)),
+            Field(tag="004", data=str(i % 13)),
+            Field(tag="008", data="190320s2019    sw |||||o|||||||||||swe|c"),
+            Field(tag="024", indicators=["7", " "], subfields=[Subfield("a", f"id{i % 30}"), Subfield("2", "x")]),
+            Field(
+                tag="245",
+                indicators=["1", "0"],
+                subfields=[Subfield("a", f"Titel {i % 40}"), Subfield("h", "[Elektronisk resurs]")],
+            ),
+            Field(tag="506", indicators=[" ", " "], subfields=[Subfield("a", "restricted")]),
+            Field(tag="852", indicators=[" ", " "], subfields=[Subfield("b", "APIS" if i % 3 else "S")]),
+            Field(tag="856", indicators=["4", "0"], subfields=[Subfield("u", "http://x.se/")]),
+        ]
         out.append(r)
     return out
 

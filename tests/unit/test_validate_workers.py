@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from tui.cli import main
 from tui.core.batch import parallel
-from tui.core.validation import validate as V
 from tui.core.formats import iso2709, open_source
 from tui.core.model.record import Field, Leader, Record, Subfield
+from tui.core.validation import validate as V
 
 ISBNS = ["9789127166578", "91-7119-000-0", "9789100000000"]
 
@@ -27,8 +27,11 @@ def _record(i: int) -> Record:
     r = Record()
     if i % 97 == 96:
         r.leader = Leader("00000nx  a2200000 i 4500")
-        r.fields = [Field(tag="001", data=f"h{i}"), Field(tag="004", data=f"b{i - 1}"),
-                    Field(tag="852", indicators=[" ", " "], subfields=[Subfield("b", "S" if i % 2 else "APIS")])]
+        r.fields = [
+            Field(tag="001", data=f"h{i}"),
+            Field(tag="004", data=f"b{i - 1}"),
+            Field(tag="852", indicators=[" ", " "], subfields=[Subfield("b", "S" if i % 2 else "APIS")]),
+        ]
         return r
     r.leader = Leader("00000nam a2200000 i 4500" if i % 211 else "00000dam a2200000 i 4500")
     cn = f"b{i}" if i % 401 else f"b{i - 1500}"  # 001 seen before, far away
@@ -36,20 +39,27 @@ def _record(i: int) -> Record:
     if i % 53 == 0:
         fields.append(Field(tag="020", indicators=[" ", " "], subfields=[Subfield("a", ISBNS[i % 3])]))
     if i % 250 == 7:
-        fields.append(Field(tag="024", indicators=["7", " "], subfields=[Subfield("a", f"urn:x:{i % 500}"),
-                                                                          Subfield("2", "urn")]))
+        fields.append(
+            Field(tag="024", indicators=["7", " "], subfields=[Subfield("a", f"urn:x:{i % 500}"), Subfield("2", "urn")])
+        )
     fields.append(Field(tag="042", indicators=[" ", " "], subfields=[Subfield("9", "EPLK")]))
     title = f"Titel {i}" if i % 300 else "Samma titel"
     if i % 10 == 1:
         title = f"Titel {i - 1}"  # a duplicate of the record before
-    fields.append(Field(tag="245", indicators=["1", "0"], subfields=[Subfield("a", title),
-                                                                     Subfield("h", "[Elektronisk resurs]")]))
+    fields.append(
+        Field(tag="245", indicators=["1", "0"], subfields=[Subfield("a", title), Subfield("h", "[Elektronisk resurs]")])
+    )
     fields.append(Field(tag="506", indicators=[" ", " "], subfields=[Subfield("a", "restricted")]))
     if i % 17 == 0:
         fields.append(Field(tag="599", indicators=[" ", " "], subfields=[Subfield("a", "SUPPRESSRECORD")]))
     fields.append(Field(tag="852", indicators=[" ", " "], subfields=[Subfield("b", "APIS")]))
-    fields.append(Field(tag="856", indicators=["4", "0" if i % 3 else "2"],
-                        subfields=[Subfield("u", f"http://example.org/{i}")] if i % 89 else [Subfield("a", "x")]))
+    fields.append(
+        Field(
+            tag="856",
+            indicators=["4", "0" if i % 3 else "2"],
+            subfields=[Subfield("u", f"http://example.org/{i}")] if i % 89 else [Subfield("a", "x")],
+        )
+    )
     r.fields = fields
     return r
 
@@ -63,7 +73,7 @@ def generated(tmp_path_factory):
     src = open_source(p)
     src.build_index()
     a = src.starts[1234]
-    data[a:a + 5] = b"0001x"  # one broken record in the middle
+    data[a : a + 5] = b"0001x"  # one broken record in the middle
     p.write_bytes(bytes(data) + b"00020xxxxx\x1d")  # and one at the end
     return p
 
@@ -112,8 +122,7 @@ def test_a_file_with_no_error_exits_0_on_two_workers_too(tmp_path, monkeypatch, 
         pytest.skip("cannot fork here (threads running, or not Linux)")
     p = tmp_path / "clean.mrc"
     with open(p, "wb") as fh:
-        iso2709.write([_record(i) for i in range(2, 600) if i % 97 != 96 and i % 211 and i % 401 and i % 89],
-                      fh)
+        iso2709.write([_record(i) for i in range(2, 600) if i % 97 != 96 and i % 211 and i % 401 and i % 89], fh)
     monkeypatch.setattr(V, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(V, "PARALLEL_MIN_RECORDS", 1)
     monkeypatch.setattr(V, "CHUNK_MIN_BYTES", 10_000)
@@ -124,10 +133,11 @@ def test_a_file_with_no_error_exits_0_on_two_workers_too(tmp_path, monkeypatch, 
 
 # -- jobs checked one after the other (no fork): the merge on its own ------------------------------
 
+
 @st.composite
 def small_files(draw):
     recs = []
-    for i in range(draw(st.integers(1, 40))):
+    for _i in range(draw(st.integers(1, 40))):
         r = Record()
         r.leader = Leader(f"00000{draw(st.sampled_from('nnnd'))}{draw(st.sampled_from('aaax'))}m a2200000 i 4500")
         fields = []
@@ -137,20 +147,37 @@ def small_files(draw):
             fields.append(Field(tag="004", data=draw(st.sampled_from(["1", "2"]))))
         fields.append(Field(tag="008", data="190320s2019    sw |||||o|||||||||||swe|c"))
         for _ in range(draw(st.integers(0, 3))):
-            tag, code, value = draw(st.sampled_from([
-                ("020", "a", "9789127166578"), ("020", "a", "9127166578"), ("022", "a", "0317-8471"),
-                ("024", "a", "abc"), ("245", "a", "Titel"), ("245", "a", "Annan"), ("245", "h", "[channel record]"),
-                ("852", "b", "S"), ("852", "b", "S")]))
-            fields.append(Field(tag=tag, indicators=["7" if tag == "024" else "1", "0"],
-                                subfields=[Subfield(code, value)] + ([Subfield("2", "x")] if tag == "024" else [])))
+            tag, code, value = draw(
+                st.sampled_from(
+                    [
+                        ("020", "a", "9789127166578"),
+                        ("020", "a", "9127166578"),
+                        ("022", "a", "0317-8471"),
+                        ("024", "a", "abc"),
+                        ("245", "a", "Titel"),
+                        ("245", "a", "Annan"),
+                        ("245", "h", "[channel record]"),
+                        ("852", "b", "S"),
+                        ("852", "b", "S"),
+                    ]
+                )
+            )
+            fields.append(
+                Field(
+                    tag=tag,
+                    indicators=["7" if tag == "024" else "1", "0"],
+                    subfields=[Subfield(code, value)] + ([Subfield("2", "x")] if tag == "024" else []),
+                )
+            )
         fields.sort(key=lambda f: f.tag)
         r.fields = fields
         recs.append(r)
     return recs
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(small_files(), st.integers(2, 4), st.integers(1, 3000))
 def test_jobs_merged_in_order_are_one_pass(tmp_path, monkeypatch, recs, processes, smallest):
     p = tmp_path / "f.mrc"
@@ -198,9 +225,17 @@ class _Asked:
         return {k: self.runs[k].noted(*r) for k, r in requests.items()}
 
 
-@pytest.mark.parametrize("cn, key, extra", [("b1", ("isbn", "1"), ""), ("b\x1f1", ("isbn", "1"), ""),
-                                            ("b1", ("024", "7", "a\x1eb"), "a\x1eb"), (None, ("024", "7", "a"), ""),
-                                            (" ", ("024", None, "a"), "a"), ("b1 ", ("title", "t", "2019", ""), "T")])
+@pytest.mark.parametrize(
+    "cn, key, extra",
+    [
+        ("b1", ("isbn", "1"), ""),
+        ("b\x1f1", ("isbn", "1"), ""),
+        ("b1", ("024", "7", "a\x1eb"), "a\x1eb"),
+        (None, ("024", "7", "a"), ""),
+        (" ", ("024", None, "a"), "a"),
+        ("b1 ", ("title", "t", "2019", ""), "T"),
+    ],
+)
 def test_two_jobs_merge_into_what_one_pass_says(cn, key, extra):
     one = V._Run(None)
     runs = [V._Tracked(), V._Tracked()]

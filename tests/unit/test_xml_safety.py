@@ -22,9 +22,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = ROOT / "tests" / "data" / "hostile"
 
-RECORD = ("<record xmlns='http://www.loc.gov/MARC21/slim'><leader>00000nam a2200000 i 4500</leader>"
-          "<controlfield tag='001'>x1</controlfield><datafield tag='245' ind1='1' ind2='0'>"
-          "<subfield code='a'>{}</subfield></datafield></record>")
+RECORD = (
+    "<record xmlns='http://www.loc.gov/MARC21/slim'><leader>00000nam a2200000 i 4500</leader>"
+    "<controlfield tag='001'>x1</controlfield><datafield tag='245' ind1='1' ind2='0'>"
+    "<subfield code='a'>{}</subfield></datafield></record>"
+)
 
 _CHILD = textwrap.dedent("""
     import json, resource, sys, time
@@ -72,8 +74,13 @@ _CHILD = textwrap.dedent("""
 def read_in_child(path: Path, memory_mb: int = 1024, timeout: float = 30) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     try:
-        proc = subprocess.run([sys.executable, "-c", _CHILD, str(path), str(memory_mb)], capture_output=True,
-                              timeout=timeout, env=env, cwd=ROOT)
+        proc = subprocess.run(
+            [sys.executable, "-c", _CHILD, str(path), str(memory_mb)],
+            capture_output=True,
+            timeout=timeout,
+            env=env,
+            cwd=ROOT,
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"reading {path.name} did not end within {timeout} s")
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-3000:]
@@ -103,14 +110,16 @@ def test_entity_bombs_end_at_once(name):
     assert out["maxrss_mb"] < 400, out
     text = everything(out)
     assert "lollollol" not in text and "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq" * 1000 not in text
-    assert out["outcome"] == "error" or out["broken"] or out["issues"], \
+    assert out["outcome"] == "error" or out["broken"] or out["issues"], (
         "an entity bomb must be reported, not silently read"
+    )
 
 
 def test_internal_entities_are_not_expanded(tmp_path):
     p = tmp_path / "entity.xml"
-    p.write_text("<?xml version='1.0'?><!DOCTYPE record [<!ENTITY t 'EXPANDED-ENTITY'>]>"
-                 + RECORD.format("&t;"), "utf-8")
+    p.write_text(
+        "<?xml version='1.0'?><!DOCTYPE record [<!ENTITY t 'EXPANDED-ENTITY'>]>" + RECORD.format("&t;"), "utf-8"
+    )
     out = read_in_child(p)
     assert "EXPANDED-ENTITY" not in everything(out)
 
@@ -118,8 +127,9 @@ def test_internal_entities_are_not_expanded(tmp_path):
 def test_xxe_local_file_is_never_read(tmp_path, secret):
     path, token = secret
     p = tmp_path / "xxe.xml"
-    p.write_text(f"<?xml version='1.0'?><!DOCTYPE record [<!ENTITY x SYSTEM '{path.as_uri()}'>]>"
-                 + RECORD.format("&x;"), "utf-8")
+    p.write_text(
+        f"<?xml version='1.0'?><!DOCTYPE record [<!ENTITY x SYSTEM '{path.as_uri()}'>]>" + RECORD.format("&x;"), "utf-8"
+    )
     out = read_in_child(p)
     assert token not in everything(out)
     # and the shipped one pointing at /etc/passwd
@@ -131,8 +141,9 @@ def test_external_dtd_and_parameter_entities_are_never_loaded(tmp_path, secret):
     path, token = secret
     dtd = tmp_path / "evil.dtd"
     dtd.write_text(f"<!ENTITY leak SYSTEM '{path.as_uri()}'><!ENTITY t '{token}'>")
-    for i, doctype in enumerate([f"<!DOCTYPE record SYSTEM '{dtd.as_uri()}'>",
-                                 f"<!DOCTYPE record [<!ENTITY % d SYSTEM '{dtd.as_uri()}'> %d;]>"]):
+    for i, doctype in enumerate(
+        [f"<!DOCTYPE record SYSTEM '{dtd.as_uri()}'>", f"<!DOCTYPE record [<!ENTITY % d SYSTEM '{dtd.as_uri()}'> %d;]>"]
+    ):
         p = tmp_path / f"dtd{i}.xml"
         p.write_text("<?xml version='1.0'?>" + doctype + RECORD.format("&t; &leak;"), "utf-8")
         out = read_in_child(p)
@@ -144,8 +155,13 @@ def test_external_dtd_and_parameter_entities_are_never_loaded(tmp_path, secret):
 def test_xinclude_is_not_processed(tmp_path, secret):
     path, token = secret
     p = tmp_path / "xi.xml"
-    p.write_text("<?xml version='1.0'?>" + RECORD.format(
-        f"<xi:include xmlns:xi='http://www.w3.org/2001/XInclude' href='{path.as_uri()}' parse='text'/>"), "utf-8")
+    p.write_text(
+        "<?xml version='1.0'?>"
+        + RECORD.format(
+            f"<xi:include xmlns:xi='http://www.w3.org/2001/XInclude' href='{path.as_uri()}' parse='text'/>"
+        ),
+        "utf-8",
+    )
     assert token not in everything(read_in_child(p))
 
 
@@ -174,9 +190,11 @@ def test_no_network_access(tmp_path):
             "general": f"<!DOCTYPE record [<!ENTITY x SYSTEM '{base}/general'>]>" + RECORD.format("&x;"),
             "parameter": f"<!DOCTYPE record [<!ENTITY % p SYSTEM '{base}/parameter'> %p;]>" + RECORD.format("&t;"),
             "dtd": f"<!DOCTYPE record SYSTEM '{base}/dtd'>" + RECORD.format("&t;"),
-            "schema": RECORD.replace("<record ", f"<record xmlns:xsi='http://www.w3.org/2001/XMLSchema-instance' "
-                                                f"xsi:schemaLocation='http://www.loc.gov/MARC21/slim {base}/xsd' ")
-                             .format("x"),
+            "schema": RECORD.replace(
+                "<record ",
+                f"<record xmlns:xsi='http://www.w3.org/2001/XMLSchema-instance' "
+                f"xsi:schemaLocation='http://www.loc.gov/MARC21/slim {base}/xsd' ",
+            ).format("x"),
             "xinclude": RECORD.format(f"<xi:include xmlns:xi='http://www.w3.org/2001/XInclude' href='{base}/xi'/>"),
         }
         for name, body in cases.items():
@@ -199,9 +217,12 @@ def test_deep_nesting_ends_cleanly():
 def test_plain_doctype_does_not_stop_good_records(tmp_path):
     """A harmless DOCTYPE (some exporters write one) is ignored or refused, never processed."""
     p = tmp_path / "doctype.xml"
-    p.write_text("<?xml version='1.0'?><!DOCTYPE collection><collection xmlns='http://www.loc.gov/MARC21/slim'>"
-                 + RECORD.format("Titel").replace(" xmlns='http://www.loc.gov/MARC21/slim'", "") + "</collection>",
-                 "utf-8")
+    p.write_text(
+        "<?xml version='1.0'?><!DOCTYPE collection><collection xmlns='http://www.loc.gov/MARC21/slim'>"
+        + RECORD.format("Titel").replace(" xmlns='http://www.loc.gov/MARC21/slim'", "")
+        + "</collection>",
+        "utf-8",
+    )
     out = read_in_child(p)
     assert out["outcome"] == "error" or out["texts"] or out["broken"]
 

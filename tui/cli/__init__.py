@@ -36,14 +36,17 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="libris-tui", description="Browse and edit Libris records with KB's e-plikt rules.",
-                epilog="Run 'libris-tui FILE' to open the terminal app on a record file.")
+    p = _Parser(
+        prog="libris-tui",
+        description="Browse and edit Libris records with KB's e-plikt rules.",
+        epilog="Run 'libris-tui FILE' to open the terminal app on a record file.",
+    )
     from tui import __version__
 
     p.add_argument("--version", action="version", version=f"libris-tui {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     seen = set()
-    for name, mod in SUBCOMMANDS.items():
+    for _name, mod in SUBCOMMANDS.items():
         if mod in seen:
             continue
         seen.add(mod)
@@ -59,9 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] not in SUBCOMMANDS and not argv[0].startswith("-") or (
-        argv and argv[0].startswith("--") and argv[0] not in ("--help", "--version")
+    if (
+        argv
         and argv[0] not in SUBCOMMANDS
+        and not argv[0].startswith("-")
+        or (argv and argv[0].startswith("--") and argv[0] not in ("--help", "--version") and argv[0] not in SUBCOMMANDS)
     ):
         from tui.cli.app import run_app
 
@@ -101,8 +106,11 @@ def _guard(fn) -> int:
         return EXIT_OK
     except Exception as exc:  # a bug of ours: one line for the user, the traceback in a log
         log = _crash_log(exc)
-        print(f"libris-tui: internal error: {visible(type(exc).__name__)}: {visible(str(exc))[:200]}"
-              + (f" (details in {log})" if log else ""), file=sys.stderr)
+        print(
+            f"libris-tui: internal error: {visible(type(exc).__name__)}: {visible(str(exc))[:200]}"
+            + (f" (details in {log})" if log else ""),
+            file=sys.stderr,
+        )
         return EXIT_USAGE
 
 

@@ -41,13 +41,21 @@ def _size(value: str) -> tuple[int, int]:
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="libris-tui", description="Open a record file in the terminal app.")
-    p.add_argument("file", metavar="FILE", help="a record file (ISO 2709, MARCXML, MARC-in-JSON, .mrk, "
-                                                 "the MARC notation, Libris JSON-LD)")
+    p.add_argument(
+        "file",
+        metavar="FILE",
+        help="a record file (ISO 2709, MARCXML, MARC-in-JSON, .mrk, the MARC notation, Libris JSON-LD)",
+    )
     p.add_argument("--screenshot", metavar="OUT.svg", help="render without a terminal, save an SVG and exit")
-    p.add_argument("--press", metavar="KEYS", default="",
-                   help="with --screenshot: keys to press first, comma-separated (e.g. 'c,down,e')")
-    p.add_argument("--size", type=_size, default=None, metavar="WxH",
-                   help="with --screenshot: the terminal size (default 120x40)")
+    p.add_argument(
+        "--press",
+        metavar="KEYS",
+        default="",
+        help="with --screenshot: keys to press first, comma-separated (e.g. 'c,down,e')",
+    )
+    p.add_argument(
+        "--size", type=_size, default=None, metavar="WxH", help="with --screenshot: the terminal size (default 120x40)"
+    )
     p.add_argument("--sigel", help="your library's sigel (overrides config.toml)")
     p.add_argument("--profile", choices=("full", "limited"), help="participation (overrides config.toml)")
     p.add_argument("--keymap", help="keymap name (default, vim, or one of yours)")
@@ -67,9 +75,14 @@ def make_app(args, *, screenshot: bool = False):
     from tui.core.settings.config import load_config
     from tui.ui.app import LibrisApp, open_session
 
-    config = load_config().with_overrides(sigel=args.sigel, participation=args.profile, keymap=args.keymap,
-                                          theme=args.theme, language=args.lang,
-                                          mouse=False if args.no_mouse else None)
+    config = load_config().with_overrides(
+        sigel=args.sigel,
+        participation=args.profile,
+        keymap=args.keymap,
+        theme=args.theme,
+        language=args.lang,
+        mouse=False if args.no_mouse else None,
+    )
     session = open_session(args.file, config)
     return LibrisApp(session, config=config, screenshot=screenshot)
 

@@ -15,28 +15,33 @@ import argparse
 import sys
 from typing import TextIO
 
-from tui.core.rules import detect
 from tui.core.formats import open_source
-from tui.core.views.labels import label_view, render_label_view
-from tui.core.views.marcview import marc_view, render_marc_view
 from tui.core.model.record import BrokenRecord, LibrisRecord, UnreadableFile
 from tui.core.model.textsafe import visible
+from tui.core.rules import detect
+from tui.core.views.labels import label_view, render_label_view
+from tui.core.views.marcview import marc_view, render_marc_view
 
 EXIT_OK, EXIT_BROKEN, EXIT_USAGE = 0, 1, 2
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "dump", help="print records as the label view and/or the MARC view",
-        description="Print records as Libris's label view and/or the MARC view (plain text).")
+        "dump",
+        help="print records as the label view and/or the MARC view",
+        description="Print records as Libris's label view and/or the MARC view (plain text).",
+    )
     p.add_argument("files", nargs="+", metavar="FILE", help="record files (any supported format)")
-    p.add_argument("--view", choices=("labels", "marc", "both"), default="both",
-                   help="which view to print (default: both)")
+    p.add_argument(
+        "--view", choices=("labels", "marc", "both"), default="both", help="which view to print (default: both)"
+    )
     p.add_argument("--lang", choices=("sv", "en"), default="sv", help="label language (default: sv)")
-    p.add_argument("--show-channel", action="store_true",
-                   help="include channel records (245 $h [channel record]); hidden by default")
-    p.add_argument("--record", type=int, metavar="N",
-                   help="only record N (1-based position in each file)")
+    p.add_argument(
+        "--show-channel",
+        action="store_true",
+        help="include channel records (245 $h [channel record]); hidden by default",
+    )
+    p.add_argument("--record", type=int, metavar="N", help="only record N (1-based position in each file)")
     p.set_defaults(func=run)
 
 
@@ -90,8 +95,7 @@ def dump_file(path: str, args, out: TextIO, err: TextIO) -> tuple[int, int, int]
     printed = hidden = broken = 0
     if args.record is not None:
         if args.record < 1 or args.record > len(src):
-            print(f"libris-tui dump: {path}: there is no record {args.record} "
-                  f"(the file has {len(src)})", file=err)
+            print(f"libris-tui dump: {path}: there is no record {args.record} (the file has {len(src)})", file=err)
             return 0, 0, -1
         indices = [args.record - 1]
     else:

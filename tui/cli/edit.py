@@ -19,6 +19,9 @@ import argparse
 import sys
 from typing import TextIO
 
+from tui.cli.export import add_output_options, write_out
+from tui.cli.progress import progress_for
+from tui.cli.validate import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, guarded, open_input, read_all
 from tui.core.editing.commands import (
     AddHolding,
     ClearSuppress,
@@ -28,12 +31,9 @@ from tui.core.editing.commands import (
     Refused,
 )
 from tui.core.model.record import BrokenRecord, LibrisRecord
-from tui.core.rules.profile import Profile
-from tui.core.rules.eplikt import record_state
 from tui.core.model.textsafe import visible
-from tui.cli.export import add_output_options, write_out
-from tui.cli.progress import progress_for
-from tui.cli.validate import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, guarded, open_input, read_all
+from tui.core.rules.eplikt import record_state
+from tui.core.rules.profile import Profile
 
 
 def _config():
@@ -46,30 +46,40 @@ def _config():
 
 
 def _add_profile_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--profile", choices=("full", "limited"),
-                   help="participation: full (catalogues) or limited (browses, adds holdings, exports); "
-                        "default: 'participation' in the config, else full")
+    p.add_argument(
+        "--profile",
+        choices=("full", "limited"),
+        help="participation: full (catalogues) or limited (browses, adds holdings, exports); "
+        "default: 'participation' in the config, else full",
+    )
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "move-restricted-uris", help="URI-MOVE: restricted e-plikt URIs from 856 ind2 0 to 2",
+        "move-restricted-uris",
+        help="URI-MOVE: restricted e-plikt URIs from 856 ind2 0 to 2",
         description="In e-plikt records with 506 $a restricted, move each URI under 856 second indicator 0 "
-                    "(Tillhörande media) to second indicator 2 (Relaterad beskrivning eller innehåll), "
-                    "changing nothing else (URI-MOVE), then export validated to OUT.")
+        "(Tillhörande media) to second indicator 2 (Relaterad beskrivning eller innehåll), "
+        "changing nothing else (URI-MOVE), then export validated to OUT.",
+    )
     p.add_argument("file", metavar="FILE", help="the record file")
     add_output_options(p, holdings_default=None)
     _add_profile_option(p)
     p.set_defaults(func=run_move)
 
     p = subparsers.add_parser(
-        "add-holding", help="HOLD-ADD: add your library's holding",
+        "add-holding",
+        help="HOLD-ADD: add your library's holding",
         description="Add a holding for your library's sigel to the records (one per sigel and title), then "
-                    "export validated to OUT. Warns about 599 SUPPRESSRECORD unless --clear-suppress.")
+        "export validated to OUT. Warns about 599 SUPPRESSRECORD unless --clear-suppress.",
+    )
     p.add_argument("file", metavar="FILE", help="the record file")
     p.add_argument("--sigel", help="your library's sigel (default: 'sigel' in the config)")
-    p.add_argument("--clear-suppress", action="store_true",
-                   help="remove 599 $a SUPPRESSRECORD from the records you add a holding to (SUP-CLEAR)")
+    p.add_argument(
+        "--clear-suppress",
+        action="store_true",
+        help="remove 599 $a SUPPRESSRECORD from the records you add a holding to (SUP-CLEAR)",
+    )
     p.add_argument("--record", type=int, metavar="N", help="only record N (1-based position in the file)")
     add_output_options(p, holdings_default=None)
     _add_profile_option(p)
@@ -116,9 +126,14 @@ def run_move(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | 
             continue
         moved += 1
         print(visible(f"{args.file}: {_who(e)}: {cmd.describe()}"), file=err)
-    print(visible(f"{args.file}: URI-MOVE in {moved} record{'s' if moved != 1 else ''}"
-                  + (f", {refused} refused" if refused else "")
-                  + (f", {skipped} channel records left" if skipped else "")), file=err)
+    print(
+        visible(
+            f"{args.file}: URI-MOVE in {moved} record{'s' if moved != 1 else ''}"
+            + (f", {refused} refused" if refused else "")
+            + (f", {skipped} channel records left" if skipped else "")
+        ),
+        file=err,
+    )
     status = write_out(entries, args, args.file, src.format, original, err, out)
     return status if status != EXIT_OK else (EXIT_FINDINGS if refused else EXIT_OK)
 
@@ -138,8 +153,13 @@ def run_add_holding(args: argparse.Namespace, out: TextIO | None = None, err: Te
     profile = _profile(args, cfg)
     if args.record is not None:
         if not 1 <= args.record <= len(entries):
-            print(visible(f"libris-tui add-holding: {args.file}: there is no record {args.record} "
-                          f"(the file has {len(entries)})"), file=err)
+            print(
+                visible(
+                    f"libris-tui add-holding: {args.file}: there is no record {args.record} "
+                    f"(the file has {len(entries)})"
+                ),
+                file=err,
+            )
             return EXIT_USAGE
         targets = [entries[args.record - 1]]
         if isinstance(targets[0], BrokenRecord):
@@ -165,8 +185,13 @@ def run_add_holding(args: argparse.Namespace, out: TextIO | None = None, err: Te
             added += 1
         else:
             already += 1
-            print(visible(f"{args.file}: {_who(e)}: {sigel} already holds it; unchanged (HOLD-ADD: one holding "
-                          "per sigel and title)"), file=err)
+            print(
+                visible(
+                    f"{args.file}: {_who(e)}: {sigel} already holds it; unchanged (HOLD-ADD: one holding "
+                    "per sigel and title)"
+                ),
+                file=err,
+            )
         if ctx.state().suppressed:
             if args.clear_suppress:
                 try:
@@ -176,9 +201,13 @@ def run_add_holding(args: argparse.Namespace, out: TextIO | None = None, err: Te
                     refused += 1
                     print(visible(f"{args.file}: {_who(e)}: refused: {exc.refusal}"), file=err)
             else:
-                print(visible(f"{args.file}: {_who(e)}: warning: 599 $a SUPPRESSRECORD keeps this record out of "
-                              "Libris search and your local system; remove it with --clear-suppress (SUP-CLEAR)"),
-                      file=err)
+                print(
+                    visible(
+                        f"{args.file}: {_who(e)}: warning: 599 $a SUPPRESSRECORD keeps this record out of "
+                        "Libris search and your local system; remove it with --clear-suppress (SUP-CLEAR)"
+                    ),
+                    file=err,
+                )
     msg = f"{args.file}: holding for {sigel} added to {added} record{'s' if added != 1 else ''}"
     if already:
         msg += f", already there in {already}"

@@ -11,6 +11,9 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
+from tui.cli.output import EXIT_FINDINGS, EXIT_OK, count, finding_line, guarded, kept, say
+from tui.cli.progress import progress_for
+from tui.cli.validate import open_input, read_all
 from tui.core.files.export import (
     EXPORT_FORMATS,
     HOLDINGS_MODES,
@@ -20,38 +23,50 @@ from tui.core.files.export import (
     export,
 )
 from tui.core.formats import EXTENSIONS
-from tui.cli.output import EXIT_FINDINGS, EXIT_OK, count, finding_line, guarded, kept, say
-from tui.cli.progress import progress_for
-from tui.cli.validate import open_input, read_all
 
 FORMATS = ("iso2709", "marcxml", "marc-json", "mrk", "jsonld", "turtle")
 
 
 def add_output_options(p: argparse.ArgumentParser, holdings_default: str | None = "records") -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="the file to write")
-    p.add_argument("--to", choices=EXPORT_FORMATS, metavar="FMT",
-                   help=f"output format: {', '.join(FORMATS)} (default: from OUT's extension, else the "
-                        "input's format)")
-    default = ("records, the default" if holdings_default == "records"
-               else "default: as in the input (embedded when it has embedded holdings)")
-    p.add_argument("--holdings", choices=HOLDINGS_MODES, default=holdings_default,
-                   help="holdings as MARC21 holdings records after their bib (records) or embedded in the bib "
-                        f"with $5 <sigel> (embedded); {default}")
-    p.add_argument("--overwrite", action="store_true",
-                   help="allow OUT to be an input file (a backup of it is kept)")
-    p.add_argument("--skip-broken", action="store_true",
-                   help="leave out records that cannot be read (each is named on stderr; exit status 1) "
-                        "instead of refusing the whole export")
+    p.add_argument(
+        "--to",
+        choices=EXPORT_FORMATS,
+        metavar="FMT",
+        help=f"output format: {', '.join(FORMATS)} (default: from OUT's extension, else the input's format)",
+    )
+    default = (
+        "records, the default"
+        if holdings_default == "records"
+        else "default: as in the input (embedded when it has embedded holdings)"
+    )
+    p.add_argument(
+        "--holdings",
+        choices=HOLDINGS_MODES,
+        default=holdings_default,
+        help="holdings as MARC21 holdings records after their bib (records) or embedded in the bib "
+        f"with $5 <sigel> (embedded); {default}",
+    )
+    p.add_argument("--overwrite", action="store_true", help="allow OUT to be an input file (a backup of it is kept)")
+    p.add_argument(
+        "--skip-broken",
+        action="store_true",
+        help="leave out records that cannot be read (each is named on stderr; exit status 1) "
+        "instead of refusing the whole export",
+    )
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "export", help="validate, then write records in another format",
+        "export",
+        help="validate, then write records in another format",
         description="Validate the records (against --original when given) and, when there is no error, "
-                    "write them atomically to OUT with a report OUT.report.txt beside it.")
+        "write them atomically to OUT with a report OUT.report.txt beside it.",
+    )
     p.add_argument("file", metavar="FILE", help="the record file to export")
-    p.add_argument("--original", metavar="ORIG",
-                   help="the records as they were before editing (paired by 001, else by position)")
+    p.add_argument(
+        "--original", metavar="ORIG", help="the records as they were before editing (paired by 001, else by position)"
+    )
     add_output_options(p)
     p.set_defaults(func=run)
 
@@ -67,8 +82,8 @@ def output_format(args, input_format: str) -> str:
 
 def input_holdings_mode(entries) -> str:
     """How the input holds its holdings: ``embedded`` when any bib has ``$5`` holding fields."""
-    from tui.core.rules.detect import embedded_holding_sigels
     from tui.core.model.record import LibrisRecord
+    from tui.core.rules.detect import embedded_holding_sigels
 
     for e in entries:
         if isinstance(e, LibrisRecord) and e.kind == "bib" and embedded_holding_sigels(e):
@@ -76,8 +91,17 @@ def input_holdings_mode(entries) -> str:
     return "records"
 
 
-def write_out(entries, args, input_path: str, input_format: str, original, err: TextIO, out: TextIO,
-              source_name: str = "", sigel: str | None = None) -> int:
+def write_out(
+    entries,
+    args,
+    input_path: str,
+    input_format: str,
+    original,
+    err: TextIO,
+    out: TextIO,
+    source_name: str = "",
+    sigel: str | None = None,
+) -> int:
     """Export ``entries`` as the command line asked; print the outcome. Returns the exit status."""
     holdings = args.holdings or input_holdings_mode(entries)
     skipped = []
@@ -91,11 +115,18 @@ def write_out(entries, args, input_path: str, input_format: str, original, err: 
         for b in skipped:
             say(err, f"libris-tui: left out: {b.describe()}")
     try:
-        res: ExportResult = export(entries, args.output, output_format(args, input_format), original=original,
-                                   holdings=holdings, overwrite=args.overwrite, inputs=[input_path],
-                                   source_name=source_name or input_path,
-                                   original_name=getattr(args, "original", None) or (input_path if original else ""),
-                                   sigel=sigel)
+        res: ExportResult = export(
+            entries,
+            args.output,
+            output_format(args, input_format),
+            original=original,
+            holdings=holdings,
+            overwrite=args.overwrite,
+            inputs=[input_path],
+            source_name=source_name or input_path,
+            original_name=getattr(args, "original", None) or (input_path if original else ""),
+            sigel=sigel,
+        )
     except ExportRefused as exc:
         say(err, f"libris-tui: {args.output}: export refused, nothing was written: {count(len(exc.errors), 'error')}")
         for f in exc.errors:
@@ -115,8 +146,11 @@ def write_out(entries, args, input_path: str, input_format: str, original, err: 
     if len(warnings) > shown:
         say(err, f"{input_path}: {count(len(warnings), 'warning')} in all; see the report")
     hold = f", {count(res.holdings, 'holding')}" if res.holdings else ""
-    say(out, f"wrote {count(res.records, 'record')}{hold} to {res.path} ({res.format}); "
-             f"report: {res.report_path}{kept(res.backup_path)}")
+    say(
+        out,
+        f"wrote {count(res.records, 'record')}{hold} to {res.path} ({res.format}); "
+        f"report: {res.report_path}{kept(res.backup_path)}",
+    )
     return EXIT_FINDINGS if skipped else EXIT_OK
 
 

@@ -44,8 +44,15 @@ def wanted(stream: TextIO | None = None) -> bool:
 class Progress:
     """A ``progress(done, total)`` callback that draws a progress line (see the module)."""
 
-    def __init__(self, label: str, stream: TextIO | None = None, *, enabled: bool | None = None,
-                 unit: str = "bytes", clock=time.monotonic):
+    def __init__(
+        self,
+        label: str,
+        stream: TextIO | None = None,
+        *,
+        enabled: bool | None = None,
+        unit: str = "bytes",
+        clock=time.monotonic,
+    ):
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = wanted(self.stream) if enabled is None else enabled
         self.label = visible(label)
@@ -117,7 +124,7 @@ class Progress:
                 pass
             self.drawn = False
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -13,21 +13,23 @@ import os
 from pathlib import Path
 from typing import TextIO
 
-from tui.core.files.atomic import atomic_write
-from tui.core.model.record import LibrisError
-from tui.core.validation.report import collect, render
-from tui.core.model.textsafe import visible
-from tui.core.validation.validate import validate
 from tui.cli.output import EXIT_FINDINGS, EXIT_OK, count, guarded, kept, say
 from tui.cli.validate import open_input
+from tui.core.files.atomic import atomic_write
+from tui.core.model.record import LibrisError
+from tui.core.model.textsafe import visible
+from tui.core.validation.report import collect, render
+from tui.core.validation.validate import validate
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "report", help="the Katalogsupport report (protected-field errors, duplicates)",
+        "report",
+        help="the Katalogsupport report (protected-field errors, duplicates)",
         description="Write the report for KB's Katalogsupport: errors in protected fields of e-plikt "
-                    "records and in channel records, and likely duplicates, which the rules say are "
-                    "reported rather than fixed. Exit 1 when there is something to report.")
+        "records and in channel records, and likely duplicates, which the rules say are "
+        "reported rather than fixed. Exit 1 when there is something to report.",
+    )
     p.add_argument("file", metavar="FILE", help="the record file")
     p.add_argument("--original", metavar="ORIG", help="the records as they were before editing")
     p.add_argument("--sigel", help="your library's sigel, to sign the report (default: from the config)")

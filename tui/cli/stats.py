@@ -21,24 +21,32 @@ import argparse
 import json
 import sys
 
-from tui.core.model.record import LibrisError
-from tui.core.batch.scan import scan_file
-from tui.core.model.textsafe import visible
 from tui.cli.progress import progress_for
+from tui.core.batch.scan import scan_file
+from tui.core.model.record import LibrisError
+from tui.core.model.textsafe import visible
 
 EXIT_OK, EXIT_BROKEN, EXIT_UNREADABLE = 0, 1, 2
 KEYS = ("records", "eplikt", "channel", "suppressed", "holdings", "broken")
-HEADINGS = {"records": "records", "eplikt": "e-plikt", "channel": "channel", "suppressed": "suppressed",
-            "holdings": "holdings", "broken": "broken"}
+HEADINGS = {
+    "records": "records",
+    "eplikt": "e-plikt",
+    "channel": "channel",
+    "suppressed": "suppressed",
+    "holdings": "holdings",
+    "broken": "broken",
+}
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "stats", help="count records, e-plikt, channel, suppressed, holdings and broken records per file",
+        "stats",
+        help="count records, e-plikt, channel, suppressed, holdings and broken records per file",
         description="Count, per file, bibliographic records, e-plikt records (042 $9 EPLK, or an APIS "
-                    "holding without 042 $9 DIGI), channel records (245 $h [channel record]), suppressed "
-                    "records (599 $a SUPPRESSRECORD), MARC 21 holdings records and broken records.",
-        epilog="Exit status: 0 all read; 1 some records are broken; 2 a file cannot be read at all.")
+        "holding without 042 $9 DIGI), channel records (245 $h [channel record]), suppressed "
+        "records (599 $a SUPPRESSRECORD), MARC 21 holdings records and broken records.",
+        epilog="Exit status: 0 all read; 1 some records are broken; 2 a file cannot be read at all.",
+    )
     p.add_argument("files", nargs="+", metavar="FILE", help="record files (any supported format)")
     p.add_argument("--json", action="store_true", help='print {"files": [{"path": ..., "records": N, ...}]}')
     p.set_defaults(func=run)
@@ -60,8 +68,11 @@ def run(args: argparse.Namespace) -> int:
             status = EXIT_UNREADABLE
             continue
         except Exception as exc:  # a bug of ours: one line naming the file, never a traceback
-            print(f"libris-tui stats: {visible(path)}: cannot be counted ({type(exc).__name__}: "
-                  f"{visible(str(exc))[:200]})", file=sys.stderr)
+            print(
+                f"libris-tui stats: {visible(path)}: cannot be counted ({type(exc).__name__}: "
+                f"{visible(str(exc))[:200]})",
+                file=sys.stderr,
+            )
             status = EXIT_UNREADABLE
             continue
         row = result.counts()

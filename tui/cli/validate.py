@@ -11,11 +11,6 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from tui.core.formats import open_source
-from tui.core.model.record import LibrisRecord, UnreadableFile
-from tui.core.sources.base import RecordSource
-from tui.core.model.textsafe import visible
-from tui.core.validation.validate import Finding, errors, summary, validate, validate_source
 from tui.cli.output import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -26,17 +21,25 @@ from tui.cli.output import (
     safe_json,
 )
 from tui.cli.progress import progress_for
+from tui.core.formats import open_source
+from tui.core.model.record import LibrisRecord, UnreadableFile
+from tui.core.model.textsafe import visible
+from tui.core.sources.base import RecordSource
+from tui.core.validation.validate import Finding, errors, summary, validate, validate_source
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "validate", help="check records: structure, e-plikt rules, advice",
+        "validate",
+        help="check records: structure, e-plikt rules, advice",
         description="Check records: MARC structure; with --original, the e-plikt rules (EPL-PROTECT, "
-                    "CHN-READONLY ...) against the original records; advice (URI-MOVE, SUP-CLEAR, "
-                    "duplicates, what to report to Katalogsupport). Exit 1 when there is an error.")
+        "CHN-READONLY ...) against the original records; advice (URI-MOVE, SUP-CLEAR, "
+        "duplicates, what to report to Katalogsupport). Exit 1 when there is an error.",
+    )
     p.add_argument("file", metavar="FILE", help="the record file to check (any supported format)")
-    p.add_argument("--original", metavar="ORIG",
-                   help="the records as they were before editing (paired by 001, else by position)")
+    p.add_argument(
+        "--original", metavar="ORIG", help="the records as they were before editing (paired by 001, else by position)"
+    )
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     p.set_defaults(func=run)
 
@@ -48,8 +51,9 @@ def open_input(path: str, progress=None) -> RecordSource:
         src = open_source(path)
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.startswith("tui.core.formats."):
-            raise UnreadableFile(path, f"no reader for this format ({exc.name.rsplit('.', 1)[-1]}) "
-                                       "in this build") from None
+            raise UnreadableFile(
+                path, f"no reader for this format ({exc.name.rsplit('.', 1)[-1]}) in this build"
+            ) from None
         raise
     if not src.complete:
         src.build_index(progress)
@@ -75,8 +79,10 @@ def read_all(src: RecordSource, progress=None) -> list:
 def summary_line(findings: list[Finding], n_records: int) -> str:
     s = summary(findings)
     ks = sum(1 for f in findings if f.katalogsupport)
-    line = (f"{count(s['error'], 'error')}, {count(s['warning'], 'warning')}, {count(s['info'], 'note')} "
-            f"in {count(n_records, 'record')}")
+    line = (
+        f"{count(s['error'], 'error')}, {count(s['warning'], 'warning')}, {count(s['info'], 'note')} "
+        f"in {count(n_records, 'record')}"
+    )
     if ks:
         line += f"; {ks} to report to Katalogsupport (libris-tui report)"
     return line
@@ -114,5 +120,16 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_FINDINGS if errors(findings) else EXIT_OK
 
 
-__all__ = ["register", "run", "open_input", "read_all", "summary_line", "finding_line", "safe_json", "guarded",
-           "EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE"]
+__all__ = [
+    "register",
+    "run",
+    "open_input",
+    "read_all",
+    "summary_line",
+    "finding_line",
+    "safe_json",
+    "guarded",
+    "EXIT_OK",
+    "EXIT_FINDINGS",
+    "EXIT_USAGE",
+]

@@ -44,62 +44,138 @@ ACTIONS: tuple[ActionSpec, ...] = (
     # -- records -------------------------------------------------------------------------------
     ActionSpec("next-record", "next_record", "Next", "Go to the next record in the list.", "n"),
     ActionSpec("previous-record", "previous_record", "Previous", "Go to the previous record in the list.", "p"),
-    ActionSpec("search", "search", "Search", "Search titles, identifiers and control numbers, and jump.",
-               "slash,ctrl+f", footer=True),
-    ActionSpec("toggle-channel", "toggle_channel", "Channel",
-               "Show or hide channel records (CHN-HIDE: hidden until you ask).", "c", footer=True),
-    ActionSpec("toggle-language", "toggle_language", "Sv/En", "Switch the label view between Swedish and English.",
-               "l"),
-    ActionSpec("switch-view", "switch_view", "Labels/MARC",
-               "Show the other view when only one fits (narrow terminals); move to the other view otherwise.",
-               "o,f6"),
+    ActionSpec(
+        "search",
+        "search",
+        "Search",
+        "Search titles, identifiers and control numbers, and jump.",
+        "slash,ctrl+f",
+        footer=True,
+    ),
+    ActionSpec(
+        "toggle-channel",
+        "toggle_channel",
+        "Channel",
+        "Show or hide channel records (CHN-HIDE: hidden until you ask).",
+        "c",
+        footer=True,
+    ),
+    ActionSpec(
+        "toggle-language", "toggle_language", "Sv/En", "Switch the label view between Swedish and English.", "l"
+    ),
+    ActionSpec(
+        "switch-view",
+        "switch_view",
+        "Labels/MARC",
+        "Show the other view when only one fits (narrow terminals); move to the other view otherwise.",
+        "o,f6",
+    ),
     # -- editing -------------------------------------------------------------------------------
-    ActionSpec("edit-field", "edit_field", "Edit", "Edit the subfield or the indicators under the cursor.",
-               "e,enter", footer=True),
-    ActionSpec("add-field", "add_field", "Add field", "Add a field to the record (e.g. a 650 subject heading).",
-               "a,insert", footer=True),
+    ActionSpec(
+        "edit-field",
+        "edit_field",
+        "Edit",
+        "Edit the subfield or the indicators under the cursor.",
+        "e,enter",
+        footer=True,
+    ),
+    ActionSpec(
+        "add-field",
+        "add_field",
+        "Add field",
+        "Add a field to the record (e.g. a 650 subject heading).",
+        "a,insert",
+        footer=True,
+    ),
     ActionSpec("delete-field", "delete_field", "Del field", "Delete the field under the cursor.", "d"),
-    ActionSpec("add-subfield", "add_subfield", "Add subfield", "Add a subfield to the field under the cursor.",
-               "plus"),
-    ActionSpec("delete-subfield", "delete_subfield", "Del subfield", "Delete the subfield under the cursor.",
-               "minus,delete"),
+    ActionSpec("add-subfield", "add_subfield", "Add subfield", "Add a subfield to the field under the cursor.", "plus"),
+    ActionSpec(
+        "delete-subfield", "delete_subfield", "Del subfield", "Delete the subfield under the cursor.", "minus,delete"
+    ),
     ActionSpec("undo", "undo", "Undo", "Undo the last edit.", "u,ctrl+z", footer=True),
     ActionSpec("redo", "redo", "Redo", "Redo the edit last undone.", "r,ctrl+y"),
     # -- e-plikt -------------------------------------------------------------------------------
-    ActionSpec("add-holding", "add_holding", "Holding",
-               "Add a holding for your sigel (HOLD-ADD); offers to remove SUPPRESSRECORD (SUP-CLEAR).", "h",
-               footer=True),
-    ActionSpec("clear-suppress", "clear_suppress", "Unsuppress",
-               "Remove 599 $a SUPPRESSRECORD from the record (SUP-CLEAR).", "k"),
-    ActionSpec("move-restricted-uris", "move_restricted_uris", "Move URIs",
-               "Move 856 URIs with second indicator 0 to 2 in records with 506 restricted (URI-MOVE); "
-               "shows the change first.", "m"),
-    ActionSpec("validate", "validate", "Validate", "Check the records; each finding jumps to its field.", "v",
-               footer=True),
-    ActionSpec("export", "export", "Export", "Write the records to a file in a format of your choice, "
-               "with the validation report (refused while errors remain).", "x", footer=True),
+    ActionSpec(
+        "add-holding",
+        "add_holding",
+        "Holding",
+        "Add a holding for your sigel (HOLD-ADD); offers to remove SUPPRESSRECORD (SUP-CLEAR).",
+        "h",
+        footer=True,
+    ),
+    ActionSpec(
+        "clear-suppress",
+        "clear_suppress",
+        "Unsuppress",
+        "Remove 599 $a SUPPRESSRECORD from the record (SUP-CLEAR).",
+        "k",
+    ),
+    ActionSpec(
+        "move-restricted-uris",
+        "move_restricted_uris",
+        "Move URIs",
+        "Move 856 URIs with second indicator 0 to 2 in records with 506 restricted (URI-MOVE); shows the change first.",
+        "m",
+    ),
+    ActionSpec(
+        "validate", "validate", "Validate", "Check the records; each finding jumps to its field.", "v", footer=True
+    ),
+    ActionSpec(
+        "export",
+        "export",
+        "Export",
+        "Write the records to a file in a format of your choice, "
+        "with the validation report (refused while errors remain).",
+        "x",
+        footer=True,
+    ),
     # -- app -----------------------------------------------------------------------------------
-    ActionSpec("save", "save", "Save", "Write the changes back to the file (a backup is kept).", "ctrl+s,f2",
-               footer=True),
-    ActionSpec("command-palette", "command_palette", "Commands", "Open the command palette.", "ctrl+p,f9",
-               palette=False),
+    ActionSpec(
+        "save", "save", "Save", "Write the changes back to the file (a backup is kept).", "ctrl+s,f2", footer=True
+    ),
+    ActionSpec(
+        "command-palette", "command_palette", "Commands", "Open the command palette.", "ctrl+p,f9", palette=False
+    ),
     # -- moving inside a pane ------------------------------------------------------------------
     ActionSpec("cursor-up", "cursor_up", "Up", "Move the cursor up.", "up", group="nav", palette=False),
     ActionSpec("cursor-down", "cursor_down", "Down", "Move the cursor down.", "down", group="nav", palette=False),
     ActionSpec("page-up", "page_up", "Page up", "Move the cursor a page up.", "pageup", group="nav", palette=False),
-    ActionSpec("page-down", "page_down", "Page down", "Move the cursor a page down.", "pagedown", group="nav",
-               palette=False),
-    ActionSpec("first-line", "first_line", "First", "Move the cursor to the first line.", "home", group="nav",
-               palette=False),
-    ActionSpec("last-line", "last_line", "Last", "Move the cursor to the last line.", "end", group="nav",
-               palette=False),
-    ActionSpec("previous-part", "previous_part", "Left",
-               "In the MARC view: move to the previous subfield (or the indicators).", "left", group="pane",
-               palette=False),
-    ActionSpec("next-part", "next_part", "Right", "In the MARC view: move to the next subfield.", "right",
-               group="pane", palette=False),
-    ActionSpec("open-record", "open_record", "Open", "In the record list: open the record in the views.", "enter",
-               group="pane", palette=False),
+    ActionSpec(
+        "page-down", "page_down", "Page down", "Move the cursor a page down.", "pagedown", group="nav", palette=False
+    ),
+    ActionSpec(
+        "first-line", "first_line", "First", "Move the cursor to the first line.", "home", group="nav", palette=False
+    ),
+    ActionSpec(
+        "last-line", "last_line", "Last", "Move the cursor to the last line.", "end", group="nav", palette=False
+    ),
+    ActionSpec(
+        "previous-part",
+        "previous_part",
+        "Left",
+        "In the MARC view: move to the previous subfield (or the indicators).",
+        "left",
+        group="pane",
+        palette=False,
+    ),
+    ActionSpec(
+        "next-part",
+        "next_part",
+        "Right",
+        "In the MARC view: move to the next subfield.",
+        "right",
+        group="pane",
+        palette=False,
+    ),
+    ActionSpec(
+        "open-record",
+        "open_record",
+        "Open",
+        "In the record list: open the record in the views.",
+        "enter",
+        group="pane",
+        palette=False,
+    ),
 )
 
 BY_ID = {a.id: a for a in ACTIONS}
@@ -125,6 +201,18 @@ HELP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Editing", ("edit-field", "add-field", "delete-field", "add-subfield", "delete-subfield", "undo", "redo")),
     ("E-plikt", ("add-holding", "clear-suppress", "move-restricted-uris", "validate", "export")),
     ("The app", ("save", "help", "quit", "command-palette")),
-    ("Moving in a pane", ("cursor-up", "cursor-down", "page-up", "page-down", "first-line", "last-line",
-                          "previous-part", "next-part", "open-record")),
+    (
+        "Moving in a pane",
+        (
+            "cursor-up",
+            "cursor-down",
+            "page-up",
+            "page-down",
+            "first-line",
+            "last-line",
+            "previous-part",
+            "next-part",
+            "open-record",
+        ),
+    ),
 )

@@ -12,21 +12,22 @@ from __future__ import annotations
 import gc
 import os
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from time import monotonic
-from typing import Iterable
 
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from tui.core.model.textsafe import visible
 from tui.core.settings import config as config_mod
 from tui.core.settings import keymap as keymap_mod
 from tui.core.settings import themes as themes_mod
 from tui.core.settings.config import Config
-from tui.core.model.textsafe import visible
 from tui.ui import actions, strip_cycles
+from tui.ui import themes as ui_themes
 from tui.ui.session import Session
 
 #: what the command palette calls each command (the footer uses the short title)
@@ -71,8 +72,7 @@ def open_session(path: str | Path, config: Config) -> Session:
     except OSError as exc:
         raise UnreadableFile(str(path), exc.strerror or str(exc)) from None
     source = open_source(path)
-    return Session(source, profile=Profile.from_name(config.participation), sigel=config.sigel or None,
-                   stamp=stamp)
+    return Session(source, profile=Profile.from_name(config.participation), sigel=config.sigel or None, stamp=stamp)
 
 
 strip_cycles.install()  # rows drawn are freed when dropped, not by a garbage collection
@@ -97,13 +97,29 @@ class LibrisApp(App):
 
     TITLE = "libris-tui"
     # our own bindings replace Textual's (ctrl+q quit has no id there, so a keymap could not move it)
-    BINDINGS = [Binding(actions.BY_ID["command-palette"].keys, "command_palette", "Commands", show=False,
-                        id="command-palette", priority=True),
-                Binding("ctrl+c", "help_quit", show=False, system=True)]
+    BINDINGS = [
+        Binding(
+            actions.BY_ID["command-palette"].keys,
+            "command_palette",
+            "Commands",
+            show=False,
+            id="command-palette",
+            priority=True,
+        ),
+        Binding("ctrl+c", "help_quit", show=False, system=True),
+    ]
     ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, session: Session | str | Path, *, config: Config | None = None, screenshot: bool = False,
-                 journal: bool = True, steady_cursor: bool = False, toasts: bool = True) -> None:
+    def __init__(
+        self,
+        session: Session | str | Path,
+        *,
+        config: Config | None = None,
+        screenshot: bool = False,
+        journal: bool = True,
+        steady_cursor: bool = False,
+        toasts: bool = True,
+    ) -> None:
         if not isinstance(session, Session):  # a path: open it with the user's config
             config = config or config_mod.load_config()
             session = open_session(session, config)
@@ -164,7 +180,7 @@ class LibrisApp(App):
         chosen = None
         for name in themes_mod.available_themes():
             try:
-                theme = themes_mod.to_textual(themes_mod.load_theme(name))
+                theme = ui_themes.to_textual(ui_themes.load(name))
             except themes_mod.ThemeError as exc:
                 if name == wanted:
                     self._startup_problems.append(("Theme", f"{exc}; using the default theme", "error"))
@@ -175,21 +191,31 @@ class LibrisApp(App):
         if chosen is None:
             if wanted not in themes_mod.available_themes():
                 self._startup_problems.append(
-                    ("Theme", f"no theme named {wanted!r} (known: {', '.join(themes_mod.available_themes())}); "
-                              "using the default theme", "error"))
+                    (
+                        "Theme",
+                        f"no theme named {wanted!r} (known: {', '.join(themes_mod.available_themes())}); "
+                        "using the default theme",
+                        "error",
+                    )
+                )
             chosen = "default" if "default" in self.available_themes else "textual-dark"
         return chosen
 
     # -- notifications -------------------------------------------------------------------------------
-    def say(self, message: str, *, title: str = "", severity: str = "information",
-            timeout: float | None = None) -> None:
+    def say(
+        self, message: str, *, title: str = "", severity: str = "information", timeout: float | None = None
+    ) -> None:
         """A notification. Never markup: messages quote record text (``[channel record]``)."""
         self.said.append((title, message, severity))
         if not self.toasts:
             return
-        self.notify(visible(message), title=visible(title), severity=severity,  # type: ignore[arg-type]
-                    timeout=timeout if timeout is not None else (8 if severity != "information" else 4),
-                    markup=False)
+        self.notify(
+            visible(message),
+            title=visible(title),
+            severity=severity,  # type: ignore[arg-type]
+            timeout=timeout if timeout is not None else (8 if severity != "information" else 4),
+            markup=False,
+        )
 
     # -- responsiveness (issue 6) ---------------------------------------------------------------------
     #: how long after a key press or a record change background work keeps out of the way
@@ -294,8 +320,12 @@ class LibrisApp(App):
         try:
             self.session.journal = journal.Journal.open_for(self.session.path, self.session.stamp)
         except Exception as exc:
-            self.say(f"{exc}. Edits are not protected against a crash in this session.",
-                     title="Crash journal", severity="warning", timeout=12)
+            self.say(
+                f"{exc}. Edits are not protected against a crash in this session.",
+                title="Crash journal",
+                severity="warning",
+                timeout=12,
+            )
         try:
             pending = journal.pending_sessions(self.session.path)
         except Exception as exc:
@@ -333,8 +363,11 @@ class LibrisApp(App):
             self.say(str(exc), title="Cannot restore", severity="error", timeout=15)
             return
         pending.discard()
-        self.say(f"{n} journalled edit{'s' if n != 1 else ''} restored. They are not saved yet.",
-                 title="Restored", timeout=10)
+        self.say(
+            f"{n} journalled edit{'s' if n != 1 else ''} restored. They are not saved yet.",
+            title="Restored",
+            timeout=10,
+        )
         main = self._main()
         if main is not None:
             main.records.reset()
@@ -396,9 +429,14 @@ class LibrisApp(App):
                     continue
                 keys = ", ".join(self.key_display(k) for k in self.keymap.keys(spec.id))
                 title = PALETTE_TITLES.get(spec.id, spec.title)
-                yield SystemCommand(title, f"{spec.help} (keys: {keys})" if keys else spec.help,
-                                    lambda a=spec.action: screen.run_action(a))
-        yield SystemCommand("Theme", "Change the colour theme (for this session; config.toml keeps yours)",
-                            self.action_change_theme)
-        yield SystemCommand("Screenshot", "Save an SVG screenshot of the screen",
-                            lambda: self.set_timer(0.1, self.deliver_screenshot))
+                yield SystemCommand(
+                    title,
+                    f"{spec.help} (keys: {keys})" if keys else spec.help,
+                    lambda a=spec.action: screen.run_action(a),
+                )
+        yield SystemCommand(
+            "Theme", "Change the colour theme (for this session; config.toml keeps yours)", self.action_change_theme
+        )
+        yield SystemCommand(
+            "Screenshot", "Save an SVG screenshot of the screen", lambda: self.set_timer(0.1, self.deliver_screenshot)
+        )

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
-from tui.core.rules import eplikt as rules
 from tui.core.editing.commands import (
     Advice,
     EditCommand,
@@ -32,6 +31,7 @@ from tui.core.editing.commands import (
 )
 from tui.core.formats.notation import field_line
 from tui.core.model.record import BrokenRecord, Entry, LibrisRecord
+from tui.core.rules import eplikt as rules
 from tui.core.rules.profile import Profile
 from tui.core.sources.base import RecordSource
 
@@ -49,8 +49,9 @@ Listener = Callable[[Change], None]
 
 
 class Session:
-    def __init__(self, source: RecordSource, *, profile: Profile, sigel: str | None = None,
-                 journal=None, stamp=None) -> None:
+    def __init__(
+        self, source: RecordSource, *, profile: Profile, sigel: str | None = None, journal=None, stamp=None
+    ) -> None:
         self.source = source
         self.path = source.path
         self.profile = profile
@@ -127,8 +128,14 @@ class Session:
             return exc.refusal
         return cmd.check(ctx)
 
-    def precheck(self, slot: int | None, tag: str | None = None, occurrence: int | None = None,
-                 code: str | None = None, action: str = "edit") -> Refusal | None:
+    def precheck(
+        self,
+        slot: int | None,
+        tag: str | None = None,
+        occurrence: int | None = None,
+        code: str | None = None,
+        action: str = "edit",
+    ) -> Refusal | None:
         """Before asking the cataloguer for a new value: may this part be changed at all?
 
         The rules' own answer (``rules.protection``: CHN-READONLY, EPL-PROTECT, ...) and the
@@ -307,10 +314,13 @@ class Session:
             return hit[1]
         rec, orig = self.entry(slot), self._originals[slot]
         changed = bool(self.changed_field_ids(slot)) or (
-            isinstance(rec, LibrisRecord) and (
+            isinstance(rec, LibrisRecord)
+            and (
                 len(rec.marc.fields) != len(orig.marc.fields)
                 or str(rec.marc.leader) != str(orig.marc.leader)
-                or len(rec.holdings) != len(orig.holdings)))
+                or len(rec.holdings) != len(orig.holdings)
+            )
+        )
         self._changed_cache[slot] = (self.generation, changed)
         return changed
 
@@ -332,8 +342,17 @@ class Session:
         from tui.core.files.export import export
 
         originals = list(self.originals()) if self._originals else None
-        return export(list(self.entries()), out, fmt, original=originals, holdings=holdings,
-                      overwrite=False, inputs=[self.path], source_name=self.path, sigel=self.sigel)
+        return export(
+            list(self.entries()),
+            out,
+            fmt,
+            original=originals,
+            holdings=holdings,
+            overwrite=False,
+            inputs=[self.path],
+            source_name=self.path,
+            sigel=self.sigel,
+        )
 
     def holdings_mode(self) -> str:
         """How the file holds its holdings: embedded ``$5`` fields (Libris export) or records."""
@@ -362,8 +381,17 @@ class Session:
         if self.stamp is not None:
             self.stamp.check()
         originals = list(self.originals()) if self._originals else None
-        result = export(list(self.entries()), self.path, fmt, original=originals, holdings=self.holdings_mode(),
-                        overwrite=True, report=False, sigel=self.sigel, unchanged_since=self.stamp)
+        result = export(
+            list(self.entries()),
+            self.path,
+            fmt,
+            original=originals,
+            holdings=self.holdings_mode(),
+            overwrite=True,
+            report=False,
+            sigel=self.sigel,
+            unchanged_since=self.stamp,
+        )
         self.stamp = FileStamp.take(self.path)
         self.mark_saved()
         self.reload(open_source(self.path, fmt))

@@ -49,7 +49,10 @@ def install() -> None:
         return crop_extend(self, start, end, style)
 
     divide_.__doc__, adjust_cell_length_.__doc__, crop_extend_.__doc__ = (
-        divide.__doc__, adjust_cell_length.__doc__, crop_extend.__doc__)
+        divide.__doc__,
+        adjust_cell_length.__doc__,
+        crop_extend.__doc__,
+    )
     Strip.divide = divide_  # type: ignore[method-assign]
     Strip.adjust_cell_length = adjust_cell_length_  # type: ignore[method-assign]
     Strip.crop_extend = crop_extend_  # type: ignore[method-assign]

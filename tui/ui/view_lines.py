@@ -9,13 +9,13 @@ Record text goes through ``textsafe.visible`` so no control character reaches th
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
-from tui.core.views import marcview as _marcview
-from tui.core.rules import eplikt as rules
 from tui.core.formats.notation import field_line
 from tui.core.model.record import ORPHAN, LibrisRecord
 from tui.core.model.textsafe import visible
+from tui.core.rules import eplikt as rules
+from tui.core.views import marcview as _marcview
 from tui.ui.widgets.line_view import Ref, ViewLine
 
 try:  # the label view (tui.core.labels) is the core's; without it the pane says so
@@ -44,15 +44,27 @@ def marc_lines(record: LibrisRecord, changed_ids: set[int] | frozenset[int] = fr
             current = h
             sigel = next((sf.value for f in rec.marc.get_fields("852") for sf in f.subfields if sf.code == "b"), "")
             lines.append(ViewLine(text="", selectable=False))
-            lines.append(ViewLine(text=visible(f"Holdings record {h + 1}" + (f" ({sigel})" if sigel else "")),
-                                  heading=True, selectable=False))
+            lines.append(
+                ViewLine(
+                    text=visible(f"Holdings record {h + 1}" + (f" ({sigel})" if sigel else "")),
+                    heading=True,
+                    selectable=False,
+                )
+            )
         st = state if h is None else rules.record_state(rec)
         tag, occ = ml.ref.tag, ml.ref.occurrence
         if tag == "000":
             leader = visible(str(rec.marc.leader))
             prot = _safe_protection(rec, "000", 1, None, st)
-            line = ViewLine(text=f"000 {leader}", spans=[(0, 3, "tag")], refs=(("000", 1, None),),
-                            parts=[(4, 4 + len(leader))], protection=prot, part_protection=[prot], indent=4)
+            line = ViewLine(
+                text=f"000 {leader}",
+                spans=[(0, 3, "tag")],
+                refs=(("000", 1, None),),
+                parts=[(4, 4 + len(leader))],
+                protection=prot,
+                part_protection=[prot],
+                indent=4,
+            )
         else:
             f = rules.field_at(rec, tag, occ)
             if f is None:  # cannot happen with the core's own view; show its text regardless
@@ -71,9 +83,16 @@ def _field_line(record, f, occ: int, state, changed: bool) -> ViewLine:
     field_prot = _safe_protection(record, f.tag, occ, None, state)
     if f.is_control_field():
         data = visible(f.data or "")
-        return ViewLine(text=f"{tag} {data}", spans=[(0, len(tag), "tag")], refs=((f.tag, occ, None),),
-                        parts=[(len(tag) + 1, len(tag) + 1 + len(data))], protection=field_prot,
-                        part_protection=[field_prot], changed=changed, indent=len(tag) + 1)
+        return ViewLine(
+            text=f"{tag} {data}",
+            spans=[(0, len(tag), "tag")],
+            refs=((f.tag, occ, None),),
+            parts=[(len(tag) + 1, len(tag) + 1 + len(data))],
+            protection=field_prot,
+            part_protection=[field_prot],
+            changed=changed,
+            indent=len(tag) + 1,
+        )
     # Build the line piece by piece, the way field_line writes it, to know where each part is.
     g1, g2 = getattr(f, "blank_glyphs", ("-", "-"))
     i1, i2 = (tuple(f.indicators or ()) + (" ", " "))[:2]
@@ -94,15 +113,32 @@ def _field_line(record, f, occ: int, state, changed: bool) -> ViewLine:
             text += " " + code + (f" {visible(sf.value)}" if sf.value else "")
             spans.append((start, start + len(code), "code"))
         parts.append((start, len(text)))
-        part_prot.append(_safe_protection(record, f.tag, occ, sf.code or None, state) if field_prot is None
-                         else _part_under_field(record, f.tag, occ, sf.code, state))
+        part_prot.append(
+            _safe_protection(record, f.tag, occ, sf.code or None, state)
+            if field_prot is None
+            else _part_under_field(record, f.tag, occ, sf.code, state)
+        )
         refs.append((f.tag, occ, k))
     expected = visible(field_line(f))
     if text != expected:  # the core's notation is the truth; lose the parts, keep the text
-        return ViewLine(text=expected, spans=[(0, len(tag), "tag")], refs=tuple(refs[:1]),
-                        protection=field_prot, changed=changed, indent=len(tag) + 1)
-    return ViewLine(text=text, spans=spans, refs=tuple(refs), parts=parts, protection=field_prot,
-                    part_protection=part_prot, changed=changed, indent=indent)
+        return ViewLine(
+            text=expected,
+            spans=[(0, len(tag), "tag")],
+            refs=tuple(refs[:1]),
+            protection=field_prot,
+            changed=changed,
+            indent=len(tag) + 1,
+        )
+    return ViewLine(
+        text=text,
+        spans=spans,
+        refs=tuple(refs),
+        parts=parts,
+        protection=field_prot,
+        part_protection=part_prot,
+        changed=changed,
+        indent=indent,
+    )
 
 
 def _part_under_field(record, tag, occ, code, state):
@@ -134,8 +170,9 @@ def labels_available() -> bool:
     return _labels is not None
 
 
-def label_lines(record: LibrisRecord, lang: str = "sv",
-                changed_refs: set[tuple[str, int]] | frozenset = frozenset()) -> list[ViewLine]:
+def label_lines(
+    record: LibrisRecord, lang: str = "sv", changed_refs: set[tuple[str, int]] | frozenset = frozenset()
+) -> list[ViewLine]:
     """The Libris label view: sections and ``label: value`` lines, each with its MARC refs."""
     if _labels is None:
         return [ViewLine(text="(the label view is not available in this build)", selectable=False)]
@@ -164,12 +201,21 @@ def label_lines(record: LibrisRecord, lang: str = "sv",
             if prot is not None:
                 break
         changed = any((t, o) in changed_refs for t, o, _ in refs)
-        out.append(ViewLine(text=text, spans=[(0, len(label) + 1, "label")], refs=tuple(refs),
-                            protection=prot, changed=changed, indent=len(label) + 2))
+        out.append(
+            ViewLine(
+                text=text,
+                spans=[(0, len(label) + 1, "label")],
+                refs=tuple(refs),
+                protection=prot,
+                changed=changed,
+                indent=len(label) + 2,
+            )
+        )
     return out
 
 
 # -- linking the two views ----------------------------------------------------------------------
+
 
 def field_keys(refs: Iterable[Ref]) -> set[tuple[str, int]]:
     return {(t, o) for t, o, _ in refs}

@@ -35,8 +35,11 @@ def seed_records() -> list[Record]:
         Field("001", data="catalogue-1"),
         Field("024", ["7", " "], [Subfield("a", "1bafa057193a3d64c83391139f78e0b3"), Subfield("2", "kbse-mimer")]),
         Field("042", [" ", " "], [Subfield("9", "EPLK")]),
-        Field("245", ["1", "0"], [Subfield("a", "Könsnormer i bildspråket - Fördjupning"),
-                                  Subfield("h", "[Elektronisk resurs]")]),
+        Field(
+            "245",
+            ["1", "0"],
+            [Subfield("a", "Könsnormer i bildspråket - Fördjupning"), Subfield("h", "[Elektronisk resurs]")],
+        ),
         Field("506", [" ", " "], [Subfield("a", "gratis")]),
         Field("655", [" ", "7"], [Subfield("a", "government publication"), Subfield("2", "marcgt")]),
         Field("856", ["4", "0"], [Subfield("u", "https://statensmedierad.se/5.51c1ce3b160211ab52f3207a.html")]),
@@ -47,8 +50,11 @@ def seed_records() -> list[Record]:
         Field("042", [" ", " "], [Subfield("9", "EPLK")]),
         Field("245", ["1", "0"], [Subfield("a", "Statens medieråd, löpande"), Subfield("h", "[channel record]")]),
         Field("599", [" ", " "], [Subfield("a", "SUPPRESSRECORD")]),
-        Field("856", ["4", "0"], [Subfield("u", ""), Subfield("u", "http://id.kb.se/organisations/SE2021006396"),
-                                  Subfield("z", "supplier")]),
+        Field(
+            "856",
+            ["4", "0"],
+            [Subfield("u", ""), Subfield("u", "http://id.kb.se/organisations/SE2021006396"), Subfield("z", "supplier")],
+        ),
     )
     return [cat, chan]
 
@@ -56,8 +62,9 @@ def seed_records() -> list[Record]:
 def attack_record() -> Record:
     r = Record(force_utf8=True, leader=Leader("00000nam a2200000 i 4500"))
     r.add_field(Field("001", data="attack\x1b[2J"))
-    r.add_field(Field("245", ["1", "0"], [Subfield("a", "Titel " + ATTACKS["markup"]),
-                                          Subfield("h", ATTACKS["channel"])]))
+    r.add_field(
+        Field("245", ["1", "0"], [Subfield("a", "Titel " + ATTACKS["markup"]), Subfield("h", ATTACKS["channel"])])
+    )
     for name, text in ATTACKS.items():
         r.add_field(Field("500", [" ", " "], [Subfield("a", f"{name}: före{text}efter")]))
     return r
@@ -122,7 +129,10 @@ def main() -> None:
     (HERE / "deep.json").write_bytes(b"[" * 10_000 + b"]" * 10_000)
     (HERE / "deep-record.json").write_bytes(
         b'{"leader": "00000nam a2200000 i 4500", "fields": [{"245": {"ind1": "1", "ind2": "0", "subfields": '
-        + b"[" * 10_000 + b"]" * 10_000 + b"}}]}")
+        + b"[" * 10_000
+        + b"]" * 10_000
+        + b"}}]}"
+    )
 
 
 def jsonld_attack() -> bytes:
@@ -130,39 +140,58 @@ def jsonld_attack() -> bytes:
     latter two, quoting them: those warnings must not reach the terminal either)."""
     text = (HERE / "librisxl-integtest-bibelectronic.jsonld").read_text("utf-8")
     markup = ATTACKS["markup"] + " " + ATTACKS["channel"]
-    text = text.replace("Alice in Wonderland", "Alice " + "".join(ATTACKS.values()).replace(ATTACKS["markup"], markup)
-                        .encode("unicode_escape").decode("ascii").replace("\\x", "\\u00"), 1)
+    text = text.replace(
+        "Alice in Wonderland",
+        "Alice "
+        + "".join(ATTACKS.values())
+        .replace(ATTACKS["markup"], markup)
+        .encode("unicode_escape")
+        .decode("ascii")
+        .replace("\\x", "\\u00"),
+        1,
+    )
     text = text.replace('"TEMPBASEURIlibrary/NBR"', '"TEMPBASEURIlibrary/{NBR\\u001b]52;c;aGk=\\u0007"', 1)
     text = text.replace('"2001-12-11T00:00:00+01:00"', '"2001-12-11T00:00\\u001b[2J"', 1)
     return text.encode("utf-8")
 
 
-MARCXML_RECORD = (b"<record xmlns='http://www.loc.gov/MARC21/slim'><leader>00000nam a2200000 i 4500</leader>"
-                  b"<controlfield tag='001'>x1</controlfield><datafield tag='245' ind1='1' ind2='0'>"
-                  b"<subfield code='a'>%s</subfield></datafield></record>")
+MARCXML_RECORD = (
+    b"<record xmlns='http://www.loc.gov/MARC21/slim'><leader>00000nam a2200000 i 4500</leader>"
+    b"<controlfield tag='001'>x1</controlfield><datafield tag='245' ind1='1' ind2='0'>"
+    b"<subfield code='a'>%s</subfield></datafield></record>"
+)
 
 
 def xml_attacks() -> dict[str, bytes]:
     laughs = b"".join(b"<!ENTITY l%d '%s'>" % (i, b"&l%d;" % (i - 1) * 10) for i in range(1, 10))
     return {
         # the billion laughs: 10^9 "lol"s (3 GB) from 1 kB, if entities were expanded
-        "billion-laughs.xml": b"<?xml version='1.0'?>\n<!DOCTYPE record [<!ENTITY l0 'lol'>" + laughs + b"]>\n"
-                              + MARCXML_RECORD % b"&l9;",
+        "billion-laughs.xml": b"<?xml version='1.0'?>\n<!DOCTYPE record [<!ENTITY l0 'lol'>"
+        + laughs
+        + b"]>\n"
+        + MARCXML_RECORD % b"&l9;",
         # quadratic blow-up: no nesting, one big entity referenced many times
-        "quadratic-blowup.xml": b"<?xml version='1.0'?>\n<!DOCTYPE record [<!ENTITY q '" + b"q" * 10_000
-                                + b"'>]>\n" + MARCXML_RECORD % (b"&q;" * 10_000),
+        "quadratic-blowup.xml": b"<?xml version='1.0'?>\n<!DOCTYPE record [<!ENTITY q '"
+        + b"q" * 10_000
+        + b"'>]>\n"
+        + MARCXML_RECORD % (b"&q;" * 10_000),
         # XXE: the title would be the password file
         "xxe-file.xml": b"<?xml version='1.0'?>\n<!DOCTYPE record [<!ENTITY xxe SYSTEM 'file:///etc/passwd'>]>\n"
-                        + MARCXML_RECORD % b"&xxe;",
+        + MARCXML_RECORD % b"&xxe;",
         # external DTD and a parameter entity (the "out of band" XXE)
         "xxe-parameter.xml": b"<?xml version='1.0'?>\n<!DOCTYPE record [<!ENTITY % dtd SYSTEM "
-                             b"'file:///etc/passwd'> %dtd;]>\n" + MARCXML_RECORD % b"x",
+        b"'file:///etc/passwd'> %dtd;]>\n" + MARCXML_RECORD % b"x",
         "external-dtd.xml": b"<?xml version='1.0'?>\n<!DOCTYPE record SYSTEM 'file:///etc/passwd'>\n"
-                            + MARCXML_RECORD % b"x",
-        "xinclude.xml": b"<?xml version='1.0'?>\n" + (MARCXML_RECORD % (
-            b"<xi:include xmlns:xi='http://www.w3.org/2001/XInclude' href='file:///etc/passwd' parse='text'/>")),
-        "deep.xml": b"<?xml version='1.0'?>\n<collection>" + b"<record>" * 10_000 + b"</record>" * 10_000
-                    + b"</collection>",
+        + MARCXML_RECORD % b"x",
+        "xinclude.xml": b"<?xml version='1.0'?>\n"
+        + (
+            MARCXML_RECORD
+            % (b"<xi:include xmlns:xi='http://www.w3.org/2001/XInclude' href='file:///etc/passwd' parse='text'/>")
+        ),
+        "deep.xml": b"<?xml version='1.0'?>\n<collection>"
+        + b"<record>" * 10_000
+        + b"</record>" * 10_000
+        + b"</collection>",
     }
 
 

@@ -20,7 +20,7 @@ import mmap
 import re
 from array import array
 from bisect import bisect_left, bisect_right
-from typing import Callable
+from collections.abc import Callable
 
 #: a record whose bytes (lowered: ASCII only) do not hold this cannot be a channel record
 #: (``str.lower`` maps no non-ASCII letter onto these letters, so the parsed test can only say
@@ -28,8 +28,13 @@ from typing import Callable
 _HINT = re.compile(rb"channel\s+record")
 #: MARCXML: a character reference to one of those letters or to white space could spell it too
 _LETTERS = "channelrecordCHANNELRECORD \t\n\r"
-_HINT_XML = re.compile(rb"channel\s+record|&#(?:0*(?:" + b"|".join(b"%d" % ord(c) for c in sorted(set(_LETTERS)))
-                       + b")|x0*(?:" + b"|".join(b"%x" % ord(c) for c in sorted(set(_LETTERS))) + b"));")
+_HINT_XML = re.compile(
+    rb"channel\s+record|&#(?:0*(?:"
+    + b"|".join(b"%d" % ord(c) for c in sorted(set(_LETTERS)))
+    + b")|x0*(?:"
+    + b"|".join(b"%x" % ord(c) for c in sorted(set(_LETTERS)))
+    + b"));"
+)
 
 CHUNK_BYTES = 1 << 20  # a chunk is searched in about a millisecond (the GIL is held meanwhile)
 _PAGE = mmap.PAGESIZE
@@ -123,6 +128,7 @@ def _reader(src):
     read_span = getattr(src, "read_span", None)
     buf = getattr(src, "buf", None)
     if isinstance(buf, mmap.mmap):
+
         def release(start: int, end: int) -> None:
             release_pages(src, start, end)
 
@@ -134,8 +140,15 @@ def _reader(src):
     return None, None
 
 
-def channel_slots(src, start: int, end: int, decide: Callable[[int], bool], *,
-                  cancelled: Callable[[], bool] = lambda: False, chunk_bytes: int = CHUNK_BYTES) -> list[int]:
+def channel_slots(
+    src,
+    start: int,
+    end: int,
+    decide: Callable[[int], bool],
+    *,
+    cancelled: Callable[[], bool] = lambda: False,
+    chunk_bytes: int = CHUNK_BYTES,
+) -> list[int]:
     """The channel slots among ``start .. end-1`` of ``src`` (ascending).
 
     ``decide(slot)`` says whether a slot whose bytes mention a channel record really is one (it
@@ -166,7 +179,7 @@ def channel_slots(src, start: int, end: int, decide: Callable[[int], bool], *,
         stop = bisect_right(starts, first_byte + chunk_bytes, slot + 1, end)
         last_byte = ends[stop - 1]
         data, base = read(first_byte, last_byte)
-        low = data[first_byte - base:last_byte - base].lower()
+        low = data[first_byte - base : last_byte - base].lower()
         del data
         hits: list[int] = []
         seen = -1

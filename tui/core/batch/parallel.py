@@ -20,7 +20,8 @@ import signal
 import struct
 import sys
 import threading
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 #: environment variable: the number of processes to use (1: never fork)
 WORKERS_ENV = "LIBRIS_TUI_WORKERS"
@@ -34,8 +35,7 @@ def cpu_count() -> int:
 
 
 def can_fork() -> bool:
-    return (sys.platform.startswith("linux") and hasattr(os, "fork")
-            and threading.active_count() == 1)
+    return sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
 
 
 def workers(limit: int = 8) -> int:
@@ -78,7 +78,7 @@ def run_parts(fn: Callable[..., Any], parts: Sequence[tuple], *, fork: bool | No
                 try:
                     view = memoryview(payload)
                     while view:
-                        view = view[os.write(w, view):]
+                        view = view[os.write(w, view) :]
                 finally:
                     os._exit(code)
             os.close(w)
@@ -168,11 +168,18 @@ class JobQueue:
     at the end, so its exception, if it has one, propagates; a question a child cannot answer has
     its job done again here, and is answered here."""
 
-    def __init__(self, fn: Callable[..., Any], jobs: Sequence[tuple], processes: int, *,
-                 encode: Callable[[Any], Any] | None = None, decode: Callable[[Any], Any] | None = None,
-                 on_ready: Callable[[int, Any], None] | None = None,
-                 on_finished: Callable[[int], None] | None = None,
-                 serve: Callable[[int, Any], Any] | None = None):
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        jobs: Sequence[tuple],
+        processes: int,
+        *,
+        encode: Callable[[Any], Any] | None = None,
+        decode: Callable[[Any], Any] | None = None,
+        on_ready: Callable[[int, Any], None] | None = None,
+        on_finished: Callable[[int], None] | None = None,
+        serve: Callable[[int, Any], Any] | None = None,
+    ):
         self.fn, self.jobs = fn, list(jobs)
         self.processes = max(1, processes)
         self.encode, self.decode = encode, decode
@@ -200,7 +207,7 @@ class JobQueue:
         self._me = 0
 
     # -- this process ----------------------------------------------------------------------------
-    def run(self, after: Callable[["JobQueue"], None] | None = None) -> list[Any]:
+    def run(self, after: Callable[[JobQueue], None] | None = None) -> list[Any]:
         n = len(self.jobs)
         if self.processes < 2 or n < 2 or not can_fork():
             for k in range(n):
@@ -525,7 +532,7 @@ def _close(fd: int) -> None:
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def _read_exactly(fd: int, length: int) -> bytes | None:
@@ -575,5 +582,14 @@ def guided_cuts(total: int, processes: int, *, smallest: int) -> list[int]:
     return cuts
 
 
-__all__ = ["WORKERS_ENV", "cpu_count", "can_fork", "workers", "run_parts", "split_points", "JobQueue", "run_queue",
-           "guided_cuts"]
+__all__ = [
+    "WORKERS_ENV",
+    "cpu_count",
+    "can_fork",
+    "workers",
+    "run_parts",
+    "split_points",
+    "JobQueue",
+    "run_queue",
+    "guided_cuts",
+]

@@ -31,13 +31,14 @@ whose ``001`` its ``004`` names, as ``RecordSource.holdings_for`` links them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field as dc_field
-from typing import Callable
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
-from tui.core.rules import detect
+from tui.core.formats.iso2709 import FT_B, RT_B, SD_B
 from tui.core.model.holdings import EMBEDDED_TAGS
 from tui.core.model.record import BrokenRecord, LibrisRecord, Record
-from tui.core.formats.iso2709 import FT_B, RT_B, SD_B
+from tui.core.rules import detect
 from tui.core.sources.base import Progress, RecordSource
 
 # slot flags
@@ -79,15 +80,24 @@ class ScanResult:
         return len(self.flags) - self.count(BROKEN) - self.count(HOLDINGS) - self.count(AUTHORITY)
 
     def counts(self) -> dict:
-        return {"path": self.path, "records": self.records, "eplikt": self.count(EPLIKT),
-                "channel": self.count(CHANNEL), "suppressed": self.count(SUPPRESSED),
-                "holdings": self.count(HOLDINGS), "broken": self.count(BROKEN)}
+        return {
+            "path": self.path,
+            "records": self.records,
+            "eplikt": self.count(EPLIKT),
+            "channel": self.count(CHANNEL),
+            "suppressed": self.count(SUPPRESSED),
+            "holdings": self.count(HOLDINGS),
+            "broken": self.count(BROKEN),
+        }
 
 
-_BIT_TABLES = {f: bytes(1 if b & f else 0 for b in range(256))
-               for f in (BROKEN, HOLDINGS, AUTHORITY, EPLIKT, CHANNEL, SUPPRESSED, PARSED)}
-_BIT_PATTERNS = {f: re.compile(b"[" + b"".join(re.escape(bytes([b])) for b in range(256) if b & f) + b"]")
-                 for f in _BIT_TABLES}
+_BIT_TABLES = {
+    f: bytes(1 if b & f else 0 for b in range(256))
+    for f in (BROKEN, HOLDINGS, AUTHORITY, EPLIKT, CHANNEL, SUPPRESSED, PARSED)
+}
+_BIT_PATTERNS = {
+    f: re.compile(b"[" + b"".join(re.escape(bytes([b])) for b in range(256) if b & f) + b"]") for f in _BIT_TABLES
+}
 
 
 def flags_of(e, linked_apis: bool | None = None) -> int:
@@ -140,6 +150,7 @@ def scan_file(path: str, progress: Progress | None = None) -> ScanResult:
 
 # -- formats parsed whole -----------------------------------------------------------------------
 
+
 def _scan_parsed(src: RecordSource) -> ScanResult:
     flags = bytearray(len(src))
     res = ScanResult(src.path, src.format, flags)
@@ -153,6 +164,7 @@ def _scan_parsed(src: RecordSource) -> ScanResult:
 
 
 # -- ISO 2709 ---------------------------------------------------------------------------------
+
 
 class _Bits:
     EPLK, DIGI, APIS, CHANNEL, SUPPRESS = 1, 2, 4, 8, 16
@@ -202,8 +214,9 @@ def _scan_iso(src, progress: Progress | None = None) -> ScanResult:
         if progress is not None:
             progress(min(size, done * share), size)
 
-    parts = parallel.run_parts(_scan_iso_part, [(src, lo, hi, own_progress if k == 0 else None)
-                                                for k, (lo, hi) in enumerate(ranges)])
+    parts = parallel.run_parts(
+        _scan_iso_part, [(src, lo, hi, own_progress if k == 0 else None) for k, (lo, hi) in enumerate(ranges)]
+    )
     flags = bytearray()
     res = ScanResult(src.path, src.format, flags)
     offsets = []
@@ -216,8 +229,9 @@ def _scan_iso(src, progress: Progress | None = None) -> ScanResult:
             res.broken_records.append(b)
     links = set().union(*(part.apis_links for part in parts))
     if links:  # bibs linked by 004 -> 001 from a holdings record with 852 $b APIS (EPL-DETECT)
-        linked = parallel.run_parts(_linked_part, [(src, lo, hi, links, bytes(part.flags))
-                                                   for (lo, hi), part in zip(ranges, parts)])
+        linked = parallel.run_parts(
+            _linked_part, [(src, lo, hi, links, bytes(part.flags)) for (lo, hi), part in zip(ranges, parts)]
+        )
         for off, part, (found, parsed) in zip(offsets, parts, linked):
             for i in found:
                 if i not in part.digi:
@@ -257,7 +271,9 @@ _BASES: dict[bytes, tuple[int, int] | bool] = {}
 _MEDIA_LEAD = rb"(?:[\t\n\x0b\x0c\r\x1c \[\x80-\xff]|\x1b[^\x1d\x1e\x1f]{1,3})*"
 #: one search for the markers decided per record: $9 EPLK/DIGI, $5 APIS and $h channel record
 #: (bibs), $b APIS (holdings); SUPPRESSRECORD is looked for in records with a 599 (directory)
-_M_MARK = re.compile(rb"\x1f(?:9" + _V + rb"(?:EPLK|DIGI)|[5b]" + _V + rb"APIS|h" + _MEDIA_LEAD + rb"(?i:channel record))")
+_M_MARK = re.compile(
+    rb"\x1f(?:9" + _V + rb"(?:EPLK|DIGI)|[5b]" + _V + rb"APIS|h" + _MEDIA_LEAD + rb"(?i:channel record))"
+)
 
 
 #: leader/05-23 -> (base address, field terminators) for a leader that is printable ASCII with
@@ -377,7 +393,7 @@ class _IsoPart:
         n = len(window)
         while p < n:
             t = find(RT_B, p)
-            if t >= 0 and t + 1 - p < 100000 and window[p:p + 5] == d5[t + 1 - p]:
+            if t >= 0 and t + 1 - p < 100000 and window[p : p + 5] == d5[t + 1 - p]:
                 a = p
                 e = p = t + 1
                 i = slot
@@ -406,12 +422,12 @@ class _IsoPart:
                     nxt = hits[h]
                 continue
             if usual:
-                key = window[a + 5:a + 24]
+                key = window[a + 5 : a + 24]
                 info = leaders.get(key)
                 if info is None:
                     info = _leader_info(key)
             else:
-                key = window[a + 12:a + 17]
+                key = window[a + 12 : a + 17]
                 info = bases.get(key)
                 if info is None:
                     info = _base_info(key)
@@ -420,8 +436,12 @@ class _IsoPart:
             ok = False
             if info:
                 b, nft = info
-                if e - a > b and window[a + b - 1] == 0x1E and window[e - 2] == 0x1E \
-                        and window[a + 24:a + b - 1].isdigit():
+                if (
+                    e - a > b
+                    and window[a + b - 1] == 0x1E
+                    and window[e - 2] == 0x1E
+                    and window[a + 24 : a + b - 1].isdigit()
+                ):
                     if nxt < e:  # the count up to the first marker also says which field it is in
                         before = count(FT_B, a, nxt)
                         ok = before + count(FT_B, nxt, e) == nft
@@ -447,12 +467,18 @@ class _IsoPart:
             elif window[a + 9] != 0x61 and find(b"\x1b", a, e) >= 0:
                 # MARC-8 escapes vanish when read ("EP<ESC>(BLK" is EPLK): the parser decides
                 self.undecided.add(i)
-            if nxt < e and base >= 0 and window[nxt + 1] == 0x39 and window[nxt + 2:nxt + 7] == eplk \
-                    and flags[i] == 0 and e - a < 10000:
+            if (
+                nxt < e
+                and base >= 0
+                and window[nxt + 1] == 0x39
+                and window[nxt + 2 : nxt + 7] == eplk
+                and flags[i] == 0
+                and e - a < 10000
+            ):
                 # the usual 042 $9 EPLK, in the usual layout: the (before-1)-th entry must point at it
                 fs = rfind(FT_B, base - 1, nxt) + 1
                 d = a + 12 + 12 * before
-                if window[d:d + 12] == b"042" + d4[nxt + 7 - fs] + d5[fs - base]:
+                if window[d : d + 12] == b"042" + d4[nxt + 7 - fs] + d5[fs - base]:
                     bits[i] |= _Bits.EPLK
                     h += 1
                     nxt = hits[h]
@@ -467,7 +493,7 @@ class _IsoPart:
                 h += 1
                 nxt = hits[h]
             if flags[i] == 0:  # a 599 in the directory (at an entry boundary): SUPPRESSRECORD?
-                dir_end = (base if base >= 0 else a + int(window[a + 12:a + 17])) - 1
+                dir_end = (base if base >= 0 else a + int(window[a + 12 : a + 17])) - 1
                 q = find(b"599", a + 24, dir_end)
                 while q >= 0 and (q - a - 24) % 12:
                     q = find(b"599", q + 1, dir_end)
@@ -480,7 +506,7 @@ class _IsoPart:
         APIS in an embedded holding, ``$h`` channel record in 245 (CHN-DETECT). ``base``/``k``
         (base address, field terminators from the base to ``p``) when known, else -1."""
         code = window[p + 1]
-        word = window[p + 2:p + 7]
+        word = window[p + 2 : p + 7]
         if code == 0x39 and (word == b"EPLK\x1e" or word == b"DIGI\x1e"):  # the usual 042 $9 EPLK
             fe = p + 6
             value = word[:4]
@@ -490,7 +516,7 @@ class _IsoPart:
                 self.undecided.add(i)
                 return
             nx = window.find(SD_B, p + 1, fe)
-            value = window[p + 2:fe if nx < 0 else nx]
+            value = window[p + 2 : fe if nx < 0 else nx]
         tag = _tag_at(window, a, e, p, fe, base, k)
         if tag is None or not value.isascii() or b"\x1b" in value:
             self.undecided.add(i)
@@ -518,7 +544,7 @@ class _IsoPart:
             self.undecided.add(i)
             return
         nxt = window.find(SD_B, p + 1, fe)
-        value = window[p + 2:fe if nxt < 0 else nxt]
+        value = window[p + 2 : fe if nxt < 0 else nxt]
         if not value.isascii() or b"\x1b" in value:
             self.undecided.add(i)
             return
@@ -602,12 +628,11 @@ def _linked_part(src, lo: int, hi: int, links: set[str], flags: bytes) -> tuple[
     def step(window: bytes, wbase: int, p: int, at_eof: bool) -> tuple[int, bool]:
         nonlocal slot
         s0 = slot
-        p, slot, more = segment(window, wbase, p, at_eof, slot, 1 << 62,
-                                part.starts, part.ends, part.bad, part.hold)
+        p, slot, more = segment(window, wbase, p, at_eof, slot, 1 << 62, part.starts, part.ends, part.bad, part.hold)
         for i in range(s0, slot):
             if flags[i] & (BROKEN | HOLDINGS | AUTHORITY | EPLIKT):
                 continue
-            raw = window[part.starts[i] - wbase:part.ends[i] - wbase]
+            raw = window[part.starts[i] - wbase : part.ends[i] - wbase]
             first = field_bytes(raw, b"001")[:1]
             if first and (not first[0].isascii() or b"\x1b" in first[0]):
                 cn = parse_record(raw, src.path, i + 1, part.starts[i]).control_number
@@ -629,9 +654,9 @@ def _tag_at(window: bytes, a: int, e: int, p: int, fe: int, base: int = -1, k: i
     ``base``: the record's base address in ``window``, ``k`` the field terminators from there to
     ``p``, when already known (else -1)."""
     if base < 0:
-        if window[a + 20:a + 22] != b"45":
+        if window[a + 20 : a + 22] != b"45":
             return None
-        base = a + int(window[a + 12:a + 17])
+        base = a + int(window[a + 12 : a + 17])
         k = -1
     if k < 0:
         k = window.count(FT_B, base, p)
@@ -643,9 +668,9 @@ def _tag_at(window: bytes, a: int, e: int, p: int, fe: int, base: int = -1, k: i
     if length >= 10000 or where >= 100000:
         return None
     d4, d5 = _DIGITS or _digits()
-    if window[d + 3:d + 7] != d4[length] or window[d + 7:d + 12] != d5[where]:
+    if window[d + 3 : d + 7] != d4[length] or window[d + 7 : d + 12] != d5[where]:
         return None
-    return window[d:d + 3]
+    return window[d : d + 3]
 
 
 _DIGITS = None
@@ -690,7 +715,7 @@ def _record_subfields(buf, chunk: int = 1 << 24, start: int = 0, end: int | None
     while pos < n:
         stop = min(n, pos + chunk)
         lo = max(start, pos - 8)  # room for "channel " before a "record" at the start of the chunk
-        part = buf[lo:min(n, stop + 5)].lower()
+        part = buf[lo : min(n, stop + 5)].lower()
         j = part.find(b"record", pos - lo)
         while j >= 0 and lo + j < stop:
             q = lo + j
@@ -700,7 +725,7 @@ def _record_subfields(buf, chunk: int = 1 << 24, start: int = 0, end: int | None
                 if code == 0x61 and d != seen:
                     out.append((d, code))
                     seen = d
-                elif code == 0x68 and q - 8 >= d + 2 and part[j - 8:j] == b"channel " and d != seen:
+                elif code == 0x68 and q - 8 >= d + 2 and part[j - 8 : j] == b"channel " and d != seen:
                     out.append((d, code))
                     seen = d
             j = part.find(b"record", j + 1)
@@ -709,6 +734,7 @@ def _record_subfields(buf, chunk: int = 1 << 24, start: int = 0, end: int | None
 
 
 # -- MARCXML ----------------------------------------------------------------------------------
+
 
 def _xml_leader6(el) -> str:
     from tui.core.formats.marcxml import _local_name
@@ -745,14 +771,18 @@ def _scan_xml(src) -> ScanResult:
         elif not flags[i]:
             light[i] = el
     # holdings links, as RecordSource.holdings_for makes them
-    apis_links = {r.linked_bib for i, r in records.items()
-                  if flags[i] == HOLDINGS and r.linked_bib and detect.holding_sigel(r.marc) == detect.APIS}
+    apis_links = {
+        r.linked_bib
+        for i, r in records.items()
+        if flags[i] == HOLDINGS and r.linked_bib and detect.holding_sigel(r.marc) == detect.APIS
+    }
     for i, r in records.items():
         if flags[i]:
             continue
         f = 0
         apis = detect.APIS in detect.embedded_holding_sigels(r.marc) or (
-            bool(r.control_number) and r.control_number.strip() in apis_links)
+            bool(r.control_number) and r.control_number.strip() in apis_links
+        )
         if detect.has_eplk(r.marc) or (apis and not detect.has_digi(r.marc)):
             f |= EPLIKT
         if detect.is_channel(r.marc):

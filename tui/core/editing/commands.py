@@ -16,18 +16,19 @@ its URI-FIX / URI-ADD / URI-MOVE exceptions, EPL-DETECT markers, HOLD-ADD); then
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field as dc_field, fields as dc_fields
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from dataclasses import fields as dc_fields
 from typing import Any, ClassVar
 
 from pymarc import Field, Leader, Subfield
 
-from tui.core.rules import detect
 from tui.core.formats.notation import field_line
 from tui.core.model.record import ORPHAN, LibrisError, LibrisRecord
-from tui.core.rules.profile import FULL, Action, Profile
+from tui.core.rules import detect
 from tui.core.rules.eplikt import (
-    Refusal,
     RecordState,
+    Refusal,
     field_at,
     has_code,
     holding_field_sigel,
@@ -36,12 +37,31 @@ from tui.core.rules.eplikt import (
     record_state,
     restricted_uri_occurrences,
 )
+from tui.core.rules.profile import FULL, Action, Profile
 
 __all__ = [
-    "Refusal", "Refused", "Advice", "EditContext", "EditCommand", "History", "command_from_json",
-    "COMMANDS", "SetSubfield", "SetIndicator", "AddSubfield", "DeleteSubfield", "AddField",
-    "DeleteField", "MoveField", "SetControlField", "AddHolding", "MoveRestrictedUris", "FixUri",
-    "AddUri", "ClearSuppress", "DeleteRecord",
+    "Refusal",
+    "Refused",
+    "Advice",
+    "EditContext",
+    "EditCommand",
+    "History",
+    "command_from_json",
+    "COMMANDS",
+    "SetSubfield",
+    "SetIndicator",
+    "AddSubfield",
+    "DeleteSubfield",
+    "AddField",
+    "DeleteField",
+    "MoveField",
+    "SetControlField",
+    "AddHolding",
+    "MoveRestrictedUris",
+    "FixUri",
+    "AddUri",
+    "ClearSuppress",
+    "DeleteRecord",
 ]
 
 _CODE = re.compile(r"^[0-9a-z]$")
@@ -83,6 +103,7 @@ class EditContext:
 
 # -- helpers -----------------------------------------------------------------------------------
 
+
 def _where(tag: str, occurrence: int | None, index: int | None = None, code: str | None = None) -> str:
     s = tag + (f"[{occurrence}]" if occurrence else "")
     if code is not None:
@@ -99,15 +120,19 @@ def _blank(v: str) -> str:
 def _marker_refusal(tag: str, code: str, value: str) -> Refusal | None:
     """042 $9 EPLK / DIGI are written by the e-plikt flow and by machine matching (EPL-DETECT)."""
     if tag == "042" and code == "9" and value.strip() in (detect.EPLK, detect.DIGI):
-        return Refusal("EPL-DETECT", f"042 $9 {value.strip()} is set by the e-plikt flow or by machine "
-                                     "matching, not by hand")
+        return Refusal(
+            "EPL-DETECT", f"042 $9 {value.strip()} is set by the e-plikt flow or by machine matching, not by hand"
+        )
     return None
 
 
 def _channel_refusal(tag: str, code: str, value: str) -> Refusal | None:
     if tag == "245" and code == "h" and detect.media_term(value).lower() == detect.CHANNEL_TERM:
-        return Refusal("CHN-READONLY", "channel records (245 $h [channel record]) are made and kept by "
-                                       "machine only; a record cannot be made one by hand")
+        return Refusal(
+            "CHN-READONLY",
+            "channel records (245 $h [channel record]) are made and kept by "
+            "machine only; a record cannot be made one by hand",
+        )
     return None
 
 
@@ -124,16 +149,17 @@ def _ownership(ctx: EditContext, sigel: str) -> Refusal | None:
     if sigel == detect.APIS:
         return Refusal("EPL-DETECT", "$5 APIS is the holding KB generates for e-plikt records; it stays unchanged")
     if ctx.sigel is None:
-        return Refusal("HOLD-ADD", f"this is the holding of sigel {sigel}; set your library's sigel to edit "
-                                   "your own holdings")
+        return Refusal(
+            "HOLD-ADD", f"this is the holding of sigel {sigel}; set your library's sigel to edit your own holdings"
+        )
     if ctx.sigel != sigel:
-        return Refusal("HOLD-ADD", f"this is the holding of sigel {sigel}; a library edits only its own "
-                                   f"holdings ({ctx.sigel})")
+        return Refusal(
+            "HOLD-ADD", f"this is the holding of sigel {sigel}; a library edits only its own holdings ({ctx.sigel})"
+        )
     return None
 
 
-def _protected(ctx: EditContext, st: RecordState, tag: str, occurrence: int | None,
-               code: str | None) -> Refusal | None:
+def _protected(ctx: EditContext, st: RecordState, tag: str, occurrence: int | None, code: str | None) -> Refusal | None:
     p = protection(ctx.record, tag, occurrence, code, state=st)
     if p is None:
         return None
@@ -162,6 +188,7 @@ def _field_text(f: Field) -> str:
 
 # -- the base ----------------------------------------------------------------------------------
 
+
 @dataclass
 class EditCommand:
     """One edit. Subclasses are dataclasses whose init fields are the parameters (``to_json``)."""
@@ -178,9 +205,12 @@ class EditCommand:
     def check(self, ctx: EditContext) -> Refusal | None:
         st = ctx.state()
         if st.channel:
-            return Refusal("CHN-READONLY", "this is a channel record (245 $h [channel record]): it is handled "
-                                           "entirely by machine and nothing in it may be changed or acted on "
-                                           "manually; report errors to Katalogsupport")
+            return Refusal(
+                "CHN-READONLY",
+                "this is a channel record (245 $h [channel record]): it is handled "
+                "entirely by machine and nothing in it may be changed or acted on "
+                "manually; report errors to Katalogsupport",
+            )
         action = self._action(ctx)
         if ctx.record.kind == "holdings":
             # a holdings record belongs to the library in its 852 $b; KB's APIS holding stays
@@ -220,8 +250,13 @@ class EditCommand:
         """What the cataloguer should know after this edit (SUP-CLEAR for completed records)."""
         st = ctx.state()
         if st.suppressed and not st.channel:
-            return [Advice("SUP-CLEAR", "the record still has 599 $a SUPPRESSRECORD: remove it, or the record "
-                                        "never reaches Libris search or your local system")]
+            return [
+                Advice(
+                    "SUP-CLEAR",
+                    "the record still has 599 $a SUPPRESSRECORD: remove it, or the record "
+                    "never reaches Libris search or your local system",
+                )
+            ]
         return []
 
     def to_json(self) -> dict:
@@ -233,7 +268,7 @@ class EditCommand:
         return d
 
     @classmethod
-    def from_json(cls, d: dict) -> "EditCommand":
+    def from_json(cls, d: dict) -> EditCommand:
         params = {f.name: d[f.name] for f in dc_fields(cls) if f.init and f.name in d}
         return cls(**params)
 
@@ -254,16 +289,19 @@ class EditCommand:
         f = field_at(ctx.record, tag, occurrence)
         if f is None:
             n = len(ctx.record.marc.get_fields(tag))
-            return None, Refusal("EDIT-TARGET", f"there is no {tag}[{occurrence}] in this record "
-                                                f"({n} field{'s' if n != 1 else ''} with tag {tag})")
+            return None, Refusal(
+                "EDIT-TARGET",
+                f"there is no {tag}[{occurrence}] in this record ({n} field{'s' if n != 1 else ''} with tag {tag})",
+            )
         return f, None
 
 
 def _datafield(cmd: EditCommand, ctx: EditContext, tag: str, occurrence: int):
     f, r = cmd._field(ctx, tag, occurrence)
     if r is None and f.is_control_field():
-        r = Refusal("EDIT-TARGET", f"{tag} is a control field: it has no indicators or subfields "
-                                   "(set its value as a whole)")
+        r = Refusal(
+            "EDIT-TARGET", f"{tag} is a control field: it has no indicators or subfields (set its value as a whole)"
+        )
     return f, r
 
 
@@ -272,6 +310,7 @@ def _holding_action(ctx: EditContext, f: Field | None) -> Action:
 
 
 # -- subfields and indicators --------------------------------------------------------------------
+
 
 @dataclass
 class SetSubfield(EditCommand):
@@ -287,8 +326,10 @@ class SetSubfield(EditCommand):
     def _target(self, ctx):
         f, r = _datafield(self, ctx, self.tag, self.occurrence)
         if r is None and not (0 <= self.index < len(f.subfields)):
-            r = Refusal("EDIT-TARGET", f"{self.tag}[{self.occurrence}] has no subfield {self.index + 1} "
-                                       f"(it has {len(f.subfields)})")
+            r = Refusal(
+                "EDIT-TARGET",
+                f"{self.tag}[{self.occurrence}] has no subfield {self.index + 1} (it has {len(f.subfields)})",
+            )
         return f, r
 
     def _action(self, ctx):
@@ -301,8 +342,10 @@ class SetSubfield(EditCommand):
         old = f.subfields[self.index]
         code = old.code if self.code is None else self.code
         if code == ORPHAN:
-            return Refusal("EDIT-VALUE", f"{self.tag}[{self.occurrence}]: give the text before the first "
-                                         "subfield code a subfield code")
+            return Refusal(
+                "EDIT-VALUE",
+                f"{self.tag}[{self.occurrence}]: give the text before the first subfield code a subfield code",
+            )
         r = _value_refusal(self.tag, code, self.value)
         if r:
             return r
@@ -317,8 +360,11 @@ class SetSubfield(EditCommand):
         if r:
             return r
         if st.eplikt and self.tag == "856" and code == "u" and not looks_like_uri(self.value):
-            return Refusal("URI-FIX", f"856[{self.occurrence}] $u: {self.value!r} is not a URI; URI-FIX corrects "
-                                      "a wrong URI with a right one")
+            return Refusal(
+                "URI-FIX",
+                f"856[{self.occurrence}] $u: {self.value!r} is not a URI; URI-FIX corrects "
+                "a wrong URI with a right one",
+            )
         return None
 
     def _apply(self, ctx):
@@ -367,8 +413,14 @@ class SetIndicator(EditCommand):
         sigel = holding_field_sigel(f)
         if sigel is not None:
             return _ownership(ctx, sigel)
-        if (self.tag == "856" and self.position == 2 and f.indicator2 == "0" and self.value == "2"
-                and st.eplikt and st.restricted):
+        if (
+            self.tag == "856"
+            and self.position == 2
+            and f.indicator2 == "0"
+            and self.value == "2"
+            and st.eplikt
+            and st.restricted
+        ):
             return None  # URI-MOVE: restricted URI from "Tillhörande media" to "Relaterad beskrivning"
         return _protected(ctx, st, self.tag, self.occurrence, None)
 
@@ -414,8 +466,10 @@ class AddSubfield(EditCommand):
         if r:
             return r
         if self.index is not None and not (0 <= self.index <= len(f.subfields)):
-            return Refusal("EDIT-TARGET", f"{self.tag}[{self.occurrence}]: position {self.index + 1} is outside "
-                                          f"its {len(f.subfields)} subfields")
+            return Refusal(
+                "EDIT-TARGET",
+                f"{self.tag}[{self.occurrence}]: position {self.index + 1} is outside its {len(f.subfields)} subfields",
+            )
         r = _value_refusal(self.tag, self.code, self.value)
         if r:
             return r
@@ -456,11 +510,14 @@ class DeleteSubfield(EditCommand):
         if r:
             return r
         if not (0 <= self.index < len(f.subfields)):
-            return Refusal("EDIT-TARGET", f"{self.tag}[{self.occurrence}] has no subfield {self.index + 1} "
-                                          f"(it has {len(f.subfields)})")
+            return Refusal(
+                "EDIT-TARGET",
+                f"{self.tag}[{self.occurrence}] has no subfield {self.index + 1} (it has {len(f.subfields)})",
+            )
         if len(f.subfields) == 1:
-            return Refusal("EDIT-VALUE", f"{self.tag}[{self.occurrence}]: this is its only subfield; delete the "
-                                         "field instead")
+            return Refusal(
+                "EDIT-VALUE", f"{self.tag}[{self.occurrence}]: this is its only subfield; delete the field instead"
+            )
         sigel = holding_field_sigel(f)
         if sigel is not None:
             return _ownership(ctx, sigel)
@@ -482,12 +539,12 @@ class DeleteSubfield(EditCommand):
 
 # -- fields ------------------------------------------------------------------------------------
 
+
 def _make_field(tag: str, indicators, subfields, data) -> Field:
     if tag < "010" and tag.isdigit():
         return Field(tag=tag, data=data or "")
     i1, i2 = (list(indicators or ()) + [" ", " "])[:2]
-    return Field(tag=tag, indicators=[_blank(i1), _blank(i2)],
-                 subfields=[Subfield(c, v) for c, v in (subfields or [])])
+    return Field(tag=tag, indicators=[_blank(i1), _blank(i2)], subfields=[Subfield(c, v) for c, v in (subfields or [])])
 
 
 @dataclass
@@ -616,7 +673,7 @@ class MoveField(EditCommand):
     op: ClassVar[str] = "move-field"
 
     @classmethod
-    def by(cls, record: LibrisRecord, tag: str, occurrence: int, delta: int) -> "MoveField":
+    def by(cls, record: LibrisRecord, tag: str, occurrence: int, delta: int) -> MoveField:
         """Move up (``delta`` < 0) or down by ``delta`` places."""
         f = field_at(record, tag, occurrence)
         at = _field_index(record, f) if f is not None else 0
@@ -627,8 +684,9 @@ class MoveField(EditCommand):
         if r:
             return r
         if not (0 <= self.to_index < len(ctx.record.marc.fields)):
-            return Refusal("EDIT-TARGET", f"position {self.to_index} is outside the record's "
-                                          f"{len(ctx.record.marc.fields)} fields")
+            return Refusal(
+                "EDIT-TARGET", f"position {self.to_index} is outside the record's {len(ctx.record.marc.fields)} fields"
+            )
         sigel = holding_field_sigel(f)
         if sigel is not None:
             return _ownership(ctx, sigel)
@@ -673,8 +731,10 @@ class SetControlField(EditCommand):
             if len(self.value) != 24 or not self.value.isascii():
                 return Refusal("EDIT-VALUE", f"a leader has 24 ASCII characters, not {len(self.value)}")
             if self.value[5] == "d" and ctx.record.leader[5:6] != "d" and st.eplikt:
-                return Refusal("EPL-NODELETE", "leader/05 'd' marks the record deleted: an e-plikt record must "
-                                               "never be deleted manually")
+                return Refusal(
+                    "EPL-NODELETE",
+                    "leader/05 'd' marks the record deleted: an e-plikt record must never be deleted manually",
+                )
             return None
         if not (self.tag < "010" and self.tag.isdigit()):
             return Refusal("EDIT-TARGET", f"{self.tag} is not a control field (001-009)")
@@ -712,6 +772,7 @@ class SetControlField(EditCommand):
 
 # -- holdings ----------------------------------------------------------------------------------
 
+
 @dataclass
 class AddHolding(EditCommand):
     """HOLD-ADD: a holding for the library's own sigel; one per sigel and title, so adding it
@@ -732,16 +793,17 @@ class AddHolding(EditCommand):
         if not _SIGEL.match(s):
             return Refusal("HOLD-ADD", f"{s!r} is not a sigel (a library code such as S, Li or Gbg)")
         if s == detect.APIS:
-            return Refusal("HOLD-ADD", "APIS holdings are generated by KB for e-plikt records, not added by "
-                                       "libraries")
+            return Refusal("HOLD-ADD", "APIS holdings are generated by KB for e-plikt records, not added by libraries")
         if ctx.sigel and s != ctx.sigel.strip():
             return Refusal("HOLD-ADD", f"a library adds holdings for its own sigel ({ctx.sigel}), not for {s}")
         if ctx.record.kind != "bib":
-            return Refusal("HOLD-ADD", f"a holding belongs to a bibliographic record; this is a {ctx.record.kind} "
-                                       "record")
+            return Refusal(
+                "HOLD-ADD", f"a holding belongs to a bibliographic record; this is a {ctx.record.kind} record"
+            )
         if not self.held(ctx) and not (ctx.record.control_number or "").strip():
-            return Refusal("HOLD-ADD", "the record has no control number (001), so a holding cannot be linked "
-                                       "to it (004)")
+            return Refusal(
+                "HOLD-ADD", "the record has no control number (001), so a holding cannot be linked to it (004)"
+            )
         return None
 
     def held(self, ctx) -> bool:
@@ -771,8 +833,13 @@ class AddHolding(EditCommand):
     def advice(self, ctx):
         st = ctx.state()
         if st.suppressed:
-            return [Advice("SUP-CLEAR", "599 $a SUPPRESSRECORD keeps this record out of Libris search and your "
-                                        "local system: remove it (clear SUPPRESSRECORD) now that you hold it")]
+            return [
+                Advice(
+                    "SUP-CLEAR",
+                    "599 $a SUPPRESSRECORD keeps this record out of Libris search and your "
+                    "local system: remove it (clear SUPPRESSRECORD) now that you hold it",
+                )
+            ]
         return []
 
     def describe(self):
@@ -783,6 +850,7 @@ class AddHolding(EditCommand):
 
 
 # -- the e-plikt commands ------------------------------------------------------------------------
+
 
 @dataclass
 class MoveRestrictedUris(EditCommand):
@@ -796,8 +864,9 @@ class MoveRestrictedUris(EditCommand):
 
     def _check(self, ctx, st):
         if not st.eplikt:
-            return Refusal("URI-MOVE", "URI-MOVE applies to e-plikt records (042 $9 EPLK or an APIS holding); "
-                                       "this is not one")
+            return Refusal(
+                "URI-MOVE", "URI-MOVE applies to e-plikt records (042 $9 EPLK or an APIS holding); this is not one"
+            )
         if not st.restricted:
             return Refusal("URI-MOVE", "URI-MOVE applies where 506 $a is 'restricted'; here it is not")
         if not restricted_uri_occurrences(ctx.record, st):
@@ -862,9 +931,12 @@ class FixUri(EditCommand):
         if sigel is not None:
             return _ownership(ctx, sigel)
         if st.eplikt and has_code(f, "z"):
-            return Refusal("EPL-PROTECT", f"856[{self.occurrence}] has a public note ($z): its URI stays unchanged "
-                                          "in an e-plikt record (URI-FIX covers only 856 without $z); report "
-                                          "the error to Katalogsupport")
+            return Refusal(
+                "EPL-PROTECT",
+                f"856[{self.occurrence}] has a public note ($z): its URI stays unchanged "
+                "in an e-plikt record (URI-FIX covers only 856 without $z); report "
+                "the error to Katalogsupport",
+            )
         return None
 
     def _apply(self, ctx):
@@ -912,7 +984,9 @@ class AddUri(EditCommand):
         self._inner._undo(ctx)
 
     def describe(self):
-        return f"Add 856 {_blank(self.ind1).replace(' ', '-')}/{_blank(self.ind2).replace(' ', '-')} {self.uri} (URI-ADD)"
+        return (
+            f"Add 856 {_blank(self.ind1).replace(' ', '-')}/{_blank(self.ind2).replace(' ', '-')} {self.uri} (URI-ADD)"
+        )
 
 
 @dataclass
@@ -933,8 +1007,7 @@ class ClearSuppress(EditCommand):
         for i, f in enumerate(fields):
             if f.tag != "599" or f.is_control_field():
                 continue
-            keep = [sf for sf in f.subfields
-                    if not (sf.code == "a" and sf.value.strip().upper() == detect.SUPPRESS)]
+            keep = [sf for sf in f.subfields if not (sf.code == "a" and sf.value.strip().upper() == detect.SUPPRESS)]
             if len(keep) != len(f.subfields):
                 self._saved.append((i, f, list(f.subfields)))
                 f.subfields = keep
@@ -968,8 +1041,10 @@ class DeleteRecord(EditCommand):
 
     def _check(self, ctx, st):
         if st.eplikt:
-            return Refusal("EPL-NODELETE", "an e-plikt record must never be deleted manually; report duplicates "
-                                           "and errors to Katalogsupport")
+            return Refusal(
+                "EPL-NODELETE",
+                "an e-plikt record must never be deleted manually; report duplicates and errors to Katalogsupport",
+            )
         return None
 
     def _apply(self, ctx):
@@ -989,10 +1064,25 @@ class DeleteRecord(EditCommand):
         return "Delete the record (leader/05 'd')"
 
 
-COMMANDS: dict[str, type[EditCommand]] = {c.op: c for c in (
-    SetSubfield, SetIndicator, AddSubfield, DeleteSubfield, AddField, DeleteField, MoveField,
-    SetControlField, AddHolding, MoveRestrictedUris, FixUri, AddUri, ClearSuppress, DeleteRecord,
-)}
+COMMANDS: dict[str, type[EditCommand]] = {
+    c.op: c
+    for c in (
+        SetSubfield,
+        SetIndicator,
+        AddSubfield,
+        DeleteSubfield,
+        AddField,
+        DeleteField,
+        MoveField,
+        SetControlField,
+        AddHolding,
+        MoveRestrictedUris,
+        FixUri,
+        AddUri,
+        ClearSuppress,
+        DeleteRecord,
+    )
+}
 
 
 def command_from_json(d: dict) -> EditCommand:
@@ -1008,6 +1098,7 @@ def command_from_json(d: dict) -> EditCommand:
 
 
 # -- history -----------------------------------------------------------------------------------
+
 
 class History:
     """Undo/redo over applied commands, with dirty tracking (changed since the last save)."""

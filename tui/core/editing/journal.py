@@ -49,10 +49,11 @@ import os
 import secrets
 import socket
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from tui.core.files.filestamp import FileChangedOnDisk, FileStamp
 from tui.core.model.record import LibrisError
@@ -75,13 +76,14 @@ class JournalError(LibrisError):
 class JournalReplayError(JournalError):
     """Replaying stopped at an event the app could not apply; the journal is kept."""
 
-    def __init__(self, message: str, applied: int, event: "JournalEvent | None" = None):
+    def __init__(self, message: str, applied: int, event: JournalEvent | None = None):
         super().__init__(message)
         self.applied = applied
         self.event = event
 
 
 # -- where ----------------------------------------------------------------------------------------
+
 
 def state_dir() -> Path:
     env = os.environ.get("LIBRIS_TUI_STATE_DIR")
@@ -135,6 +137,7 @@ def _dumps(obj: Any) -> bytes:
 
 # -- writing ---------------------------------------------------------------------------------------
 
+
 class Journal:
     """The journal of one editing session on one file. Create with ``Journal.open_for(path)``."""
 
@@ -155,7 +158,7 @@ class Journal:
         return self._fd is None
 
     @classmethod
-    def open_for(cls, path: str | os.PathLike, stamp: FileStamp | None = None) -> "Journal":
+    def open_for(cls, path: str | os.PathLike, stamp: FileStamp | None = None) -> Journal:
         """Start the journal of a session on ``path`` (stamped now unless ``stamp`` is given:
         pass the stamp taken when the file was read, so that changes in between are caught)."""
         try:
@@ -172,17 +175,23 @@ class Journal:
         try:
             d = journal_dir(create=True)
         except OSError as exc:
-            raise JournalError(f"cannot create the crash journal directory {journal_dir()}: "
-                               f"{exc.strerror or exc}") from None
+            raise JournalError(
+                f"cannot create the crash journal directory {journal_dir()}: {exc.strerror or exc}"
+            ) from None
         now = time.time()
         name = f"{datetime.fromtimestamp(now).strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{secrets.token_hex(4)}"
         tmp = d / f".{name}.tmp"
         final = d / f"{name}{SUFFIX}"
-        header = {"journal": APP, "version": VERSION, "file": stamp.to_json(), "pid": os.getpid(),
-                  "host": socket.gethostname(), "started": now}
+        header = {
+            "journal": APP,
+            "version": VERSION,
+            "file": stamp.to_json(),
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started": now,
+        }
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_CLOEXEC", 0),
-                         0o600)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_CLOEXEC", 0), 0o600)
         except OSError as exc:
             raise JournalError(f"cannot create the crash journal in {d}: {exc.strerror or exc}") from None
         try:
@@ -210,15 +219,18 @@ class Journal:
         if not isinstance(record_number, int) or isinstance(record_number, bool) or record_number < 1:
             raise ValueError(f"record_number is the 1-based number of the record, not {record_number!r}")
         self.seq += 1
-        line = _dumps({"seq": self.seq, "event": event, "record": record_number, "command": command_json,
-                       "time": time.time()})
+        line = _dumps(
+            {"seq": self.seq, "event": event, "record": record_number, "command": command_json, "time": time.time()}
+        )
         try:
             _write_all(self._fd, line)
             os.fsync(self._fd)
         except OSError as exc:
             self.seq -= 1
-            raise JournalError(f"could not write the crash journal {self.path}: {exc.strerror or exc}; "
-                               f"the last edit is not protected against a crash") from None
+            raise JournalError(
+                f"could not write the crash journal {self.path}: {exc.strerror or exc}; "
+                f"the last edit is not protected against a crash"
+            ) from None
 
     def saved(self, path: str | os.PathLike | None = None) -> None:
         """The edits are in a file now (saved over the opened file, or as ``path``): start afresh
@@ -246,7 +258,7 @@ class Journal:
             _unlink_quietly(self.path)  # while still locked: nobody sees it unlocked
         os.close(fd)
 
-    def __enter__(self) -> "Journal":
+    def __enter__(self) -> Journal:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -272,6 +284,7 @@ def _unlink_quietly(p: Path) -> None:
 
 
 # -- reading ---------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class JournalEvent:
@@ -350,8 +363,9 @@ class PendingSession:
         n = len(source)
         for ev in self.events:
             if ev.record_number > n:
-                raise JournalError(f"{self.stamp.path}: the journal edits record {ev.record_number}, "
-                                   f"but the file has {n} records")
+                raise JournalError(
+                    f"{self.stamp.path}: the journal edits record {ev.record_number}, but the file has {n} records"
+                )
         _effective(self.events)  # raises on an undo/redo the history could not have done
         done = 0
         for ev in self.events:
@@ -360,7 +374,10 @@ class PendingSession:
             except Exception as exc:
                 raise JournalReplayError(
                     f"restoring stopped at edit {ev.seq} ({ev.kind} on record {ev.record_number}): {exc}; "
-                    f"{done} of {len(self.events)} restored, the journal is kept", done, ev) from exc
+                    f"{done} of {len(self.events)} restored, the journal is kept",
+                    done,
+                    ev,
+                ) from exc
             done += 1
         return done
 
@@ -379,8 +396,7 @@ def _same_file(a: str, b: str) -> bool:
         return False
 
 
-def _effective(events: Iterable[JournalEvent], strict: bool = True
-               ) -> tuple[list[JournalEvent], list[JournalEvent]]:
+def _effective(events: Iterable[JournalEvent], strict: bool = True) -> tuple[list[JournalEvent], list[JournalEvent]]:
     """(done, undone) stacks after the events, as a do/undo/redo history would have them.
     ``strict``: an undo/redo the history could not have done is a ``JournalError``."""
     done: list[JournalEvent] = []
@@ -415,8 +431,15 @@ def read_journal(journal_path: str | os.PathLike) -> PendingSession:
     torn = lines[-1] != b""  # the last line has no newline: cut off mid-write
     complete = lines[:-1]
     if not complete:
-        return PendingSession(p, None, 0.0, None, "", torn=torn,
-                              problem="the journal is empty" if not data else "the journal header is incomplete")
+        return PendingSession(
+            p,
+            None,
+            0.0,
+            None,
+            "",
+            torn=torn,
+            problem="the journal is empty" if not data else "the journal header is incomplete",
+        )
     try:
         header = json.loads(complete[0])
         if not isinstance(header, dict) or header.get("journal") != APP:

@@ -16,8 +16,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 from tui.core.model.record import LibrisError
 
@@ -143,7 +144,7 @@ class AtomicWriter:
                 pass
             self.temp_path = None
 
-    def __enter__(self) -> "AtomicWriter":
+    def __enter__(self) -> AtomicWriter:
         self.open()
         return self
 
@@ -155,8 +156,9 @@ class AtomicWriter:
         return False
 
 
-def atomic_write(path: str | os.PathLike, content: bytes | Callable[[BinaryIO], None],
-                 backup: bool = True) -> AtomicWriter:
+def atomic_write(
+    path: str | os.PathLike, content: bytes | Callable[[BinaryIO], None], backup: bool = True
+) -> AtomicWriter:
     """Write ``content`` (bytes, or a function that writes to the file) to ``path`` atomically.
     Returns the finished writer (``.path``, ``.backup_path``)."""
     w = AtomicWriter(path, backup=backup)

@@ -14,14 +14,16 @@ with a report beside it (``OUT.report.txt``).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field as dc_field
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from pathlib import Path
-from typing import Iterable, Literal
+from typing import Literal
 
-from tui.core.rules import detect
 from tui.core.files.atomic import AtomicWriter, atomic_write
 from tui.core.formats import MODULES, format_for_output, open_source, write_records
 from tui.core.model.record import BrokenRecord, LibrisError, LibrisRecord, Record
+from tui.core.rules import detect
 from tui.core.sources.base import RecordSource
 from tui.core.validation.validate import Finding, errors, summary, validate
 
@@ -39,8 +41,10 @@ class ExportRefused(LibrisError):
         self.errors = errors(findings)
         n = len(self.errors)
         first = self.errors[0].describe() if self.errors else ""
-        super().__init__(f"export refused: {n} error{'s' if n != 1 else ''}, nothing was written"
-                         + (f" (first: {first})" if first else ""))
+        super().__init__(
+            f"export refused: {n} error{'s' if n != 1 else ''}, nothing was written"
+            + (f" (first: {first})" if first else "")
+        )
 
 
 class ExportFailed(LibrisError):
@@ -167,10 +171,22 @@ def _verify(path: Path, fmt: str, expected: int) -> str | None:
     return None
 
 
-def export(records, out_path: str | os.PathLike, fmt: str | None = None, original=None,
-           holdings: HoldingsMode = "records", overwrite: bool = False, *, inputs: Iterable = (),
-           report: bool = True, verify: bool = True, source_name: str = "", original_name: str = "",
-           sigel: str | None = None, unchanged_since=None) -> ExportResult:
+def export(
+    records,
+    out_path: str | os.PathLike,
+    fmt: str | None = None,
+    original=None,
+    holdings: HoldingsMode = "records",
+    overwrite: bool = False,
+    *,
+    inputs: Iterable = (),
+    report: bool = True,
+    verify: bool = True,
+    source_name: str = "",
+    original_name: str = "",
+    sigel: str | None = None,
+    unchanged_since=None,
+) -> ExportResult:
     """Validate ``records`` (against ``original`` when given) and write them to ``out_path``.
 
     ``unchanged_since``: a ``filestamp.FileStamp`` of ``out_path`` taken when it was opened; it
@@ -188,12 +204,14 @@ def export(records, out_path: str | os.PathLike, fmt: str | None = None, origina
         raise LibrisError(f"holdings {holdings!r}: use 'records' or 'embedded'")
     entries = list(records)
     orig_entries = list(original) if original is not None else None
-    ins = input_paths(records if isinstance(records, RecordSource) else None, entries, original, orig_entries,
-                      *list(inputs))
+    ins = input_paths(
+        records if isinstance(records, RecordSource) else None, entries, original, orig_entries, *list(inputs)
+    )
     target = _real(out)
     if target in ins and not overwrite:
-        raise OutputIsInput(f"{out}: this is an input file; it is never overwritten unless you ask "
-                            "(--overwrite, which keeps a backup)")
+        raise OutputIsInput(
+            f"{out}: this is an input file; it is never overwritten unless you ask (--overwrite, which keeps a backup)"
+        )
 
     findings = validate(entries, orig_entries)
     if errors(findings):
@@ -221,9 +239,14 @@ def export(records, out_path: str | os.PathLike, fmt: str | None = None, origina
     result = ExportResult(writer.path, None, fmt, n_other, n_hold, findings, writer.backup_path)
     if report:
         rp = Path(str(writer.path) + ".report.txt")
-        text = export_report(result, entries, source_name=source_name or _names(entries),
-                             original_name=original_name or (_names(orig_entries) if orig_entries else ""),
-                             holdings=holdings, sigel=sigel)
+        text = export_report(
+            result,
+            entries,
+            source_name=source_name or _names(entries),
+            original_name=original_name or (_names(orig_entries) if orig_entries else ""),
+            holdings=holdings,
+            sigel=sigel,
+        )
         atomic_write(rp, text.encode("utf-8"), backup=False)
         result.report_path = rp
     return result
@@ -238,14 +261,24 @@ def _names(entries) -> str:
     return ", ".join(seen)
 
 
-def export_report(result: ExportResult, entries: list, *, source_name: str = "", original_name: str = "",
-                  holdings: HoldingsMode = "records", sigel: str | None = None) -> str:
+def export_report(
+    result: ExportResult,
+    entries: list,
+    *,
+    source_name: str = "",
+    original_name: str = "",
+    holdings: HoldingsMode = "records",
+    sigel: str | None = None,
+) -> str:
     """The report written beside an export: what was written, from what, and every finding."""
     from tui.core.validation.report import collect, render
 
     s = summary(result.findings)
-    how = ("as MARC21 holdings records after their bib" if holdings == "records"
-           else "embedded in their bib with $5 <sigel>")
+    how = (
+        "as MARC21 holdings records after their bib"
+        if holdings == "records"
+        else "embedded in their bib with $5 <sigel>"
+    )
     lines = [
         "libris-tui export report",
         "",
@@ -257,8 +290,10 @@ def export_report(result: ExportResult, entries: list, *, source_name: str = "",
     if original_name:
         lines.append(f"Checked against the original: {original_name} (paired by 001, else by position)")
     else:
-        lines.append("No original given: protected fields (EPL-PROTECT) and channel records (CHN-READONLY) were "
-                     "checked for structure only, not for changes")
+        lines.append(
+            "No original given: protected fields (EPL-PROTECT) and channel records (CHN-READONLY) were "
+            "checked for structure only, not for changes"
+        )
     if result.backup_path:
         lines.append(f"Backup of the replaced file: {result.backup_path}")
     lines += ["", f"Findings: {s['error']} errors, {s['warning']} warnings, {s['info']} notes", ""]
@@ -266,10 +301,24 @@ def export_report(result: ExportResult, entries: list, *, source_name: str = "",
         lines.append("  " + f.describe())
     ks = collect(entries, result.findings, source_name)
     if not ks.empty:
-        lines += ["", f"{len(ks)} item(s) to report to Katalogsupport (libris-tui report writes the message):", "",
-                  render(ks, sigel)]
+        lines += [
+            "",
+            f"{len(ks)} item(s) to report to Katalogsupport (libris-tui report writes the message):",
+            "",
+            render(ks, sigel),
+        ]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-__all__ = ["export", "ExportResult", "ExportRefused", "ExportFailed", "OutputIsInput", "output_records", "export_report",
-           "EXPORT_FORMATS", "HOLDINGS_MODES", "input_paths"]
+__all__ = [
+    "export",
+    "ExportResult",
+    "ExportRefused",
+    "ExportFailed",
+    "OutputIsInput",
+    "output_records",
+    "export_report",
+    "EXPORT_FORMATS",
+    "HOLDINGS_MODES",
+    "input_paths",
+]

@@ -29,8 +29,10 @@ class FileChangedOnDisk(LibrisError):
     """The file on disk is no longer the one that was read; nothing was written over it."""
 
     def __init__(self, path: str, reason: str):
-        super().__init__(f"{path} changed on disk since it was opened ({reason}); nothing was written "
-                         f"over it. Reopen the file, or save to another file.")
+        super().__init__(
+            f"{path} changed on disk since it was opened ({reason}); nothing was written "
+            f"over it. Reopen the file, or save to another file."
+        )
         self.path = path
         self.reason = reason
 
@@ -63,7 +65,7 @@ class FileStamp:
 
     # -- taking ----------------------------------------------------------------------------------
     @classmethod
-    def take(cls, path: str | os.PathLike) -> "FileStamp":
+    def take(cls, path: str | os.PathLike) -> FileStamp:
         """Stamp ``path`` as it is now. Raises ``FileNotFoundError``/``OSError`` like ``open``."""
         p = os.path.abspath(os.fspath(path))
         # O_NONBLOCK: a FIFO put where the file was must not hang the save that checks it
@@ -117,10 +119,16 @@ class FileStamp:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, d: dict) -> "FileStamp":
+    def from_json(cls, d: dict) -> FileStamp:
         try:
-            return cls(str(d["path"]), int(d["size"]), int(d["mtime_ns"]), int(d.get("inode", 0)),
-                       str(d["head_sha256"]), str(d["tail_sha256"]))
+            return cls(
+                str(d["path"]),
+                int(d["size"]),
+                int(d["mtime_ns"]),
+                int(d.get("inode", 0)),
+                str(d["head_sha256"]),
+                str(d["tail_sha256"]),
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"not a file stamp: {exc}") from None
 

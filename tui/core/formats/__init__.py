@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import BinaryIO
 
 from tui.core.model.record import LibrisRecord, Record, UnreadableFile
 from tui.core.sources.base import RecordSource
@@ -29,15 +30,33 @@ MODULES = {
 }
 
 EXTENSIONS = {
-    ".mrc": "iso2709", ".marc": "iso2709", ".iso": "iso2709", ".dat": "iso2709", ".iso2709": "iso2709",
-    ".xml": "marcxml", ".marcxml": "marcxml",
-    ".json": "marc-json", ".marcjson": "marc-json",
-    ".mrk": "mrk", ".mrk8": "mrk", ".txt": "notation", ".marc21": "notation",
-    ".jsonld": "jsonld", ".json-ld": "jsonld", ".ttl": "turtle",
+    ".mrc": "iso2709",
+    ".marc": "iso2709",
+    ".iso": "iso2709",
+    ".dat": "iso2709",
+    ".iso2709": "iso2709",
+    ".xml": "marcxml",
+    ".marcxml": "marcxml",
+    ".json": "marc-json",
+    ".marcjson": "marc-json",
+    ".mrk": "mrk",
+    ".mrk8": "mrk",
+    ".txt": "notation",
+    ".marc21": "notation",
+    ".jsonld": "jsonld",
+    ".json-ld": "jsonld",
+    ".ttl": "turtle",
 }
 
-WRITE_EXTENSIONS = {"iso2709": ".mrc", "marcxml": ".xml", "marc-json": ".json", "mrk": ".mrk",
-                    "notation": ".txt", "jsonld": ".jsonld", "turtle": ".ttl"}
+WRITE_EXTENSIONS = {
+    "iso2709": ".mrc",
+    "marcxml": ".xml",
+    "marc-json": ".json",
+    "mrk": ".mrk",
+    "notation": ".txt",
+    "jsonld": ".jsonld",
+    "turtle": ".ttl",
+}
 
 _NOTATION_LINE = re.compile(rb"^\s*(?:(?:\xe2\x80\xa2|[*\xb7-])\s+)?(?:LDR|\d{3}) ")
 
@@ -87,8 +106,11 @@ def detect(path: str | Path) -> str:
         raise UnreadableFile(str(path), "the file is empty")
     fmt = sniff(head, str(path))
     if fmt is None:
-        raise UnreadableFile(str(path), "not a record file this program reads (ISO 2709, MARCXML, "
-                                        "MARC-in-JSON, MARCMaker, the MARC notation or Libris JSON-LD)")
+        raise UnreadableFile(
+            str(path),
+            "not a record file this program reads (ISO 2709, MARCXML, "
+            "MARC-in-JSON, MARCMaker, the MARC notation or Libris JSON-LD)",
+        )
     return fmt
 
 
@@ -121,6 +143,7 @@ def format_for_output(path: str | Path, explicit: str | None = None) -> str:
     ext = Path(path).suffix.lower()
     fmt = EXTENSIONS.get(ext)
     if fmt is None:
-        raise UnreadableFile(str(path), f"cannot tell the output format from {ext or 'no extension'!r}; "
-                                        f"use --to ({', '.join(MODULES)})")
+        raise UnreadableFile(
+            str(path), f"cannot tell the output format from {ext or 'no extension'!r}; use --to ({', '.join(MODULES)})"
+        )
     return fmt

@@ -46,14 +46,16 @@ import threading
 import unicodedata
 from array import array
 from bisect import bisect_right
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
 from itertools import accumulate, chain
 from operator import itemgetter
-from collections import OrderedDict
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO
 
 from pymarc import Leader, marc8_mapping
 from pymarc.field import Indicators
 
+from tui.core.formats.common import record_issues
 from tui.core.model.record import (
     ORPHAN,
     BrokenRecord,
@@ -65,9 +67,8 @@ from tui.core.model.record import (
     Record,
     Subfield,
 )
-from tui.core.sources.base import Progress, RecordSource, close_file_buffer, open_file_buffer
 from tui.core.model.textsafe import visible
-from tui.core.formats.common import record_issues
+from tui.core.sources.base import Progress, RecordSource, close_file_buffer, open_file_buffer
 
 FORMAT = "iso2709"
 
@@ -95,6 +96,7 @@ class WriteError(LibrisError):
 
 
 # -- fields that remember their bytes ---------------------------------------------------------
+
 
 class IsoField(Field):
     """A field read from ISO 2709: ``raw`` is its bytes (with the field terminator) and
@@ -211,9 +213,9 @@ def marc8_to_unicode(data: bytes) -> tuple[str, int]:
     while pos < n:
         b = data[pos]
         if b == 0x1B:  # escape sequence: designate G0 or G1
-            nxt = data[pos + 1:pos + 2]
+            nxt = data[pos + 1 : pos + 2]
             if nxt in (b"(", b",", b"$") and pos + 2 < n:
-                if nxt == b"$" and data[pos + 2:pos + 3] == b",":
+                if nxt == b"$" and data[pos + 2 : pos + 3] == b",":
                     pos += 1
                 if pos + 2 < n:
                     g0 = data[pos + 2]
@@ -276,6 +278,7 @@ def marc8_to_unicode(data: bytes) -> tuple[str, int]:
 
 # -- structure --------------------------------------------------------------------------------
 
+
 class _Broken(Exception):
     def __init__(self, reason: str):
         self.reason = reason
@@ -310,22 +313,21 @@ def locate(buf: bytes) -> tuple[int, list[tuple[bytes, int, int]], bool]:
     except ValueError:
         raise _Broken(f"the base address in the leader ({buf[12:17].decode('latin-1')!r}) is not a number") from None
     if base < 25 or base > size - 1 or buf[base - 1] != FT:
-        raise _Broken(f"bad base address {base}: the directory does not end there "
-                      f"(record is {size} bytes)")
+        raise _Broken(f"bad base address {base}: the directory does not end there (record is {size} bytes)")
     len_len, start_len = _entry_map(buf)
     width = 3 + len_len + start_len
-    directory = buf[24:base - 1]
+    directory = buf[24 : base - 1]
     if len(directory) % width:
         raise _Broken(f"bad directory: {len(directory)} bytes is not a whole number of {width}-byte entries")
     entries: list[tuple[bytes, int, int]] = []
     limit = size - 1  # fields end before the record terminator
     problem = None
     for k in range(0, len(directory), width):
-        tag = directory[k:k + 3]
-        ln_b = directory[k + 3:k + 3 + len_len]
-        st_b = directory[k + 3 + len_len:k + width]
+        tag = directory[k : k + 3]
+        ln_b = directory[k + 3 : k + 3 + len_len]
+        st_b = directory[k + 3 + len_len : k + width]
         if not (ln_b.isdigit() and st_b.isdigit()) or any(c < 0x20 or c > 0x7E for c in tag):
-            raise _Broken(f"bad directory entry {k // width + 1}: {directory[k:k + width].decode('latin-1')!r}")
+            raise _Broken(f"bad directory entry {k // width + 1}: {directory[k : k + width].decode('latin-1')!r}")
         start = base + int(st_b)
         end = start + int(ln_b)
         if problem is None:
@@ -340,8 +342,10 @@ def locate(buf: bytes) -> tuple[int, list[tuple[bytes, int, int]], bool]:
         return base, entries, False
     pieces = buf[base:limit].split(FT_B)
     if pieces[-1] != b"" or len(pieces) - 1 != len(entries):
-        raise _Broken(f"bad directory: {problem}, and the data does not hold one field per directory entry "
-                      f"({len(entries)} entries, {len(pieces) - 1} field terminators)")
+        raise _Broken(
+            f"bad directory: {problem}, and the data does not hold one field per directory entry "
+            f"({len(entries)} entries, {len(pieces) - 1} field terminators)"
+        )
     fields, pos = [], base
     for (tag, _s, _e), piece in zip(entries, pieces):
         fields.append((tag, pos, pos + len(piece) + 1))
@@ -368,9 +372,14 @@ def structure_reason(buf: bytes) -> str | None:
         b = buf[12:17]
         if b.isdigit():
             base = int(b)
-            if 25 <= base <= size - 1 and buf[base - 1] == FT and (base - 25) % 12 == 0 \
-                    and _DIR_STD.fullmatch(buf, 24, base - 1) \
-                    and buf.count(FT_B, base, size - 1) == (base - 25) // 12 and buf[size - 2] == FT:
+            if (
+                25 <= base <= size - 1
+                and buf[base - 1] == FT
+                and (base - 25) % 12 == 0
+                and _DIR_STD.fullmatch(buf, 24, base - 1)
+                and buf.count(FT_B, base, size - 1) == (base - 25) // 12
+                and buf[size - 2] == FT
+            ):
                 return None
     try:
         locate(buf)
@@ -388,10 +397,10 @@ def is_standard(buf: bytes) -> bool:
     if buf[20:22] != b"45" or not buf[12:17].isdigit():
         return False
     base = int(buf[12:17])
-    if size - base >= 100000 or buf[base - 1:base] != FT_B:
+    if size - base >= 100000 or buf[base - 1 : base] != FT_B:
         return False
-    directory = buf[24:base - 1]
-    pieces = buf[base:size - 1].split(FT_B)
+    directory = buf[24 : base - 1]
+    pieces = buf[base : size - 1].split(FT_B)
     if pieces[-1] != b"" or len(pieces) * 12 != len(directory) + 12:
         return False
     pieces.pop()
@@ -399,10 +408,15 @@ def is_standard(buf: bytes) -> bool:
     if lens and max(lens) >= 10000:
         return False
     d4, d5 = _digit_tables()
-    rebuilt = b"".join(chain.from_iterable(zip(
-        map(_first, _TAG_STRUCT.iter_unpack(directory)),
-        map(d4.__getitem__, lens),
-        map(d5.__getitem__, accumulate(lens, initial=0)))))
+    rebuilt = b"".join(
+        chain.from_iterable(
+            zip(
+                map(_first, _TAG_STRUCT.iter_unpack(directory)),
+                map(d4.__getitem__, lens),
+                map(d5.__getitem__, accumulate(lens, initial=0)),
+            )
+        )
+    )
     return rebuilt == directory
 
 
@@ -420,10 +434,11 @@ def _digit_tables() -> tuple[list[bytes], list[bytes]]:
 def field_bytes(buf: bytes, tag: bytes) -> list[bytes]:
     """The bytes (without terminator) of every field ``tag`` of a structurally sound record."""
     _base, entries, _fell_back = locate(buf)
-    return [buf[s:e - 1] for t, s, e in entries if t == tag]
+    return [buf[s : e - 1] for t, s, e in entries if t == tag]
 
 
 # -- parsing ----------------------------------------------------------------------------------
+
 
 def _choose_encoding(leader: str, area: bytes) -> tuple[str, list[ReadIssue]]:
     lead09 = leader[9]
@@ -439,12 +454,20 @@ def _choose_encoding(leader: str, area: bytes) -> tuple[str, list[ReadIssue]]:
             pass
     if lead09 == " ":
         if valid_utf8:
-            return "utf-8", [ReadIssue("ENC-LEADER09", "leader/09 is blank (MARC-8) but the data is valid UTF-8; "
-                                                       "read as UTF-8", "warning")]
+            return "utf-8", [
+                ReadIssue(
+                    "ENC-LEADER09", "leader/09 is blank (MARC-8) but the data is valid UTF-8; read as UTF-8", "warning"
+                )
+            ]
         return "marc-8", []
     enc = "utf-8" if valid_utf8 or not high else "marc-8"
-    return enc, [ReadIssue("ENC-LEADER09", f"leader/09 is {lead09!r}, not a MARC 21 value (blank = MARC-8, "
-                                           f"'a' = UTF-8); read as {enc.upper()}", "warning")]
+    return enc, [
+        ReadIssue(
+            "ENC-LEADER09",
+            f"leader/09 is {lead09!r}, not a MARC 21 value (blank = MARC-8, 'a' = UTF-8); read as {enc.upper()}",
+            "warning",
+        )
+    ]
 
 
 def _decode_utf8(data: bytes) -> tuple[str, bool]:
@@ -466,8 +489,16 @@ def parse_record(buf: bytes, path: str = "", number: int = 0, offset: int | None
     fields, valid = got
     # LibrisRecord(marc=..., path=..., ...) without the dataclass __init__ (the reader's hot path)
     rec = _new(LibrisRecord)
-    rec.__dict__.update(marc=_record(buf[:24].decode("ascii"), fields), path=path, number=number, offset=offset,
-                        source_format=FORMAT, issues=[], holdings=[], origin=None)
+    rec.__dict__.update(
+        marc=_record(buf[:24].decode("ascii"), fields),
+        path=path,
+        number=number,
+        offset=offset,
+        source_format=FORMAT,
+        issues=[],
+        holdings=[],
+        origin=None,
+    )
     if valid:  # a fact for the validator (tui.core.validate; used for records not changed since)
         rec._valid_fields = True
     return rec
@@ -491,8 +522,7 @@ _CLEAN_DATA_FIELDS = re.compile(rb"(?:[0-9a-z| ]{2}(?:\x1f[!-~][^\x1d\x1e\x1f]+)
 #: stricter: nothing the validator's structure checks would flag either (blank, digit or lowercase
 #: indicators; at least one subfield; codes a digit or lowercase letter; every value with a
 #: visible ASCII character, so not blank)
-_VALID_DATA_FIELDS = re.compile(
-    rb"(?:[0-9a-z ]{2}(?:\x1f[0-9a-z][^\x1d\x1e\x1f!-~]*[!-~][^\x1d\x1e\x1f]*)+\x1e)*")
+_VALID_DATA_FIELDS = re.compile(rb"(?:[0-9a-z ]{2}(?:\x1f[0-9a-z][^\x1d\x1e\x1f!-~]*[!-~][^\x1d\x1e\x1f]*)+\x1e)*")
 
 _LEADER_STD = re.compile(rb"[0-9]{5}[\x20-\x7e]{4}a[\x20-\x7e]{2}[0-9]{5}[\x20-\x7e]{3}45[\x20-\x7e]{2}")
 _CTRL_LIMIT = b"010"
@@ -510,10 +540,10 @@ def _parse_standard(buf: bytes) -> tuple[list, bool] | None:
     base = int(buf[12:17])
     if base < 37 or base >= size - 1 or buf[base - 1] != FT or (base - 25) % 12:
         return None
-    directory = buf[24:base - 1]
+    directory = buf[24 : base - 1]
     if not directory.isdigit():
         return None
-    pieces = buf[base:size - 2].split(FT_B)
+    pieces = buf[base : size - 2].split(FT_B)
     n = len(pieces)
     if n * 12 != base - 25:
         return None
@@ -522,8 +552,12 @@ def _parse_standard(buf: bytes) -> tuple[list, bool] | None:
         return None
     d4, d5 = _DIGITS or _digit_tables()
     tags = list(map(_first, _TAG_STRUCT.iter_unpack(directory)))
-    if b"".join(chain.from_iterable(zip(tags, map(d4.__getitem__, lens),
-                                        map(d5.__getitem__, accumulate(lens, initial=0))))) != directory:
+    if (
+        b"".join(
+            chain.from_iterable(zip(tags, map(d4.__getitem__, lens), map(d5.__getitem__, accumulate(lens, initial=0))))
+        )
+        != directory
+    ):
         return None
     m = 0
     while m < n and tags[m] < _CTRL_LIMIT:
@@ -544,7 +578,7 @@ def _parse_standard(buf: bytes) -> tuple[list, bool] | None:
     try:
         for k in range(n):
             piece = pieces[k]
-            tag = stags[12 * k:12 * k + 3]
+            tag = stags[12 * k : 12 * k + 3]
             f = new(cls)
             f.tag = tag
             f.body = piece
@@ -576,10 +610,16 @@ def _parse_slow(buf: bytes, path: str, number: int, offset: int | None) -> Entry
     except _Broken as exc:
         return BrokenRecord(path, number, offset, exc.reason, raw=bytes(buf))
     leader = buf[:24].decode("ascii")
-    encoding, issues = _choose_encoding(leader, buf[base:len(buf) - 1])
+    encoding, issues = _choose_encoding(leader, buf[base : len(buf) - 1])
     if fell_back:
-        issues.append(ReadIssue("STRUCT-DIRECTORY", "the directory's lengths or positions do not match the fields; "
-                                                    "the fields were read in order, one after the other", "warning"))
+        issues.append(
+            ReadIssue(
+                "STRUCT-DIRECTORY",
+                "the directory's lengths or positions do not match the fields; "
+                "the fields were read in order, one after the other",
+                "warning",
+            )
+        )
     fields: list[Field] = []
     seen: dict[str, int] = {}
     for tag_b, start, end in entries:
@@ -603,8 +643,11 @@ def _parse_slow(buf: bytes, path: str, number: int, offset: int | None) -> Entry
             parts = body.split(SD_B)
             head = parts[0]
             if len(head) < 2:
-                issues.append(ReadIssue("STRUCT-NO-INDICATORS", "the field has no indicators; blanks assumed",
-                                        "warning", tag, occ))
+                issues.append(
+                    ReadIssue(
+                        "STRUCT-NO-INDICATORS", "the field has no indicators; blanks assumed", "warning", tag, occ
+                    )
+                )
             inds = (head[:2].decode("latin-1") + "  ")[:2]
             subfields: list[Subfield] = []
             chunks = [head[2:]] + parts[1:]
@@ -634,11 +677,19 @@ def _parse_slow(buf: bytes, path: str, number: int, offset: int | None) -> Entry
                 subfields.append(Subfield(code, value))
             f = _data_field(tag, inds, subfields, raw, encoding, leader[9])
         if bad_utf8:
-            issues.append(ReadIssue("ENC-INVALID-UTF8", "bytes that are not valid UTF-8 are shown as \ufffd",
-                                    "warning", tag, occ))
+            issues.append(
+                ReadIssue("ENC-INVALID-UTF8", "bytes that are not valid UTF-8 are shown as \ufffd", "warning", tag, occ)
+            )
         if marc8_bad:
-            issues.append(ReadIssue("ENC-MARC8", f"{marc8_bad} MARC-8 character(s) could not be converted "
-                                                 f"(shown as \ufffd)", "warning", tag, occ))
+            issues.append(
+                ReadIssue(
+                    "ENC-MARC8",
+                    f"{marc8_bad} MARC-8 character(s) could not be converted (shown as \ufffd)",
+                    "warning",
+                    tag,
+                    occ,
+                )
+            )
         fields.append(f)
     rec = _record(leader, fields)
     issues.extend(record_issues(rec))
@@ -652,8 +703,18 @@ WINDOW = 4 << 20
 _PREAD = getattr(os, "pread", None)
 
 
-def segment(window: bytes, wbase: int, p: int, at_eof: bool, slot: int, stop: int, starts: array, ends: array,
-            bad: dict[int, str], holdings: array) -> tuple[int, int, bool]:
+def segment(
+    window: bytes,
+    wbase: int,
+    p: int,
+    at_eof: bool,
+    slot: int,
+    stop: int,
+    starts: array,
+    ends: array,
+    bad: dict[int, str],
+    holdings: array,
+) -> tuple[int, int, bool]:
     """Find record slots in ``window`` (the file's bytes from offset ``wbase``) from ``p`` on,
     until slot ``stop``; append their offsets to ``starts``/``ends`` (and broken ones' reasons to
     ``bad``, holdings records' slots to ``holdings``). Returns ``(p, slot, more)``: where it
@@ -675,22 +736,23 @@ def segment(window: bytes, wbase: int, p: int, at_eof: bool, slot: int, stop: in
             if not at_eof:
                 return p, slot, True
             end = n
-            reason = (f"truncated: the file ends {n - p} bytes into this record, "
-                      f"before its record terminator")
+            reason = f"truncated: the file ends {n - p} bytes into this record, before its record terminator"
         else:
             if p + 5 > n and not at_eof:
                 return p, slot, True
             end = t + 1
             reason = None
-            head = window[p:p + 5]
+            head = window[p : p + 5]
             try:
                 declared = int(head)
             except ValueError:
                 reason = f"the record length in the leader ({head.decode('latin-1')!r}) is not a number"
             else:
                 if declared != end - p:
-                    reason = (f"the leader gives a record length of {declared} bytes but the record "
-                              f"terminator comes after {end - p} bytes")
+                    reason = (
+                        f"the leader gives a record length of {declared} bytes but the record "
+                        f"terminator comes after {end - p} bytes"
+                    )
         starts_append(wbase + p)
         if reason is not None:
             bad[slot] = reason
@@ -700,7 +762,6 @@ def segment(window: bytes, wbase: int, p: int, at_eof: bool, slot: int, stop: in
         slot += 1
         p = end
     return p, slot, False
-
 
 
 def raw_linked_bib(buf: bytes):
@@ -716,11 +777,12 @@ def raw_linked_bib(buf: bytes):
         return None
     for tag, start, end in entries:
         if tag == b"004":
-            body = buf[start:end - 1]
+            body = buf[start : end - 1]
             if not body.isascii() or b"\x1b" in body:
                 return Ellipsis
             return body.decode("ascii").strip() or None
     return None
+
 
 class Iso2709Source(RecordSource):
     """An ISO 2709 file: an index of record offsets over the mapped bytes."""
@@ -768,8 +830,18 @@ class Iso2709Source(RecordSource):
             want = WINDOW
             while pos < size and slot < stop:
                 window, wbase = self._window(pos, want)
-                p, slot, more = segment(window, wbase, pos - wbase, wbase + len(window) >= size, slot, stop,
-                                        self.starts, self.ends, self.bad, self.holdings_slots)
+                p, slot, more = segment(
+                    window,
+                    wbase,
+                    pos - wbase,
+                    wbase + len(window) >= size,
+                    slot,
+                    stop,
+                    self.starts,
+                    self.ends,
+                    self.bad,
+                    self.holdings_slots,
+                )
                 new_pos = wbase + p
                 want = want * 2 if more and new_pos == pos else WINDOW  # a record longer than the window
                 pos = new_pos
@@ -921,6 +993,7 @@ def read_bytes(data: bytes, path: str = "<bytes>") -> Iso2709Source:
 
 
 # -- writing ----------------------------------------------------------------------------------
+
 
 def _leader_text(rec: Record) -> str:
     ld = str(rec.leader) if rec.leader is not None else ""

@@ -29,10 +29,12 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import dataclass, field as dc_field
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable
+from typing import Any, BinaryIO
 
 from pymarc import Field, Leader, Record
 
@@ -51,10 +53,16 @@ logging.getLogger("rdflib").propagate = False
 CONTEXT_FILE = linked.DATA / "context.jsonld"
 LIBRIS_CONTEXT = "https://id.kb.se/context.jsonld"
 #: context references Libris uses; all stand for the shipped context (never fetched)
-KNOWN_CONTEXTS = {"/context.jsonld", "context.jsonld", "https://id.kb.se/context.jsonld",
-                  "http://id.kb.se/context.jsonld", "https://libris.kb.se/context.jsonld",
-                  "http://libris.kb.se/context.jsonld", "https://id.kb.se/vocab/context",
-                  "https://id.kb.se/context"}
+KNOWN_CONTEXTS = {
+    "/context.jsonld",
+    "context.jsonld",
+    "https://id.kb.se/context.jsonld",
+    "http://id.kb.se/context.jsonld",
+    "https://libris.kb.se/context.jsonld",
+    "http://libris.kb.se/context.jsonld",
+    "https://id.kb.se/vocab/context",
+    "https://id.kb.se/context",
+}
 BASE = "https://libris.kb.se/"
 LIBRARY = "https://libris.kb.se/library/"
 
@@ -118,6 +126,7 @@ def parse_graph(data: Any, base: str = BASE):
 # Reading: documents -> records (embedded form)
 # ---------------------------------------------------------------------------------------------
 
+
 @dataclass
 class LinkedOrigin:
     """Where a record converted from JSON-LD came from: its data and its graph."""
@@ -151,8 +160,9 @@ class LinkedOrigin:
 
 
 def _is_record(node: Any) -> bool:
-    return isinstance(node, dict) and ("Record" in linked._types(node) or (
-        "mainEntity" in node and not linked._types(node)))
+    return isinstance(node, dict) and (
+        "Record" in linked._types(node) or ("mainEntity" in node and not linked._types(node))
+    )
 
 
 def _top_nodes(doc: Any) -> list[JSON]:
@@ -179,8 +189,11 @@ def _strip_framing(node: Any, keep_reverse: bool = False) -> Any:
         return [_strip_framing(x) for x in node]
     if not isinstance(node, dict):
         return node
-    return {k: _strip_framing(v) for k, v in node.items()
-            if k not in ("meta", "@context") and (k != "@reverse" or keep_reverse)}
+    return {
+        k: _strip_framing(v)
+        for k, v in node.items()
+        if k not in ("meta", "@context") and (k != "@reverse" or keep_reverse)
+    }
 
 
 def split_document(doc: Any) -> list[JSON]:
@@ -219,9 +232,13 @@ def split_document(doc: Any) -> list[JSON]:
             seen_things.add(thing["@id"])
         reverse = thing.pop("@reverse", None)
         work = thing.get("instanceOf")
-        if isinstance(work, dict) and set(work) <= {"@id"} and isinstance(work.get("@id"), str) \
-                and work["@id"] in index \
-                and work["@id"] not in main_ids:
+        if (
+            isinstance(work, dict)
+            and set(work) <= {"@id"}
+            and isinstance(work.get("@id"), str)
+            and work["@id"] in index
+            and work["@id"] not in main_ids
+        ):
             thing["instanceOf"] = dict(index[work["@id"]])
         rec["mainEntity"] = thing
         records.append(_strip_framing(rec))
@@ -232,8 +249,7 @@ def split_document(doc: Any) -> list[JSON]:
     for n in nodes:
         if _is_record(n) or not isinstance(n, dict):
             continue
-        if "Item" in linked._types(n) and n.get("@id") not in seen_things and (
-                "heldBy" in n or "itemOf" in n):
+        if "Item" in linked._types(n) and n.get("@id") not in seen_things and ("heldBy" in n or "itemOf" in n):
             records.append(_holding_record(n, None))
     return records
 
@@ -346,8 +362,9 @@ def records_to_marc(records: list[JSON], path: str = "") -> list[Entry]:
         if marc is not None and _kind(data) == "bib":
             cn = _first_001(marc) or _ensure_001(marc, data)
             thing = data.get("mainEntity") or {}
-            for ident in [thing.get("@id")] + [s.get("@id") for s in linked._as_list(thing.get("sameAs"))
-                                               if isinstance(s, dict)]:
+            for ident in [thing.get("@id")] + [
+                s.get("@id") for s in linked._as_list(thing.get("sameAs")) if isinstance(s, dict)
+            ]:
                 if isinstance(ident, str) and cn:
                     bib_001[ident] = cn
         converted.append((data, marc, err, prov))
@@ -379,8 +396,11 @@ def records_to_marc(records: list[JSON], path: str = "") -> list[Entry]:
             continue
         for msg in unmapped_report(data, mapping):
             issues.append(ReadIssue("JSONLD-NOT-IN-MARC", msg, "info"))
-        entries.append(LibrisRecord(marc=marc, path=path, number=n, offset=None, source_format=FORMAT,
-                                    issues=issues, origin=origin))
+        entries.append(
+            LibrisRecord(
+                marc=marc, path=path, number=n, offset=None, source_format=FORMAT, issues=issues, origin=origin
+            )
+        )
     return entries
 
 
@@ -435,13 +455,17 @@ def unmapped_report(data: JSON, mapping: linked.Mapping | None = None) -> list[s
         for prop in ("subject", "genreForm"):
             for v in linked._as_list(node.get(prop)):
                 if isinstance(v, dict) and set(v) == {"@id"} and "libris.kb.se/" in v["@id"]:
-                    out.append(f"{where} {prop} links to {v['@id']}, described in another record; "
-                               "its heading is not in this file, so MARC has no field for it")
+                    out.append(
+                        f"{where} {prop} links to {v['@id']}, described in another record; "
+                        "its heading is not in this file, so MARC has no field for it"
+                    )
         for c in linked._as_list(node.get("contribution")):
             ag = c.get("agent") if isinstance(c, dict) else None
             if isinstance(ag, dict) and set(ag) == {"@id"}:
-                out.append(f"{where} contribution agent links to {ag['@id']}, described in another record; "
-                           "its name is not in this file, so MARC has no 1XX/7XX for it")
+                out.append(
+                    f"{where} contribution agent links to {ag['@id']}, described in another record; "
+                    "its name is not in this file, so MARC has no 1XX/7XX for it"
+                )
     return out
 
 
@@ -469,6 +493,7 @@ def open_source(path: str) -> ListSource:
 # ---------------------------------------------------------------------------------------------
 # Writing: MARC21 -> one JSON-LD document in Libris's shape
 # ---------------------------------------------------------------------------------------------
+
 
 def _marc(r: Any) -> Record:
     return r.marc if isinstance(r, LibrisRecord) else r

@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import BinaryIO, Iterable
+from collections.abc import Iterable
+from typing import BinaryIO
 
+from tui.core.formats.common import record_issues
 from tui.core.model.record import (
     ORPHAN,
     BrokenRecord,
@@ -42,7 +44,6 @@ from tui.core.model.record import (
     new_leader,
 )
 from tui.core.sources.base import ListSource, read_file_bytes
-from tui.core.formats.common import record_issues
 
 FORMAT = "marc-json"
 
@@ -61,8 +62,9 @@ class _NotARecord(Exception):
 def _text(v, what: str, issues: list[ReadIssue], tag: str | None = None) -> str:
     if isinstance(v, str):
         if _SURROGATE.search(v):
-            issues.append(ReadIssue("ENC-INVALID-UTF8", "bytes that are not valid UTF-8 are shown as \ufffd",
-                                    "warning", tag))
+            issues.append(
+                ReadIssue("ENC-INVALID-UTF8", "bytes that are not valid UTF-8 are shown as \ufffd", "warning", tag)
+            )
             return _SURROGATE.sub(lambda m: "\ufffd" * len(m.group(0)), v)
         return v
     if v is None:
@@ -79,8 +81,13 @@ def dict_to_record(obj, path: str = "", number: int = 0, offset: int | None = No
     try:
         return _to_record(obj, path, number, offset)
     except _NotARecord as exc:
-        return BrokenRecord(path, number, offset, f"not a MARC-in-JSON record: {exc}",
-                            raw=_raw_bytes(json.dumps(obj, ensure_ascii=False)[:2000]))
+        return BrokenRecord(
+            path,
+            number,
+            offset,
+            f"not a MARC-in-JSON record: {exc}",
+            raw=_raw_bytes(json.dumps(obj, ensure_ascii=False)[:2000]),
+        )
 
 
 def _raw_bytes(text: str) -> bytes:
@@ -94,14 +101,16 @@ def _raw_bytes(text: str) -> bytes:
 
 def _to_record(obj, path: str, number: int, offset: int | None) -> LibrisRecord:
     if not isinstance(obj, dict):
-        raise _NotARecord(f"a {type(obj).__name__}, not an object with \"leader\" and \"fields\"")
+        raise _NotARecord(f'a {type(obj).__name__}, not an object with "leader" and "fields"')
     fragment = False
     if "fields" not in obj:
         if obj and all(isinstance(k, str) and _TAG_KEY.match(k) for k in obj if k != "leader"):
             # a fragment as in Libris's conversion tests: {"245": {...}} - the fields of a record
             fragment = True
-            obj = {**({"leader": obj["leader"]} if "leader" in obj else {}),
-                   "fields": [{k: v} for k, v in obj.items() if k != "leader"]}
+            obj = {
+                **({"leader": obj["leader"]} if "leader" in obj else {}),
+                "fields": [{k: v} for k, v in obj.items() if k != "leader"],
+            }
         else:
             raise _NotARecord('the object has no "fields"')
     raw_fields = obj["fields"]
@@ -109,8 +118,9 @@ def _to_record(obj, path: str, number: int, offset: int | None) -> LibrisRecord:
         raise _NotARecord('"fields" is not a list')
     issues: list[ReadIssue] = []
     if fragment:
-        issues.append(ReadIssue("JSON-FRAGMENT", "fields given as keys of one object, without \"fields\"; "
-                                                 "read as a record", "info"))
+        issues.append(
+            ReadIssue("JSON-FRAGMENT", 'fields given as keys of one object, without "fields"; read as a record', "info")
+        )
     rec = Record()
     leader = obj.get("leader")
     if leader is None:
@@ -119,8 +129,11 @@ def _to_record(obj, path: str, number: int, offset: int | None) -> LibrisRecord:
     else:
         leader = _text(leader, "the leader", issues)
         if len(leader) != 24:
-            issues.append(ReadIssue("LDR-LENGTH", f"the leader is {len(leader)} characters, not 24; padded or cut "
-                                                  "to 24", "warning"))
+            issues.append(
+                ReadIssue(
+                    "LDR-LENGTH", f"the leader is {len(leader)} characters, not 24; padded or cut to 24", "warning"
+                )
+            )
         rec.leader = Leader((leader + " " * 24)[:24])
     for k in obj:
         if k not in ("leader", "fields"):
@@ -129,7 +142,7 @@ def _to_record(obj, path: str, number: int, offset: int | None) -> LibrisRecord:
     for n, fobj in enumerate(raw_fields, 1):
         if not isinstance(fobj, dict) or len(fobj) != 1:
             raise _NotARecord(f"field {n} is not an object with exactly one tag")
-        (tag, val), = fobj.items()
+        ((tag, val),) = fobj.items()
         tag = _text(tag, "the tag", issues)  # keys too may hold undecodable bytes (issue 7 fuzzing)
         tag_text = tag
         if isinstance(val, dict):
@@ -138,12 +151,15 @@ def _to_record(obj, path: str, number: int, offset: int | None) -> LibrisRecord:
                 v = val.get(key, " ")
                 v = _text(v, key, issues, tag) if v is not None else " "
                 if len(v) > 1:
-                    issues.append(ReadIssue("STRUCT-INDICATOR", f"{key} {v!r} is not one character; the first is "
-                                                                "used", "warning", tag))
+                    issues.append(
+                        ReadIssue(
+                            "STRUCT-INDICATOR", f"{key} {v!r} is not one character; the first is used", "warning", tag
+                        )
+                    )
                 ind.append(v[:1] or " ")
             subs_obj = val.get("subfields", [])
             if not isinstance(subs_obj, list):
-                raise _NotARecord(f"field {tag}: \"subfields\" is not a list")
+                raise _NotARecord(f'field {tag}: "subfields" is not a list')
             subfields: list[Subfield] = []
             for s in subs_obj:
                 if not isinstance(s, dict):
@@ -153,16 +169,27 @@ def _to_record(obj, path: str, number: int, offset: int | None) -> LibrisRecord:
                     subfields.append(Subfield(code, _text(value, f"subfield ${code}", issues, tag)))
             f = Field(tag=tag_text, indicators=ind, subfields=subfields)
             if f.is_control_field():
-                issues.append(ReadIssue("STRUCT-JSON-CONTROL", f"control field {tag} has indicators and "
-                                                               "subfields; its subfield text is kept as the data",
-                                        "warning", tag))
+                issues.append(
+                    ReadIssue(
+                        "STRUCT-JSON-CONTROL",
+                        f"control field {tag} has indicators and subfields; its subfield text is kept as the data",
+                        "warning",
+                        tag,
+                    )
+                )
                 f = Field(tag=tag_text, data="".join(s.value for s in subfields))
         else:
             data = _text(val, f"field {tag}", issues, tag)
             f = Field(tag=tag_text, data=data)
             if not f.is_control_field():
-                issues.append(ReadIssue("STRUCT-JSON-CONTROL", f"data field {tag} is a plain string; it is kept "
-                                                               "as text before the first subfield", "warning", tag))
+                issues.append(
+                    ReadIssue(
+                        "STRUCT-JSON-CONTROL",
+                        f"data field {tag} is a plain string; it is kept as text before the first subfield",
+                        "warning",
+                        tag,
+                    )
+                )
                 f = Field(tag=tag_text, indicators=[" ", " "], subfields=[Subfield(ORPHAN, data)] if data else [])
         if len(tag) != 3:
             issues.append(ReadIssue("STRUCT-TAG", f"tag {tag!r} is not three characters", "warning", tag))
@@ -185,7 +212,7 @@ class _ByteOffsets:
     def __call__(self, i: int) -> int:
         if i < self.char:
             self.char, self.byte = 0, self.base
-        self.byte += len(self.text[self.char:i].encode("utf-8", "surrogateescape"))
+        self.byte += len(self.text[self.char : i].encode("utf-8", "surrogateescape"))
         self.char = i
         return self.byte
 
@@ -277,6 +304,7 @@ def open_source(path: str) -> ListSource:
 
 # -- writing ----------------------------------------------------------------------------------
 
+
 def record_dict(rec: Record) -> dict:
     fields = []
     for f in rec.fields:
@@ -284,8 +312,9 @@ def record_dict(rec: Record) -> dict:
             fields.append({f.tag: f.data or ""})
         else:
             a, b = (tuple(f.indicators or ()) + (" ", " "))[:2]
-            fields.append({f.tag: {"ind1": a or " ", "ind2": b or " ",
-                                   "subfields": [{sf.code: sf.value} for sf in f.subfields]}})
+            fields.append(
+                {f.tag: {"ind1": a or " ", "ind2": b or " ", "subfields": [{sf.code: sf.value} for sf in f.subfields]}}
+            )
     return {"leader": str(rec.leader) if rec.leader is not None else "", "fields": fields}
 
 

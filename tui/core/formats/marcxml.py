@@ -33,10 +33,13 @@ import re
 import threading
 from array import array
 from collections import OrderedDict
-from typing import BinaryIO, Iterable
+from collections.abc import Iterable
+from typing import BinaryIO
 
 from lxml import etree
 
+from tui.core.formats.common import record_issues
+from tui.core.formats.iso2709 import _PREAD, IN_MEMORY_LIMIT, WriteError
 from tui.core.model.record import (
     ORPHAN,
     BrokenRecord,
@@ -50,10 +53,8 @@ from tui.core.model.record import (
     UnreadableFile,
     new_leader,
 )
-from tui.core.sources.base import Progress, RecordSource, close_file_buffer, open_file_buffer
 from tui.core.model.textsafe import visible
-from tui.core.formats.common import record_issues
-from tui.core.formats.iso2709 import _PREAD, IN_MEMORY_LIMIT, WriteError
+from tui.core.sources.base import Progress, RecordSource, close_file_buffer, open_file_buffer
 
 FORMAT = "marcxml"
 MARC_NS = "http://www.loc.gov/MARC21/slim"
@@ -85,9 +86,17 @@ def hardened_parser() -> etree.XMLParser:
     One per thread (lxml parsers must not be shared between threads)."""
     p = getattr(_local, "parser", None)
     if p is None:
-        p = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                            huge_tree=False, remove_comments=True, remove_pis=True, recover=False,
-                            collect_ids=False)
+        p = etree.XMLParser(
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+            recover=False,
+            collect_ids=False,
+        )
         _local.parser = p
     return p
 
@@ -99,6 +108,7 @@ def _local_name(tag) -> str:
 
 
 # -- record element -> pymarc -----------------------------------------------------------------
+
 
 def element_to_record(el, path: str = "", number: int = 0, offset: int | None = None) -> LibrisRecord:
     """A parsed ``<record>`` element -> ``LibrisRecord`` (never fails; oddities become issues)."""
@@ -121,9 +131,15 @@ def element_to_record(el, path: str = "", number: int = 0, offset: int | None = 
             tag = _checked_tag(tag, issues)
             f = Field(tag=tag, data=data)
             if not f.is_control_field():
-                issues.append(ReadIssue("STRUCT-XML-CONTROL", f"<controlfield tag=\"{tag}\"> holds a data field tag; "
-                                                              "its text is kept as text before the first subfield",
-                                        "warning", f.tag))
+                issues.append(
+                    ReadIssue(
+                        "STRUCT-XML-CONTROL",
+                        f'<controlfield tag="{tag}"> holds a data field tag; '
+                        "its text is kept as text before the first subfield",
+                        "warning",
+                        f.tag,
+                    )
+                )
                 f = Field(tag=tag, indicators=[" ", " "], subfields=[Subfield(ORPHAN, data)] if data else [])
             fields.append(f)
         elif name == "datafield":
@@ -135,41 +151,65 @@ def element_to_record(el, path: str = "", number: int = 0, offset: int | None = 
                     inds.append(" ")
                 else:
                     if len(v) != 1:
-                        issues.append(ReadIssue("STRUCT-INDICATOR", f"{k} {v!r} is not one character; "
-                                                                    f"the first is used", "warning", tag))
+                        issues.append(
+                            ReadIssue(
+                                "STRUCT-INDICATOR", f"{k} {v!r} is not one character; the first is used", "warning", tag
+                            )
+                        )
                     inds.append(v[0])
             subfields = []
             for sf in child:
                 if not isinstance(sf.tag, str):
                     continue
                 if _local_name(sf.tag) != "subfield":
-                    issues.append(ReadIssue("STRUCT-XML-ELEMENT", f"<{_local_name(sf.tag)}> inside a datafield "
-                                                                  "is not MARCXML and was ignored", "warning", tag))
+                    issues.append(
+                        ReadIssue(
+                            "STRUCT-XML-ELEMENT",
+                            f"<{_local_name(sf.tag)}> inside a datafield is not MARCXML and was ignored",
+                            "warning",
+                            tag,
+                        )
+                    )
                     continue
                 code = sf.get("code")
                 if code is None:
-                    issues.append(ReadIssue("STRUCT-SUBFIELD-CODE", "a <subfield> without a code attribute; "
-                                                                    "kept as text without a code", "warning", tag))
+                    issues.append(
+                        ReadIssue(
+                            "STRUCT-SUBFIELD-CODE",
+                            "a <subfield> without a code attribute; kept as text without a code",
+                            "warning",
+                            tag,
+                        )
+                    )
                     code = ORPHAN
                 subfields.append(Subfield(code, "".join(sf.itertext())))
             f = Field(tag=tag, indicators=inds, subfields=subfields)
             if f.is_control_field():
                 data = "".join(s.value for s in subfields)
-                issues.append(ReadIssue("STRUCT-XML-CONTROL", f"<datafield tag=\"{tag}\"> holds a control field "
-                                                              "tag; its subfield text is kept as the data",
-                                        "warning", f.tag))
+                issues.append(
+                    ReadIssue(
+                        "STRUCT-XML-CONTROL",
+                        f'<datafield tag="{tag}"> holds a control field tag; its subfield text is kept as the data',
+                        "warning",
+                        f.tag,
+                    )
+                )
                 f = Field(tag=tag, data=data)
             fields.append(f)
         else:
-            issues.append(ReadIssue("STRUCT-XML-ELEMENT", f"<{name}> is not a MARCXML record element and was "
-                                                          "ignored", "warning"))
+            issues.append(
+                ReadIssue("STRUCT-XML-ELEMENT", f"<{name}> is not a MARCXML record element and was ignored", "warning")
+            )
     if leader_text is None:
         rec.leader = new_leader()
         issues.append(ReadIssue("LDR-MADE", "the record has no <leader>; a sensible one was made", "info"))
     else:
         if len(leader_text) != 24:
-            issues.append(ReadIssue("LDR-LENGTH", f"the leader is {len(leader_text)} characters, not 24; "
-                                                  "padded or cut to 24", "warning"))
+            issues.append(
+                ReadIssue(
+                    "LDR-LENGTH", f"the leader is {len(leader_text)} characters, not 24; padded or cut to 24", "warning"
+                )
+            )
         rec.leader = Leader((leader_text + " " * 24)[:24])
     rec.fields = fields
     issues.extend(record_issues(rec))
@@ -187,6 +227,7 @@ def _checked_tag(tag: str | None, issues: list[ReadIssue]) -> str:
 
 # -- the indexed source -----------------------------------------------------------------------
 
+
 class MarcXmlSource(RecordSource):
     format = FORMAT
     FIRST_STEP = 2000
@@ -203,7 +244,11 @@ class MarcXmlSource(RecordSource):
         head = bytes(buf[:4])
         if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head in (b"<\x00?\x00", b"\x00<\x00?"):
             # UTF-16: the byte scan works on UTF-8, so the document is converted in memory
-            enc = "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-16-le" if head[0] == 0x3C else "utf-16-be")
+            enc = (
+                "utf-16"
+                if head[:2] in (b"\xff\xfe", b"\xfe\xff")
+                else ("utf-16-le" if head[0] == 0x3C else "utf-16-be")
+            )
             try:
                 text = bytes(buf).decode(enc)
             except UnicodeDecodeError as exc:
@@ -365,16 +410,19 @@ class MarcXmlSource(RecordSource):
         """Deal with the ``<!...`` or ``<?...`` at ``sp``; returns where scanning goes on."""
         buf, size = self.buf, self.size
         for opener, closer in _SKIP_TO.items():
-            if buf[sp:sp + len(opener)] == opener:
+            if buf[sp : sp + len(opener)] == opener:
                 close = buf.find(closer, sp + len(opener))
                 return size if close < 0 else close + len(closer)
-        head = bytes(buf[sp:sp + 9]).upper()
+        head = bytes(buf[sp : sp + 9]).upper()
         if head.startswith(b"<!DOCTYPE") or head.startswith(b"<!ENTITY"):
             if not self._seen_record:
                 what = "DOCTYPE" if head.startswith(b"<!DOCTYPE") else "ENTITY"
-                raise MarcXmlRefused(self.path, f"the XML document declares a {what} at byte {sp}; DTDs and "
-                                                "entity declarations are refused (no entity expansion, no external "
-                                                "entities, ever)")
+                raise MarcXmlRefused(
+                    self.path,
+                    f"the XML document declares a {what} at byte {sp}; DTDs and "
+                    "entity declarations are refused (no entity expansion, no external "
+                    "entities, ever)",
+                )
             # inside or after the records: the record that holds it refuses it when parsed
         return sp + 2
 
@@ -434,8 +482,10 @@ class MarcXmlSource(RecordSource):
         if b"<!" in raw:
             danger = _DANGER.search(raw)
             if danger:
-                return (f"the record contains a {danger.group(0).decode()[2:].upper()} declaration, which is "
-                        "refused (no DTDs, no entities)")
+                return (
+                    f"the record contains a {danger.group(0).decode()[2:].upper()} declaration, which is "
+                    "refused (no DTDs, no entities)"
+                )
         prefix = b""
         if self.encoding not in ("utf-8", "utf8", "ascii", "us-ascii"):
             prefix = b'<?xml version="1.0" encoding="' + self.encoding.encode("ascii") + b'"?>'
@@ -484,7 +534,7 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 _TEXT_ESC = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
 _ATTR_ESC = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#9;"}
 _TEXT_RE = re.compile("[&<>\r]")
-_ATTR_RE = re.compile("[&<>\"\r\n\t]")
+_ATTR_RE = re.compile('[&<>"\r\n\t]')
 
 
 class _Invalid(Exception):
@@ -520,11 +570,15 @@ def record_xml(rec: Record, indent: str = "  ", invalid_chars: str = "error") ->
             out.append(f'{i2}<controlfield tag="{tag}">{_text(f.data or "", where, invalid_chars)}</controlfield>\n')
             continue
         a, b = (tuple(f.indicators or ()) + (" ", " "))[:2]
-        out.append(f'{i2}<datafield tag="{tag}" ind1="{_attr(a or " ", where, invalid_chars)}" '
-                   f'ind2="{_attr(b or " ", where, invalid_chars)}">\n')
+        out.append(
+            f'{i2}<datafield tag="{tag}" ind1="{_attr(a or " ", where, invalid_chars)}" '
+            f'ind2="{_attr(b or " ", where, invalid_chars)}">\n'
+        )
         for sf in f.subfields:
-            out.append(f'{i3}<subfield code="{_attr(sf.code, where, invalid_chars)}">'
-                       f'{_text(sf.value, where, invalid_chars)}</subfield>\n')
+            out.append(
+                f'{i3}<subfield code="{_attr(sf.code, where, invalid_chars)}">'
+                f"{_text(sf.value, where, invalid_chars)}</subfield>\n"
+            )
         out.append(f"{i2}</datafield>\n")
     out.append(f"{i1}</record>\n")
     return "".join(out)
@@ -534,7 +588,7 @@ def write(records: Iterable[Record], out: BinaryIO, invalid_chars: str = "error"
     """Write a MARCXML collection (UTF-8). ``invalid_chars``: ``"error"`` (default) refuses a
     record with characters XML cannot hold; ``"replace"`` writes U+FFFD for them."""
     out.write(b'<?xml version="1.0" encoding="UTF-8"?>\n')
-    out.write(f'<collection xmlns="{MARC_NS}">\n'.encode("utf-8"))
+    out.write(f'<collection xmlns="{MARC_NS}">\n'.encode())
     for n, rec in enumerate(records, 1):
         try:
             text = record_xml(rec, invalid_chars=invalid_chars)

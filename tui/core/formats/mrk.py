@@ -23,8 +23,10 @@ delimiter, both kept and flagged as in the other readers.
 from __future__ import annotations
 
 import re
-from typing import BinaryIO, Iterable
+from collections.abc import Iterable
+from typing import BinaryIO
 
+from tui.core.formats.common import record_issues
 from tui.core.model.record import (
     ORPHAN,
     BrokenRecord,
@@ -39,7 +41,6 @@ from tui.core.model.record import (
     new_leader,
 )
 from tui.core.sources.base import ListSource, read_file_bytes
-from tui.core.formats.common import record_issues
 
 FORMAT = "mrk"
 
@@ -47,8 +48,7 @@ FORMAT = "mrk"
 _LINE = re.compile(r"^=(LDR|[^=\n]{3}) {1,2}(.*)$", re.DOTALL)
 _TAG_ONLY = re.compile(r"^=(LDR|[^=\n]{3})$")
 _MNEMONIC = re.compile(r"\{([^{}\s]{1,12})\}")
-NAMED = {"dollar": "$", "bsol": "\\", "lcub": "{", "rcub": "}", "esc": "\x1b",
-         "joiner": "\u200d", "nonjoin": "\u200c"}
+NAMED = {"dollar": "$", "bsol": "\\", "lcub": "{", "rcub": "}", "esc": "\x1b", "joiner": "\u200d", "nonjoin": "\u200c"}
 _BY_CHAR = {"$": "{dollar}", "\\": "{bsol}", "{": "{lcub}", "}": "{rcub}", "\x1b": "{esc}"}
 # what must not be written plainly: the mnemonic syntax, controls, and line separators
 _UNSAFE = re.compile("[$\\\\{}\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -95,9 +95,14 @@ def _parse_block(lines: list[tuple[int, int, str]], path: str, number: int) -> E
         m = _LINE.match(text) or _TAG_ONLY.match(text)
         if not m:
             raw = "\n".join(t for _, _, t in lines).encode("utf-8", "surrogateescape")
-            return BrokenRecord(path, number, offset,
-                                f"line {line_no}: not a MARCMaker field line (expected '=TAG  data'): "
-                                f"{text[:60]!r}", raw=raw, line=line_no)
+            return BrokenRecord(
+                path,
+                number,
+                offset,
+                f"line {line_no}: not a MARCMaker field line (expected '=TAG  data'): {text[:60]!r}",
+                raw=raw,
+                line=line_no,
+            )
         tag = m.group(1)
         body = m.group(2) if m.lastindex and m.lastindex >= 2 else ""
         if tag == "LDR":
@@ -111,8 +116,9 @@ def _parse_block(lines: list[tuple[int, int, str]], path: str, number: int) -> E
             fields.append(Field(tag=tag, data=decode_mnemonics(body.replace("\\", " "), issues, tag)))
             continue
         if len(body) < 2:
-            issues.append(ReadIssue("STRUCT-NO-INDICATORS", "the field has no indicators; blanks assumed",
-                                    "warning", tag))
+            issues.append(
+                ReadIssue("STRUCT-NO-INDICATORS", "the field has no indicators; blanks assumed", "warning", tag)
+            )
         inds = [(c if c != "\\" else " ") for c in (body[:2] + "  ")[:2]]
         parts = body[2:].split("$")
         subfields: list[Subfield] = []
@@ -130,8 +136,11 @@ def _parse_block(lines: list[tuple[int, int, str]], path: str, number: int) -> E
         issues.append(ReadIssue("LDR-MADE", "no =LDR line; a sensible leader was made", "info"))
     else:
         if len(leader) != 24:
-            issues.append(ReadIssue("LDR-LENGTH", f"the leader is {len(leader)} characters, not 24; padded or cut "
-                                                  "to 24", "warning"))
+            issues.append(
+                ReadIssue(
+                    "LDR-LENGTH", f"the leader is {len(leader)} characters, not 24; padded or cut to 24", "warning"
+                )
+            )
         rec.leader = Leader((leader + " " * 24)[:24])
     rec.fields = fields
     issues.extend(record_issues(rec))
@@ -154,8 +163,9 @@ def read_mrk(path: str, data: bytes | None = None) -> ListSource:
         if block:
             e = _parse_block(block, path, len(entries) + 1)
             if bad_utf8 and isinstance(e, LibrisRecord):
-                e.issues.insert(0, ReadIssue("ENC-INVALID-UTF8", "bytes that are not valid UTF-8 are shown as \ufffd",
-                                             "warning"))
+                e.issues.insert(
+                    0, ReadIssue("ENC-INVALID-UTF8", "bytes that are not valid UTF-8 are shown as \ufffd", "warning")
+                )
             entries.append(e)
             raws.append(b"".join(block_raw))
         block, block_raw, bad_utf8 = [], [], False
@@ -188,6 +198,7 @@ def open_source(path: str) -> ListSource:
 
 
 # -- writing ----------------------------------------------------------------------------------
+
 
 def record_lines(rec: Record) -> list[str]:
     lines = []

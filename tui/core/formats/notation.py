@@ -17,9 +17,11 @@ The seed's channel record is malformed on purpose and must survive exactly: text
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, TextIO
+from typing import TextIO
 
+from tui.core.formats.common import record_issues
 from tui.core.model.record import (
     ORPHAN,
     BrokenRecord,
@@ -33,7 +35,6 @@ from tui.core.model.record import (
     new_leader,
 )
 from tui.core.sources.base import ListSource, read_file_bytes
-from tui.core.formats.common import record_issues
 
 FORMAT = "notation"
 
@@ -78,7 +79,7 @@ def parse_field_line(line: str) -> Field | _LeaderLine:
         subfields.append(Subfield(ORPHAN, head.strip()))
     for k, mk in enumerate(marks):
         end = marks[k + 1].start() if k + 1 < len(marks) else len(body)
-        value = body[mk.end():end]
+        value = body[mk.end() : end]
         if value.startswith(" "):
             value = value[1:]
         subfields.append(Subfield(mk.group(1), value.rstrip()))
@@ -98,8 +99,14 @@ def parse_block(lines: list[str], path: str, number: int, offset: int, line_no: 
         try:
             f = parse_field_line(line)
         except NotationError as exc:
-            return BrokenRecord(path, number, offset, f"line {line_no + k}: {exc}",
-                                "\n".join(lines).encode("utf-8", "surrogateescape"), line=line_no + k)
+            return BrokenRecord(
+                path,
+                number,
+                offset,
+                f"line {line_no + k}: {exc}",
+                "\n".join(lines).encode("utf-8", "surrogateescape"),
+                line=line_no + k,
+            )
         if isinstance(f, _LeaderLine):
             leader = str(f)
             continue
@@ -111,8 +118,9 @@ def parse_block(lines: list[str], path: str, number: int, offset: int, line_no: 
         rec.leader = Leader(leader)
     else:
         if leader is not None:
-            issues.append(ReadIssue("LDR-LENGTH", f"leader is {len(leader)} characters, not 24; a new one was made",
-                                    "warning"))
+            issues.append(
+                ReadIssue("LDR-LENGTH", f"leader is {len(leader)} characters, not 24; a new one was made", "warning")
+            )
         if "004" in tags and "245" not in tags:
             from pymarc import Leader
 
@@ -169,6 +177,7 @@ def read_notation(path: str | Path, data: bytes | None = None) -> ListSource:
 
 
 # -- writing ----------------------------------------------------------------------------------
+
 
 def _ind(ind: str, glyph: str) -> str:
     return glyph if ind in (" ", "", None) else ind

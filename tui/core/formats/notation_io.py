@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
-from typing import BinaryIO, Iterable
+from collections.abc import Iterable
+from typing import BinaryIO
 
+from tui.core.formats.notation import read_notation, write_notation
 from tui.core.model.record import Record
 from tui.core.sources.base import ListSource
-from tui.core.formats.notation import read_notation, write_notation
 
 
 def open_source(path: str) -> ListSource:

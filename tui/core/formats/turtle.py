@@ -13,17 +13,21 @@ file. (RDF has no order of repeated values; a record read from Turtle lists them
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable
+from typing import Any, BinaryIO
 
+from tui.core.formats import jsonld
 from tui.core.model.record import UnreadableFile
 from tui.core.sources.base import ListSource
-from tui.core.formats import jsonld
 
 FORMAT = "turtle"
 
-PREFIXES = {"kbv": "https://id.kb.se/vocab/", "marc": "https://id.kb.se/marc/",
-            "xsd": "http://www.w3.org/2001/XMLSchema#"}
+PREFIXES = {
+    "kbv": "https://id.kb.se/vocab/",
+    "marc": "https://id.kb.se/marc/",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
 
 
 def to_graph(records: Iterable[Any]):

@@ -27,18 +27,20 @@ from __future__ import annotations
 import copy
 import json
 import re
-from dataclasses import dataclass, field as dc_field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo
-from tui.resources import data_dir
 
 from pymarc import Field, Leader, Record, Subfield
 
 from tui.core.model.record import ORPHAN
+from tui.resources import data_dir
 
 DATA = data_dir()
 MAPPING_FILE = DATA / "label-mapping.json"
@@ -56,6 +58,7 @@ MAX_PATTERN_VALUE = 10_000
 # ---------------------------------------------------------------------------------------------
 # The mapping, as the converter reads it
 # ---------------------------------------------------------------------------------------------
+
 
 def _raw(target: JSON | None) -> JSON:
     """The marcframe directive of a target; for one cut off in the summary, what survives."""
@@ -149,8 +152,11 @@ class Target:
     def new_entity(self) -> bool:
         """This element starts a new entity at its last entity step (aboutNew / addLink / link+type)."""
         r = self.raw
-        return bool(r.get("aboutNew")) or (("addLink" in r or "link" in r) and bool(self.steps) and
-                                          (r.get("addLink") or r.get("link")) == self.steps[-1].prop)
+        return bool(r.get("aboutNew")) or (
+            ("addLink" in r or "link" in r)
+            and bool(self.steps)
+            and (r.get("addLink") or r.get("link")) == self.steps[-1].prop
+        )
 
 
 @dataclass
@@ -242,8 +248,11 @@ class Mapping:
                 for v in tr.variants:
                     for t in self._targets(v):
                         pat = t.raw.get("splitValuePattern")
-                        if isinstance(pat, str) and not isinstance(t.raw.get("splitValueProperties"), list) \
-                                and pat in split_props:
+                        if (
+                            isinstance(pat, str)
+                            and not isinstance(t.raw.get("splitValueProperties"), list)
+                            and pat in split_props
+                        ):
                             t.raw = dict(t.raw, splitValueProperties=split_props[pat])
 
     @staticmethod
@@ -283,12 +292,20 @@ class Mapping:
             on_revert = v.get("onRevert")
             if on_revert is None and when.startswith("onRevert:"):
                 try:
-                    on_revert = json.loads(when[len("onRevert:"):])
+                    on_revert = json.loads(when[len("onRevert:") :])
                 except ValueError:
                     on_revert = None
-            variants.append(Variant(when=when, conditions=list(v.get("conditions") or []),
-                                    on_revert=on_revert, field=self._target("field", fld) if fld else None,
-                                    subfields=subs, ind=ind, positions=positions))
+            variants.append(
+                Variant(
+                    when=when,
+                    conditions=list(v.get("conditions") or []),
+                    on_revert=on_revert,
+                    field=self._target("field", fld) if fld else None,
+                    subfields=subs,
+                    ind=ind,
+                    positions=positions,
+                )
+            )
         # marcframe's "inherit-match": a variant that is the named one plus its own entries
         by_when = {v.when: v for v in variants}
         for v in variants:
@@ -301,11 +318,20 @@ class Mapping:
                     if v.ind.get(n) is None:
                         v.ind[n] = other.ind.get(n)
                 if v.field and not v.field.steps and other.field is not None:
-                    v.field = Target(v.field.code, other.field.entity, other.field.steps, None,
-                                     other.field.tokenmap, other.field.uri, {**other.field.raw, **v.field.raw},
-                                     False, other.field.path)
-        kind = tm.get("kind") or ("fixed" if any(v.positions for v in variants) else
-                                  "control" if tag < "010" else "data")
+                    v.field = Target(
+                        v.field.code,
+                        other.field.entity,
+                        other.field.steps,
+                        None,
+                        other.field.tokenmap,
+                        other.field.uri,
+                        {**other.field.raw, **v.field.raw},
+                        False,
+                        other.field.path,
+                    )
+        kind = tm.get("kind") or (
+            "fixed" if any(v.positions for v in variants) else "control" if tag < "010" else "data"
+        )
         return TagRules(fmt, tag, kind, variants)
 
     def _target(self, code: str, t: JSON | None) -> Target | None:
@@ -334,7 +360,8 @@ class Mapping:
         if steps:
             last = steps[-1]
             is_link = last.cls is not None or (
-                code != "field" and uri and not ("property" in raw or "addProperty" in raw))
+                code != "field" and uri and not ("property" in raw or "addProperty" in raw)
+            )
             if code == "field" or is_link:
                 leaf = None
             else:
@@ -342,8 +369,9 @@ class Mapping:
                 steps = steps[:-1]
         if code == "field":
             leaf = None
-        return Target(code, entity, steps, leaf, tokenmap, uri, raw, False, path,
-                      value_rules=list(t.get("valueRules") or []))
+        return Target(
+            code, entity, steps, leaf, tokenmap, uri, raw, False, path, value_rules=list(t.get("valueRules") or [])
+        )
 
     def rules(self, fmt: str, tag: str) -> TagRules | None:
         return self.formats.get(fmt, {}).get(tag)
@@ -403,6 +431,7 @@ def type_model() -> JSON:
 # Conditions (the "when" of a variant), the same on both sides
 # ---------------------------------------------------------------------------------------------
 
+
 def _blank(c: str) -> bool:
     return c in (" ", "_", "#", "")
 
@@ -437,7 +466,7 @@ def condition_holds(cond: JSON, fld: Field, leader: str = "", first_ok: bool = T
         return bool(vals)
     if "leader" in cond:
         pos = int(cond["leader"])
-        return leader[pos:pos + 1] in (cond.get("in") or [])
+        return leader[pos : pos + 1] in (cond.get("in") or [])
     if cond.get("first"):
         return first_ok
     return True
@@ -468,6 +497,7 @@ def choose_variant(rules: TagRules, fld: Field, leader: str = "", seen: dict | N
 # Values: punctuation, splitting, token maps, URIs, dates
 # ---------------------------------------------------------------------------------------------
 
+
 def _strip_punct(value: str, raw: JSON) -> str:
     v = value
     surround = raw.get("surroundingChars")
@@ -486,7 +516,7 @@ def _strip_punct(value: str, raw: JSON) -> str:
             if v.startswith(surround[0]):
                 v = v[1:]
             if surround[1] in v:
-                v = v[:v.rindex(surround[1])] + v[v.rindex(surround[1]) + 1:]
+                v = v[: v.rindex(surround[1])] + v[v.rindex(surround[1]) + 1 :]
             v = v.strip()
             changed = True
             while changed and len(v) > 1:
@@ -494,10 +524,15 @@ def _strip_punct(value: str, raw: JSON) -> str:
                 if v[-1] in chars:
                     v = v[:-1].rstrip()
                     changed = True
-    if isinstance(trail, str) and trail.strip() and v.rstrip().endswith(trail.strip()) and len(v.strip()) > len(trail.strip()):
+    if (
+        isinstance(trail, str)
+        and trail.strip()
+        and v.rstrip().endswith(trail.strip())
+        and len(v.strip()) > len(trail.strip())
+    ):
         v = v.rstrip()[: -len(trail.strip())].rstrip()
     if isinstance(lead, str) and lead.strip() and v.lstrip().startswith(lead.strip()):
-        v = v.lstrip()[len(lead.strip()):].lstrip()
+        v = v.lstrip()[len(lead.strip()) :].lstrip()
     return v
 
 
@@ -513,13 +548,12 @@ def _extract_token(template: str, uri: str) -> str | None:
         return None
     pre, post = template.split(key, 1)
     if uri.startswith(pre) and uri.endswith(post) and len(uri) >= len(pre) + len(post):
-        tok = uri[len(pre): len(uri) - len(post) if post else None]
+        tok = uri[len(pre) : len(uri) - len(post) if post else None]
         return tok if key == "{+_}" else unquote(tok)
     return None
 
 
-_JAVA_DT = [("yyyy", "%Y"), ("yy", "%y"), ("MM", "%m"), ("dd", "%d"), ("HH", "%H"), ("mm", "%M"),
-            ("ss", "%S")]
+_JAVA_DT = [("yyyy", "%Y"), ("yy", "%y"), ("MM", "%m"), ("dd", "%d"), ("HH", "%H"), ("mm", "%M"), ("ss", "%S")]
 
 
 def _parse_datetime(value: str, pattern: str, tz: str | None) -> str | None:
@@ -625,12 +659,17 @@ def _by_lang(node: dict, prop: str, lang: str = "sv") -> str | None:
 # MARC -> JSON-LD
 # ---------------------------------------------------------------------------------------------
 
+
 def _field_json(f: Field) -> JSON:
     if f.is_control_field():
         return {f.tag: f.data}
-    return {f.tag: {"ind1": f.indicators[0] if f.indicators else " ",
-                    "ind2": f.indicators[1] if f.indicators else " ",
-                    "subfields": [{sf.code: sf.value} for sf in f.subfields]}}
+    return {
+        f.tag: {
+            "ind1": f.indicators[0] if f.indicators else " ",
+            "ind2": f.indicators[1] if f.indicators else " ",
+            "subfields": [{sf.code: sf.value} for sf in f.subfields],
+        }
+    }
 
 
 def _add(node: JSON, prop: str, value: Any, many: bool) -> None:
@@ -725,14 +764,26 @@ class _Converter:
             if f is not None:
                 self.uncompleted.append(_field_json(f))
             return
-        variant = next((v for v in rules.variants if not v.is_revert_only and all(
-            condition_holds(c, Field(tag="999", indicators=[" ", " "], subfields=[]), self.leader)
-            for c in v.conditions)), None) or rules.variants[-1]
+        variant = (
+            next(
+                (
+                    v
+                    for v in rules.variants
+                    if not v.is_revert_only
+                    and all(
+                        condition_holds(c, Field(tag="999", indicators=[" ", " "], subfields=[]), self.leader)
+                        for c in v.conditions
+                    )
+                ),
+                None,
+            )
+            or rules.variants[-1]
+        )
         scope: dict = {}
         for t in variant.positions:
             if t.ignored:
                 continue
-            chunk = value[t.start:t.end]
+            chunk = value[t.start : t.end]
             if len(chunk) < t.end - t.start:
                 continue
             self._position(t, chunk, scope)
@@ -807,8 +858,11 @@ class _Converter:
             # a malformed field (text before the first code, an empty subfield) is not read as
             # data: it is kept as it was, and written back as it was, in its place
             d = _field_json(f)
-            d["_order"] = sum(1 for x in self.rec.fields if x.tag == f.tag and x is not f
-                              and self.rec.fields.index(x) < self.rec.fields.index(f))
+            d["_order"] = sum(
+                1
+                for x in self.rec.fields
+                if x.tag == f.tag and x is not f and self.rec.fields.index(x) < self.rec.fields.index(f)
+            )
             self.uncompleted.append(d)
             return
         variant = choose_variant(rules, f, self.leader, self.seen_variants)
@@ -875,8 +929,12 @@ class _Converter:
             # ISBD punctuation that introduces the next subfield (" :" before 264 $b) is not data
             nxt = variant.subfields.get(subs[i + 1].code) if i + 1 < len(subs) else None
             lead = nxt.raw.get("leadingPunctuation") if nxt is not None and not nxt.ignored else None
-            if isinstance(lead, str) and lead.strip() and value.rstrip().endswith(lead.strip()) \
-                    and len(value.strip()) > len(lead.strip()):
+            if (
+                isinstance(lead, str)
+                and lead.strip()
+                and value.rstrip().endswith(lead.strip())
+                and len(value.strip()) > len(lead.strip())
+            ):
                 value = value.rstrip()[: -len(lead.strip())].rstrip()
             if t.tokenmap is not None:
                 key = value.strip()
@@ -912,13 +970,17 @@ class _Converter:
         elif cur is node:
             parent.pop(prop, None)
 
-    def _subvalue(self, ft: Target | None, fnode: JSON | None, root: JSON, t: Target, value: Any, scope: dict,
-                  token: bool = False) -> None:
+    def _subvalue(
+        self, ft: Target | None, fnode: JSON | None, root: JSON, t: Target, value: Any, scope: dict, token: bool = False
+    ) -> None:
         # relative to the field's entity when the path runs through it, else to the root
         fsteps = ft.steps if ft is not None else []
-        if ft is not None and (t.entity == ft.entity and len(t.steps) >= len(fsteps)
-                and [s.prop for s in t.steps[:len(fsteps)]] == [s.prop for s in fsteps]):
-            base, rel, key = fnode, t.steps[len(fsteps):], ("field",)
+        if ft is not None and (
+            t.entity == ft.entity
+            and len(t.steps) >= len(fsteps)
+            and [s.prop for s in t.steps[: len(fsteps)]] == [s.prop for s in fsteps]
+        ):
+            base, rel, key = fnode, t.steps[len(fsteps) :], ("field",)
         else:
             base, rel, key = self.root(t.entity), t.steps, (t.entity,)
         node = base
@@ -981,8 +1043,9 @@ class _Converter:
                     continue
                 if not m:
                     continue
-                parts = rule.get("parts") or [{"group": rule.get("group", 1),
-                                                "property": (rule.get("steps") or [{}])[-1].get("property")}]
+                parts = rule.get("parts") or [
+                    {"group": rule.get("group", 1), "property": (rule.get("steps") or [{}])[-1].get("property")}
+                ]
                 done = False
                 for part in parts:
                     g = part.get("group", 1)
@@ -999,8 +1062,15 @@ class _Converter:
             if m and m.group(0) == value:
                 for prop, g in zip(props, m.groups()):
                     if g is not None:
-                        _add(node, prop, g, prop in ("qualifier",) and "addProperty" not in raw and False or
-                             (prop == leaf and t.many_leaf))
+                        _add(
+                            node,
+                            prop,
+                            g,
+                            prop in ("qualifier",)
+                            and "addProperty" not in raw
+                            and False
+                            or (prop == leaf and t.many_leaf),
+                        )
                 return
         if raw.get("parseDateTime") and isinstance(value, str):
             v = _parse_datetime(value, raw["parseDateTime"], raw.get("timeZone"))
@@ -1039,8 +1109,7 @@ def ids_for(control_number: str, fmt: str = "bib") -> tuple[str, str]:
     ``http://libris.kb.se/resource/bib/123`` for Libris I numbers, ``https://libris.kb.se/<id>`` and
     ``#it`` for XL ids."""
     if re.fullmatch(r"\d{1,14}", control_number):
-        return (f"http://libris.kb.se/{fmt}/{control_number}",
-                f"http://libris.kb.se/resource/{fmt}/{control_number}")
+        return (f"http://libris.kb.se/{fmt}/{control_number}", f"http://libris.kb.se/resource/{fmt}/{control_number}")
     if re.fullmatch(r"[0-9a-z]{10,20}", control_number):
         return f"https://libris.kb.se/{control_number}", f"https://libris.kb.se/{control_number}#it"
     safe = quote(control_number, safe="")
@@ -1134,6 +1203,7 @@ def marc_to_jsonld(record: Record, mapping: Mapping | None = None) -> JSON:
 # JSON-LD -> MARC
 # ---------------------------------------------------------------------------------------------
 
+
 @lru_cache(maxsize=1)
 def vocab_graph():
     """The KBV vocabulary subset shipped in ``data/kbv.ttl`` (rdflib graph, parsed once)."""
@@ -1162,7 +1232,7 @@ def superclasses() -> dict[str, set[str]]:
         s = str(u)
         for base, pre in ns.items():
             if s.startswith(base):
-                return pre + s[len(base):]
+                return pre + s[len(base) :]
         return s
 
     out: dict[str, set[str]] = {}
@@ -1279,7 +1349,9 @@ class _Reverter:
             vals = _types(node) if leaf in ("@type", None) and not t.uri else _as_list(node.get(leaf))
             for v in vals:
                 tok = v if isinstance(v, (str, bool)) else (v.get("@id") if isinstance(v, dict) else None)
-                code = _reverse_tokenmap(t.tokenmap, tok, raw.get("reverseTokenMapOverrides")) if tok is not None else None
+                code = (
+                    _reverse_tokenmap(t.tokenmap, tok, raw.get("reverseTokenMapOverrides")) if tok is not None else None
+                )
                 if code is None and isinstance(tok, str) and t.uri:
                     x = _extract_token(t.uri, tok)
                     code = _reverse_tokenmap(t.tokenmap, x) if x else None
@@ -1318,7 +1390,12 @@ class _Reverter:
         if leaf == "@type":
             return [x for x in _types(node)]
         props = raw.get("splitValueProperties")
-        if isinstance(props, list) and raw.get("splitValuePattern") and leaf in props and node.get(props[0]) is not None:
+        if (
+            isinstance(props, list)
+            and raw.get("splitValuePattern")
+            and leaf in props
+            and node.get(props[0]) is not None
+        ):
             parts = [_literal(_as_list(node.get(p))[0]) if node.get(p) is not None else None for p in props]
             rejoin = raw.get("rejoin")
             if rejoin and any(parts[1:]):
@@ -1349,9 +1426,11 @@ class _Reverter:
         """A value the mapping split or cast on the way in (``264 $c 2016-`` -> ``startYear``),
         put back together with the rule's ``revert`` template."""
         for rule in t.value_rules:
-            parts = rule.get("parts") or ([{"group": rule.get("group", 1),
-                                            "property": (rule.get("steps") or [{}])[-1].get("property")}]
-                                          if rule.get("steps") else [])
+            parts = rule.get("parts") or (
+                [{"group": rule.get("group", 1), "property": (rule.get("steps") or [{}])[-1].get("property")}]
+                if rule.get("steps")
+                else []
+            )
             props = [p.get("property") for p in parts if p.get("property")]
             if not props or node.get(props[0]) is None:
                 continue
@@ -1425,8 +1504,11 @@ class _Reverter:
         for tag in sorted(produced):
             seen: list = []
             for f in produced[tag]:
-                key = f.data if f.is_control_field() else (tuple(f.indicators),
-                                                            tuple((sf.code, sf.value) for sf in f.subfields))
+                key = (
+                    f.data
+                    if f.is_control_field()
+                    else (tuple(f.indicators), tuple((sf.code, sf.value) for sf in f.subfields))
+                )
                 if key in seen and not f.is_control_field():
                     continue  # the same field from two descriptions of one thing (490 + 830)
                 seen.append(key)
@@ -1466,7 +1548,8 @@ class _Reverter:
         if rules is None:
             return base
         variant = next((v for v in rules.variants if not v.conditions and v.positions), None) or next(
-            (v for v in rules.variants if v.positions), None)
+            (v for v in rules.variants if v.positions), None
+        )
         if variant is None:
             return base
         any_data = False
@@ -1476,7 +1559,7 @@ class _Reverter:
                 continue
             fd = t.raw.get("fixedDefault")
             if isinstance(fd, str) and len(fd) == width:
-                chars[t.start:t.end] = list(fd)
+                chars[t.start : t.end] = list(fd)
             if t.ignored:
                 continue
             root = self.root(t.entity)
@@ -1488,12 +1571,12 @@ class _Reverter:
                     break
             if t.raw.get("parseZeroPaddedNumber"):
                 vals = [v.zfill(width) for v in vals if v.isdigit()]
-            for k, v in enumerate(vals):
+            for _k, v in enumerate(vals):
                 if 0 < len(v) < width and (t.uri or t.leaf):
                     v = v.ljust(width)  # 008/15-17 country "sw "
                 if len(v) != width:
                     continue
-                chars[t.start:t.end] = list(v)
+                chars[t.start : t.end] = list(v)
                 src_node = next((n for n in nodes if self._values_raw(n, t)), None)
                 if src_node is not None:
                     self.fixed_src.setdefault(tag, []).append(self._src(src_node, t))
@@ -1537,10 +1620,18 @@ class _Reverter:
         variants = [v for v in rules.variants if v.field is not None and not v.field.ignored]
         conditional = [v for v in variants if v.conditions and not v.is_revert_only]
         # a base entry is only a template when every variant requires what it lacks (800 $a)
-        req_all = set.intersection(*[{c for c, t in v.subfields.items() if t.raw.get("required") and not t.ignored}
-                                     for v in conditional]) if conditional else set()
-        base = [v for v in variants if not v.conditions
-                and all(c in v.subfields and not v.subfields[c].ignored for c in req_all)]
+        req_all = (
+            set.intersection(
+                *[{c for c, t in v.subfields.items() if t.raw.get("required") and not t.ignored} for v in conditional]
+            )
+            if conditional
+            else set()
+        )
+        base = [
+            v
+            for v in variants
+            if not v.conditions and all(c in v.subfields and not v.subfields[c].ignored for c in req_all)
+        ]
         ordered = [v for v in variants if v.is_revert_only] + conditional + base
         groups: dict[tuple, list[Variant]] = {}
         for v in ordered:
@@ -1549,7 +1640,7 @@ class _Reverter:
         results: list[tuple[int, Field, list]] = []
         done: set[int] = set()
         seq = 0
-        for key, vs in groups.items():
+        for _key, vs in groups.items():
             ft = vs[0].field
             root = self.root(ft.entity)
             if not root:
@@ -1631,8 +1722,8 @@ class _Reverter:
             t = v.subfields.get(code)
             if t is None or t.ignored or t.raw.get("ignoreOnRevert"):
                 continue
-            if t.entity == ft.entity and [s.prop for s in t.steps[:len(fsteps)]] == fprops:
-                base, rel = node, t.steps[len(fsteps):]
+            if t.entity == ft.entity and [s.prop for s in t.steps[: len(fsteps)]] == fprops:
+                base, rel = node, t.steps[len(fsteps) :]
             else:
                 # about the root entity (245 $c responsibilityStatement): written once, with the first
                 if fsteps:
@@ -1669,8 +1760,8 @@ class _Reverter:
             t = v.ind.get(n)
             val = None
             if t is not None and not t.ignored and (t.leaf is not None or t.tokenmap is not None or t.uri):
-                if t.entity == ft.entity and [s.prop for s in t.steps[:len(fsteps)]] == fprops:
-                    base, rel = node, t.steps[len(fsteps):]
+                if t.entity == ft.entity and [s.prop for s in t.steps[: len(fsteps)]] == fprops:
+                    base, rel = node, t.steps[len(fsteps) :]
                 else:
                     base, rel = self.root(t.entity), t.steps
                 nodes = self._nodes(base, rel) if rel else [base]
@@ -1694,9 +1785,15 @@ class _Reverter:
                 if f"ind{n}" in then:
                     inds[n - 1] = then[f"ind{n}"]
         # a subfield that only belongs with a given indicator ($2 with ind2 7)
-        keep = [i for i, (c, val) in enumerate(seq)
-                if not any(isinstance(v.subfields[c].raw.get(f"requires-i{n}"), str)
-                           and v.subfields[c].raw[f"requires-i{n}"] != inds[n - 1] for n in (1, 2))]
+        keep = [
+            i
+            for i, (c, val) in enumerate(seq)
+            if not any(
+                isinstance(v.subfields[c].raw.get(f"requires-i{n}"), str)
+                and v.subfields[c].raw[f"requires-i{n}"] != inds[n - 1]
+                for n in (1, 2)
+            )
+        ]
         if not keep:
             return None
         if len(keep) < len(seq):
@@ -1739,6 +1836,7 @@ _FIXED_LEN = {"006": 18, "007": 2}
 def _same_subs(a: Variant, b: Variant, f: Field) -> bool:
     """Whether reading ``f`` with variant ``a`` means the same as with ``b`` (same paths and
     token maps for everything ``f`` has)."""
+
     def sig(t: Target | None):
         return (t.path, json.dumps(t.tokenmap, sort_keys=True), t.uri) if t is not None and not t.ignored else None
 
@@ -1823,9 +1921,12 @@ def expand_complex_terms(data: Any) -> Any:
             out.pop("prefLabel")
         rest = comps[1:]
         if rest:
-            out["termComponentList"] = [dict(c, prefLabel=c.get("prefLabel") or _term_label(c.get("@id")))
-                                        if isinstance(c, dict) and not c.get("prefLabel") and c.get("@id") else c
-                                        for c in rest]
+            out["termComponentList"] = [
+                dict(c, prefLabel=c.get("prefLabel") or _term_label(c.get("@id")))
+                if isinstance(c, dict) and not c.get("prefLabel") and c.get("@id")
+                else c
+                for c in rest
+            ]
         else:
             out.pop("termComponentList")
     return out
@@ -1867,8 +1968,7 @@ def _json_field(tag: str, body: Any) -> Field | None:
         for sf in body.get("subfields") or []:
             for code, val in sf.items():
                 subs.append(Subfield(code, val if isinstance(val, str) else str(val)))
-        return Field(tag=tag, indicators=[body.get("ind1", " ") or " ", body.get("ind2", " ") or " "],
-                     subfields=subs)
+        return Field(tag=tag, indicators=[body.get("ind1", " ") or " ", body.get("ind2", " ") or " "], subfields=subs)
     return None
 
 
@@ -1894,8 +1994,9 @@ def legacy_types(data: JSON) -> JSON:
         node = work if rule.get("entity") == "Work" else thing
         if node is None or rule["to"] in node:
             continue
-        src = next((x for x in _as_list(node.get(rule["from"]))
-                    if isinstance(x, dict) and rule["type"] in _types(x)), None)
+        src = next(
+            (x for x in _as_list(node.get(rule["from"])) if isinstance(x, dict) and rule["type"] in _types(x)), None
+        )
         if src is not None:
             derived = {"@type": rule["as"]}
             derived.update({p: src[p] for p in rule["properties"] if p in src})

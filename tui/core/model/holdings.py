@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import copy
 from collections import OrderedDict
-from typing import Iterable
+from collections.abc import Iterable
 
 from pymarc import Leader
 
-from tui.core.rules.detect import EMBEDDED_HOLDING_TAGS, holding_sigel
 from tui.core.model.record import Field, LibrisError, LibrisRecord, Record, Subfield
+from tui.core.rules.detect import EMBEDDED_HOLDING_TAGS, holding_sigel
 
 #: fields that hold an embedded holding when they carry ``$5 <sigel>`` (same list as detect.py)
 EMBEDDED_TAGS = EMBEDDED_HOLDING_TAGS  # one list, in detect.py
@@ -75,8 +75,13 @@ def _insert_in_tag_order(fields: list[Field], new: Field) -> None:
 
 def _bare_sigel_852(f: Field, sigel: str) -> bool:
     """``852 $b <sigel>`` and nothing else: what a holding says when it says only who holds."""
-    return (f.tag == "852" and not f.is_control_field() and len(f.subfields) == 1
-            and f.subfields[0].code == "b" and f.subfields[0].value.strip() == sigel)
+    return (
+        f.tag == "852"
+        and not f.is_control_field()
+        and len(f.subfields) == 1
+        and f.subfields[0].code == "b"
+        and f.subfields[0].value.strip() == sigel
+    )
 
 
 def make_holding(bib: Record | LibrisRecord, sigel: str) -> Record:
@@ -91,8 +96,7 @@ def make_holding(bib: Record | LibrisRecord, sigel: str) -> Record:
         raise HoldingError("the record has no 001 control number, so a holding cannot be linked to it (004)")
     rec = Record()
     rec.leader = holdings_leader(marc)
-    rec.fields = [Field(tag="004", data=cn),
-                  Field(tag="852", indicators=[" ", " "], subfields=[Subfield("b", sigel)])]
+    rec.fields = [Field(tag="004", data=cn), Field(tag="852", indicators=[" ", " "], subfields=[Subfield("b", sigel)])]
     return rec
 
 
@@ -104,7 +108,7 @@ def split_embedded(record: Record | LibrisRecord) -> tuple[Record, list[Record]]
     ``852`` with ``$b``, an ``852 ## $b <sigel>`` is added so that the holding names its library.
     """
     marc = _marc(record)
-    groups: "OrderedDict[str, list[Field]]" = OrderedDict()
+    groups: OrderedDict[str, list[Field]] = OrderedDict()
     kept: list[Field] = []
     for f in marc.fields:
         s = embedded_sigel(f)
@@ -122,8 +126,7 @@ def split_embedded(record: Record | LibrisRecord) -> tuple[Record, list[Record]]
         h.leader = holdings_leader(marc)
         body: list[Field] = [Field(tag="004", data=cn)] if cn else []
         body.extend(fields)
-        if not any(f.tag == "852" and any(sf.code == "b" and sf.value.strip() for sf in f.subfields)
-                   for f in fields):
+        if not any(f.tag == "852" and any(sf.code == "b" and sf.value.strip() for sf in f.subfields) for f in fields):
             _insert_in_tag_order(body, Field(tag="852", indicators=[" ", " "], subfields=[Subfield("b", sigel)]))
         h.fields = body
         out.append(h)
@@ -153,7 +156,7 @@ def embed(bib: Record | LibrisRecord, holdings_records: Iterable[Record | Libris
     """
     marc = _marc(bib)
     cn = _control(marc, "001")
-    plan: "OrderedDict[str, list[Field]]" = OrderedDict()
+    plan: OrderedDict[str, list[Field]] = OrderedDict()
     for h in holdings_records:
         hm = _marc(h)
         sigel = holding_sigel_of(hm)

@@ -13,8 +13,10 @@ We build on pymarc rather than beside it (STYLE.md). What Libris adds:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dc_field
-from typing import Iterable, Iterator, Literal
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from typing import Literal
 
 from pymarc import Field, Leader, Record, Subfield
 
@@ -121,7 +123,7 @@ class LibrisRecord:
     source_format: str = ""
     issues: list[ReadIssue] = dc_field(default_factory=list)
     #: holdings records (kind == "holdings") linked to this bib: by 004 = 001 in the same file
-    holdings: list["LibrisRecord"] = dc_field(default_factory=list)
+    holdings: list[LibrisRecord] = dc_field(default_factory=list)
     #: JSON-LD or other source document this record was converted from, when there was one
     origin: object | None = None
 

@@ -19,8 +19,7 @@ _C0[0x1E] = ord("␞")  # field terminator
 _C0[0x1F] = ord("␟")  # subfield delimiter
 
 # also: lone surrogates (from "\\ud800" JSON escapes; unencodable) and every bidi control
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069"
-                     "\ud800-\udfff]")
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def _picture(m: re.Match[str]) -> str:

@@ -38,14 +38,19 @@ def bibliography_sigels(r: Record | LibrisRecord) -> list[str]:
 
 def is_channel(r: Record | LibrisRecord) -> bool:
     """CHN-DETECT: ``245 $h [channel record]``."""
-    return any(media_term(sf.value).lower() == CHANNEL_TERM
-               for f in _marc(r).get_fields("245") for sf in f.subfields if sf.code == "h")
+    return any(
+        media_term(sf.value).lower() == CHANNEL_TERM
+        for f in _marc(r).get_fields("245")
+        for sf in f.subfields
+        if sf.code == "h"
+    )
 
 
 def is_suppressed(r: Record | LibrisRecord) -> bool:
     """``599 $a SUPPRESSRECORD``."""
-    return any(sf.value.strip().upper() == SUPPRESS
-               for f in _marc(r).get_fields("599") for sf in f.subfields if sf.code == "a")
+    return any(
+        sf.value.strip().upper() == SUPPRESS for f in _marc(r).get_fields("599") for sf in f.subfields if sf.code == "a"
+    )
 
 
 def has_eplk(r: Record | LibrisRecord) -> bool:

@@ -16,21 +16,18 @@ Detection itself lives in ``detect.py`` so that readers, scans and views agree w
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field as dc_field
-from typing import Iterable
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 from pymarc import Field, Record
 
-from tui.core.rules import detect
 from tui.core.model.record import LibrisRecord
-
-try:  # Python 3.11+
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
-
+from tui.core.rules import detect
 
 # -- the rule table ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -76,8 +73,9 @@ def _load(path=None):
     p = path or data_file("rules.toml")
     with open(p, "rb") as fh:
         data = tomllib.load(fh)
-    rules = {rid: Rule(rid, d["kind"], d["en"], d.get("sv", ""), d.get("label_sv", ""))
-             for rid, d in data["rule"].items()}
+    rules = {
+        rid: Rule(rid, d["kind"], d["en"], d.get("sv", ""), d.get("label_sv", "")) for rid, d in data["rule"].items()
+    }
     groups = []
     for g in data.get("protect", []):
         if g["rule"] not in rules:
@@ -86,8 +84,11 @@ def _load(path=None):
             if ex not in rules:
                 raise ValueError(f"{p}: [[protect]] except names unknown rule {ex!r}")
         tags = frozenset(t for spec in g["tags"] for t in _expand(spec))
-        groups.append(ProtectGroup(g["rule"], tags, g["what"], g["label_sv"], dict(g.get("labels", {})),
-                                   tuple(g.get("except", ()))))
+        groups.append(
+            ProtectGroup(
+                g["rule"], tags, g["what"], g["label_sv"], dict(g.get("labels", {})), tuple(g.get("except", ()))
+            )
+        )
     return rules, groups, dict(data.get("labels", {})), dict(data.get("access", {}))
 
 
@@ -114,6 +115,7 @@ def label(key: str, default: str = "") -> str:
 
 
 # -- results -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Protection:
@@ -171,6 +173,7 @@ class RecordState:
 
 # -- record state ------------------------------------------------------------------------------
 
+
 def _marc(r: Record | LibrisRecord) -> Record:
     return r.marc if isinstance(r, LibrisRecord) else r
 
@@ -181,8 +184,11 @@ def _norm_term(value: str) -> str:
 
 def is_restricted(record: Record | LibrisRecord) -> bool:
     """``506 $a restricted`` (URI-MOVE): the rights information the e-plikt flow writes."""
-    return any(sf.code == "a" and _norm_term(sf.value) == RESTRICTED
-               for f in _marc(record).get_fields("506") for sf in f.subfields)
+    return any(
+        sf.code == "a" and _norm_term(sf.value) == RESTRICTED
+        for f in _marc(record).get_fields("506")
+        for sf in f.subfields
+    )
 
 
 def record_state(record: Record | LibrisRecord, source=None) -> RecordState:
@@ -224,8 +230,7 @@ def hidden(record: Record | LibrisRecord, show_channels: bool = False) -> bool:
 
 def visible_records(records: Iterable, show_channels: bool = False) -> list:
     """The records a list shows (CHN-HIDE); other entries (broken records) are kept."""
-    return [r for r in records
-            if not isinstance(r, (LibrisRecord, Record)) or not hidden(r, show_channels)]
+    return [r for r in records if not isinstance(r, (LibrisRecord, Record)) or not hidden(r, show_channels)]
 
 
 # -- fields ------------------------------------------------------------------------------------
@@ -289,8 +294,14 @@ def _channel_protection() -> Protection:
     )
 
 
-def protection(record: Record | LibrisRecord, tag: str, occurrence: int | None = None,
-               code: str | None = None, *, state: RecordState | None = None) -> Protection | None:
+def protection(
+    record: Record | LibrisRecord,
+    tag: str,
+    occurrence: int | None = None,
+    code: str | None = None,
+    *,
+    state: RecordState | None = None,
+) -> Protection | None:
     """May this part of the record be changed, and if not, why.
 
     ``tag`` alone asks about the tag in general (e.g. adding such a field), ``occurrence``
@@ -306,8 +317,13 @@ def protection(record: Record | LibrisRecord, tag: str, occurrence: int | None =
     # The e-plikt markers: 042 $9 EPLK/DIGI and KB's APIS holding (EPL-DETECT).
     if tag == "042":
         fields = [f] if f is not None else _marc(record).get_fields("042")
-        marked = [sf.value.strip() for g in fields if not g.is_control_field()
-                  for sf in g.subfields if sf.code == "9" and sf.value.strip() in _EPLIKT_MARKERS]
+        marked = [
+            sf.value.strip()
+            for g in fields
+            if not g.is_control_field()
+            for sf in g.subfields
+            if sf.code == "9" and sf.value.strip() in _EPLIKT_MARKERS
+        ]
         if marked and code in (None, "9"):
             return Protection(
                 "EPL-DETECT",
@@ -371,8 +387,29 @@ def looks_like_uri(value: str) -> bool:
 
 
 __all__ = [
-    "Rule", "RULES", "PROTECT", "PROTECTED_TAGS", "ProtectGroup", "SPEC_RULES", "rule", "label",
-    "Protection", "Refusal", "RecordState", "record_state", "is_restricted", "hidden", "visible_records",
-    "HOLDING_TAGS", "holding_field_sigel", "field_at", "has_code", "restricted_uri_occurrences",
-    "protection_group", "protection", "looks_like_uri", "ACCESS_VALUES", "RESTRICTED",
+    "Rule",
+    "RULES",
+    "PROTECT",
+    "PROTECTED_TAGS",
+    "ProtectGroup",
+    "SPEC_RULES",
+    "rule",
+    "label",
+    "Protection",
+    "Refusal",
+    "RecordState",
+    "record_state",
+    "is_restricted",
+    "hidden",
+    "visible_records",
+    "HOLDING_TAGS",
+    "holding_field_sigel",
+    "field_at",
+    "has_code",
+    "restricted_uri_occurrences",
+    "protection_group",
+    "protection",
+    "looks_like_uri",
+    "ACCESS_VALUES",
+    "RESTRICTED",
 ]

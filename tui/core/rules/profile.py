@@ -40,10 +40,16 @@ class Profile:
             raise ValueError(f"unknown participation profile {self.name!r}: use 'full' or 'limited'")
 
     @classmethod
-    def from_name(cls, name: str | None) -> "Profile":
+    def from_name(cls, name: str | None) -> Profile:
         n = (name or "full").strip().lower()
-        aliases = {"full": "full", "fullt": "full", "registrerande": "full",
-                   "limited": "limited", "begränsat": "limited", "begransat": "limited"}
+        aliases = {
+            "full": "full",
+            "fullt": "full",
+            "registrerande": "full",
+            "limited": "limited",
+            "begränsat": "limited",
+            "begransat": "limited",
+        }
         if n not in aliases:
             raise ValueError(f"unknown participation profile {name!r}: use 'full' or 'limited'")
         return cls(aliases[n])  # type: ignore[arg-type]
@@ -78,8 +84,7 @@ class Profile:
         what = _WHAT.get(action, action)
         return Refusal(
             "PROFILE-LIMITED",
-            f"limited participation (begränsat deltagande) may browse, add holdings and export, "
-            f"but not {what}",
+            f"limited participation (begränsat deltagande) may browse, add holdings and export, but not {what}",
         )
 
     def describe(self) -> str:

@@ -94,7 +94,7 @@ class Config:
     #: problems found while reading: one message each, naming the file and the key or line
     problems: tuple[str, ...] = field(default=(), compare=False)
 
-    def with_overrides(self, **values) -> "Config":
+    def with_overrides(self, **values) -> Config:
         """The same config with the non-None ``values`` (command-line options) put in."""
         given = {k: v for k, v in values.items() if v is not None}
         problems: list[str] = list(self.problems)

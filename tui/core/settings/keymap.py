@@ -24,9 +24,10 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Literal, Mapping
+from typing import Literal
 
 from tui import resources
 from tui.core.settings.config import config_dir
@@ -36,14 +37,34 @@ Severity = Literal["error", "warning"]
 MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")
 
 _NAMED_KEYS = {
-    "escape", "enter", "return", "tab", "space", "backspace", "delete", "insert", "home", "end",
-    "pageup", "pagedown", "up", "down", "left", "right",
+    "escape",
+    "enter",
+    "return",
+    "tab",
+    "space",
+    "backspace",
+    "delete",
+    "insert",
+    "home",
+    "end",
+    "pageup",
+    "pagedown",
+    "up",
+    "down",
+    "left",
+    "right",
     *(f"f{n}" for n in range(1, 25)),
 }
 # Textual's names for the printable ASCII punctuation (unicodedata name, lower case, spaces and
 # hyphens as underscores, with Textual's replacements).
-_REPLACEMENTS = {"solidus": "slash", "reverse_solidus": "backslash", "commercial_at": "at",
-                 "hyphen_minus": "minus", "plus_sign": "plus", "low_line": "underscore"}
+_REPLACEMENTS = {
+    "solidus": "slash",
+    "reverse_solidus": "backslash",
+    "commercial_at": "at",
+    "hyphen_minus": "minus",
+    "plus_sign": "plus",
+    "low_line": "underscore",
+}
 
 
 def _char_name(c: str) -> str:
@@ -152,8 +173,7 @@ def _line_of(text: str, key: str) -> int | None:
 _TOML_LINE = re.compile(r"at line (\d+)")
 
 
-def parse_keymap_file(path: Path, known_ids: Iterable[str] | None = None
-                      ) -> tuple[dict[str, str], list[KeymapProblem]]:
+def parse_keymap_file(path: Path, known_ids: Iterable[str] | None = None) -> tuple[dict[str, str], list[KeymapProblem]]:
     """Read one keymap file. Returns the acceptable entries and the problems found."""
     known = set(known_ids) if known_ids is not None else None
     problems: list[KeymapProblem] = []
@@ -166,14 +186,20 @@ def parse_keymap_file(path: Path, known_ids: Iterable[str] | None = None
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = _TOML_LINE.search(str(exc))
-        return {}, [KeymapProblem(p, int(m.group(1)) if m else None,
-                                  f"not valid TOML ({exc}); the whole file is ignored")]
+        return {}, [
+            KeymapProblem(p, int(m.group(1)) if m else None, f"not valid TOML ({exc}); the whole file is ignored")
+        ]
     out: dict[str, str] = {}
     for binding_id, value in data.items():
         line = _line_of(text, binding_id)
         if isinstance(value, dict):
-            problems.append(KeymapProblem(p, line, f"[{binding_id}]: tables are not used; write "
-                                                   f"'binding-id = \"keys\"' lines at the top level"))
+            problems.append(
+                KeymapProblem(
+                    p,
+                    line,
+                    f"[{binding_id}]: tables are not used; write 'binding-id = \"keys\"' lines at the top level",
+                )
+            )
             continue
         if known is not None and binding_id not in known:
             close = _closest(binding_id, known)
@@ -181,13 +207,16 @@ def parse_keymap_file(path: Path, known_ids: Iterable[str] | None = None
             problems.append(KeymapProblem(p, line, f"unknown binding id {binding_id!r}{hint}"))
             continue
         if not isinstance(value, str):
-            problems.append(KeymapProblem(p, line, f"{binding_id}: the keys must be a string, like \"ctrl+s,f2\""))
+            problems.append(KeymapProblem(p, line, f'{binding_id}: the keys must be a string, like "ctrl+s,f2"'))
             continue
         keys = [k.strip() for k in value.split(",")]
         good: list[str] = []
         if all(k in NEEDS_ALTERNATIVE for k in keys):
-            problems.append(KeymapProblem(p, line, f"{binding_id}: {NEEDS_ALTERNATIVE[keys[0]]}: "
-                                                   f"add a plain alternative key", "warning"))
+            problems.append(
+                KeymapProblem(
+                    p, line, f"{binding_id}: {NEEDS_ALTERNATIVE[keys[0]]}: add a plain alternative key", "warning"
+                )
+            )
         for k in keys:
             prob = key_problem(k)
             if prob is None:
@@ -215,8 +244,11 @@ def _normal(key: str) -> str:
     return _char_name(key) if len(key) == 1 and not key.isalnum() else key
 
 
-def clashes(bindings: Mapping[str, str], groups: Mapping[str, str] | None = None,
-            lines: Mapping[str, tuple[str, int | None]] | None = None) -> list[KeymapProblem]:
+def clashes(
+    bindings: Mapping[str, str],
+    groups: Mapping[str, str] | None = None,
+    lines: Mapping[str, tuple[str, int | None]] | None = None,
+) -> list[KeymapProblem]:
     """Two ids of the same group on the same key (the key would only do one of them)."""
     groups = groups or {}
     seen: dict[tuple[str, str], str] = {}
@@ -228,16 +260,23 @@ def clashes(bindings: Mapping[str, str], groups: Mapping[str, str] | None = None
             other = seen.get(nk)
             if other is not None and other != binding_id:
                 path, line = (lines or {}).get(binding_id, ("keymap", None))
-                problems.append(KeymapProblem(path, line, f"{binding_id}: {key!r} is also the key of "
-                                                          f"{other!r}; only one of them can have it"))
+                problems.append(
+                    KeymapProblem(
+                        path, line, f"{binding_id}: {key!r} is also the key of {other!r}; only one of them can have it"
+                    )
+                )
             else:
                 seen[nk] = binding_id
     return problems
 
 
-def load_keymap(name: str = "default", known_ids: Iterable[str] | None = None,
-                groups: Mapping[str, str] | None = None, user_dir: Path | None = None,
-                shipped_dir: Path | None = None) -> Keymap:
+def load_keymap(
+    name: str = "default",
+    known_ids: Iterable[str] | None = None,
+    groups: Mapping[str, str] | None = None,
+    user_dir: Path | None = None,
+    shipped_dir: Path | None = None,
+) -> Keymap:
     """Build the keymap ``name`` from its layers (module docstring). Never raises."""
     known = list(known_ids) if known_ids is not None else None
     shipped = shipped_dir or resources.keymaps_dir()
@@ -253,8 +292,13 @@ def load_keymap(name: str = "default", known_ids: Iterable[str] | None = None,
     except OSError:
         pass
     if len(layers) == 1 and name != "default":
-        km.problems.append(KeymapProblem(str(user_file), None, f"no keymap named {name!r} (looked in {shipped} "
-                                                               f"and {user}); using the default keymap"))
+        km.problems.append(
+            KeymapProblem(
+                str(user_file),
+                None,
+                f"no keymap named {name!r} (looked in {shipped} and {user}); using the default keymap",
+            )
+        )
         km.name = "default"
     origin: dict[str, tuple[str, int | None]] = {}
     for path in layers:

@@ -1,4 +1,4 @@
-"""Colour themes: small TOML files turned into ``textual.theme.Theme`` (Posting).
+"""Colour themes: small TOML files, checked and read into a ``ThemeSpec`` (Posting).
 
 Shipped themes live in ``themes/`` (``tui.resources.themes_dir()``), the user's in
 ``<config dir>/themes/``; a user file overrides a shipped one of the same name. A theme file::
@@ -23,13 +23,14 @@ Shipped themes live in ``themes/`` (``tui.resources.themes_dir()``), the user's 
 A broken file never stops the app: ``load_theme`` returns problems (file and line) and the app
 shows a notification and falls back to the default theme.
 
-Parsing is Textual-free; ``to_textual`` imports Textual only when called.
+Parsing is Textual-free; ``tui.ui.themes`` turns a ``ThemeSpec`` into a Textual theme.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,11 +38,23 @@ from typing import Any
 from tui import resources
 from tui.core.settings.config import config_dir
 
-COLOUR_KEYS = ("primary", "secondary", "accent", "foreground", "background", "surface", "panel",
-               "boost", "warning", "error", "success")
+COLOUR_KEYS = (
+    "primary",
+    "secondary",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+    "warning",
+    "error",
+    "success",
+)
 OTHER_KEYS = ("name", "dark", "ansi", "luminosity-spread", "text-alpha", "variables", "description")
 
 _TOML_LINE = re.compile(r"at line (\d+)")
+_HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
 
 
 class ThemeError(ValueError):
@@ -94,23 +107,24 @@ def _line_of(text: str, key: str) -> int | None:
     return None
 
 
-def _check_colour(value: Any) -> str | None:
-    """A message when ``value`` is no colour Textual can parse; None when it is."""
+def _check_colour_syntax(value: Any) -> str | None:
+    """A message when ``value`` is not even shaped like a colour; which names and functions a
+    colour may use is the UI's to say (``parse_theme(check_colour=...)``)."""
     if not isinstance(value, str) or not value.strip():
-        return "must be a colour string such as \"#1c1c1c\", \"rgb(28,28,28)\" or \"ansi_blue\""
-    try:
-        from textual.color import Color, ColorParseError
-    except ImportError:  # pragma: no cover - Textual is a dependency; keep the core importable
-        return None
-    try:
-        Color.parse(value)
-    except ColorParseError as exc:
-        return f"{value!r} is not a colour ({exc})"
+        return 'must be a colour string such as "#1c1c1c", "rgb(28,28,28)" or "ansi_blue"'
+    v = value.strip()
+    if v.startswith("#") and not _HEX_COLOUR.fullmatch(v):
+        return f"{v!r} is not a colour (a # colour has 3, 4, 6 or 8 hexadecimal digits)"
     return None
 
 
-def parse_theme(path: Path, name: str | None = None) -> ThemeSpec:
-    """Read and check one theme file. Raises ``ThemeError`` naming the file and line."""
+ColourCheck = Callable[[str], "str | None"]
+
+
+def parse_theme(path: Path, name: str | None = None, check_colour: ColourCheck | None = None) -> ThemeSpec:
+    """Read and check one theme file. Raises ``ThemeError`` naming the file and line.
+    ``check_colour(value)`` says what is wrong with a colour value, or None (the UI passes its
+    toolkit's own parser)."""
     p = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -129,13 +143,14 @@ def parse_theme(path: Path, name: str | None = None) -> ThemeSpec:
     colours: dict[str, str] = {}
     for key, value in data.items():
         if key in COLOUR_KEYS:
-            msg = _check_colour(value)
+            msg = _check_colour_syntax(value) or (check_colour(value.strip()) if check_colour else None)
             if msg:
                 raise ThemeError(f"{where(key)}: {key}: {msg}")
             colours[key] = value.strip()
         elif key not in OTHER_KEYS:
-            raise ThemeError(f"{where(key)}: unknown key {key!r} (colours: {', '.join(COLOUR_KEYS)}; "
-                             f"also {', '.join(OTHER_KEYS)})")
+            raise ThemeError(
+                f"{where(key)}: unknown key {key!r} (colours: {', '.join(COLOUR_KEYS)}; also {', '.join(OTHER_KEYS)})"
+            )
     if "primary" not in colours:
         raise ThemeError(f"{p}: 'primary' is required")
     for key in ("dark", "ansi"):
@@ -170,30 +185,15 @@ def parse_theme(path: Path, name: str | None = None) -> ThemeSpec:
     )
 
 
-def load_theme(name: str, user_dir: Path | None = None, shipped_dir: Path | None = None) -> ThemeSpec:
+def load_theme(
+    name: str,
+    user_dir: Path | None = None,
+    shipped_dir: Path | None = None,
+    check_colour: ColourCheck | None = None,
+) -> ThemeSpec:
     """The theme ``name`` (user file first). Raises ``ThemeError`` when missing or broken."""
     path = theme_path(name, user_dir, shipped_dir)
     if path is None:
         raise ThemeError(f"no theme named {name!r} (known: {', '.join(available_themes())})")
     # the file stem is the name the user asked for: register it under that name
-    return parse_theme(path, name=name)
-
-
-def to_textual(spec: ThemeSpec):
-    """``ThemeSpec`` -> ``textual.theme.Theme`` (imports Textual here, not at module level)."""
-    from textual.theme import Theme
-
-    try:
-        theme = Theme(
-            name=spec.name,
-            dark=spec.dark,
-            ansi=spec.ansi,
-            luminosity_spread=spec.luminosity_spread,
-            text_alpha=spec.text_alpha,
-            variables=dict(spec.variables),
-            **spec.colours,
-        )
-        theme.to_color_system().generate()  # fail here, not when the app applies it
-    except Exception as exc:  # Textual's own errors vary by version; name the file
-        raise ThemeError(f"{spec.path or spec.name}: cannot be used as a theme: {exc}") from None
-    return theme
+    return parse_theme(path, name=name, check_colour=check_colour)

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 from tui.core.model.record import BrokenRecord, Entry, LibrisRecord, UnreadableFile
 
@@ -100,7 +100,7 @@ class RecordSource(ABC):
         return None
 
     # -- shared ---------------------------------------------------------------------------------
-    _cache: "OrderedDict[int, Entry]"
+    _cache: OrderedDict[int, Entry]
     _cache_size = 512
 
     def entry(self, i: int) -> Entry:

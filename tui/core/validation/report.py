@@ -10,8 +10,9 @@ occurrence, the Swedish Libris label, the field as it stands) and what is wrong.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field as dc_field
-from typing import Iterable
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 from tui import __version__
 from tui.core.formats.notation import field_line
@@ -70,8 +71,9 @@ def collect(records: Iterable, findings: list[Finding] | None = None, source_nam
             continue
         key = (f.record_number, f.control_number)
         if key not in groups:
-            groups[key] = RecordItems(f.record_number, by_number.get(f.record_number) if f.record_number else None,
-                                      f.control_number)
+            groups[key] = RecordItems(
+                f.record_number, by_number.get(f.record_number) if f.record_number else None, f.control_number
+            )
         groups[key].findings.append(f)
     n = sum(1 for e in entries if isinstance(e, LibrisRecord))
     return Report(list(groups.values()), dups, source_name, n)
@@ -95,7 +97,7 @@ def _record_heading(item: RecordItems) -> list[str]:
         return [f"{where}" + (f" (001 {item.control_number})" if item.control_number else "")]
     st = record_state(rec)
     title = rec.title or "(no title)"
-    lines = [f"{where}: \"{title}\" [{st.describe()}]"]
+    lines = [f'{where}: "{title}" [{st.describe()}]']
     ids = [f"001 {item.control_number}" if item.control_number else "no 001 in this file"] + _identifiers(rec)
     lines.append("   Identified by: " + "; ".join(ids))
     return lines
@@ -167,8 +169,9 @@ def render(report: Report, sigel: str | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
-def katalogsupport_report(records: Iterable, findings: list[Finding] | None = None, *, source_name: str = "",
-                          sigel: str | None = None) -> str:
+def katalogsupport_report(
+    records: Iterable, findings: list[Finding] | None = None, *, source_name: str = "", sigel: str | None = None
+) -> str:
     """Validate (unless ``findings`` are given) and render the Katalogsupport report."""
     return render(collect(records, findings, source_name), sigel)
 

@@ -20,13 +20,12 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from functools import lru_cache
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
+from functools import lru_cache
 
 from pymarc import Field
 
-from tui.core.rules import detect
 from tui.core.formats.notation import field_line
 from tui.core.model.record import (
     AUTHORITY_TYPES,
@@ -36,6 +35,7 @@ from tui.core.model.record import (
     LibrisRecord,
     Severity,
 )
+from tui.core.rules import detect
 from tui.core.rules.eplikt import (
     ACCESS_VALUES,
     HOLDING_TAGS,
@@ -79,9 +79,16 @@ class Finding:
         return f"{self.severity}: {where + ': ' if where else ''}{self.message} ({self.rule})"
 
     def to_json(self) -> dict:
-        return {"severity": self.severity, "rule": self.rule, "record_number": self.record_number,
-                "control_number": self.control_number, "tag": self.tag, "occurrence": self.occurrence,
-                "message": self.message, "katalogsupport": self.katalogsupport}
+        return {
+            "severity": self.severity,
+            "rule": self.rule,
+            "record_number": self.record_number,
+            "control_number": self.control_number,
+            "tag": self.tag,
+            "occurrence": self.occurrence,
+            "message": self.message,
+            "katalogsupport": self.katalogsupport,
+        }
 
 
 def errors(findings: Iterable[Finding]) -> list[Finding]:
@@ -179,6 +186,7 @@ def normalise_title(value: str) -> str:
 
 # -- the validator -----------------------------------------------------------------------------
 
+
 class _Run:
     def __init__(self, original):
         self.findings: list = []
@@ -192,8 +200,17 @@ class _Run:
     def check_001(self, cn: str, number: int, control_number: str | None) -> None:
         first = self.seen_001.get(cn)
         if first is not None:
-            self.findings.append(Finding("warning", "STRUCT-DUPLICATE-001", number, control_number, "001", 1,
-                                         f"control number {cn} is also the 001 of record {first} in this file"))
+            self.findings.append(
+                Finding(
+                    "warning",
+                    "STRUCT-DUPLICATE-001",
+                    number,
+                    control_number,
+                    "001",
+                    1,
+                    f"control number {cn} is also the 001 of record {first} in this file",
+                )
+            )
         else:
             self.seen_001[cn] = number
 
@@ -207,10 +224,18 @@ class _Run:
                 continue
             self.dup_pairs.add((first[0], number))
             other = f"record {first[0]}" + (f" [{first[1]}]" if first[1] else "")
-            self.findings.append(Finding(
-                "warning", "DUP-REPORT", number, control_number, None, None,
-                f"likely duplicate of {other}: same {_say(key, extra)}; duplicates are reported to Katalogsupport",
-                True))
+            self.findings.append(
+                Finding(
+                    "warning",
+                    "DUP-REPORT",
+                    number,
+                    control_number,
+                    None,
+                    None,
+                    f"likely duplicate of {other}: same {_say(key, extra)}; duplicates are reported to Katalogsupport",
+                    True,
+                )
+            )
 
 
 def validate(records, original=None, *, duplicates: bool = True) -> list[Finding]:
@@ -226,7 +251,7 @@ def validate(records, original=None, *, duplicates: bool = True) -> list[Finding
             listed.add(_key(e))
 
     for pos, e in enumerate(entries):
-        number = (e.number or pos + 1)
+        number = e.number or pos + 1
         if isinstance(e, BrokenRecord):
             run.findings.append(_unreadable(e, pos))
             continue
@@ -351,8 +376,16 @@ def _validate_shared(src, processes: int, duplicates: bool, progress) -> tuple[l
         return kept[jobs[k][0]].noted(*request)
 
     merger = _Merger()
-    queue = parallel.JobQueue(job, jobs, processes, encode=_encode_chunk, decode=_decode_chunk,
-                              on_ready=merger.add, on_finished=finished, serve=serve)
+    queue = parallel.JobQueue(
+        job,
+        jobs,
+        processes,
+        encode=_encode_chunk,
+        decode=_decode_chunk,
+        on_ready=merger.add,
+        on_finished=finished,
+        serve=serve,
+    )
     queue.run(after=merger.look_again)
     if progress is not None:
         progress(size, size)
@@ -386,9 +419,15 @@ class _Tracked(_Run):
         from array import array
 
         n1, nd = self.noted_001, self.noted_dup
-        return (self.findings, records,
-                array("q", [hash(t[2]) for t in n1]), array("q", [t[0] for t in n1]), array("q", [t[1] for t in n1]),
-                array("q", [hash(k) for t in nd for k, _ in t[2]]), array("q", [t[0] for t in nd for _ in t[2]]))
+        return (
+            self.findings,
+            records,
+            array("q", [hash(t[2]) for t in n1]),
+            array("q", [t[0] for t in n1]),
+            array("q", [t[1] for t in n1]),
+            array("q", [hash(k) for t in nd for k, _ in t[2]]),
+            array("q", [t[0] for t in nd for _ in t[2]]),
+        )
 
     def noted(self, i001: list[int], idup: list[int]) -> tuple[list, list]:
         """The 001 keys ``i001`` (their control numbers) and duplicate keys ``idup`` ((control number,
@@ -409,8 +448,16 @@ def _validate_chunk(src, lo: int, hi: int, duplicates: bool, progress=None, kept
     return result
 
 
-_FINDING_FIELDS = ("severity", "rule", "record_number", "control_number", "tag", "occurrence", "message",
-                   "katalogsupport")
+_FINDING_FIELDS = (
+    "severity",
+    "rule",
+    "record_number",
+    "control_number",
+    "tag",
+    "occurrence",
+    "message",
+    "katalogsupport",
+)
 
 
 def _encode_chunk(result):
@@ -564,8 +611,9 @@ def _check_entries(run: _Run, numbered, duplicates: bool, total: int, progress, 
 
 def _unreadable(e: BrokenRecord, pos: int) -> Finding:
     """The finding for a record that could not be read (slot ``pos``)."""
-    return Finding("error", "STRUCT-UNREADABLE", e.number or pos + 1, None, None, None,
-                   f"the record could not be read: {e.reason}")
+    return Finding(
+        "error", "STRUCT-UNREADABLE", e.number or pos + 1, None, None, None, f"the record could not be read: {e.reason}"
+    )
 
 
 def _check_each(run: _Run, numbered, duplicates: bool, total: int, progress, fresh: bool) -> int:
@@ -623,24 +671,57 @@ def _missing(run: _Run, o: LibrisRecord) -> None:
     cn = o.control_number
     what = f"record {o.number} of the original" + (f" [{cn}]" if cn else "")
     if st.channel:
-        run.findings.append(Finding("error", "CHN-READONLY", None, cn, None, None,
-                                    f"{what} is a channel record and is missing here: channel records are never "
-                                    "removed by hand"))
+        run.findings.append(
+            Finding(
+                "error",
+                "CHN-READONLY",
+                None,
+                cn,
+                None,
+                None,
+                f"{what} is a channel record and is missing here: channel records are never removed by hand",
+            )
+        )
     elif st.eplikt:
-        run.findings.append(Finding("error", "EPL-NODELETE", None, cn, None, None,
-                                    f"{what} is an e-plikt record and is missing here: e-plikt records must never "
-                                    "be deleted manually"))
+        run.findings.append(
+            Finding(
+                "error",
+                "EPL-NODELETE",
+                None,
+                cn,
+                None,
+                None,
+                f"{what} is an e-plikt record and is missing here: e-plikt records must never be deleted manually",
+            )
+        )
     elif o.kind == "holdings" and detect.holding_sigel(o) == detect.APIS:
-        run.findings.append(Finding("error", "EPL-DETECT", None, cn, "852", None,
-                                    f"{what} is KB's APIS holding and is missing here; it stays"))
+        run.findings.append(
+            Finding(
+                "error",
+                "EPL-DETECT",
+                None,
+                cn,
+                "852",
+                None,
+                f"{what} is KB's APIS holding and is missing here; it stays",
+            )
+        )
     else:
         run.findings.append(Finding("info", "STRUCT-001", None, cn, None, None, f"{what} is not in this file"))
 
 
 # -- one record --------------------------------------------------------------------------------
 
-def _check_record(run: _Run, r: LibrisRecord, number: int, orig: LibrisRecord | None, duplicates: bool,
-                  holding_of: LibrisRecord | None = None, fresh: bool = False) -> None:
+
+def _check_record(
+    run: _Run,
+    r: LibrisRecord,
+    number: int,
+    orig: LibrisRecord | None,
+    duplicates: bool,
+    holding_of: LibrisRecord | None = None,
+    fresh: bool = False,
+) -> None:
     """``fresh``: ``r`` was just read from ISO 2709 and not changed since, so what the reader
     found in its bytes (indicators, codes and values all valid) holds for its fields."""
     marc = r.marc
@@ -678,8 +759,11 @@ def _check_record(run: _Run, r: LibrisRecord, number: int, orig: LibrisRecord | 
 
 
 #: tags the advice and duplicate checks look at, collected during the structure pass
-_WATCH = (frozenset(("001", "008", "020", "022", "024", "042", "245", "260", "264", "506", "599", "856"))
-          | frozenset(PROTECTED_TAGS) | HOLDING_TAGS)
+_WATCH = (
+    frozenset(("001", "008", "020", "022", "024", "042", "245", "260", "264", "506", "599", "856"))
+    | frozenset(PROTECTED_TAGS)
+    | HOLDING_TAGS
+)
 
 
 def _occ(fields: list[Field], i: int) -> int:
@@ -729,7 +813,9 @@ def _state_of(watched: dict[str, list[Field]], holdings: list) -> RecordState:
     if not apis:
         for tag in HOLDING_TAGS:
             for f in watched.get(tag, ()):
-                if not f.is_control_field() and any(code == "5" and value.strip() == _APIS for code, value in f.subfields):
+                if not f.is_control_field() and any(
+                    code == "5" and value.strip() == _APIS for code, value in f.subfields
+                ):
                     apis = True
     for f in watched.get("245", ()):
         for code, value in f.subfields:
@@ -768,11 +854,21 @@ def _restricted_term(value: str) -> bool:
 def _leader_findings(leader: str, bib: bool, add) -> None:
     """The leader checks of ``_structure`` (a 24-character ASCII leader)."""
     if leader[9] not in " a":
-        add("error", "STRUCT-LEADER", "000", None,
-            f"leader/09 {leader[9]!r}: character coding is blank (MARC-8) or 'a' (UTF-8)")
+        add(
+            "error",
+            "STRUCT-LEADER",
+            "000",
+            None,
+            f"leader/09 {leader[9]!r}: character coding is blank (MARC-8) or 'a' (UTF-8)",
+        )
     if leader[10:12] != "22":
-        add("error", "STRUCT-LEADER", "000", None,
-            f"leader/10-11 {leader[10:12]!r}: indicator and subfield code counts are '22'")
+        add(
+            "error",
+            "STRUCT-LEADER",
+            "000",
+            None,
+            f"leader/10-11 {leader[10:12]!r}: indicator and subfield code counts are '22'",
+        )
     if leader[5] not in _STATUS:
         add("warning", "STRUCT-LEADER", "000", None, f"leader/05 {leader[5]!r} is not a record status")
     if leader[6] not in _ALL_TYPES:
@@ -829,8 +925,13 @@ def _structure(r: LibrisRecord, marc, add, valid_fields: bool = False) -> dict[s
             if not data:
                 add("error", "STRUCT-EMPTY-SUBFIELD", tag, _occ(fields, i), f"control field {tag} is empty")
             elif tag == "008" and bib and len(data) != 40:
-                add("error", "STRUCT-008", tag, _occ(fields, i),
-                    f"008 has {len(data)} characters; a bibliographic 008 has 40")
+                add(
+                    "error",
+                    "STRUCT-008",
+                    tag,
+                    _occ(fields, i),
+                    f"008 has {len(data)} characters; a bibliographic 008 has 40",
+                )
             continue
         if valid_fields:
             continue
@@ -840,10 +941,21 @@ def _structure(r: LibrisRecord, marc, add, valid_fields: bool = False) -> dict[s
                 if ind in inds_ok:
                     continue
                 if ind == "|":
-                    add("warning", "STRUCT-INDICATOR", tag, _occ(fields, i), f"indicator {pos} is the fill character '|'")
+                    add(
+                        "warning",
+                        "STRUCT-INDICATOR",
+                        tag,
+                        _occ(fields, i),
+                        f"indicator {pos} is the fill character '|'",
+                    )
                 else:
-                    add("error", "STRUCT-INDICATOR", tag, _occ(fields, i),
-                        f"indicator {pos} {ind!r} is not blank, a digit or a lowercase letter")
+                    add(
+                        "error",
+                        "STRUCT-INDICATOR",
+                        tag,
+                        _occ(fields, i),
+                        f"indicator {pos} {ind!r} is not blank, a digit or a lowercase letter",
+                    )
         subs = f.subfields
         if not subs:
             add("error", "STRUCT-EMPTY-SUBFIELD", tag, _occ(fields, i), f"{tag} has no subfields")
@@ -853,17 +965,32 @@ def _structure(r: LibrisRecord, marc, add, valid_fields: bool = False) -> dict[s
                 if not value or value.isspace():
                     add("error", "STRUCT-EMPTY-SUBFIELD", tag, _occ(fields, i), f"empty subfield ${code}")
             elif code == ORPHAN:
-                add("error", "STRUCT-ORPHAN-TEXT", tag, _occ(fields, i),
-                    f"text before the first subfield code: {value!r} has no subfield code")
+                add(
+                    "error",
+                    "STRUCT-ORPHAN-TEXT",
+                    tag,
+                    _occ(fields, i),
+                    f"text before the first subfield code: {value!r} has no subfield code",
+                )
             else:
-                add("error", "STRUCT-SUBFIELD-CODE", tag, _occ(fields, i),
-                    f"subfield code {code!r} is not one digit or lowercase letter")
+                add(
+                    "error",
+                    "STRUCT-SUBFIELD-CODE",
+                    tag,
+                    _occ(fields, i),
+                    f"subfield code {code!r} is not one digit or lowercase letter",
+                )
 
     counts = {t: len(watched.get(t, ())) for t in ("001", "008", "245")}
     n001 = counts.get("001", 0)
     if n001 == 0:
-        add("warning", "STRUCT-001", "001", None,
-            "no control number (001); Libris assigns one, and --original pairs such records by position")
+        add(
+            "warning",
+            "STRUCT-001",
+            "001",
+            None,
+            "no control number (001); Libris assigns one, and --original pairs such records by position",
+        )
     elif n001 > 1:
         add("error", "STRUCT-001", "001", None, f"{n001} control numbers (001); a record has one")
     if bib:
@@ -874,8 +1001,13 @@ def _structure(r: LibrisRecord, marc, add, valid_fields: bool = False) -> dict[s
             add("error", "STRUCT-008", "008", None, f"{n008} fields 008; a record has one")
         n245 = counts.get("245", 0)
         if n245 != 1:
-            add("error", "STRUCT-245", "245", None,
-                "no title statement (245)" if n245 == 0 else f"{n245} title statements (245); a record has one")
+            add(
+                "error",
+                "STRUCT-245",
+                "245",
+                None,
+                "no title statement (245)" if n245 == 0 else f"{n245} title statements (245); a record has one",
+            )
     return watched
 
 
@@ -894,8 +1026,16 @@ def _soften(run: _Run, start: int, r: LibrisRecord, orig: LibrisRecord | None, s
 
 
 def _as_report(f: Finding, rule: str, why: str) -> Finding:
-    return Finding("warning", rule, f.record_number, f.control_number, f.tag, f.occurrence,
-                   f"{f.message} ({f.rule}); {why}: report it to Katalogsupport", True)
+    return Finding(
+        "warning",
+        rule,
+        f.record_number,
+        f.control_number,
+        f.tag,
+        f.occurrence,
+        f"{f.message} ({f.rule}); {why}: report it to Katalogsupport",
+        True,
+    )
 
 
 def _nth(marc, tag: str, occ: int) -> Field | None:
@@ -916,11 +1056,15 @@ def _part_unchanged(r: LibrisRecord, orig: LibrisRecord | None, tag: str, occ: i
 
 
 def _record_sig(r: LibrisRecord) -> tuple:
-    return (_leader_key(str(r.marc.leader)), tuple(_ftuple(f) for f in r.marc.fields),
-            tuple(sorted(detect.holding_sigels(r))))
+    return (
+        _leader_key(str(r.marc.leader)),
+        tuple(_ftuple(f) for f in r.marc.fields),
+        tuple(sorted(detect.holding_sigels(r))),
+    )
 
 
 # -- against the original ----------------------------------------------------------------------
+
 
 def _groups(marc) -> dict[int, list[tuple[tuple, Field, int]]]:
     """Protected fields per EPL-PROTECT group: (field tuple, field, occurrence), holdings apart."""
@@ -963,25 +1107,45 @@ def _uri_change(o: tuple, e: tuple, restricted: bool) -> str | None:
 def _compare(r: LibrisRecord, orig: LibrisRecord, st: RecordState, ost: RecordState, add) -> None:
     if ost.channel:
         if _record_sig(r) != _record_sig(orig):
-            add("error", "CHN-READONLY", None, None,
+            add(
+                "error",
+                "CHN-READONLY",
+                None,
+                None,
                 "this channel record was changed (" + _changes(orig, r) + "); channel records are handled by "
-                "machine and must not be changed manually")
+                "machine and must not be changed manually",
+            )
         return
     if st.channel:
-        add("error", "CHN-READONLY", "245", 1,
-            "245 $h [channel record] was added: channel records are made by machine, not by hand")
+        add(
+            "error",
+            "CHN-READONLY",
+            "245",
+            1,
+            "245 $h [channel record] was added: channel records are made by machine, not by hand",
+        )
     if not ost.eplikt:
         return
     if str(r.marc.leader)[5:6] == "d" and str(orig.marc.leader)[5:6] != "d":
-        add("error", "EPL-NODELETE", "000", None,
-            "leader/05 'd' marks this e-plikt record deleted: e-plikt records must never be deleted manually")
+        add(
+            "error",
+            "EPL-NODELETE",
+            "000",
+            None,
+            "leader/05 'd' marks this e-plikt record deleted: e-plikt records must never be deleted manually",
+        )
     if ost.eplk and not st.eplk:
         add("error", "EPL-DETECT", "042", None, "042 $9 EPLK was removed; it marks the record for the e-plikt flow")
     if st.digi and not ost.digi:
         add("error", "EPL-DETECT", "042", None, "042 $9 DIGI was added; it is set by machine matching only")
     if ost.apis and not st.apis:
-        add("error", "EPL-DETECT", "852", None,
-            "the APIS holding was removed; KB generates it for every e-plikt record and it stays")
+        add(
+            "error",
+            "EPL-DETECT",
+            "852",
+            None,
+            "the APIS holding was removed; KB generates it for every e-plikt record and it stays",
+        )
     og, eg = _groups(orig.marc), _groups(r.marc)
     for g in {id(x) for x in PROTECTED_TAGS.values()}:
         a, b = og.get(g, []), eg.get(g, [])
@@ -1005,50 +1169,65 @@ def _diff_group(a, b, restricted: bool, add) -> None:
                 if how is None:
                     _changed(add, of, oocc, ef)
                 else:
-                    for rule in (how.split("+") if how != "same" else ()):
+                    for rule in how.split("+") if how != "same" else ():
                         add("info", rule, "856", eocc, f"allowed change ({rule}): {_text(of)!r} -> {_text(ef)!r}")
-            for ot, of, oocc in olds[len(pairs):]:
+            for _ot, of, oocc in olds[len(pairs) :]:
                 _removed(add, of, oocc)
-            for et, ef, eocc in news[len(pairs):]:
+            for _et, ef, eocc in news[len(pairs) :]:
                 add("info", "URI-ADD", "856", eocc, f"allowed addition (URI-ADD): {_text(ef)!r}")
             continue
         pairs = list(zip(olds, news)) if op == "replace" else []
-        for (ot, of, oocc), (et, ef, eocc) in pairs:
+        for (_ot, of, oocc), (_et, ef, eocc) in pairs:
             if of.tag == ef.tag:
                 _changed(add, of, oocc, ef)
             else:
                 _removed(add, of, oocc)
                 _added(add, ef, eocc)
-        for ot, of, oocc in olds[len(pairs):]:
+        for _ot, of, oocc in olds[len(pairs) :]:
             _removed(add, of, oocc)
-        for et, ef, eocc in news[len(pairs):]:
+        for _et, ef, eocc in news[len(pairs) :]:
             _added(add, ef, eocc)
 
 
 def _why(tag: str) -> str:
     g = PROTECTED_TAGS[tag]
     if tag == "856":
-        return ("856 URIs in an e-plikt record stay unchanged apart from URI-FIX (a wrong $u where there is no $z), "
-                "URI-ADD and URI-MOVE; report errors to Katalogsupport")
+        return (
+            "856 URIs in an e-plikt record stay unchanged apart from URI-FIX (a wrong $u where there is no $z), "
+            "URI-ADD and URI-MOVE; report errors to Katalogsupport"
+        )
     return f"{tag} {g.what} in an e-plikt record stay unchanged; report errors to Katalogsupport"
 
 
 def _changed(add, of: Field, oocc: int, ef: Field) -> None:
-    add("error", "EPL-PROTECT", of.tag, oocc,
+    add(
+        "error",
+        "EPL-PROTECT",
+        of.tag,
+        oocc,
         f"{of.tag}[{oocc}] [{PROTECTED_TAGS[of.tag].label_for(of.tag, of)}] was changed: "
-        f"{_text(of)!r} -> {_text(ef)!r}; {_why(of.tag)}")
+        f"{_text(of)!r} -> {_text(ef)!r}; {_why(of.tag)}",
+    )
 
 
 def _removed(add, of: Field, oocc: int) -> None:
-    add("error", "EPL-PROTECT", of.tag, oocc,
-        f"{of.tag}[{oocc}] [{PROTECTED_TAGS[of.tag].label_for(of.tag, of)}] was removed: {_text(of)!r}; "
-        f"{_why(of.tag)}")
+    add(
+        "error",
+        "EPL-PROTECT",
+        of.tag,
+        oocc,
+        f"{of.tag}[{oocc}] [{PROTECTED_TAGS[of.tag].label_for(of.tag, of)}] was removed: {_text(of)!r}; {_why(of.tag)}",
+    )
 
 
 def _added(add, ef: Field, eocc: int) -> None:
-    add("error", "EPL-PROTECT", ef.tag, eocc,
-        f"{ef.tag}[{eocc}] [{PROTECTED_TAGS[ef.tag].label_for(ef.tag, ef)}] was added: {_text(ef)!r}; "
-        f"{_why(ef.tag)}")
+    add(
+        "error",
+        "EPL-PROTECT",
+        ef.tag,
+        eocc,
+        f"{ef.tag}[{eocc}] [{PROTECTED_TAGS[ef.tag].label_for(ef.tag, ef)}] was added: {_text(ef)!r}; {_why(ef.tag)}",
+    )
 
 
 def _changes(orig: LibrisRecord, r: LibrisRecord, limit: int = 3) -> str:
@@ -1076,7 +1255,10 @@ def _changes(orig: LibrisRecord, r: LibrisRecord, limit: int = 3) -> str:
 
 # -- advice ------------------------------------------------------------------------------------
 
-def _advice(r: LibrisRecord, watched: dict[str, list[Field]], st: RecordState, ost: RecordState | None, orig, add) -> None:
+
+def _advice(
+    r: LibrisRecord, watched: dict[str, list[Field]], st: RecordState, ost: RecordState | None, orig, add
+) -> None:
     eplikt = st.eplikt or (ost is not None and ost.eplikt)
     channel = st.channel or (ost is not None and ost.channel)
     restricted = ost.restricted if ost is not None else st.restricted
@@ -1085,8 +1267,13 @@ def _advice(r: LibrisRecord, watched: dict[str, list[Field]], st: RecordState, o
     if len(r.holdings) > 1:
         linked = [s for s in (detect.holding_sigel(h) for h in r.holdings) if s]
         for s in sorted({s for s in linked if linked.count(s) > 1}):
-            add("warning", "HOLD-ADD", "852", None, f"{linked.count(s)} holdings for sigel {s}: one holding per "
-                                                    "sigel and title")
+            add(
+                "warning",
+                "HOLD-ADD",
+                "852",
+                None,
+                f"{linked.count(s)} holdings for sigel {s}: one holding per sigel and title",
+            )
 
     # SUP-CLEAR
     if st.suppressed and not channel:
@@ -1097,13 +1284,23 @@ def _advice(r: LibrisRecord, watched: dict[str, list[Field]], st: RecordState, o
             completed = _record_sig(r)[1] != _record_sig(orig)[1]
             if added or completed:
                 what = f"a holding for {', '.join(added)} was added" if added else "the record was completed"
-                add("warning", "SUP-CLEAR", "599", None,
+                add(
+                    "warning",
+                    "SUP-CLEAR",
+                    "599",
+                    None,
                     f"{what} but 599 $a SUPPRESSRECORD remains: remove it, or the record never reaches Libris "
-                    "search or the library's local system")
+                    "search or the library's local system",
+                )
         elif own:
-            add("warning", "SUP-CLEAR", "599", None,
+            add(
+                "warning",
+                "SUP-CLEAR",
+                "599",
+                None,
                 f"held by {', '.join(own)} but 599 $a SUPPRESSRECORD remains: remove it, or the record never "
-                "reaches Libris search or the library's local system")
+                "reaches Libris search or the library's local system",
+            )
 
     # 856: restricted URIs, malformed fields
     for occ, f in enumerate(watched.get("856", ()), 1):
@@ -1112,9 +1309,14 @@ def _advice(r: LibrisRecord, watched: dict[str, list[Field]], st: RecordState, o
         subs = f.subfields
         has_z = any(sf.code == "z" for sf in subs)
         if eplikt and restricted and not channel and f.indicator2 == "0":
-            add("warning", "URI-MOVE", "856", occ,
+            add(
+                "warning",
+                "URI-MOVE",
+                "856",
+                occ,
                 "506 $a is 'restricted' and this URI is under 856 second indicator 0 (Tillhörande media), where it "
-                "usually points to a home page: move it to second indicator 2 (libris-tui move-restricted-uris)")
+                "usually points to a home page: move it to second indicator 2 (libris-tui move-restricted-uris)",
+            )
         us = [sf for sf in subs if sf.code == "u"]
         problems = []
         for sf in subs:
@@ -1126,8 +1328,14 @@ def _advice(r: LibrisRecord, watched: dict[str, list[Field]], st: RecordState, o
             continue
         msg = "malformed 856: " + "; ".join(problems)
         if channel:
-            add("warning", "CHN-READONLY", "856", occ, msg + "; the channel record stays unchanged: report it to "
-                                                            "Katalogsupport", True)
+            add(
+                "warning",
+                "CHN-READONLY",
+                "856",
+                occ,
+                msg + "; the channel record stays unchanged: report it to Katalogsupport",
+                True,
+            )
         elif eplikt and not has_z and us:
             add("warning", "URI-FIX", "856", occ, msg + "; this 856 has no $z, so the URI may be corrected (URI-FIX)")
         elif eplikt:
@@ -1160,8 +1368,10 @@ def _anomaly(tag: str, n: int, f: Field, rule: str, add) -> None:
     elif tag == "506":
         for code, value in f.subfields:
             if code == "a" and value.strip().strip(".").casefold() not in ACCESS_VALUES:
-                msg = (f"506 $a {value!r} is neither of the e-plikt access terms "
-                       f"({' / '.join(repr(v) for v in ACCESS_VALUES)})")
+                msg = (
+                    f"506 $a {value!r} is neither of the e-plikt access terms "
+                    f"({' / '.join(repr(v) for v in ACCESS_VALUES)})"
+                )
     elif tag == "655":
         if f.indicator2 == "7" and not any(code == "2" for code, _ in f.subfields):
             msg = "655 with second indicator 7 has no $2 naming its term list (marcgt for the MARC Genre Term List)"
@@ -1173,6 +1383,7 @@ def _anomaly(tag: str, n: int, f: Field, rule: str, add) -> None:
 
 
 # -- duplicates (DUP-REPORT) --------------------------------------------------------------------
+
 
 def _watch(marc) -> dict[str, list[Field]]:
     out: dict[str, list[Field]] = {}
@@ -1266,5 +1477,16 @@ def _duplicates(run: _Run, r: LibrisRecord, number: int, watched) -> None:
     run.check_duplicates(number, r.control_number, _dup_keys(watched))
 
 
-__all__ = ["Finding", "validate", "validate_source", "errors", "summary", "duplicate_keys", "isbn13", "issn", "normalise_title",
-           "record_year", "SEVERITIES"]
+__all__ = [
+    "Finding",
+    "validate",
+    "validate_source",
+    "errors",
+    "summary",
+    "duplicate_keys",
+    "isbn13",
+    "issn",
+    "normalise_title",
+    "record_year",
+    "SEVERITIES",
+]

@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
 from tui.core.mapping import linked
-from tui.core.views.labels import LabelLine, SourceRef, load_mapping as load_label_mapping
+from tui.core.mapping.label_mapping import load_mapping as load_label_mapping
+from tui.core.views.lines import LabelLine, SourceRef
 
 KBV = "https://id.kb.se/vocab/"
 MARC = "https://id.kb.se/marc/"
@@ -43,6 +45,7 @@ _CHIP_SEP = "--"
 # ---------------------------------------------------------------------------------------------
 # Vocabulary (rdflib)
 # ---------------------------------------------------------------------------------------------
+
 
 def _term_iri(term: str) -> str:
     if term.startswith(("http://", "https://")):
@@ -120,6 +123,7 @@ def linked_term_label(uri: str, lang: str = "sv") -> str | None:
 # What the label mapping says about links (collapse, label path)
 # ---------------------------------------------------------------------------------------------
 
+
 @lru_cache(maxsize=1)
 def _link_targets() -> dict[tuple[str, str], list[dict]]:
     """(entity, first property) -> mapping targets that link there through a URI template."""
@@ -128,8 +132,11 @@ def _link_targets() -> dict[tuple[str, str], list[dict]]:
     for fmt in ("bib", "hold"):
         for tm in m.formats.get(fmt, {}).values():
             for v in tm.get("variants", []):
-                targets = list((v.get("subfields") or {}).values()) + [v.get("ind1"), v.get("ind2")] + \
-                    list(v.get("positions") or [])
+                targets = (
+                    list((v.get("subfields") or {}).values())
+                    + [v.get("ind1"), v.get("ind2")]
+                    + list(v.get("positions") or [])
+                )
                 for t in targets:
                     if not t or t.get("ignored") or not t.get("uriTemplate") or not t.get("steps"):
                         continue
@@ -150,8 +157,12 @@ def _hidden_class_props() -> set[tuple[str, ...]]:
                 for t in (v.get("subfields") or {}).values():
                     steps = (t or {}).get("steps") or []
                     labs = ((t or {}).get("labels") or {}).get("sv") or []
-                    if len(steps) >= 2 and steps[0].get("class") and len(labs) == len(steps) \
-                            and not t.get("uriTemplate"):
+                    if (
+                        len(steps) >= 2
+                        and steps[0].get("class")
+                        and len(labs) == len(steps)
+                        and not t.get("uriTemplate")
+                    ):
                         out.add((t.get("entity", ""), steps[0]["property"]))
     return out
 
@@ -177,6 +188,7 @@ def _prefix_only_labels() -> dict[tuple[str, str], dict]:
 # The view
 # ---------------------------------------------------------------------------------------------
 
+
 def is_linked(record: Any) -> bool:
     from tui.core.formats.jsonld import LinkedOrigin
 
@@ -201,20 +213,37 @@ class _Walker:
         return tuple(out)
 
     # -- one entity ----------------------------------------------------------------------------
-    def entity_lines(self, section: str, entity: str, node: dict, path: str,
-                     skip: Iterable[str] = ()) -> list[tuple[tuple, LabelLine]]:
+    def entity_lines(
+        self, section: str, entity: str, node: dict, path: str, skip: Iterable[str] = ()
+    ) -> list[tuple[tuple, LabelLine]]:
         skip = set(skip) | _SKIP
         out: list[tuple[tuple, LabelLine]] = []
         types = linked._types(node)
         if types and types != [entity]:
             label = (self.m.data.get("typeLabels", {}).get(entity) or {}).get(self.lang) or term_label("@type")
-            out.append(((-1, 0, 0), LabelLine(section, label, ", ".join(term_label(t, self.lang) for t in types),
-                                             self.refs(path, "@type"))))
+            out.append(
+                (
+                    (-1, 0, 0),
+                    LabelLine(
+                        section, label, ", ".join(term_label(t, self.lang) for t in types), self.refs(path, "@type")
+                    ),
+                )
+            )
         order = self._order(entity)
-        for k, (prop, value) in enumerate((p, v) for p, v in node.items() if p not in skip and p != "@type"
-                                          and not p.startswith("_")):
-            lines = self.value_lines(section, entity, [prop], [term_label(_base_prop(prop), self.lang)],
-                                     value, f"{path}/{prop}" if path else prop, node, prop, path)
+        for k, (prop, value) in enumerate(
+            (p, v) for p, v in node.items() if p not in skip and p != "@type" and not p.startswith("_")
+        ):
+            lines = self.value_lines(
+                section,
+                entity,
+                [prop],
+                [term_label(_base_prop(prop), self.lang)],
+                value,
+                f"{path}/{prop}" if path else prop,
+                node,
+                prop,
+                path,
+            )
             for j, ln in enumerate(lines):
                 out.append((self._sort_key(order, prop, k, j, ln), ln))
         return out
@@ -235,8 +264,18 @@ class _Walker:
         return (1, 0, k, j)
 
     # -- values --------------------------------------------------------------------------------
-    def value_lines(self, section: str, entity: str, props: list[str], labels: list[str], value: Any,
-                    vpath: str, parent: dict, prop: str, ppath: str) -> list[LabelLine]:
+    def value_lines(
+        self,
+        section: str,
+        entity: str,
+        props: list[str],
+        labels: list[str],
+        value: Any,
+        vpath: str,
+        parent: dict,
+        prop: str,
+        ppath: str,
+    ) -> list[LabelLine]:
         lang = self.lang
         if prop.endswith("ByLang") and isinstance(value, dict):
             v = value.get(lang) or value.get("sv") or next(iter(value.values()), None)
@@ -252,8 +291,14 @@ class _Walker:
             if isinstance(v, dict) and "@list" in v:
                 v = v["@list"]
             if isinstance(v, list):  # a list (termComponentList): one chip
-                out.append(LabelLine(section, " / ".join(labels), _CHIP_SEP.join(self.chip(x) for x in v),
-                                     self.refs(ipath, prefix=True)))
+                out.append(
+                    LabelLine(
+                        section,
+                        " / ".join(labels),
+                        _CHIP_SEP.join(self.chip(x) for x in v),
+                        self.refs(ipath, prefix=True),
+                    )
+                )
                 continue
             if isinstance(v, dict):
                 link = self.link_value(entity, props, v)
@@ -275,7 +320,8 @@ class _Walker:
             else:
                 text = str(v)
                 if prop in ("recordStatus", "encodingLevel", "issuanceType") or (
-                        text.startswith("marc:") and " " not in text):
+                    text.startswith("marc:") and " " not in text
+                ):
                     text = term_label(text, lang)
             lab = self._short_label(entity, props) or " / ".join(labels)
             out.append(LabelLine(section, lab, text, self.refs(ppath, prop)))
@@ -289,13 +335,17 @@ class _Walker:
         labs = _prefix_only_labels().get((entity, props[0] + "." + props[-1]))
         return (labs.get(self.lang) or labs.get("sv"))[0] if labs else None
 
-    def node_lines(self, section: str, entity: str, props: list[str], labels: list[str], node: dict,
-                   npath: str) -> list[LabelLine]:
+    def node_lines(
+        self, section: str, entity: str, props: list[str], labels: list[str], node: dict, npath: str
+    ) -> list[LabelLine]:
         types = linked._types(node)
         comps = node.get("termComponentList")
         if "ComplexSubject" in types or (isinstance(comps, list) and not node.get("prefLabel")):
-            text = node.get("prefLabel") if isinstance(node.get("prefLabel"), str) else \
-                _CHIP_SEP.join(self.chip(x) for x in linked._as_list(comps))
+            text = (
+                node.get("prefLabel")
+                if isinstance(node.get("prefLabel"), str)
+                else _CHIP_SEP.join(self.chip(x) for x in linked._as_list(comps))
+            )
             return [LabelLine(section, " / ".join(labels), text, self.refs(npath, prefix=True))]
         sub_labels = list(labels)
         hidden = (entity, props[0]) in _hidden_class_props() and len(props) == 1
@@ -305,8 +355,19 @@ class _Walker:
         for p, v in node.items():
             if p in _SKIP or p == "@type" or p.startswith("_"):
                 continue
-            out.extend(self.value_lines(section, entity, props + [p], sub_labels + [term_label(_base_prop(p), self.lang)],
-                                        v, f"{npath}/{p}", node, p, npath))
+            out.extend(
+                self.value_lines(
+                    section,
+                    entity,
+                    props + [p],
+                    sub_labels + [term_label(_base_prop(p), self.lang)],
+                    v,
+                    f"{npath}/{p}",
+                    node,
+                    p,
+                    npath,
+                )
+            )
         if not out and node.get("@id"):
             out.append(LabelLine(section, " / ".join(labels), node["@id"], self.refs(npath, prefix=True)))
         return out
@@ -335,8 +396,10 @@ class _Walker:
                     if not vals and isinstance(v.get(a + "ByLang"), dict):
                         lx = v[a + "ByLang"]
                         vals = [lx.get(self.lang) or lx.get("sv") or next(iter(lx.values()))]
-                    texts = [x if isinstance(x, str) else self.chip(x) if isinstance(x, dict) and "@id" not in x
-                             else None for x in vals]
+                    texts = [
+                        x if isinstance(x, str) else self.chip(x) if isinstance(x, dict) and "@id" not in x else None
+                        for x in vals
+                    ]
                     texts = [t for t in texts if t]
                     if texts:
                         parts.append(", ".join(texts))
@@ -369,7 +432,7 @@ class _Walker:
         for t in _link_targets().get((entity, props[0]), ()):
             steps = t["steps"]
             link_at = t.get("linkStep", len(steps) - 1)
-            if link_at != len(props) - 1 or [s.get("property") for s in steps[:len(props)]] != props:
+            if link_at != len(props) - 1 or [s.get("property") for s in steps[: len(props)]] != props:
                 continue
             tok = linked._extract_token(t["uriTemplate"], uri)
             if tok is None:

@@ -12,242 +12,24 @@ it comes from, so that the UI can link the label view and the MARC view.
 
 from __future__ import annotations
 
-import gc
-import json
-import marshal
-import os
 import re
-import sys
-import tempfile
-import zlib
-from dataclasses import dataclass, field as dc_field
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
-from typing import Any, Iterable
 
 from pymarc import Field
 
+from tui.core.mapping.label_mapping import Mapping, load_mapping
 from tui.core.model.record import ORPHAN, LibrisRecord
+from tui.core.views.lines import SECTIONS, LabelLine, SourceRef
 
-SECTIONS = ("ADMINMETADATA", "INSTANS AV VERK", "INSTANS", "BESTÅND")
 UNMAPPED_SECTION_ENTITY = "Instance"
 _BIG = 10_000
 
 
-# -- public types -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class SourceRef:
-    """Where a line comes from. ``occurrence`` is 1-based among the fields of ``tag``; the
-    leader is tag ``000``. ``holding`` is the index into ``record.holdings`` when the line comes
-    from a linked holdings record (``None``: the record itself)."""
-
-    tag: str
-    occurrence: int
-    subfield_index: int | None = None
-    code: str | None = None
-    holding: int | None = None
-
-    @property
-    def field_key(self) -> tuple[int | None, str, int]:
-        return (self.holding, self.tag, self.occurrence)
-
-
-@dataclass(frozen=True)
-class LabelLine:
-    """One line of the label view. ``section`` is the Swedish section id (``SECTIONS``)."""
-
-    section: str
-    label: str
-    value: str
-    refs: tuple[SourceRef, ...] = ()
-
-    @property
-    def text(self) -> str:
-        return f"{self.label}: {self.value}"
-
-
-# -- the mapping data ---------------------------------------------------------------------------
-
-#: the data files ``load_mapping`` reads, in the order ``Mapping`` takes them
-MAPPING_FILES = ("label-mapping.json", "kbv-labels.json", "term-labels.json")
-#: first bytes of the cache file; a new layout gets a new number (an old cache is then rebuilt)
-_CACHE_MAGIC = b"libris-tui label-mapping cache 1"
-
-
-def cache_dir() -> Path:
-    """Where derived data that can always be rebuilt lives (``LIBRIS_TUI_CACHE_DIR`` overrides
-    the platformdirs user cache directory; tests set it so that they never touch the user's)."""
-    env = os.environ.get("LIBRIS_TUI_CACHE_DIR")
-    if env:
-        return Path(env)
-    from platformdirs import user_cache_path
-
-    from tui.core.settings.config import APP_NAME
-
-    return user_cache_path(APP_NAME, appauthor=False)
-
-
-def mapping_cache_path() -> Path:
-    # marshal's format belongs to the Python version: one file per interpreter
-    return cache_dir() / f"label-mapping.{sys.implementation.cache_tag}.marshal"
-
-
-def _cache_key(paths: list[Path]) -> bytes | None:
-    """What the cache must have been built from: the package version, the interpreter, and each
-    data file's size and modification time; ``None`` when the data are not plain files."""
-    from tui import __version__
-
-    parts = [__version__, sys.implementation.cache_tag, str(marshal.version)]
-    try:
-        for p in paths:
-            st = p.stat()
-            parts.append(f"{p.name}:{st.st_size}:{st.st_mtime_ns}")
-    except OSError:
-        return None
-    return " ".join(parts).encode("utf-8", "replace")
-
-
-def _read_cache(path: Path, key: bytes) -> tuple | None:
-    """The cached data, or ``None`` if there is none or it is not for ``key`` (stale), unreadable,
-    or damaged (the payload's CRC-32 is checked before it is unmarshalled)."""
-    try:
-        blob = path.read_bytes()
-    except OSError:
-        return None
-    nl = blob.find(b"\n")
-    head = blob[:nl].split(b" | ")
-    if nl < 0 or len(head) != 3 or head[0] != _CACHE_MAGIC or head[1] != key:
-        return None
-    payload = memoryview(blob)[nl + 1:]
-    try:
-        if int(head[2], 16) != zlib.crc32(payload):
-            return None
-        data = marshal.loads(payload)
-    except (ValueError, EOFError, TypeError):
-        return None
-    if not (isinstance(data, tuple) and len(data) == len(MAPPING_FILES) and all(isinstance(d, dict) for d in data)):
-        return None
-    return data
-
-
-def _write_cache(path: Path, key: bytes, data: tuple) -> None:
-    """Write the cache atomically (a temporary file renamed over it); any failure is ignored: the
-    cache only ever saves time."""
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as fh:
-            payload = marshal.dumps(data)
-            fh.write(b" | ".join((_CACHE_MAGIC, key, b"%08x" % zlib.crc32(payload))) + b"\n")
-            fh.write(payload)
-        os.replace(tmp, path)
-        tmp = None
-    except (OSError, ValueError):
-        pass
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-
-
-def _load_data() -> tuple:
-    """The three JSON documents of ``MAPPING_FILES``: from the marshal cache when it was built
-    from these very files (by size and modification time, for this package version and this
-    Python), else decoded from JSON and the cache written again. Most of decoding 3 MB of JSON
-    is the cyclic garbage collector looking at the new containers, so it is paused meanwhile."""
-    base = resources.files("tui.data")
-    paths = [base.joinpath(name) for name in MAPPING_FILES]
-    key = _cache_key(paths) if all(isinstance(p, Path) for p in paths) else None  # a zip: no cache
-    try:
-        cache = mapping_cache_path() if key is not None else None
-    except Exception:  # no usable cache directory: the cache is never required
-        cache = None
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        data = _read_cache(cache, key) if cache is not None else None
-        if data is None:
-            data = tuple(json.loads(p.read_text(encoding="utf-8")) for p in paths)
-            if cache is not None:
-                _write_cache(cache, key, data)
-        if gc.get_freeze_count() == 0:
-            # the new objects (some 35 000 containers, 300 000 references) live as long as the
-            # process: move them to the oldest generation at once rather than have the young
-            # collections walk them twice on the way there (freeze + unfreeze does that, without
-            # a walk; skipped once someone has frozen objects, which this must not unfreeze)
-            gc.freeze()
-            gc.unfreeze()
-    finally:
-        if paused:
-            gc.enable()
-    return data
-
-
-class Mapping:
-    """``label-mapping.json`` with its label tables, and the lookups the views need."""
-
-    def __init__(self, mapping: dict, kbv: dict, terms: dict):
-        self.data = mapping
-        self.kbv = kbv
-        self.terms = terms
-        self.formats: dict[str, dict] = mapping["formats"]
-        self.token_maps: dict[str, dict] = mapping["tokenMaps"]
-        self.sections = {s["entity"]: s for s in mapping["sections"]}
-        self.section_ids = {s["entity"]: s["heading"]["sv"] for s in mapping["sections"]}
-        self.headings = {s["heading"]["sv"]: s["heading"] for s in mapping["sections"]}
-        self.entity_order = [s["entity"] for s in mapping["sections"]]
-        self.lens_index = {
-            s["entity"]: {p: i for i, p in enumerate(s["order"])} if isinstance(s["order"], list) else None
-            for s in mapping["sections"]
-        }
-
-    def tag(self, fmt: str, tag: str) -> dict | None:
-        return self.formats.get(fmt, {}).get(tag)
-
-    def term_label(self, term: str, lang: str) -> str:
-        lab = self.kbv.get(term)
-        if lab:
-            return lab.get(lang) or lab.get("sv") or term
-        if term.startswith("marc:"):
-            t = self.terms.get("https://id.kb.se/marc/" + term[5:])
-            if t:
-                return t.get(lang) or t.get("sv") or t.get("en") or term
-        return _humanise(term) if term.startswith("marc:") else term
-
-    def linked_label(self, uri: str, lang: str) -> str | None:
-        t = self.terms.get(uri)
-        if not t:
-            return None
-        return t.get(lang) or t.get("sv") or t.get("en") or None
-
-    def token_value(self, token: Any, lang: str) -> str | None:
-        if token is None:
-            return None
-        if isinstance(token, bool):
-            return self.data["booleanLabels"]["true" if token else "false"][lang]
-        if isinstance(token, dict):
-            return token.get(lang) or token.get("sv")
-        return self.term_label(str(token), lang)
-
-    def token_map(self, spec: Any) -> dict | None:
-        if isinstance(spec, dict):
-            return spec
-        if isinstance(spec, str):
-            return self.token_maps.get(spec)
-        return None
-
-
-@lru_cache(maxsize=1)
-def load_mapping() -> Mapping:
-    return Mapping(*_load_data())
-
-
 # -- conditions ---------------------------------------------------------------------------------
+
 
 def _sv(sf) -> str:
     """A subfield's value as text (a reader may leave ``None``)."""
@@ -300,7 +82,7 @@ def _exists_regex(pattern: str) -> re.Pattern[str]:
     """
     m = _LEADING_RUN.match(pattern)
     if m and not pattern.startswith("^"):
-        rest = pattern[m.end():]
+        rest = pattern[m.end() :]
         try:
             return re.compile(f"(?<={m.group(1) or '.'})(?:{rest})")
         except re.error:
@@ -328,6 +110,7 @@ def select_variant(tm: dict, f: Field, earlier: list[Field]) -> dict | None:
 
 
 # -- value handling -----------------------------------------------------------------------------
+
 
 def _clean(value: str, t: dict) -> str:
     out = value
@@ -438,8 +221,16 @@ class _Builder:
         return tok if isinstance(tok, str) else None
 
     # fields -------------------------------------------------------------------------------
-    def field_lines(self, fmt: str, f: Field, occ: int, pos: int, earlier: list[Field],
-                    holding: int | None = None, skip_codes: tuple[str, ...] = ()) -> list[_Raw]:
+    def field_lines(
+        self,
+        fmt: str,
+        f: Field,
+        occ: int,
+        pos: int,
+        earlier: list[Field],
+        holding: int | None = None,
+        skip_codes: tuple[str, ...] = (),
+    ) -> list[_Raw]:
         tm = self.m.tag(fmt, f.tag)
         ref0 = SourceRef(f.tag, occ, None, None, holding)
         if f.is_control_field():
@@ -524,8 +315,18 @@ class _Builder:
                 if tok is None:
                     out.append(_Raw(section_entity, None, pos, within, f"MARC {f.tag} #{sf.code}", _sv(sf), [ref]))
                     continue
-                out.append(_Raw(t["entity"], "@type", pos, within, self._join_labels(self._labels(t)),
-                                self.m.term_label(tok, self.lang), [ref], is_type=True))
+                out.append(
+                    _Raw(
+                        t["entity"],
+                        "@type",
+                        pos,
+                        within,
+                        self._join_labels(self._labels(t)),
+                        self.m.term_label(tok, self.lang),
+                        [ref],
+                        is_type=True,
+                    )
+                )
                 continue
             if t.get("tokenMap") is not None and not t.get("uriTemplate"):
                 lv = self.token_line(t, _sv(sf))
@@ -537,9 +338,19 @@ class _Builder:
                 continue
             refs = [ref] + [r for r in provider_refs if r.subfield_index != i]
             for k, (label, value) in enumerate(self.value_lines(t, _sv(sf), cls_for(t))):
-                out.append(_Raw(entity_of(t), _first_prop(t), pos, within + k / 10, label, value, refs,
-                                join_key=t.get("joinKey") if t.get("join") else None,
-                                join_sep=t.get("join") or ", "))
+                out.append(
+                    _Raw(
+                        entity_of(t),
+                        _first_prop(t),
+                        pos,
+                        within + k / 10,
+                        label,
+                        value,
+                        refs,
+                        join_key=t.get("joinKey") if t.get("join") else None,
+                        join_sep=t.get("join") or ", ",
+                    )
+                )
         if not out and not f.subfields:
             out.append(_Raw(section_entity, None, pos, 0, f"MARC {f.tag}", "", [ref0]))
         return out
@@ -555,25 +366,38 @@ class _Builder:
         t = (v or {}).get("field")
         if not t or t.get("ignored") or not t.get("labels") or not t.get("steps"):
             return [_Raw(UNMAPPED_SECTION_ENTITY, None, pos, 0, f"MARC {f.tag}", data, [ref])]
-        return [_Raw(t.get("section") or t["entity"], _first_prop(t), pos, k, label, value, [ref])
-                for k, (label, value) in enumerate(self.value_lines(t, data, None))]
+        return [
+            _Raw(t.get("section") or t["entity"], _first_prop(t), pos, k, label, value, [ref])
+            for k, (label, value) in enumerate(self.value_lines(t, data, None))
+        ]
 
-    def position_lines(self, v: dict | None, data: str, tag: str, occ: int, pos: int,
-                       holding: int | None) -> list[_Raw]:
+    def position_lines(
+        self, v: dict | None, data: str, tag: str, occ: int, pos: int, holding: int | None
+    ) -> list[_Raw]:
         out: list[_Raw] = []
         ref = SourceRef(tag, occ, None, None, holding)
         for k, p in enumerate((v or {}).get("positions", [])):
             if p.get("ignored") or "steps" not in p or len(data) < p["end"]:
                 continue
-            code = data[p["start"]:p["end"]]
+            code = data[p["start"] : p["end"]]
             if code in (p.get("quiet") or []):
                 continue
             if p.get("typeOf"):
                 tok = self.class_of(p, code)
                 if tok is None:
                     continue
-                out.append(_Raw(p["entity"], "@type", pos, k, self._join_labels(self._labels(p)),
-                                self.m.term_label(tok, self.lang), [ref], is_type=True))
+                out.append(
+                    _Raw(
+                        p["entity"],
+                        "@type",
+                        pos,
+                        k,
+                        self._join_labels(self._labels(p)),
+                        self.m.term_label(tok, self.lang),
+                        [ref],
+                        is_type=True,
+                    )
+                )
                 continue
             if not code.strip(" |#^0") and not p.get("tokenMap"):
                 continue  # blank or fill: nothing coded
@@ -587,9 +411,19 @@ class _Builder:
             if not code.strip(" |#^"):
                 continue
             for j, (label, value) in enumerate(self.value_lines(p, code.strip(), None)):
-                out.append(_Raw(p.get("section") or p["entity"], _first_prop(p), pos, k + j / 10, label, value,
-                                [ref], join_key=p.get("joinKey") if p.get("join") else None,
-                                join_sep=p.get("join") or ", "))
+                out.append(
+                    _Raw(
+                        p.get("section") or p["entity"],
+                        _first_prop(p),
+                        pos,
+                        k + j / 10,
+                        label,
+                        value,
+                        [ref],
+                        join_key=p.get("joinKey") if p.get("join") else None,
+                        join_sep=p.get("join") or ", ",
+                    )
+                )
         return out
 
     def unmapped_field(self, f: Field, occ: int, pos: int, holding: int | None) -> _Raw:
@@ -598,12 +432,18 @@ class _Builder:
         for i, sf in enumerate(f.subfields):
             body.append(_sv(sf) if sf.code == ORPHAN else f"#{sf.code}" + (f" {_sv(sf)}" if _sv(sf) else ""))
             refs.append(SourceRef(f.tag, occ, i, sf.code, holding))
-        return _Raw(UNMAPPED_SECTION_ENTITY, None, pos, 0, f"MARC {f.tag}", " ".join(body),
-                    refs or [SourceRef(f.tag, occ, None, None, holding)])
+        return _Raw(
+            UNMAPPED_SECTION_ENTITY,
+            None,
+            pos,
+            0,
+            f"MARC {f.tag}",
+            " ".join(body),
+            refs or [SourceRef(f.tag, occ, None, None, holding)],
+        )
 
     # a whole record ------------------------------------------------------------------------
-    def record_lines(self, rec, fmt: str, holding: int | None = None,
-                     exclude: set[int] | None = None) -> list[_Raw]:
+    def record_lines(self, rec, fmt: str, holding: int | None = None, exclude: set[int] | None = None) -> list[_Raw]:
         exclude = exclude or set()
         out: list[_Raw] = []
         leader = str(rec.leader) if rec.leader is not None else ""
@@ -620,22 +460,13 @@ class _Builder:
         return out
 
 
-def _humanise(term: str) -> str:
-    """``marc:FullLevelInputByOclcParticipantsLocal`` -> ``Full level input by oclc participants local``."""
-    local = term.split(":", 1)[-1]
-    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", local).split()
-    if not words:
-        return term
-    text = " ".join([words[0]] + [w if w.isupper() else w.lower() for w in words[1:]])
-    return text[:1].upper() + text[1:]
-
-
 def _first_prop(t: dict) -> str | None:
     steps = t.get("steps") or []
     return steps[0]["property"] if steps else None
 
 
 # -- derived types, joins, ordering --------------------------------------------------------------
+
 
 def _derived_types(b: _Builder, rec, raws: list[_Raw]) -> list[_Raw]:
     typed = {r.entity for r in raws if r.is_type}
@@ -718,8 +549,12 @@ def _holding_raws(b: _Builder, rec: LibrisRecord) -> list[_Raw]:
             groups.setdefault(sig, []).append((pos, f, seen[f.tag]))
     st = conf["sigelTarget"]
     for sig, fields in groups.items():
-        refs = [SourceRef(f.tag, occ, i, sf.code) for _, f, occ in fields
-                for i, sf in enumerate(f.subfields) if sf.code == code5]
+        refs = [
+            SourceRef(f.tag, occ, i, sf.code)
+            for _, f, occ in fields
+            for i, sf in enumerate(f.subfields)
+            if sf.code == code5
+        ]
         mine: list[_Raw] = []
         for pos, f, occ in fields:
             earlier = [g for g in rec.marc.get_fields(f.tag)][: occ - 1]
@@ -764,6 +599,7 @@ def embedded_holding_positions(m: Mapping, rec: LibrisRecord) -> set[int]:
 
 
 # -- public API ---------------------------------------------------------------------------------
+
 
 def label_view(record: LibrisRecord, lang: str = "sv") -> list[LabelLine]:
     """The label view of ``record``: lines in section order (ADMINMETADATA, INSTANS AV VERK,
@@ -817,5 +653,14 @@ def render_label_view(lines: Iterable[LabelLine], lang: str = "sv") -> list[str]
     return out
 
 
-__all__ = ["SECTIONS", "SourceRef", "LabelLine", "label_view", "render_label_view", "section_heading",
-           "load_mapping", "Mapping", "select_variant"]
+__all__ = [
+    "SECTIONS",
+    "SourceRef",
+    "LabelLine",
+    "label_view",
+    "render_label_view",
+    "section_heading",
+    "load_mapping",
+    "Mapping",
+    "select_variant",
+]

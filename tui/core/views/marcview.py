@@ -10,12 +10,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from tui.core.formats.notation import field_line
-from tui.core.views.labels import LabelLine, SourceRef
 from tui.core.model.record import LibrisRecord
+from tui.core.views.lines import LabelLine, SourceRef
 
 #: ReadIssue code a reader gives a record whose leader it made up (the notation has none).
 LEADER_MADE = "LDR-MADE"
@@ -118,5 +118,12 @@ def label_lines_for_ref(label_lines: Sequence[LabelLine], ref: SourceRef) -> lis
     return out
 
 
-__all__ = ["MarcLine", "marc_view", "render_marc_view", "ViewLinks", "marc_lines_for_ref",
-           "label_lines_for_ref", "leader_is_made_up"]
+__all__ = [
+    "MarcLine",
+    "marc_view",
+    "render_marc_view",
+    "ViewLinks",
+    "marc_lines_for_ref",
+    "label_lines_for_ref",
+    "leader_is_made_up",
+]

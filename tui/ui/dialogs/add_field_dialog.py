@@ -52,17 +52,25 @@ class AddFieldDialog(Dialog[dict | None]):
             box.border_subtitle = "enter adds · esc cancels"
             with Horizontal(classes="field-row"):
                 yield Label("Tag", classes="field-label")
-                yield TextInput(self._tag, id="tag", max_length=3, restrict=r"[0-9A-Za-z]*", classes="short",
-                            placeholder="650")
-                yield TextInput("", id="ind1", max_length=1, restrict=r"[0-9a-z #_-]*", classes="short",
-                            placeholder="-")
-                yield TextInput("", id="ind2", max_length=1, restrict=r"[0-9a-z #_-]*", classes="short",
-                            placeholder="-")
+                yield TextInput(
+                    self._tag, id="tag", max_length=3, restrict=r"[0-9A-Za-z]*", classes="short", placeholder="650"
+                )
+                yield TextInput(
+                    "", id="ind1", max_length=1, restrict=r"[0-9a-z #_-]*", classes="short", placeholder="-"
+                )
+                yield TextInput(
+                    "", id="ind2", max_length=1, restrict=r"[0-9a-z #_-]*", classes="short", placeholder="-"
+                )
             with Horizontal(classes="field-row"):
                 yield Label("Subfields", classes="field-label")
                 yield TextInput(self._body, id="body", placeholder="#a Bildanalys #2 sao")
-            yield Static(literal("Subfields as in the MARC view: #a value #2 source. "
-                                 "A control field (001-009) takes its value as is."), classes="hint")
+            yield Static(
+                literal(
+                    "Subfields as in the MARC view: #a value #2 source. "
+                    "A control field (001-009) takes its value as is."
+                ),
+                classes="hint",
+            )
             yield Static("", id="preview", classes="hint")
             yield Static("", classes="problem", id="problem")
             with Horizontal(classes="buttons"):

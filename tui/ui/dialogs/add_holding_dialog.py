@@ -28,15 +28,22 @@ class AddHoldingDialog(Dialog[tuple[str, bool, bool] | None]):
             yield Static(t, classes="context")
             with Horizontal(classes="field-row"):
                 yield Label("Sigel", classes="field-label")
-                yield TextInput(self._sigel, id="sigel", restrict=r"[A-Za-z0-9_-]*", max_length=16,
-                            placeholder="e.g. Li", classes="short" if self._sigel else "")
+                yield TextInput(
+                    self._sigel,
+                    id="sigel",
+                    restrict=r"[A-Za-z0-9_-]*",
+                    max_length=16,
+                    placeholder="e.g. Li",
+                    classes="short" if self._sigel else "",
+                )
             if not self._sigel:
                 yield Checkbox("Remember this sigel in config.toml", value=True, id="remember")
                 yield Static(literal("No sigel is set in the configuration yet."), classes="hint")
             if self._suppressed:
                 yield Checkbox("Remove 599 $a SUPPRESSRECORD too (SUP-CLEAR)", value=True, id="clear")
-                yield Static(literal("Otherwise the record never reaches Libris search or your local system."),
-                             classes="hint")
+                yield Static(
+                    literal("Otherwise the record never reaches Libris search or your local system."), classes="hint"
+                )
             yield Static("", classes="problem", id="problem")
             with Horizontal(classes="buttons"):
                 yield DialogButton("Add holding", id="add", variant="primary")

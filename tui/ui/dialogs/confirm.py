@@ -13,8 +13,14 @@ from tui.ui.dialogs.base import Dialog, DialogButton, literal
 class ConfirmDialog(Dialog[str | None]):
     """Returns the id of the button chosen, or None (escape)."""
 
-    def __init__(self, title: str, body: Text | str, buttons: list[tuple[str, str, str]],
-                 focus: str | None = None, subtitle: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        body: Text | str,
+        buttons: list[tuple[str, str, str]],
+        focus: str | None = None,
+        subtitle: str = "",
+    ) -> None:
         super().__init__()
         self._title = title
         self._body = body if isinstance(body, Text) else Text(body)

@@ -62,25 +62,40 @@ class ExportDialog(Dialog[tuple[str, str, str] | None]):
             box.border_subtitle = "tab moves · esc cancels"
             with Horizontal(classes="field-row"):
                 yield Label("Format", classes="field-label")
-                yield Select([(FORMAT_NAMES[f], f) for f in self._formats], value=self._fmt, allow_blank=False,
-                             compact=True, id="format")
+                yield Select(
+                    [(FORMAT_NAMES[f], f) for f in self._formats],
+                    value=self._fmt,
+                    allow_blank=False,
+                    compact=True,
+                    id="format",
+                )
             with Horizontal(classes="field-row"):
                 yield Label("Holdings", classes="field-label")
-                yield Select([(v, k) for k, v in HOLDINGS.items()], value=self._holdings, allow_blank=False,
-                             compact=True, id="holdings")
+                yield Select(
+                    [(v, k) for k, v in HOLDINGS.items()],
+                    value=self._holdings,
+                    allow_blank=False,
+                    compact=True,
+                    id="holdings",
+                )
             with Horizontal(classes="field-row"):
                 yield Label("File", classes="field-label")
                 yield TextInput(default_path(self._source, self._fmt), id="path")
             warnings = len(self._findings) - len(self._errors)
             summary = Text()
             if self._errors:
-                summary.append(f"Refused: {len(self._errors)} error{'s' if len(self._errors) != 1 else ''} "
-                               f"remain{'s' if len(self._errors) == 1 else ''}", "bold red")
+                summary.append(
+                    f"Refused: {len(self._errors)} error{'s' if len(self._errors) != 1 else ''} "
+                    f"remain{'s' if len(self._errors) == 1 else ''}",
+                    "bold red",
+                )
                 summary.append(". Fix them (validate lists them and jumps to each), then export.")
             else:
                 summary.append("Valid", "bold green")
-                summary.append(f": no errors; {warnings} warning{'s' if warnings != 1 else ''} or note"
-                               f"{'s' if warnings != 1 else ''}, written to a report beside the file.")
+                summary.append(
+                    f": no errors; {warnings} warning{'s' if warnings != 1 else ''} or note"
+                    f"{'s' if warnings != 1 else ''}, written to a report beside the file."
+                )
             yield Static(summary, id="summary")
             with VerticalScroll(classes="scroll-part", id="report"):
                 for f in (self._errors or self._findings)[:100]:

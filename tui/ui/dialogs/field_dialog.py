@@ -25,8 +25,7 @@ class FieldDialog(Dialog[tuple[str, str, list[tuple[str, str]]] | None]):
     }
     """
 
-    def __init__(self, title: str, context: str, ind1: str, ind2: str,
-                 subfields: list[tuple[str, str]]) -> None:
+    def __init__(self, title: str, context: str, ind1: str, ind2: str, subfields: list[tuple[str, str]]) -> None:
         super().__init__()
         self._title, self._context_text = title, context
         self._ind = (shown(ind1), shown(ind2))
@@ -45,8 +44,14 @@ class FieldDialog(Dialog[tuple[str, str, list[tuple[str, str]]] | None]):
                 for k, (code, value) in enumerate(self._subfields):
                     with Horizontal(classes="field-row"):
                         yield Label(f"Subfield {k + 1}", classes="field-label")
-                        yield TextInput(code, id=f"code-{k}", max_length=1, restrict=r"[0-9a-z]*",
-                                    classes="short code", placeholder="?")
+                        yield TextInput(
+                            code,
+                            id=f"code-{k}",
+                            max_length=1,
+                            restrict=r"[0-9a-z]*",
+                            classes="short code",
+                            placeholder="?",
+                        )
                         yield TextInput(value, id=f"value-{k}")
             yield Static("", classes="problem", id="problem")
             with Horizontal(classes="buttons"):

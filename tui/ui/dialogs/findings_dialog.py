@@ -54,15 +54,16 @@ class FindingsDialog(Dialog[object | None]):
             box.border_subtitle = "enter jumps to the field · esc closes"
             summary = Text()
             summary.append(visible(self._file), "bold")
-            summary.append(f": {counts['error']} error{'s' if counts['error'] != 1 else ''}, "
-                           f"{counts['warning']} warning{'s' if counts['warning'] != 1 else ''}, "
-                           f"{counts['info']} note{'s' if counts['info'] != 1 else ''}")
+            summary.append(
+                f": {counts['error']} error{'s' if counts['error'] != 1 else ''}, "
+                f"{counts['warning']} warning{'s' if counts['warning'] != 1 else ''}, "
+                f"{counts['info']} note{'s' if counts['info'] != 1 else ''}"
+            )
             if counts["error"]:
                 summary.append(" (export is refused while errors remain)", "italic")
             yield Static(summary, classes="context")
             if self._findings:
-                yield OptionList(*[Option(finding_text(f), id=str(i)) for i, f in enumerate(self._findings)],
-                                 id="list")
+                yield OptionList(*[Option(finding_text(f), id=str(i)) for i, f in enumerate(self._findings)], id="list")
             else:
                 yield Static(Text("No findings: the records are valid."), id="none")
             with Horizontal(classes="buttons"):

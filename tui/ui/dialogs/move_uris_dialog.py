@@ -27,9 +27,11 @@ class MoveUrisDialog(Dialog[bool | None]):
         with Vertical(classes="dialog-box", id="move-uris-dialog") as box:
             box.border_title = "Move restricted URIs (URI-MOVE)"
             box.border_subtitle = "enter moves · esc cancels"
-            intro = Text("In e-plikt records with 506 restricted, a URI under 856 second indicator 0 "
-                         "(Tillhörande media) usually points to a home page; it may move to second indicator 2 "
-                         "(Relaterad beskrivning) without notice. This will change:")
+            intro = Text(
+                "In e-plikt records with 506 restricted, a URI under 856 second indicator 0 "
+                "(Tillhörande media) usually points to a home page; it may move to second indicator 2 "
+                "(Relaterad beskrivning) without notice. This will change:"
+            )
             yield Static(intro, classes="context")
             with VerticalScroll(id="changes"):
                 for before, after in self._changes:

@@ -22,8 +22,10 @@ class RestoreDialog(Dialog[str | None]):
         with Vertical(classes="dialog-box", id="restore-dialog") as box:
             box.border_title = "Unsaved edits from a session that ended"
             box.border_subtitle = "esc: decide later"
-            t = Text("An earlier session on this file ended without saving (a crash, a killed process or a "
-                     "dropped connection). Its edits were journalled:\n\n")
+            t = Text(
+                "An earlier session on this file ended without saving (a crash, a killed process or a "
+                "dropped connection). Its edits were journalled:\n\n"
+            )
             t.append(visible(self._description), "bold")
             t.append("\n\nRestore them now? Discarding throws them away for good.")
             yield Static(t, id="restore-text")

@@ -14,9 +14,9 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from tui.core.rules.detect import is_channel
 from tui.core.model.record import LibrisRecord
 from tui.core.model.textsafe import visible
+from tui.core.rules.detect import is_channel
 from tui.ui.dialogs.base import Dialog, TextInput
 
 LIMIT = 200
@@ -108,8 +108,11 @@ class SearchDialog(Dialog[int | None]):
         if hits:
             ol.highlighted = 0
         n = len(hits)
-        msg = "" if len(query.strip()) < 2 else (
-            f"{n}{'+' if n >= LIMIT else ''} record{'s' if n != 1 else ''} found" if n else "nothing found")
+        msg = (
+            ""
+            if len(query.strip()) < 2
+            else (f"{n}{'+' if n >= LIMIT else ''} record{'s' if n != 1 else ''} found" if n else "nothing found")
+        )
         self.query_one("#count", Static).update(Text(msg))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

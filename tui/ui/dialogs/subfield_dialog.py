@@ -10,8 +10,7 @@ from tui.ui.dialogs.base import Dialog, DialogButton, TextInput, literal
 
 
 class SubfieldDialog(Dialog[tuple[str, str] | None]):
-    def __init__(self, title: str, context: str, code: str = "", value: str = "",
-                 hint: str = "") -> None:
+    def __init__(self, title: str, context: str, code: str = "", value: str = "", hint: str = "") -> None:
         super().__init__()
         self._title = title
         self._context_text = context
@@ -26,8 +25,9 @@ class SubfieldDialog(Dialog[tuple[str, str] | None]):
             yield Static(literal(self._context_text), classes="context")
             with Horizontal(classes="field-row"):
                 yield Label("Code", classes="field-label")
-                yield TextInput(self._code, id="code", max_length=1, restrict=r"[0-9a-z]*", classes="short",
-                            placeholder="a")
+                yield TextInput(
+                    self._code, id="code", max_length=1, restrict=r"[0-9a-z]*", classes="short", placeholder="a"
+                )
             with Horizontal(classes="field-row"):
                 yield Label("Value", classes="field-label")
                 yield TextInput(self._value, id="value", placeholder="the subfield's text")

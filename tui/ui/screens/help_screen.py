@@ -65,10 +65,14 @@ class HelpScreen(ModalScreen[None]):
     def _legend(self) -> Text:
         t = Text()
         t.append("Marks\n", "bold underline")
-        t.append("Record list: E e-plikt record · C channel record (hidden until you show them) · "
-                 "S SUPPRESSRECORD · * changed · ! errors · ? warnings (validate lists them)\n")
-        t.append("Views: RO protected, may not be changed (focus it for the rule and why) · "
-                 "ro some subfields protected · * changed line\n")
+        t.append(
+            "Record list: E e-plikt record · C channel record (hidden until you show them) · "
+            "S SUPPRESSRECORD · * changed · ! errors · ? warnings (validate lists them)\n"
+        )
+        t.append(
+            "Views: RO protected, may not be changed (focus it for the rule and why) · "
+            "ro some subfields protected · * changed line\n"
+        )
         return t
 
     def _where(self) -> Text:

@@ -8,11 +8,10 @@ every edit goes through ``Session`` to the core's command objects.
 
 from __future__ import annotations
 
-from functools import partial
-
 from dataclasses import dataclass
-from time import monotonic, sleep
+from functools import partial
 from pathlib import Path
+from time import monotonic, sleep
 
 from rich.text import Text
 from textual import work
@@ -24,7 +23,6 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import get_current_worker
 
-from tui.core.rules import eplikt as rules
 from tui.core.batch.channel_filter import ChannelIndex, channel_slots, release_pages
 from tui.core.editing.commands import (
     AddField,
@@ -41,10 +39,11 @@ from tui.core.editing.commands import (
     SetIndicator,
     SetSubfield,
 )
-from tui.core.rules.detect import is_channel
 from tui.core.model.record import BrokenRecord, LibrisError, LibrisRecord
-from tui.core.rules.eplikt import field_at
 from tui.core.model.textsafe import visible
+from tui.core.rules import eplikt as rules
+from tui.core.rules.detect import is_channel
+from tui.core.rules.eplikt import field_at
 from tui.ui import actions
 from tui.ui.frame_timer import frame_timer, take_pending_repaints
 from tui.ui.session import Change, Session
@@ -85,8 +84,9 @@ class Target:
 
 class MainScreen(Screen):
     CSS_PATH = Path(__file__).with_suffix(".tcss")
-    BINDINGS = actions.bindings("global", ids=tuple(
-        a.id for a in actions.ACTIONS if a.group == "global" and a.id != "command-palette"))
+    BINDINGS = actions.bindings(
+        "global", ids=tuple(a.id for a in actions.ACTIONS if a.group == "global" and a.id != "command-palette")
+    )
 
     # -- messages from the indexing worker -------------------------------------------------------
     class Indexed(Message):
@@ -141,8 +141,9 @@ class MainScreen(Screen):
     # -- layout -------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         # kept: these are asked for on every move (a query walks the DOM)
-        self._records_widget = RecordList(self._row_text, id="records", empty_text="No records (yet)",
-                                          on_highlight=self._on_row_highlighted)
+        self._records_widget = RecordList(
+            self._row_text, id="records", empty_text="No records (yet)", on_highlight=self._on_row_highlighted
+        )
         self._labels_widget = LabelView(id="labels", empty_text="No record")
         self._marc_widget = MarcView(id="marc", empty_text="No record")
         yield self._records_widget
@@ -325,9 +326,12 @@ class MainScreen(Screen):
         upto = min(len(src), slot + 1)
         if upto > self._chan.upto:
             start = self._chan.upto
-            self._take_classified(self._index_generation, upto,
-                                  channel_slots(src, start, upto, self._decide_channel),
-                                  src.complete and upto == len(src))
+            self._take_classified(
+                self._index_generation,
+                upto,
+                channel_slots(src, start, upto, self._decide_channel),
+                src.complete and upto == len(src),
+            )
 
     def _row_count(self) -> int:
         return self._chan.rows(self.show_channels)
@@ -353,8 +357,13 @@ class MainScreen(Screen):
         changed = self.session.is_changed(slot)
         severities = {i.severity for i in e.issues} | {f.severity for f in self.findings_by_slot.get(slot, ())}
         problem = "!" if "error" in severities else "?" if "warning" in severities else " "
-        marks = ("E" if st.eplikt else " ") + ("C" if st.channel else " ") + ("S" if st.suppressed else " ") \
-            + ("*" if changed else " ") + problem
+        marks = (
+            ("E" if st.eplikt else " ")
+            + ("C" if st.channel else " ")
+            + ("S" if st.suppressed else " ")
+            + ("*" if changed else " ")
+            + problem
+        )
         t.append(marks, "bold")
         t.append(" ")
         ident = visible(_identifier(e) or "—")
@@ -405,8 +414,9 @@ class MainScreen(Screen):
             msg = ViewLine(text=visible(e.describe()), selectable=False)
             self.labels.set_lines([msg])
             raw = e.raw.decode("utf-8", "replace") if e.raw else ""
-            self.marc.set_lines([msg] + [ViewLine(text=visible(line), selectable=False)
-                                         for line in raw.splitlines()[:200]])
+            self.marc.set_lines(
+                [msg] + [ViewLine(text=visible(line), selectable=False) for line in raw.splitlines()[:200]]
+            )
             _retitle(self.marc, "unreadable", subtitle=True)
             return
         keep_marc = self.marc.current.refs[0] if keep_cursor and self.marc.current and self.marc.current.refs else None
@@ -436,8 +446,11 @@ class MainScreen(Screen):
         self.call_after_refresh(self.set_timer, PREFETCH_AFTER, partial(self._prefetch_next, drawn_at))
 
     def _prefetch_next(self, drawn_at: float) -> None:
-        if (self.slot is None or drawn_at != self._drawn_at
-                or self.app.busy_until - self.app.BUSY_WINDOW > self._drawn_at):
+        if (
+            self.slot is None
+            or drawn_at != self._drawn_at
+            or self.app.busy_until - self.app.BUSY_WINDOW > self._drawn_at
+        ):
             return  # another record or key has come in since: that one is drawn first
         row = self._row_for_slot(self.slot)
         if row is None:
@@ -511,8 +524,12 @@ class MainScreen(Screen):
         h, bare = holding_of(tag)
         where = f"{bare}[{occ}]" + (f" subfield {sub + 1}" if sub is not None else "")
         if h is not None:
-            bar.show_info(Text(f"{where} in holdings record {h + 1}: added with add-holding "
-                               f"({self.app.key_hint('add-holding')}), not edited here"))
+            bar.show_info(
+                Text(
+                    f"{where} in holdings record {h + 1}: added with add-holding "
+                    f"({self.app.key_hint('add-holding')}), not edited here"
+                )
+            )
             return
         prot = line.protection_of(part) if view is self.marc else line.protection
         if prot is not None:
@@ -530,8 +547,11 @@ class MainScreen(Screen):
                 t.append(": may be completed and upgraded (EPL-UPGRADE)")
             else:
                 t.append(": may be changed")
-            t.append(f"  · {self.app.key_hint('edit-field')} edit  {self.app.key_hint('add-field')} add field  "
-                     f"{self.app.key_hint('delete-field')} delete field", "dim")
+            t.append(
+                f"  · {self.app.key_hint('edit-field')} edit  {self.app.key_hint('add-field')} add field  "
+                f"{self.app.key_hint('delete-field')} delete field",
+                "dim",
+            )
             if view is self.marc:
                 t.append(f"  {self.app.key_hint('previous-part')}/{self.app.key_hint('next-part')} subfields", "dim")
         bar.show_info(t)
@@ -556,9 +576,16 @@ class MainScreen(Screen):
         if self.session.dirty and not st.unsaved:
             st.unsaved = 1
         self._status_widget.show(st)
-        _retitle(self.records, f"Records ({st.shown}" + (f", {self._chan.channel_count} channel hidden"
-                                                         if self._chan.channel_count and not self.show_channels
-                                                         else "") + ")")
+        _retitle(
+            self.records,
+            f"Records ({st.shown}"
+            + (
+                f", {self._chan.channel_count} channel hidden"
+                if self._chan.channel_count and not self.show_channels
+                else ""
+            )
+            + ")",
+        )
 
     # -- after every edit, undo and redo -------------------------------------------------------
     def _on_change(self, change: Change) -> None:
@@ -653,8 +680,9 @@ class MainScreen(Screen):
         e = self.session.entry(self.slot) if self.slot is not None else None
         return e if isinstance(e, LibrisRecord) else None
 
-    def _precheck(self, tag: str | None = None, occ: int | None = None, code: str | None = None,
-                  action: str = "edit") -> bool:
+    def _precheck(
+        self, tag: str | None = None, occ: int | None = None, code: str | None = None, action: str = "edit"
+    ) -> bool:
         refusal = self.session.precheck(self.slot, tag, occ, code, action)
         if refusal is not None:
             self.refuse(refusal)
@@ -688,8 +716,12 @@ class MainScreen(Screen):
     def _holding_target(self, t: Target) -> bool:
         h, bare = holding_of(t.tag)
         if h is not None:
-            self.say(f"{bare} belongs to holdings record {h + 1}; holdings are added with add-holding "
-                     f"({self.app.key_hint('add-holding')}).", title="Holdings", severity="warning")
+            self.say(
+                f"{bare} belongs to holdings record {h + 1}; holdings are added with add-holding "
+                f"({self.app.key_hint('add-holding')}).",
+                title="Holdings",
+                severity="warning",
+            )
             return True
         return False
 
@@ -713,8 +745,8 @@ class MainScreen(Screen):
                 return
             self.app.push_screen(
                 ControlFieldDialog("Edit the leader", "000", str(rec.marc.leader), "24 characters."),
-                lambda v: v is not None and self.run_commands([SetControlField("000", v)], slot=slot,
-                                                              what="Leader"))
+                lambda v: v is not None and self.run_commands([SetControlField("000", v)], slot=slot, what="Leader"),
+            )
             return
         f = field_at(rec, t.tag, t.occurrence)
         if f is None:
@@ -725,8 +757,11 @@ class MainScreen(Screen):
                 return
             self.app.push_screen(
                 ControlFieldDialog(f"Edit {t.tag}", t.tag, f.data or ""),
-                lambda v: v is not None and self.run_commands([SetControlField(t.tag, v, t.occurrence)], slot=slot,
-                                                              what=f"Edit {t.tag}"))
+                lambda v: (
+                    v is not None
+                    and self.run_commands([SetControlField(t.tag, v, t.occurrence)], slot=slot, what=f"Edit {t.tag}")
+                ),
+            )
             return
         where = f"{t.tag}[{t.occurrence}]"
         if t.part is None:
@@ -736,14 +771,16 @@ class MainScreen(Screen):
             subs = [(sf.code, sf.value) for sf in f.subfields]
             self.app.push_screen(
                 FieldDialog(f"Edit {where}", context, f.indicator1, f.indicator2, subs),
-                lambda r: r is not None and self._apply_field_form(slot, t, f, r))
+                lambda r: r is not None and self._apply_field_form(slot, t, f, r),
+            )
             return
         if t.part == 0:
             if not self._precheck(t.tag, t.occurrence):
                 return
             self.app.push_screen(
                 IndicatorDialog(f"Indicators of {where}", context, f.indicator1, f.indicator2),
-                lambda r: r is not None and self._apply_indicators(slot, t, f, r))
+                lambda r: r is not None and self._apply_indicators(slot, t, f, r),
+            )
             return
         index = t.part - 1
         if index >= len(f.subfields):
@@ -758,9 +795,15 @@ class MainScreen(Screen):
         hint = "Give this text a subfield code." if not sf.code else ""
         self.app.push_screen(
             SubfieldDialog(f"Edit {where} {label}", context, sf.code, sf.value, hint),
-            lambda r: r is not None and self.run_commands(
-                [SetSubfield(t.tag, t.occurrence, index, r[1], None if r[0] == sf.code else r[0])],
-                slot=slot, what=f"Edit {where}"))
+            lambda r: (
+                r is not None
+                and self.run_commands(
+                    [SetSubfield(t.tag, t.occurrence, index, r[1], None if r[0] == sf.code else r[0])],
+                    slot=slot,
+                    what=f"Edit {where}",
+                )
+            ),
+        )
 
     def _hint_free_parts(self, t: Target, rec: LibrisRecord) -> None:
         """A protected field with a part the rules free (URI-FIX's $u): say how to reach it."""
@@ -770,8 +813,11 @@ class MainScreen(Screen):
             line = self.marc.lines[i] if i is not None else line
         free = [k for k, p in enumerate(line.part_protection) if p is None and k > 0]
         if free:
-            self.say(f"Parts of {t.tag}[{t.occurrence}] may still be corrected: select them with "
-                     f"{self.app.key_hint('next-part')} in the MARC view and edit them.", title="Hint")
+            self.say(
+                f"Parts of {t.tag}[{t.occurrence}] may still be corrected: select them with "
+                f"{self.app.key_hint('next-part')} in the MARC view and edit them.",
+                title="Hint",
+            )
 
     def _apply_field_form(self, slot: int, t: Target, f, result) -> None:
         ind1, ind2, subs = result
@@ -793,9 +839,11 @@ class MainScreen(Screen):
     def _apply_indicators(self, slot: int, t: Target, f, result) -> None:
         from tui.ui.dialogs.indicator_dialog import shown
 
-        cmds = [SetIndicator(t.tag, t.occurrence, pos, new)
-                for pos, (old, new) in enumerate(((f.indicator1, result[0]), (f.indicator2, result[1])), 1)
-                if shown(old) != shown(new)]
+        cmds = [
+            SetIndicator(t.tag, t.occurrence, pos, new)
+            for pos, (old, new) in enumerate(((f.indicator1, result[0]), (f.indicator2, result[1])), 1)
+            if shown(old) != shown(new)
+        ]
         if cmds:
             self.run_commands(cmds, slot=slot, what=f"Indicators of {t.tag}[{t.occurrence}]")
         else:
@@ -856,11 +904,18 @@ class MainScreen(Screen):
         body.append(visible(field_line(f)), "bold")
         slot = t.slot
         self.app.push_screen(
-            ConfirmDialog(f"Delete {t.tag}[{t.occurrence}]", body,
-                          [("delete", "Delete", "error"), ("cancel", "Cancel", "default")], focus="cancel",
-                          subtitle="undo brings it back"),
-            lambda r: r == "delete" and self.run_commands([DeleteField(t.tag, t.occurrence)], slot=slot,
-                                                          what=f"Delete {t.tag}"))
+            ConfirmDialog(
+                f"Delete {t.tag}[{t.occurrence}]",
+                body,
+                [("delete", "Delete", "error"), ("cancel", "Cancel", "default")],
+                focus="cancel",
+                subtitle="undo brings it back",
+            ),
+            lambda r: (
+                r == "delete"
+                and self.run_commands([DeleteField(t.tag, t.occurrence)], slot=slot, what=f"Delete {t.tag}")
+            ),
+        )
 
     def action_add_subfield(self) -> None:
         from tui.ui.dialogs.subfield_dialog import SubfieldDialog
@@ -882,9 +937,13 @@ class MainScreen(Screen):
         slot = t.slot
         self.app.push_screen(
             SubfieldDialog(f"Add a subfield to {t.tag}[{t.occurrence}]", visible(t.line.text)),
-            lambda r: r is not None and self.run_commands(
-                [AddSubfield(t.tag, t.occurrence, r[0], r[1], index)], slot=slot,
-                what=f"Add subfield to {t.tag}"))
+            lambda r: (
+                r is not None
+                and self.run_commands(
+                    [AddSubfield(t.tag, t.occurrence, r[0], r[1], index)], slot=slot, what=f"Add subfield to {t.tag}"
+                )
+            ),
+        )
 
     def action_delete_subfield(self) -> None:
         from tui.ui.dialogs.confirm import ConfirmDialog
@@ -897,8 +956,10 @@ class MainScreen(Screen):
         if self._holding_target(t):
             return
         if t.part is None or t.part == 0:
-            self.say(f"Select the subfield with {self.app.key_hint('next-part')} in the MARC view first.",
-                     title="Delete subfield")
+            self.say(
+                f"Select the subfield with {self.app.key_hint('next-part')} in the MARC view first.",
+                title="Delete subfield",
+            )
             return
         f = field_at(rec, t.tag, t.occurrence)
         index = t.part - 1
@@ -911,10 +972,20 @@ class MainScreen(Screen):
         body.append(visible(f"#{sf.code} {sf.value}" if sf.code else sf.value), "bold")
         slot = t.slot
         self.app.push_screen(
-            ConfirmDialog("Delete subfield", body, [("delete", "Delete", "error"), ("cancel", "Cancel", "default")],
-                          focus="cancel", subtitle="undo brings it back"),
-            lambda r: r == "delete" and self.run_commands([DeleteSubfield(t.tag, t.occurrence, index)], slot=slot,
-                                                          what=f"Delete subfield of {t.tag}"))
+            ConfirmDialog(
+                "Delete subfield",
+                body,
+                [("delete", "Delete", "error"), ("cancel", "Cancel", "default")],
+                focus="cancel",
+                subtitle="undo brings it back",
+            ),
+            lambda r: (
+                r == "delete"
+                and self.run_commands(
+                    [DeleteSubfield(t.tag, t.occurrence, index)], slot=slot, what=f"Delete subfield of {t.tag}"
+                )
+            ),
+        )
 
     def action_undo(self) -> None:
         change = self.session.undo()
@@ -950,8 +1021,12 @@ class MainScreen(Screen):
             return
         st = rules.record_state(rec, self.session.source)
         if st.channel:
-            self.refuse(Refusal("CHN-READONLY", "this is a channel record (245 $h [channel record]): nothing may "
-                                                "be added to it manually"))
+            self.refuse(
+                Refusal(
+                    "CHN-READONLY",
+                    "this is a channel record (245 $h [channel record]): nothing may be added to it manually",
+                )
+            )
             return
         slot = self.slot
 
@@ -969,8 +1044,9 @@ class MainScreen(Screen):
                 cmds.append(ClearSuppress())
             self.run_commands(cmds, slot=slot, what="Add holding")
 
-        self.app.push_screen(AddHoldingDialog(self.session.sigel or "", st.suppressed,
-                                              title=visible(rec.title or "this record")), done)
+        self.app.push_screen(
+            AddHoldingDialog(self.session.sigel or "", st.suppressed, title=visible(rec.title or "this record")), done
+        )
 
     def action_clear_suppress(self) -> None:
         if self._record() is None:
@@ -988,8 +1064,10 @@ class MainScreen(Screen):
             self.refuse(preview)
             return
         slot = self.slot
-        self.app.push_screen(MoveUrisDialog(preview),
-                             lambda ok: ok and self.run_commands([MoveRestrictedUris()], slot=slot, what="URI-MOVE"))
+        self.app.push_screen(
+            MoveUrisDialog(preview),
+            lambda ok: ok and self.run_commands([MoveRestrictedUris()], slot=slot, what="URI-MOVE"),
+        )
 
     # -- validate, export, save -------------------------------------------------------------------
     def action_validate(self) -> None:
@@ -1015,8 +1093,10 @@ class MainScreen(Screen):
         elif then == "export":
             from tui.ui.dialogs.export_dialog import ExportDialog
 
-            self.app.push_screen(ExportDialog(self.session.path, self.session.source.format, findings,
-                                              self.session.holdings_mode()), self._export_chosen)
+            self.app.push_screen(
+                ExportDialog(self.session.path, self.session.source.format, findings, self.session.holdings_mode()),
+                self._export_chosen,
+            )
 
     def _jump_to_finding(self, finding) -> None:
         if finding is None or not finding.record_number:
@@ -1060,8 +1140,12 @@ class MainScreen(Screen):
             from tui.ui.dialogs.findings_dialog import FindingsDialog
 
             errors = [f for f in findings if f.severity == "error"]
-            self.say(f"{what} refused: {len(errors)} error{'s' if len(errors) != 1 else ''} remain. "
-                     "Fix them first.", title=f"{what} refused", severity="error", timeout=10)
+            self.say(
+                f"{what} refused: {len(errors)} error{'s' if len(errors) != 1 else ''} remain. Fix them first.",
+                title=f"{what} refused",
+                severity="error",
+                timeout=10,
+            )
             self.app.push_screen(FindingsDialog(findings, Path(self.session.path).name), self._jump_to_finding)
         else:
             self.say(str(exc), title=f"{what} failed", severity="error", timeout=12)
@@ -1130,10 +1214,19 @@ class MainScreen(Screen):
             elif choice == "discard":
                 self.app.quit_clean()
 
-        self.app.push_screen(ConfirmDialog("Unsaved changes", body,
-                                           [("save", "Save and quit", "primary"),
-                                            ("discard", "Quit without saving", "error"),
-                                            ("cancel", "Cancel", "default")], focus="cancel"), done)
+        self.app.push_screen(
+            ConfirmDialog(
+                "Unsaved changes",
+                body,
+                [
+                    ("save", "Save and quit", "primary"),
+                    ("discard", "Quit without saving", "error"),
+                    ("cancel", "Cancel", "default"),
+                ],
+                focus="cancel",
+            ),
+            done,
+        )
 
 
 def _retitle(widget, text: str, *, subtitle: bool = False) -> None:

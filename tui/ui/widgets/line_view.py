@@ -19,9 +19,9 @@ column by the view itself (``drawn_scrollbar``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -141,9 +141,12 @@ class LineView(PaneChrome, ScrollView, can_focus=True):
         "line-view--empty",
     } | CHROME_CLASSES
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        """
     LineView {
-        background: $surface;""" + PANE_CSS + """
+        background: $surface;"""
+        + PANE_CSS
+        + """
     }
     LineView > .line-view--cursor {
         background: $block-cursor-background;
@@ -196,7 +199,9 @@ class LineView(PaneChrome, ScrollView, can_focus=True):
         color: $text-muted;
         text-style: italic;
     }
-    """ + chrome_css("LineView")
+    """
+        + chrome_css("LineView")
+    )
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
     #: in the MARC view: which part of the cursor line (0 = indicators/data, 1.. = subfields)
@@ -205,14 +210,15 @@ class LineView(PaneChrome, ScrollView, can_focus=True):
     class Moved(Message):
         """The cursor (or part) moved: the other view follows, the reason bar updates."""
 
-        def __init__(self, view: "LineView", line: ViewLine | None, part: int | None) -> None:
+        def __init__(self, view: LineView, line: ViewLine | None, part: int | None) -> None:
             super().__init__()
             self.view = view
             self.line = line
             self.part = part
 
-    def __init__(self, *, empty_text: str = "", name: str | None = None, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(
+        self, *, empty_text: str = "", name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.lines: list[ViewLine] = []
         self.empty_text = empty_text
@@ -356,7 +362,8 @@ class LineView(PaneChrome, ScrollView, can_focus=True):
             for row in range(min(len(rows), self.inner_height)):
                 is_cursor = rows[row][0] == cursor
                 strips[(row, is_cursor, focus, False, None)] = self._render_row(
-                    row, width, base, is_cursor, False, None, focus)
+                    row, width, base, is_cursor, False, None, focus
+                )
         finally:
             self.lines, self._rows, self._first_row, self._runs = saved
         self._prepared = (lines, runs, strips)
@@ -498,8 +505,9 @@ class LineView(PaneChrome, ScrollView, can_focus=True):
         self._runs[index] = runs
         return runs
 
-    def _render_row(self, row: int, width: int, base: Style, is_cursor: bool, linked: bool,
-                    part: int | None, focus: bool) -> Strip:
+    def _render_row(
+        self, row: int, width: int, base: Style, is_cursor: bool, linked: bool, part: int | None, focus: bool
+    ) -> Strip:
         index, start, end, indent = self._rows[row]
         line = self.lines[index]
         text = line.text
@@ -606,8 +614,9 @@ class LineView(PaneChrome, ScrollView, can_focus=True):
         if first < top:
             self.scroll_to(y=first, animate=False, immediate=True)
         elif last >= top + height:
-            self.scroll_to(y=max(first, last - height + 1) if last - first < height else first,
-                           animate=False, immediate=True)
+            self.scroll_to(
+                y=max(first, last - height + 1) if last - first < height else first, animate=False, immediate=True
+            )
 
     def on_focus(self) -> None:
         self.forget_chrome()

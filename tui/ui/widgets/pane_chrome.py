@@ -42,8 +42,12 @@ THUMB, TRACK = "█", " "
 FRAME = 1
 
 COMPONENT_CLASSES = {
-    "pane--frame", "pane--frame-focus", "pane--title", "pane--subtitle",
-    "pane--thumb", "pane--track",
+    "pane--frame",
+    "pane--frame-focus",
+    "pane--title",
+    "pane--subtitle",
+    "pane--thumb",
+    "pane--track",
 }
 
 PANE_CSS = """
@@ -104,7 +108,9 @@ class PaneChrome:
         chrome = self.__dict__.get("_pane_chrome")
         if chrome is None:
             chrome = self.__dict__["_pane_chrome"] = {
-                "title": "", "subtitle": "", "styles": None,
+                "title": "",
+                "subtitle": "",
+                "styles": None,
                 "edges": {},  # (which, width, focus) -> Strip
                 "rows": LRUCache(256),  # id(strip) -> (strip, cell, focus, framed)
             }
@@ -167,8 +173,10 @@ class PaneChrome:
         if styles is None:
             base = self.rich_style  # type: ignore[attr-defined]
             get = self.get_component_rich_style  # type: ignore[attr-defined]
-            styles = {name: base + get(f"pane--{name}", partial=True)
-                      for name in ("frame", "frame-focus", "title", "subtitle", "thumb", "track")}
+            styles = {
+                name: base + get(f"pane--{name}", partial=True)
+                for name in ("frame", "frame-focus", "title", "subtitle", "thumb", "track")
+            }
             styles["base"] = base
             chrome["styles"] = styles
         return styles
@@ -193,8 +201,11 @@ class PaneChrome:
             self.refresh_inner_rows()
 
     def thumb(self) -> tuple[int, int] | None:
-        return thumb_rows(self.inner_height, self.virtual_size.height - 2 * FRAME,  # type: ignore[attr-defined]
-                          self.scroll_offset.y)  # type: ignore[attr-defined]
+        return thumb_rows(
+            self.inner_height,
+            self.virtual_size.height - 2 * FRAME,  # type: ignore[attr-defined]
+            self.scroll_offset.y,
+        )  # type: ignore[attr-defined]
 
     def bar_cell(self, y: int, thumb: tuple[int, int] | None | bool = False) -> str:
         """``THUMB``, ``TRACK`` or ``""`` (no bar) on inner row ``y`` (``thumb``: ``thumb()``)."""
@@ -209,8 +220,11 @@ class PaneChrome:
             return False
         height = self.inner_height
         y = min(max(event.y - FRAME, 0), height - 1)
-        self.scroll_to(y=round(self.max_scroll_y * y / max(1, height - 1)),  # type: ignore[attr-defined]
-                       animate=False, immediate=True)
+        self.scroll_to(
+            y=round(self.max_scroll_y * y / max(1, height - 1)),  # type: ignore[attr-defined]
+            animate=False,
+            immediate=True,
+        )
         return True
 
     # -- drawing ------------------------------------------------------------------------------
@@ -224,8 +238,14 @@ class PaneChrome:
         strip. Should a theme give a pane padding, a border, tint or opacity, Textual's way is used.
         """
         styles = self.styles  # type: ignore[attr-defined]
-        if any(styles.gutter) or any(styles.outline.spacing) or styles.tint.a or styles.opacity != 1.0 \
-                or styles.text_opacity != 1.0 or (styles.has_rule("hatch") and styles.hatch != "none"):
+        if (
+            any(styles.gutter)
+            or any(styles.outline.spacing)
+            or styles.tint.a
+            or styles.opacity != 1.0
+            or styles.text_opacity != 1.0
+            or (styles.has_rule("hatch") and styles.hatch != "none")
+        ):
             self._styles_cache.clear()  # type: ignore[attr-defined]
             return super().render_lines(crop)  # type: ignore[misc]
         render_line = self.render_line
@@ -250,8 +270,11 @@ class PaneChrome:
         if y == height - 1:
             return self._edge("bottom", width, focus)
         inner = y - FRAME
-        thumb = thumb_rows(height - 2 * FRAME, self.virtual_size.height - 2 * FRAME,  # type: ignore[attr-defined]
-                           self.scroll_offset.y)  # type: ignore[attr-defined]
+        thumb = thumb_rows(
+            height - 2 * FRAME,
+            self.virtual_size.height - 2 * FRAME,  # type: ignore[attr-defined]
+            self.scroll_offset.y,
+        )  # type: ignore[attr-defined]
         cell = "" if thumb is None else THUMB if thumb[0] <= inner < thumb[1] else TRACK
         return self.framed(self.render_row(inner, width - 2 * FRAME - BAR, cell), cell, focus)
 
@@ -268,8 +291,13 @@ class PaneChrome:
             return hit[3]
         st = self._chrome_styles()
         side = Segment("│", st["frame-focus" if focus else "frame"])
-        bar = Segment(THUMB, st["thumb"]) if cell == THUMB else \
-            Segment(" ", st["track"]) if cell == TRACK else Segment(" ", st["base"])
+        bar = (
+            Segment(THUMB, st["thumb"])
+            if cell == THUMB
+            else Segment(" ", st["track"])
+            if cell == TRACK
+            else Segment(" ", st["base"])
+        )
         framed = Strip([side, *strip, bar, side], strip.cell_length + 2 * FRAME + BAR)
         rows[key] = (strip, cell, focus, framed)
         return framed
@@ -308,5 +336,4 @@ class PaneChrome:
         return Strip(segs, width)
 
 
-__all__ = ["BAR", "FRAME", "THUMB", "TRACK", "COMPONENT_CLASSES", "PANE_CSS", "PaneChrome", "chrome_css",
-           "thumb_rows"]
+__all__ = ["BAR", "FRAME", "THUMB", "TRACK", "COMPONENT_CLASSES", "PANE_CSS", "PaneChrome", "chrome_css", "thumb_rows"]

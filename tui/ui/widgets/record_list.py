@@ -8,7 +8,7 @@ the list knows nothing of MARC.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from rich.style import Style
 from rich.text import Text
@@ -38,9 +38,12 @@ class RecordList(PaneChrome, ScrollView, can_focus=True):
         "record-list--empty",
     } | CHROME_CLASSES
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        """
     RecordList {
-        background: $surface;""" + PANE_CSS + """
+        background: $surface;"""
+        + PANE_CSS
+        + """
     }
     RecordList > .record-list--cursor {
         background: $block-cursor-background;
@@ -56,14 +59,16 @@ class RecordList(PaneChrome, ScrollView, can_focus=True):
         color: $text-muted;
         text-style: italic;
     }
-    """ + chrome_css("RecordList")
+    """
+        + chrome_css("RecordList")
+    )
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
 
     class Highlighted(Message):
         """The cursor moved to ``row``."""
 
-        def __init__(self, record_list: "RecordList", row: int) -> None:
+        def __init__(self, record_list: RecordList, row: int) -> None:
             super().__init__()
             self.record_list = record_list
             self.row = row
@@ -71,14 +76,21 @@ class RecordList(PaneChrome, ScrollView, can_focus=True):
     class Opened(Message):
         """Enter on ``row``: show it and move into the views."""
 
-        def __init__(self, record_list: "RecordList", row: int) -> None:
+        def __init__(self, record_list: RecordList, row: int) -> None:
             super().__init__()
             self.record_list = record_list
             self.row = row
 
-    def __init__(self, row_text: RowText, *, empty_text: str = "No records", name: str | None = None,
-                 id: str | None = None, classes: str | None = None,
-                 on_highlight: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        row_text: RowText,
+        *,
+        empty_text: str = "No records",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        on_highlight: Callable[[int], None] | None = None,
+    ) -> None:
         """``on_highlight(row)``, if given, is called as the cursor moves, instead of posting
         ``Highlighted``: the owner shows the row's record in the same handler, so that one frame
         draws the cursor and the record (issue 6: moving to another record under 16 ms)."""

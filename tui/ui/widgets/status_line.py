@@ -104,23 +104,29 @@ class StatusLine(Widget):
             t.append(" (indexing…)", "italic")
         if st.hidden_channels and not st.channels_shown:
             n = st.hidden_channels
-            t.append(f" +{n} channel hidden" if compact else
-                     f", {n} channel record{'s' if n != 1 else ''} hidden")
+            t.append(f" +{n} channel hidden" if compact else f", {n} channel record{'s' if n != 1 else ''} hidden")
             if st.channel_key:
                 t.append(f" ({st.channel_key})" if compact else f" ({st.channel_key} shows)", "dim")
         elif st.channels_shown and st.hidden_channels:
             t.append(" +channel" if compact else ", channel records shown")
         t.append(*sep)
-        t.append(f"{visible(st.sigel) if st.sigel else '–'}" if compact else
-                 f"sigel {visible(st.sigel) if st.sigel else '(not set)'}")
+        t.append(
+            f"{visible(st.sigel) if st.sigel else '–'}"
+            if compact
+            else f"sigel {visible(st.sigel) if st.sigel else '(not set)'}"
+        )
         t.append(*sep)
         t.append(st.profile if compact else f"{st.profile} participation")
         t.append(*sep)
         t.append(st.language if compact else f"labels {st.language}")
         t.append(*sep)
         if st.unsaved:
-            t.append(f"UNSAVED {st.unsaved}" if compact else
-                     f"UNSAVED: {st.unsaved} record{'s' if st.unsaved != 1 else ''} changed", "bold")
+            t.append(
+                f"UNSAVED {st.unsaved}"
+                if compact
+                else f"UNSAVED: {st.unsaved} record{'s' if st.unsaved != 1 else ''} changed",
+                "bold",
+            )
         else:
             t.append("saved" if compact else "no unsaved changes")
         return t
