@@ -29,12 +29,13 @@ from __future__ import annotations
 import json
 import logging
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from pymarc import Field, Leader, Record
 
@@ -43,6 +44,9 @@ from tui.core.mapping.values import as_list, types_of
 from tui.core.model.record import BrokenRecord, Entry, LibrisRecord, ReadIssue, UnreadableFile
 from tui.core.sources.base import ListSource
 from tui.resources import data_dir
+
+if TYPE_CHECKING:
+    from rdflib import Graph
 
 FORMAT = "jsonld"
 
@@ -106,9 +110,14 @@ def _context_value(v: Any, issues: list[str]) -> Any:
     return v
 
 
-def parse_graph(data: Any, base: str = BASE):
-    """An rdflib ``Graph`` of JSON-LD ``data`` (offline: contexts resolved to the shipped one)."""
-    from rdflib import Graph
+def parse_graph(data: Any, base: str = BASE) -> Graph:
+    """An rdflib graph of JSON-LD ``data`` (offline: contexts resolved to the shipped one).
+
+    The data is read into an rdflib ``Dataset`` (its default graph is returned): given a plain
+    ``Graph``, rdflib's JSON-LD parser makes a deprecated ``ConjunctiveGraph`` of it."""
+    from rdflib import Dataset
+    from rdflib.parser import Parser, create_input_source
+    from rdflib.plugin import get as plugin
 
     issues: list[str] = []
     doc = _resolve_contexts(data, issues)
@@ -117,11 +126,14 @@ def parse_graph(data: Any, base: str = BASE):
         doc["@context"] = local_context()
     elif isinstance(doc, list):
         doc = {"@context": local_context(), "@graph": doc}
-    g = Graph()
-    g.bind("kbv", "https://id.kb.se/vocab/")
-    g.bind("marc", "https://id.kb.se/marc/")
-    g.parse(data=doc, format="json-ld", base=base)
-    return g
+    ds = Dataset()
+    ds.bind("kbv", "https://id.kb.se/vocab/")
+    ds.bind("marc", "https://id.kb.se/marc/")
+    with warnings.catch_warnings():
+        # rdflib's JSON-LD parser itself still asks a Dataset for its deprecated default_context
+        warnings.filterwarnings("ignore", "Dataset.default_context is deprecated", DeprecationWarning)
+        plugin("json-ld", Parser)().parse(create_input_source(data=doc, format="json-ld"), ds, base=base)
+    return ds.default_graph
 
 
 # ---------------------------------------------------------------------------------------------
