@@ -302,23 +302,75 @@ def _kind(data: JSON) -> str:
     return "hold" if "Item" in types_of(thing) or "heldBy" in thing else "bib"
 
 
+#: How deep a JSON-LD document may nest, objects and lists counted alike. Libris's records nest
+#: about ten levels; the limit keeps every later step (framing, conversion to MARC, rdflib) well
+#: inside Python's recursion limit. A deeper document is refused, with where it gets too deep.
+MAX_DEPTH = 256
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _depth(doc: Any) -> int:
+    """How deep ``doc`` nests (a scalar is 0, ``{}`` is 1), without recursion."""
+    deepest = 0
+    stack = [(doc, 1)] if isinstance(doc, (dict, list)) else []
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        for v in node.values() if isinstance(node, dict) else node:
+            if isinstance(v, (dict, list)):
+                stack.append((v, d + 1))
+    return deepest
+
+
+def _too_deep_at(text: str, limit: int) -> tuple[int, int]:
+    """Line and column (1-based) of the first bracket that opens level ``limit + 1``."""
+    depth = 0
+    for m in _JSON_TOKEN.finditer(text):
+        ch = m.group()
+        if ch in "[{":
+            depth += 1
+            if depth > limit:
+                line = text.count("\n", 0, m.start()) + 1
+                return line, m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+        elif ch in "]}":
+            depth -= 1
+    return 1, 1
+
+
+def _nested_too_deep(path: str, text: str) -> UnreadableFile:
+    line, col = _too_deep_at(text, MAX_DEPTH)
+    return UnreadableFile(
+        path, f"not valid JSON-LD: nested more than {MAX_DEPTH} levels deep at line {line} column {col}"
+    )
+
+
 def _load_json(raw: bytes, path: str) -> Any:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:  # issue 7: a clear error, not a crash
         raise UnreadableFile(path, f"not valid UTF-8 (byte {exc.start}): JSON-LD must be UTF-8") from None
     try:
-        return _no_lone_surrogates(json.loads(text), text)
+        doc = json.loads(text)
     except RecursionError:
-        raise UnreadableFile(path, "not valid JSON-LD: nested too deeply") from None
+        raise _nested_too_deep(path, text) from None
     except json.JSONDecodeError as exc:
         lines = [ln for ln in text.splitlines() if ln.strip()]
         if len(lines) > 1:
             try:
-                return _no_lone_surrogates([json.loads(ln) for ln in lines], text)
-            except (json.JSONDecodeError, RecursionError):
+                doc = [json.loads(ln) for ln in lines]
+            except RecursionError:
+                raise _nested_too_deep(path, text) from None
+            except json.JSONDecodeError:
                 pass
+            else:
+                if max((_depth(d) for d in doc), default=0) > MAX_DEPTH:
+                    raise _nested_too_deep(path, text) from None
+                return _no_lone_surrogates(doc, text)
         raise UnreadableFile(path, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    if _depth(doc) > MAX_DEPTH:
+        raise _nested_too_deep(path, text)
+    return _no_lone_surrogates(doc, text)
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
