@@ -173,7 +173,7 @@ class _Bits:
 def _flags_for(b: int) -> int:
     """The flags of a bib slot from its marker bits (EPL-DETECT without linked holdings)."""
     f = 0
-    if b & _Bits.EPLK or (b & _Bits.APIS and not b & _Bits.DIGI):
+    if detect.eplikt_by(bool(b & _Bits.EPLK), bool(b & _Bits.APIS), bool(b & _Bits.DIGI)):
         f |= EPLIKT
     if b & _Bits.CHANNEL:
         f |= CHANNEL
@@ -783,7 +783,7 @@ def _scan_xml(src) -> ScanResult:
         apis = detect.APIS in detect.embedded_holding_sigels(r.marc) or (
             bool(r.control_number) and r.control_number.strip() in apis_links
         )
-        if detect.has_eplk(r.marc) or (apis and not detect.has_digi(r.marc)):
+        if detect.eplikt_by(detect.has_eplk(r.marc), apis, detect.has_digi(r.marc)):
             f |= EPLIKT
         if detect.is_channel(r.marc):
             f |= CHANNEL

@@ -454,20 +454,10 @@ def _choose_encoding(leader: str, area: bytes) -> tuple[str, list[ReadIssue]]:
             pass
     if lead09 == " ":
         if valid_utf8:
-            return "utf-8", [
-                ReadIssue(
-                    "ENC-LEADER09", "leader/09 is blank (MARC-8) but the data is valid UTF-8; read as UTF-8", "warning"
-                )
-            ]
+            return "utf-8", [ReadIssue.of("ENC-LEADER09", "utf8-data")]
         return "marc-8", []
     enc = "utf-8" if valid_utf8 or not high else "marc-8"
-    return enc, [
-        ReadIssue(
-            "ENC-LEADER09",
-            f"leader/09 is {lead09!r}, not a MARC 21 value (blank = MARC-8, 'a' = UTF-8); read as {enc.upper()}",
-            "warning",
-        )
-    ]
+    return enc, [ReadIssue.of("ENC-LEADER09", "unknown", value=lead09, encoding=enc.upper())]
 
 
 def _decode_utf8(data: bytes) -> tuple[str, bool]:
@@ -612,14 +602,7 @@ def _parse_slow(buf: bytes, path: str, number: int, offset: int | None) -> Entry
     leader = buf[:24].decode("ascii")
     encoding, issues = _choose_encoding(leader, buf[base : len(buf) - 1])
     if fell_back:
-        issues.append(
-            ReadIssue(
-                "STRUCT-DIRECTORY",
-                "the directory's lengths or positions do not match the fields; "
-                "the fields were read in order, one after the other",
-                "warning",
-            )
-        )
+        issues.append(ReadIssue.of("STRUCT-DIRECTORY", "mismatch"))
     fields: list[Field] = []
     seen: dict[str, int] = {}
     for tag_b, start, end in entries:
@@ -643,11 +626,7 @@ def _parse_slow(buf: bytes, path: str, number: int, offset: int | None) -> Entry
             parts = body.split(SD_B)
             head = parts[0]
             if len(head) < 2:
-                issues.append(
-                    ReadIssue(
-                        "STRUCT-NO-INDICATORS", "the field has no indicators; blanks assumed", "warning", tag, occ
-                    )
-                )
+                issues.append(ReadIssue.of("STRUCT-NO-INDICATORS", "assumed", tag, occ))
             inds = (head[:2].decode("latin-1") + "  ")[:2]
             subfields: list[Subfield] = []
             chunks = [head[2:]] + parts[1:]
@@ -677,19 +656,9 @@ def _parse_slow(buf: bytes, path: str, number: int, offset: int | None) -> Entry
                 subfields.append(Subfield(code, value))
             f = _data_field(tag, inds, subfields, raw, encoding, leader[9])
         if bad_utf8:
-            issues.append(
-                ReadIssue("ENC-INVALID-UTF8", "bytes that are not valid UTF-8 are shown as \ufffd", "warning", tag, occ)
-            )
+            issues.append(ReadIssue.of("ENC-INVALID-UTF8", "shown", tag, occ))
         if marc8_bad:
-            issues.append(
-                ReadIssue(
-                    "ENC-MARC8",
-                    f"{marc8_bad} MARC-8 character(s) could not be converted (shown as \ufffd)",
-                    "warning",
-                    tag,
-                    occ,
-                )
-            )
+            issues.append(ReadIssue.of("ENC-MARC8", "unconverted", tag, occ, n=marc8_bad))
         fields.append(f)
     rec = _record(leader, fields)
     issues.extend(record_issues(rec))

@@ -62,16 +62,14 @@ class _NotARecord(Exception):
 def _text(v, what: str, issues: list[ReadIssue], tag: str | None = None) -> str:
     if isinstance(v, str):
         if _SURROGATE.search(v):
-            issues.append(
-                ReadIssue("ENC-INVALID-UTF8", "bytes that are not valid UTF-8 are shown as \ufffd", "warning", tag)
-            )
+            issues.append(ReadIssue.of("ENC-INVALID-UTF8", "shown", tag))
             return _SURROGATE.sub(lambda m: "\ufffd" * len(m.group(0)), v)
         return v
     if v is None:
-        issues.append(ReadIssue("JSON-NULL", f"{what} is null; read as empty", "warning", tag))
+        issues.append(ReadIssue.of("JSON-NULL", "null", tag, what=what))
         return ""
     if isinstance(v, (int, float)) and not isinstance(v, bool):
-        issues.append(ReadIssue("JSON-TYPE", f"{what} is a number, not a string", "warning", tag))
+        issues.append(ReadIssue.of("JSON-TYPE", "number", tag, what=what))
         return json.dumps(v)
     raise _NotARecord(f"{what} is {type(v).__name__}, not a string" + (f" (field {tag})" if tag else ""))
 
@@ -118,26 +116,20 @@ def _to_record(obj, path: str, number: int, offset: int | None) -> LibrisRecord:
         raise _NotARecord('"fields" is not a list')
     issues: list[ReadIssue] = []
     if fragment:
-        issues.append(
-            ReadIssue("JSON-FRAGMENT", 'fields given as keys of one object, without "fields"; read as a record', "info")
-        )
+        issues.append(ReadIssue.of("JSON-FRAGMENT", "fields-as-keys"))
     rec = Record()
     leader = obj.get("leader")
     if leader is None:
         rec.leader = new_leader()
-        issues.append(ReadIssue("LDR-MADE", "the record has no leader; a sensible one was made", "info"))
+        issues.append(ReadIssue.of("LDR-MADE", "json"))
     else:
         leader = _text(leader, "the leader", issues)
         if len(leader) != 24:
-            issues.append(
-                ReadIssue(
-                    "LDR-LENGTH", f"the leader is {len(leader)} characters, not 24; padded or cut to 24", "warning"
-                )
-            )
+            issues.append(ReadIssue.of("LDR-LENGTH", "padded", length=len(leader)))
         rec.leader = Leader((leader + " " * 24)[:24])
     for k in obj:
         if k not in ("leader", "fields"):
-            issues.append(ReadIssue("JSON-KEY", f"key {k!r} beside leader/fields was ignored", "info"))
+            issues.append(ReadIssue.of("JSON-KEY", "ignored", key=k))
     fields: list[Field] = []
     for n, fobj in enumerate(raw_fields, 1):
         if not isinstance(fobj, dict) or len(fobj) != 1:
@@ -151,11 +143,7 @@ def _to_record(obj, path: str, number: int, offset: int | None) -> LibrisRecord:
                 v = val.get(key, " ")
                 v = _text(v, key, issues, tag) if v is not None else " "
                 if len(v) > 1:
-                    issues.append(
-                        ReadIssue(
-                            "STRUCT-INDICATOR", f"{key} {v!r} is not one character; the first is used", "warning", tag
-                        )
-                    )
+                    issues.append(ReadIssue.of("STRUCT-INDICATOR", "read-long", tag, name=key, value=v))
                 ind.append(v[:1] or " ")
             subs_obj = val.get("subfields", [])
             if not isinstance(subs_obj, list):
@@ -170,11 +158,12 @@ def _to_record(obj, path: str, number: int, offset: int | None) -> LibrisRecord:
             f = Field(tag=tag_text, indicators=ind, subfields=subfields)
             if f.is_control_field():
                 issues.append(
-                    ReadIssue(
+                    ReadIssue.of(
                         "STRUCT-JSON-CONTROL",
-                        f"control field {tag} has indicators and subfields; its subfield text is kept as the data",
-                        "warning",
+                        "control-with-subfields",
                         tag,
+                        None,
+                        tag=tag,
                     )
                 )
                 f = Field(tag=tag_text, data="".join(s.value for s in subfields))
@@ -183,16 +172,17 @@ def _to_record(obj, path: str, number: int, offset: int | None) -> LibrisRecord:
             f = Field(tag=tag_text, data=data)
             if not f.is_control_field():
                 issues.append(
-                    ReadIssue(
+                    ReadIssue.of(
                         "STRUCT-JSON-CONTROL",
-                        f"data field {tag} is a plain string; it is kept as text before the first subfield",
-                        "warning",
+                        "data-as-string",
                         tag,
+                        None,
+                        tag=tag,
                     )
                 )
                 f = Field(tag=tag_text, indicators=[" ", " "], subfields=[Subfield(ORPHAN, data)] if data else [])
         if len(tag) != 3:
-            issues.append(ReadIssue("STRUCT-TAG", f"tag {tag!r} is not three characters", "warning", tag))
+            issues.append(ReadIssue.of("STRUCT-TAG", "read-length", tag, tag=tag))
         fields.append(f)
     rec.fields = fields
     issues.extend(record_issues(rec))

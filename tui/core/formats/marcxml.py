@@ -124,22 +124,14 @@ def element_to_record(el, path: str = "", number: int = 0, offset: int | None = 
             if leader_text is None:
                 leader_text = "".join(child.itertext())
             else:
-                issues.append(ReadIssue("LDR-REPEATED", "more than one <leader>; the first is used", "warning"))
+                issues.append(ReadIssue.of("LDR-REPEATED", "xml"))
         elif name == "controlfield":
             tag = child.get("tag")
             data = "".join(child.itertext())
             tag = _checked_tag(tag, issues)
             f = Field(tag=tag, data=data)
             if not f.is_control_field():
-                issues.append(
-                    ReadIssue(
-                        "STRUCT-XML-CONTROL",
-                        f'<controlfield tag="{tag}"> holds a data field tag; '
-                        "its text is kept as text before the first subfield",
-                        "warning",
-                        f.tag,
-                    )
-                )
+                issues.append(ReadIssue.of("STRUCT-XML-CONTROL", "controlfield", f.tag, None, tag=tag))
                 f = Field(tag=tag, indicators=[" ", " "], subfields=[Subfield(ORPHAN, data)] if data else [])
             fields.append(f)
         elif name == "datafield":
@@ -151,11 +143,7 @@ def element_to_record(el, path: str = "", number: int = 0, offset: int | None = 
                     inds.append(" ")
                 else:
                     if len(v) != 1:
-                        issues.append(
-                            ReadIssue(
-                                "STRUCT-INDICATOR", f"{k} {v!r} is not one character; the first is used", "warning", tag
-                            )
-                        )
+                        issues.append(ReadIssue.of("STRUCT-INDICATOR", "read-long", tag, None, name=k, value=v))
                     inds.append(v[0])
             subfields = []
             for sf in child:
@@ -163,53 +151,28 @@ def element_to_record(el, path: str = "", number: int = 0, offset: int | None = 
                     continue
                 if _local_name(sf.tag) != "subfield":
                     issues.append(
-                        ReadIssue(
-                            "STRUCT-XML-ELEMENT",
-                            f"<{_local_name(sf.tag)}> inside a datafield is not MARCXML and was ignored",
-                            "warning",
-                            tag,
-                        )
+                        ReadIssue.of("STRUCT-XML-ELEMENT", "in-datafield", tag, None, name=_local_name(sf.tag))
                     )
                     continue
                 code = sf.get("code")
                 if code is None:
-                    issues.append(
-                        ReadIssue(
-                            "STRUCT-SUBFIELD-CODE",
-                            "a <subfield> without a code attribute; kept as text without a code",
-                            "warning",
-                            tag,
-                        )
-                    )
+                    issues.append(ReadIssue.of("STRUCT-SUBFIELD-CODE", "read-no-code", tag))
                     code = ORPHAN
                 subfields.append(Subfield(code, "".join(sf.itertext())))
             f = Field(tag=tag, indicators=inds, subfields=subfields)
             if f.is_control_field():
                 data = "".join(s.value for s in subfields)
-                issues.append(
-                    ReadIssue(
-                        "STRUCT-XML-CONTROL",
-                        f'<datafield tag="{tag}"> holds a control field tag; its subfield text is kept as the data',
-                        "warning",
-                        f.tag,
-                    )
-                )
+                issues.append(ReadIssue.of("STRUCT-XML-CONTROL", "datafield", f.tag, None, tag=tag))
                 f = Field(tag=tag, data=data)
             fields.append(f)
         else:
-            issues.append(
-                ReadIssue("STRUCT-XML-ELEMENT", f"<{name}> is not a MARCXML record element and was ignored", "warning")
-            )
+            issues.append(ReadIssue.of("STRUCT-XML-ELEMENT", "in-record", name=name))
     if leader_text is None:
         rec.leader = new_leader()
-        issues.append(ReadIssue("LDR-MADE", "the record has no <leader>; a sensible one was made", "info"))
+        issues.append(ReadIssue.of("LDR-MADE", "xml"))
     else:
         if len(leader_text) != 24:
-            issues.append(
-                ReadIssue(
-                    "LDR-LENGTH", f"the leader is {len(leader_text)} characters, not 24; padded or cut to 24", "warning"
-                )
-            )
+            issues.append(ReadIssue.of("LDR-LENGTH", "padded", length=len(leader_text)))
         rec.leader = Leader((leader_text + " " * 24)[:24])
     rec.fields = fields
     issues.extend(record_issues(rec))
@@ -218,10 +181,10 @@ def element_to_record(el, path: str = "", number: int = 0, offset: int | None = 
 
 def _checked_tag(tag: str | None, issues: list[ReadIssue]) -> str:
     if tag is None:
-        issues.append(ReadIssue("STRUCT-TAG", "a field without a tag attribute", "warning"))
+        issues.append(ReadIssue.of("STRUCT-TAG", "read-none"))
         return ""
     if len(tag) != 3:
-        issues.append(ReadIssue("STRUCT-TAG", f"tag {tag!r} is not three characters", "warning", tag))
+        issues.append(ReadIssue.of("STRUCT-TAG", "read-length", tag, tag=tag))
     return tag
 
 

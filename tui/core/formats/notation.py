@@ -118,16 +118,14 @@ def parse_block(lines: list[str], path: str, number: int, offset: int, line_no: 
         rec.leader = Leader(leader)
     else:
         if leader is not None:
-            issues.append(
-                ReadIssue("LDR-LENGTH", f"leader is {len(leader)} characters, not 24; a new one was made", "warning")
-            )
+            issues.append(ReadIssue.of("LDR-LENGTH", "remade", length=len(leader)))
         if "004" in tags and "245" not in tags:
             from pymarc import Leader
 
             rec.leader = Leader("00000nx  a2200000un 4500")
         else:
             rec.leader = new_leader()
-        issues.append(ReadIssue("LDR-MADE", "no leader in the notation; a sensible one was made", "info"))
+        issues.append(ReadIssue.of("LDR-MADE", "notation"))
     issues.extend(record_issues(rec))
     return LibrisRecord(marc=rec, path=path, number=number, offset=offset, source_format=FORMAT, issues=issues)
 
@@ -150,7 +148,7 @@ def read_notation(path: str | Path, data: bytes | None = None) -> ListSource:
         if block:
             e = parse_block(block, path, len(entries) + 1, block_offset, block_line)
             if bad_utf8 and isinstance(e, LibrisRecord):
-                e.issues.insert(0, ReadIssue("ENC-INVALID-UTF8", "invalid UTF-8 replaced by U+FFFD", "warning"))
+                e.issues.insert(0, ReadIssue.of("ENC-INVALID-UTF8", "replaced"))
             entries.append(e)
             raws.append(b"".join(block_raw))
         block, block_raw, bad_utf8 = [], [], False

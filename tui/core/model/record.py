@@ -20,6 +20,8 @@ from typing import Literal
 
 from pymarc import Field, Leader, Record, Subfield
 
+from tui.core.rules import table
+
 #: Subfield code used for text that stands before the first subfield delimiter.
 ORPHAN = ""
 
@@ -63,6 +65,11 @@ class ReadIssue:
     def describe(self) -> str:
         where = f" {self.tag}" + (f"[{self.occurrence}]" if self.occurrence else "") if self.tag else ""
         return f"{self.severity}{where}: {self.message} ({self.code})"
+
+    @classmethod
+    def of(cls, code: str, key: str, tag: str | None = None, occurrence: int | None = None, /, **fields) -> ReadIssue:
+        """The issue ``code`` saying the rule table's sentence ``key`` (its severity too)."""
+        return cls(code, table.say(code, key, **fields), table.severity(code, key), tag, occurrence)  # type: ignore[arg-type]
 
 
 class LibrisError(Exception):

@@ -44,6 +44,7 @@ from tui.core.model.textsafe import visible
 from tui.core.rules import eplikt as rules
 from tui.core.rules.detect import is_channel
 from tui.core.rules.eplikt import field_at
+from tui.core.rules.table import say
 from tui.ui import actions
 from tui.ui.frame_timer import frame_timer, take_pending_repaints
 from tui.ui.session import Change, Session
@@ -540,11 +541,13 @@ class MainScreen(Screen):
         t.append(where, "bold")
         refusal = self.session.profile.refusal("edit")
         if refusal is not None:
-            t.append(f": read-only for {self.session.profile.name} participation ({refusal.rule})")
+            t.append(
+                ": " + say("PROFILE-LIMITED", "read-only", profile=self.session.profile.name) + f" ({refusal.rule})"
+            )
         else:
             st = rules.record_state(e, self.session.source) if isinstance(e, LibrisRecord) else None
             if st is not None and st.eplikt:
-                t.append(": may be completed and upgraded (EPL-UPGRADE)")
+                t.append(": " + say("EPL-UPGRADE", "may") + " (EPL-UPGRADE)")
             else:
                 t.append(": may be changed")
             t.append(
@@ -892,7 +895,7 @@ class MainScreen(Screen):
         if self._holding_target(t):
             return
         if t.tag == "000":
-            self.refuse(Refusal("EDIT-TARGET", "the leader cannot be deleted"))
+            self.refuse(Refusal.of("EDIT-TARGET", "leader-delete"))
             return
         if not self._precheck(t.tag, t.occurrence):
             return
@@ -929,7 +932,7 @@ class MainScreen(Screen):
             return
         f = field_at(rec, t.tag, t.occurrence)
         if f is None or f.is_control_field():
-            self.refuse(Refusal("EDIT-TARGET", f"{t.tag} is a control field: it has no subfields"))
+            self.refuse(Refusal.of("EDIT-TARGET", "control-no-subfields", tag=t.tag))
             return
         if not self._precheck(t.tag, t.occurrence):
             return
@@ -1021,12 +1024,7 @@ class MainScreen(Screen):
             return
         st = rules.record_state(rec, self.session.source)
         if st.channel:
-            self.refuse(
-                Refusal(
-                    "CHN-READONLY",
-                    "this is a channel record (245 $h [channel record]): nothing may be added to it manually",
-                )
-            )
+            self.refuse(Refusal.of("CHN-READONLY", "add-to"))
             return
         slot = self.slot
 
