@@ -24,6 +24,7 @@ SUBCOMMANDS = {
     "move-restricted-uris": "edit",
     "add-holding": "edit",
     "report": "report",
+    "diff": "diff",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
