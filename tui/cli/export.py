@@ -8,32 +8,28 @@ never overwritten unless ``--overwrite`` is given, and then a backup is kept.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TextIO
 
 from tui.cli.output import EXIT_FINDINGS, EXIT_OK, count, finding_line, guarded, kept, say
 from tui.cli.progress import progress_for
 from tui.cli.validate import open_input, read_all
 from tui.core.files.export import (
-    EXPORT_FORMATS,
     HOLDINGS_MODES,
     ExportFailed,
     ExportRefused,
     ExportResult,
     export,
 )
-from tui.core.formats import EXTENSIONS
-
-FORMATS = ("iso2709", "marcxml", "marc-json", "mrk", "jsonld", "turtle")
+from tui.core.formats import registry
 
 
 def add_output_options(p: argparse.ArgumentParser, holdings_default: str | None = "records") -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="the file to write")
     p.add_argument(
         "--to",
-        choices=EXPORT_FORMATS,
+        choices=registry.exportable_ids(),
         metavar="FMT",
-        help=f"output format: {', '.join(FORMATS)} (default: from OUT's extension, else the input's format)",
+        help=f"output format: {registry.choices_help()} (default: from OUT's extension, else the input's format)",
     )
     default = (
         "records, the default"
@@ -74,10 +70,11 @@ def register(subparsers) -> None:
 def output_format(args, input_format: str) -> str:
     if args.to:
         return args.to
-    fmt = EXTENSIONS.get(Path(args.output).suffix.lower())
-    if fmt in EXPORT_FORMATS:
-        return fmt
-    return input_format if input_format in EXPORT_FORMATS else "iso2709"
+    offered = registry.exportable_ids()
+    by_name = registry.for_extension(args.output)
+    if by_name is not None and by_name.id in offered:
+        return by_name.id
+    return input_format if input_format in offered else registry.DEFAULT_EXPORT.id
 
 
 def input_holdings_mode(entries) -> str:

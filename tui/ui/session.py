@@ -390,13 +390,13 @@ class Session:
         """Write the edits over the opened file, in its own format: validated (refused on errors),
         checked against the file on disk first (issue 7: a file changed since it was opened is
         never written over), atomic, with a backup of the old file. Then the file is read again."""
-        from tui.core.files.export import EXPORT_FORMATS, export
+        from tui.core.files.export import export
         from tui.core.files.filestamp import FileStamp
-        from tui.core.formats import open_source
+        from tui.core.formats import open_source, registry
         from tui.core.model.record import LibrisError
 
         fmt = self.source.format
-        if fmt not in EXPORT_FORMATS:
+        if fmt not in registry.exportable_ids():
             raise LibrisError(f"{self.path}: {fmt} files are not written back; export to a MARC format instead")
         if self.stamp is not None:
             self.stamp.check()

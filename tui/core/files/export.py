@@ -1,8 +1,7 @@
 """Validated export: validate first, refuse on any error (nothing written), else write atomically
 with a report beside it (``OUT.report.txt``).
 
-* Formats: every MARC writer of ``tui.core.formats`` (``iso2709``, ``marcxml``, ``marc-json``,
-  ``mrk``; also ``notation``).
+* Formats: every format ``tui.core.formats.registry`` says is exportable.
 * Holdings: as MARC21 holdings records right after their bib (``holdings="records"``, the
   default; embedded ``$5`` fields are split out), or embedded in the bib with ``$5 <sigel>``
   (``holdings="embedded"``, the Libris export form).
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from tui.core.files.atomic import AtomicWriter, atomic_write
-from tui.core.formats import MODULES, format_for_output, open_source, write_records
+from tui.core.formats import format_for_output, open_source, registry, write_records
 from tui.core.model.record import BrokenRecord, LibrisError, LibrisRecord, Record
 from tui.core.rules import detect
 from tui.core.sources.base import RecordSource
@@ -29,8 +28,6 @@ from tui.core.validation.validate import Finding, errors, summary, validate
 
 HoldingsMode = Literal["records", "embedded"]
 HOLDINGS_MODES = ("records", "embedded")
-#: the formats export offers (JSON-LD is written by its own command)
-EXPORT_FORMATS = ("iso2709", "marcxml", "marc-json", "mrk", "notation", "jsonld", "turtle")
 
 
 class ExportRefused(LibrisError):
@@ -198,8 +195,8 @@ def export(
     """
     out = Path(out_path)
     fmt = format_for_output(out, fmt)
-    if fmt not in EXPORT_FORMATS or fmt not in MODULES:
-        raise LibrisError(f"cannot export to {fmt!r}; formats: {', '.join(EXPORT_FORMATS)}")
+    if fmt not in registry.exportable_ids():
+        raise LibrisError(f"cannot export to {fmt!r}; formats: {', '.join(registry.exportable_ids())}")
     if holdings not in HOLDINGS_MODES:
         raise LibrisError(f"holdings {holdings!r}: use 'records' or 'embedded'")
     entries = list(records)
@@ -318,7 +315,6 @@ __all__ = [
     "OutputIsInput",
     "output_records",
     "export_report",
-    "EXPORT_FORMATS",
     "HOLDINGS_MODES",
     "input_paths",
 ]

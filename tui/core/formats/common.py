@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import re
 
-from tui.core.model.record import ORPHAN, ReadIssue, Record
+from tui.core.model.record import ORPHAN, LibrisError, ReadIssue, Record
+
+
+class WriteError(LibrisError):
+    """A record that cannot be written in this format (names the record and the reason)."""
+
 
 _OK_IND = re.compile(r"^[0-9a-z|]$")
 _OK_TAG = re.compile(r"^[0-9A-Za-z]{3}$")

@@ -38,13 +38,14 @@ from typing import Any, BinaryIO
 
 from pymarc import Field, Leader, Record
 
+from tui.core.formats.registry import JSONLD
 from tui.core.mapping import linked
 from tui.core.mapping.values import as_list, types_of
 from tui.core.model.record import BrokenRecord, Entry, LibrisRecord, ReadIssue, UnreadableFile
 from tui.core.sources.base import ListSource
 from tui.resources import data_dir
 
-FORMAT = "jsonld"
+FORMAT = JSONLD.id
 
 # Issue 7: rdflib logs warnings that quote record text raw ("<uri> does not look like a valid URI",
 # a traceback for a bad xsd:dateTime) through logging's last-resort handler straight to stderr:

@@ -30,11 +30,13 @@ from collections.abc import Iterable
 from typing import BinaryIO
 
 from tui.core.formats.common import record_issues
+from tui.core.formats.registry import MARC_JSON
 from tui.core.model.record import (
     ORPHAN,
     BrokenRecord,
     Entry,
     Field,
+    Indicators,
     Leader,
     LibrisRecord,
     ReadIssue,
@@ -45,7 +47,7 @@ from tui.core.model.record import (
 )
 from tui.core.sources.base import ListSource, read_file_bytes
 
-FORMAT = "marc-json"
+FORMAT = MARC_JSON.id
 
 _TAG_KEY = re.compile(r"^[0-9A-Za-z]{3}$")
 _WS = re.compile(r"[ \t\r\n]*")
@@ -53,6 +55,12 @@ _NEXT_RECORD = re.compile(r'\{\s*"(?:leader|fields)"\s*:')
 # undecodable bytes (surrogateescape) and lone "\ud800" escapes alike: no codec writes them (issue 7)
 _SURROGATE = re.compile("[\ud800-\udfff]+")
 _DECODER = json.JSONDecoder(strict=False)  # control characters inside strings are data (pymarc reads them too)
+
+
+def _skip_ws(text: str, i: int) -> int:
+    """Where the JSON white space from ``i`` on ends."""
+    m = _WS.match(text, i)
+    return m.end() if m is not None else i
 
 
 class _NotARecord(Exception):
@@ -155,7 +163,7 @@ def _to_record(obj, path: str, number: int, offset: int | None) -> LibrisRecord:
                 for code, value in s.items():
                     code = _text(code, "a subfield code", issues, tag)
                     subfields.append(Subfield(code, _text(value, f"subfield ${code}", issues, tag)))
-            f = Field(tag=tag_text, indicators=ind, subfields=subfields)
+            f = Field(tag=tag_text, indicators=Indicators(*ind), subfields=subfields)
             if f.is_control_field():
                 issues.append(
                     ReadIssue.of(
@@ -180,7 +188,9 @@ def _to_record(obj, path: str, number: int, offset: int | None) -> LibrisRecord:
                         tag=tag,
                     )
                 )
-                f = Field(tag=tag_text, indicators=[" ", " "], subfields=[Subfield(ORPHAN, data)] if data else [])
+                f = Field(
+                    tag=tag_text, indicators=Indicators(" ", " "), subfields=[Subfield(ORPHAN, data)] if data else []
+                )
         if len(tag) != 3:
             issues.append(ReadIssue.of("STRUCT-TAG", "read-length", tag, tag=tag))
         fields.append(f)
@@ -214,7 +224,7 @@ def read_json(path: str, data: bytes | None = None) -> ListSource:
     base = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     text = data[base:].decode("utf-8", "surrogateescape")
     at = _ByteOffsets(text, base)
-    i = _WS.match(text, 0).end()
+    i = _skip_ws(text, 0)
     if i >= len(text):
         raise UnreadableFile(path, "the file is empty")
     entries: list[Entry] = []
@@ -244,7 +254,7 @@ def read_json(path: str, data: bytes | None = None) -> ListSource:
         if err is not None:
             raise UnreadableFile(path, f"not valid JSON at byte {at(err.pos)} (line {err.lineno}): {err.msg}")
         obj, end = got
-        if _WS.match(text, end).end() != len(text):
+        if _skip_ws(text, end) != len(text):
             raise UnreadableFile(path, f"unexpected text after the JSON value at byte {at(end)}")
         if isinstance(obj, dict) and "fields" not in obj and ("@graph" in obj or "@context" in obj):
             raise UnreadableFile(path, "this is JSON-LD, not MARC-in-JSON")
@@ -254,7 +264,7 @@ def read_json(path: str, data: bytes | None = None) -> ListSource:
         return ListSource(path, entries, raws, FORMAT)
 
     # a list: decode element by element, so that one bad record does not lose the rest
-    j = _WS.match(text, i + 1).end()
+    j = _skip_ws(text, i + 1)
     if j < len(text) and text[j] == "]":
         return ListSource(path, entries, raws, FORMAT)
     while j < len(text):
@@ -262,14 +272,14 @@ def read_json(path: str, data: bytes | None = None) -> ListSource:
         if err is None:
             obj, end = got
             add(j, end, obj)
-            k = _WS.match(text, end).end()
+            k = _skip_ws(text, end)
             if k >= len(text):
                 break  # the list was never closed: what was there is read
             if text[k] == ",":
-                j = _WS.match(text, k + 1).end()
+                j = _skip_ws(text, k + 1)
                 continue
             if text[k] == "]":
-                k = _WS.match(text, k + 1).end()
+                k = _skip_ws(text, k + 1)
                 if k != len(text):
                     add(k, len(text), error="unexpected text after the end of the list")
                 break
@@ -296,7 +306,7 @@ def open_source(path: str) -> ListSource:
 
 
 def record_dict(rec: Record) -> dict:
-    fields = []
+    fields: list[dict] = []
     for f in rec.fields:
         if f.is_control_field():
             fields.append({f.tag: f.data or ""})

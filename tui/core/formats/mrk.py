@@ -27,11 +27,13 @@ from collections.abc import Iterable
 from typing import BinaryIO
 
 from tui.core.formats.common import record_issues
+from tui.core.formats.registry import MRK
 from tui.core.model.record import (
     ORPHAN,
     BrokenRecord,
     Entry,
     Field,
+    Indicators,
     Leader,
     LibrisRecord,
     ReadIssue,
@@ -42,7 +44,7 @@ from tui.core.model.record import (
 )
 from tui.core.sources.base import ListSource, read_file_bytes
 
-FORMAT = "mrk"
+FORMAT = MRK.id
 
 # the tag is any three characters (ISO 2709 tags can hold a space: pymarc's bad_indicator.dat)
 _LINE = re.compile(r"^=(LDR|[^=\n]{3}) {1,2}(.*)$", re.DOTALL)
@@ -127,7 +129,7 @@ def _parse_block(lines: list[tuple[int, int, str]], path: str, number: int) -> E
                 subfields.append(Subfield(ORPHAN, ""))
                 continue
             subfields.append(Subfield(chunk[0], decode_mnemonics(chunk[1:], issues, tag)))
-        fields.append(Field(tag=tag, indicators=inds, subfields=subfields))
+        fields.append(Field(tag=tag, indicators=Indicators(*inds), subfields=subfields))
     rec = Record()
     if leader is None:
         rec.leader = new_leader()

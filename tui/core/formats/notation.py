@@ -16,12 +16,14 @@ The seed's channel record is malformed on purpose and must survive exactly: text
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from tui.core.formats.common import record_issues
+from tui.core.formats.registry import NOTATION
 from tui.core.model.record import (
     ORPHAN,
     BrokenRecord,
@@ -32,11 +34,12 @@ from tui.core.model.record import (
     ReadIssue,
     Record,
     Subfield,
+    blank_glyphs,
     new_leader,
 )
 from tui.core.sources.base import ListSource, read_file_bytes
 
-FORMAT = "notation"
+FORMAT = NOTATION.id
 
 _BULLET = "•*·–-"
 _LINE = re.compile(r"^\s*(?:[•*·–-]\s+)?(LDR|[0-9A-Za-z]{3})(?: (.*))?$")
@@ -185,7 +188,7 @@ def field_line(f: Field) -> str:
     """A field in the seed's notation (no bullet)."""
     if f.is_control_field():
         return f"{f.tag} {f.data}"
-    g1, g2 = getattr(f, "blank_glyphs", ("-", "-"))
+    g1, g2 = blank_glyphs(f)
     i1, i2 = (tuple(f.indicators or ()) + (" ", " "))[:2]
     out = [f"{f.tag} {_ind(i1, g1)}/{_ind(i2, g2)}"]
     for sf in f.subfields:
@@ -212,3 +215,16 @@ def write_notation(records: Iterable[Record], out: TextIO) -> None:
         first = False
         for line in record_lines(rec):
             out.write(line + "\n")
+
+
+# -- the registry's reader and writer -------------------------------------------------------------
+
+
+def open_source(path: str) -> ListSource:
+    return read_notation(path)
+
+
+def write(records: Iterable[Record], out: BinaryIO, **options) -> None:
+    buf = io.StringIO()
+    write_notation(records, buf)
+    out.write(buf.getvalue().encode("utf-8"))

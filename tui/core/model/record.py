@@ -19,6 +19,7 @@ from dataclasses import field as dc_field
 from typing import Literal
 
 from pymarc import Field, Leader, Record, Subfield
+from pymarc.field import Indicators
 
 from tui.core.rules import table
 
@@ -45,6 +46,11 @@ class NotationField(Field):
     def __init__(self, *args, blank_glyphs: tuple[str, str] = ("-", "-"), **kwargs):
         super().__init__(*args, **kwargs)
         self.blank_glyphs = blank_glyphs
+
+
+def blank_glyphs(f: Field) -> tuple[str, str]:
+    """How the two blank indicators of ``f`` are shown: as read from the notation, else ``-``."""
+    return f.blank_glyphs if isinstance(f, NotationField) else ("-", "-")
 
 
 @dataclass(frozen=True)
@@ -133,6 +139,9 @@ class LibrisRecord:
     holdings: list[LibrisRecord] = dc_field(default_factory=list)
     #: JSON-LD or other source document this record was converted from, when there was one
     origin: object | None = None
+    #: the reader found every data field's indicators, codes and values valid (a fact for the
+    #: validator about the record as read; it checks them again once the record is changed)
+    valid_fields: bool = False
 
     # -- identity ---------------------------------------------------------------------------
     @property
@@ -204,9 +213,11 @@ __all__ = [
     "ORPHAN",
     "Field",
     "Subfield",
+    "Indicators",
     "Record",
     "Leader",
     "NotationField",
+    "blank_glyphs",
     "ReadIssue",
     "LibrisError",
     "UnreadableFile",

@@ -291,7 +291,7 @@ def validate_source(src, *, progress=None, duplicates: bool = True) -> tuple[lis
 
     if not src.complete:
         src.build_index()
-    if src.__dict__.get("_pinned"):  # edited records (the app): they may hold holdings made in memory
+    if src.has_edits:  # edited records (the app): they may hold holdings made in memory
         entries = list(src)
         return validate(entries, duplicates=duplicates), sum(1 for e in entries if isinstance(e, LibrisRecord))
     run = _Run(None)
@@ -299,7 +299,7 @@ def validate_source(src, *, progress=None, duplicates: bool = True) -> tuple[lis
         n = _check_entries(run, enumerate(src), duplicates, len(src), progress)
         return run.findings, n
     if len(src.holdings_slots):
-        src._holdings_index()  # once, before the work is shared out
+        src.link_holdings()  # once, before the work is shared out
     total = len(src)
     processes = 1
     if src.size >= PARALLEL_MIN_BYTES and total >= 2 * PARALLEL_MIN_RECORDS:  # cheap: no look at the data
@@ -719,7 +719,7 @@ def _check_record(
             )
         )
 
-    watched = _structure(r, marc, add, fresh and r.__dict__.get("_valid_fields", False))
+    watched = _structure(r, marc, add, fresh and r.valid_fields)
     if holding_of is not None and not r.number:
         # a holding made in this session: Libris gives it its control number on import
         run.findings[start:] = [f for f in run.findings[start:] if f.rule != "STRUCT-001" or f.severity != "warning"]
