@@ -494,7 +494,7 @@ def export(
 
     log = FindingLog()
     checker = RecordChecker()
-    ks_records: dict[int, LibrisRecord] = {}
+    ks_records: dict[int, LibrisRecord | tuple] = {}
     outcomes: list[BrokenOutcome] = []
     readable = 0
     writer = AtomicWriter(out, backup=True)
@@ -530,7 +530,9 @@ def export(
                 for f in findings:
                     log.add(f)
                 if isinstance(e, LibrisRecord) and any(f.katalogsupport for f in findings):
-                    ks_records.setdefault(e.number or it.slot + 1, e)
+                    # an unedited ISO 2709 record waits as its bytes (a tenth of the parsed record)
+                    keep_as = (it.raw, e.path, e.number, e.offset) if it.fresh and it.raw else e
+                    ks_records.setdefault(e.number or it.slot + 1, keep_as)
             yield from planner.feed(it, keep_broken=keep)
         yield from planner.finish()
         for o in missing:
@@ -639,7 +641,7 @@ def _names(entries) -> str:
 def _report_lines(
     result: ExportResult,
     log: FindingLog,
-    ks_records: dict[int, LibrisRecord],
+    ks_records: dict[int, LibrisRecord | tuple],
     readable: int,
     *,
     source_name: str = "",
@@ -684,7 +686,10 @@ def _report_lines(
     yield f"\nFindings: {s.get('error', 0)} errors, {s.get('warning', 0)} warnings, {s.get('info', 0)} notes\n\n"
     yield from log.lines()
     if log.katalogsupport:
-        ks = collect(list(ks_records.values()), log.katalogsupport, source_name)
+        from tui.core.formats.iso2709 import parse_record
+
+        recs = [r if isinstance(r, LibrisRecord) else parse_record(*r) for r in ks_records.values()]
+        ks = collect(recs, log.katalogsupport, source_name)
         ks.total_records = readable
         if not ks.empty:
             yield (f"\n{len(ks)} item(s) to report to Katalogsupport (libris-tui report writes the message):\n\n")

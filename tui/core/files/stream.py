@@ -12,9 +12,9 @@ nothing is cached; edited records (``RecordSource.replace``) come as they are no
 Holdings (SPEC section 4), three ways:
 
 * ``keep`` (a save, and an export unless told otherwise): records as they are, holdings records stay holdings records and embedded
-  holdings stay embedded; a holding added in this session goes where the file keeps holdings
-  (embedded in its bib when the bib or the file embeds, else a holdings record after the bib and
-  the holdings records that follow it).
+  holdings stay embedded; a holding added in this session goes where the file keeps holdings:
+  embedded in its bib when the bib embeds (or the file does and the bib has no holdings records),
+  else a holdings record after the bib and the holdings records that follow it.
 * ``records``: the same, with embedded ``$5`` holdings split out into
   holdings records right after their bib.
 * ``embedded``: every holdings record of the file embedded in ONE bib, its owner: the nearest bib
@@ -353,7 +353,9 @@ class Planner:
             bib, split = hmod.split_embedded(e.marc)
             out.append(self._out(bib, None, "bib", item))
             out += [self._out(h, None, "holdings", None) for h in split]
-        elif new and (embedded or self.embed_new):  # keep: embedded as the file embeds
+        elif new and (embedded or (self.embed_new and item.slot not in self.owners)):
+            # keep: embedded where the bib embeds, or where the file does and the bib has no
+            # holdings records of its own
             marc = hmod.embed(e.marc, [h.marc for h in new])
             out.append(self._out(marc, None, "bib", item, len(embedded_holding_sigels(marc))))
             return out
