@@ -29,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DATA = HERE / "data"
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
 
 OURS = """
 import sys, time, json

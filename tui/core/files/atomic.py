@@ -299,12 +299,11 @@ class AtomicWriter:
         self.open()
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
             self.abort()
-            return False
+            return
         self.commit()
-        return False
 
 
 def atomic_write(
@@ -316,7 +315,7 @@ def atomic_write(
     with w:
         try:
             if callable(content):
-                content(w.file)
+                content(w.file)  # type: ignore[arg-type]
             else:
                 w.file.write(content)  # type: ignore[union-attr]
         except OSError as exc:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
@@ -57,7 +57,7 @@ from tui.core.files.stream import (
     source_items,
 )
 from tui.core.formats import MODULES, format_for_output, open_source, write_records
-from tui.core.model.record import BrokenRecord, LibrisError, LibrisRecord, Record
+from tui.core.model.record import BrokenRecord, Entry, LibrisError, LibrisRecord, Record
 from tui.core.sources.base import RecordSource
 from tui.core.validation.validate import Finding
 
@@ -322,6 +322,97 @@ def _paired_items(items: Iterator[Item], edited_keys: list[str], original) -> tu
     return gen(), missing
 
 
+# -- the input side: items, checked one at a time -------------------------------------------------
+
+
+@dataclass
+class Inputs:
+    """What a run reads: the items in order, the holdings owners, and how to fetch a slot."""
+
+    items: Iterator[Item]
+    owners: dict[int, list[int]]
+    fetch: Callable[[int], Entry]
+    total: int
+    path: str
+    #: original records that no item pairs with (checked at the end: EPL-NODELETE ...)
+    missing: list = dc_field(default_factory=list)
+
+
+def open_inputs(records, original=None, *, edited=None, originals=None, progress=None) -> Inputs:
+    """The ``Inputs`` of ``records`` (a ``RecordSource``, streamed, or entries in memory),
+    paired with ``original`` (a list or a source) when given."""
+    if isinstance(records, RecordSource):
+        source = records
+        if not source.complete:
+            source.build_index(progress)
+        owners = holdings_owners(source)
+        items: Iterator[Item] = source_items(source, edited=edited, originals=originals, owners=owners)
+        pinned = source.__dict__.get("_pinned", {})
+
+        def fetch(j: int) -> Entry:
+            return pinned.get(j) or source._parse(j)
+
+        total = len(source)
+        inp = Inputs(items, owners, fetch, total, source.path)
+        if original is not None:
+            keys = [_cn(pinned.get(k) or source.entry(k)) for k in range(total)]
+            inp.items, inp.missing = _paired_items(items, keys, original)
+        return inp
+    entries = list(records)
+    inp = Inputs(entry_items(entries), entry_owners(entries), entries.__getitem__, len(entries), _names(entries))
+    if original is not None:
+        inp.items, inp.missing = _paired_items(inp.items, [_cn(e) for e in entries], original)
+    return inp
+
+
+class CheckedRun:
+    """``(item, findings)`` for each item of ``inputs``, the validator run on each as it passes
+    (after ``transform``); ``finish()`` checks the originals that nothing paired with. Keeps the
+    records Katalogsupport needs to hear about (an unedited ISO 2709 one as its bytes) and the
+    count of readable records; ``log`` is for the caller to fill."""
+
+    def __init__(self, inputs: Inputs, *, transform=None, progress=None):
+        self.inputs = inputs
+        self.transform = transform
+        self.progress = progress
+        self.checker = RecordChecker()
+        self.log = FindingLog()
+        self.ks_records: dict[int, LibrisRecord | tuple] = {}
+        self.readable = 0
+
+    def __iter__(self) -> Iterator[tuple[Item, list[Finding]]]:
+        total, progress = self.inputs.total, self.progress
+        for k, it in enumerate(self.inputs.items):
+            if progress is not None and not k % 5000:
+                progress(k, total)
+            if self.transform is not None:
+                it = self.transform(it)
+            findings = self.checker.check(it)
+            e = it.entry
+            if isinstance(e, LibrisRecord):
+                self.readable += 1
+                if any(f.katalogsupport for f in findings):
+                    # an unedited ISO 2709 record waits as its bytes (a tenth of the parsed record)
+                    keep_as = (it.raw, e.path, e.number, e.offset) if it.fresh and it.raw else e
+                    self.ks_records.setdefault(e.number or it.slot + 1, keep_as)
+            yield it, findings
+
+    def finish(self) -> None:
+        for o in self.inputs.missing:
+            for f in self.checker.missing(o):
+                self.log.add(f)
+
+    def katalogsupport_records(self) -> list[LibrisRecord]:
+        from tui.core.formats.iso2709 import parse_record
+
+        out = []
+        for r in self.ks_records.values():
+            e = r if isinstance(r, LibrisRecord) else parse_record(*r)
+            if isinstance(e, LibrisRecord):
+                out.append(e)
+        return out
+
+
 # -- the export ---------------------------------------------------------------------------------
 
 
@@ -457,59 +548,29 @@ def export(
         raise LibrisError(f"holdings {holdings!r}: use {', '.join(PLAN_MODES)}")
     policy = BrokenPolicy.of(broken)
     source = records if isinstance(records, RecordSource) else None
-    entries = None if source is not None else list(records)
-    check_output(out, [source, entries, original, *list(inputs)], overwrite)
-    source_format = source.format if source is not None else _entries_format(entries or [])
+    if source is None:
+        records = list(records)
+    check_output(out, [source, None if source is not None else records, original, *list(inputs)], overwrite)
+    source_format = source.format if source is not None else _entries_format(records)
 
-    # what to write
-    if source is not None:
-        if not source.complete:
-            source.build_index(progress)
-        owners = holdings_owners(source)
-        items: Iterator[Item] = source_items(source, edited=edited, originals=originals, owners=owners)
-        pinned = source.__dict__.get("_pinned", {})
-
-        def fetch(j: int):
-            return pinned.get(j) or source._parse(j)
-
-        total = len(source)
-        edited_keys = (lambda: [_cn(pinned.get(k) or source.entry(k)) for k in range(total)]) if original else None
-    else:
-        assert entries is not None
-        owners = entry_owners(entries)
-        items = entry_items(entries)
-        fetch = entries.__getitem__
-        total = len(entries)
-        edited_keys = (lambda: [_cn(e) for e in entries]) if original is not None else None
-    missing: list = []
-    if original is not None and edited_keys is not None:
-        items, missing = _paired_items(items, edited_keys(), original)
+    inp = open_inputs(records, original, edited=edited, originals=originals, progress=progress)
     planner = Planner(
         holdings,
-        owners=owners,
-        fetch=fetch,
+        owners=inp.owners,
+        fetch=inp.fetch,
         raw_ok=(source_format == fmt == "iso2709"),
         embed_new=embed_new,
     )
-
-    log = FindingLog()
-    checker = RecordChecker()
-    ks_records: dict[int, LibrisRecord | tuple] = {}
+    run = CheckedRun(inp, transform=transform, progress=progress)
+    log = run.log
     outcomes: list[BrokenOutcome] = []
-    readable = 0
     writer = AtomicWriter(out, backup=True)
     writer.open()
     w = _Writer(writer.file, fmt, writer.path)
     report_writer: AtomicWriter | None = None
 
     def planned() -> Iterator[Out]:
-        nonlocal readable
-        for k, it in enumerate(items):
-            if progress is not None and not k % 5000:
-                progress(k, total)
-            if transform is not None:
-                it = transform(it)
-            findings = checker.check(it)
+        for it, findings in run:
             e = it.entry
             keep = False
             if isinstance(e, BrokenRecord):
@@ -526,18 +587,11 @@ def export(
                 for f in findings:
                     log.add(f, blocking=(choice == "refuse" and f.severity == "error"))
             else:
-                readable += 1
                 for f in findings:
                     log.add(f)
-                if isinstance(e, LibrisRecord) and any(f.katalogsupport for f in findings):
-                    # an unedited ISO 2709 record waits as its bytes (a tenth of the parsed record)
-                    keep_as = (it.raw, e.path, e.number, e.offset) if it.fresh and it.raw else e
-                    ks_records.setdefault(e.number or it.slot + 1, keep_as)
             yield from planner.feed(it, keep_broken=keep)
         yield from planner.finish()
-        for o in missing:
-            for f in checker.missing(o):
-                log.add(f)
+        run.finish()
 
     try:
         try:
@@ -578,9 +632,9 @@ def export(
             text = _report_lines(
                 result,
                 log,
-                ks_records,
-                readable,
-                source_name=source_name or (source.path if source is not None else _names(entries)),
+                run.katalogsupport_records(),
+                run.readable,
+                source_name=source_name or inp.path,
                 original_name=original_name or _original_name(original),
                 sigel=sigel,
                 replaces=writer.existed,
@@ -641,7 +695,7 @@ def _names(entries) -> str:
 def _report_lines(
     result: ExportResult,
     log: FindingLog,
-    ks_records: dict[int, LibrisRecord | tuple],
+    ks_records: list[LibrisRecord],
     readable: int,
     *,
     source_name: str = "",
@@ -686,37 +740,11 @@ def _report_lines(
     yield f"\nFindings: {s.get('error', 0)} errors, {s.get('warning', 0)} warnings, {s.get('info', 0)} notes\n\n"
     yield from log.lines()
     if log.katalogsupport:
-        from tui.core.formats.iso2709 import parse_record
-
-        recs = [r if isinstance(r, LibrisRecord) else parse_record(*r) for r in ks_records.values()]
-        ks = collect(recs, log.katalogsupport, source_name)
+        ks = collect(ks_records, log.katalogsupport, source_name)
         ks.total_records = readable
         if not ks.empty:
             yield (f"\n{len(ks)} item(s) to report to Katalogsupport (libris-tui report writes the message):\n\n")
             yield render(ks, sigel).rstrip("\n") + "\n"
-
-
-def export_report(
-    result: ExportResult,
-    entries: list,
-    *,
-    source_name: str = "",
-    original_name: str = "",
-    holdings: str = "records",
-    sigel: str | None = None,
-) -> str:
-    """The report text for ``result`` and the findings in it (records in memory)."""
-    log = FindingLog(keep=0)
-    for f in result.findings:
-        log.add(f)
-    ks = {e.number: e for e in entries if isinstance(e, LibrisRecord)}
-    result.holdings_mode = holdings
-    try:
-        return "".join(
-            _report_lines(result, log, ks, len(ks), source_name=source_name, original_name=original_name, sigel=sigel)
-        )
-    finally:
-        log.close()
 
 
 def output_records(entries: list, holdings: str = "records") -> tuple[list[Record], int, int]:
@@ -742,9 +770,11 @@ __all__ = [
     "check_output",
     "default_output",
     "output_records",
-    "export_report",
     "FindingLog",
     "RecordChecker",
+    "Inputs",
+    "open_inputs",
+    "CheckedRun",
     "EXPORT_FORMATS",
     "HOLDINGS_MODES",
     "input_paths",
