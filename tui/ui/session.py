@@ -356,23 +356,58 @@ class Session:
         originals = list(self.originals()) if self._originals else None
         return validate(entries, originals)
 
-    def export(self, out: str, fmt: str, holdings: str = "records"):
-        """Validated export to another file (``tui.core.files.export``: refuses on errors, writes
-        atomically with a report beside it). Returns its ``ExportResult``."""
+    def changed_slots(self) -> set[int]:
+        """Slots whose records differ from the file (any edit in effect)."""
+        return {s for s in self._originals if self.is_changed(s)}
+
+    def _original_of(self, slot: int):
+        return self._originals.get(slot)
+
+    def export(self, out: str, fmt: str, holdings: str = "keep", *, overwrite: bool = False, broken=None):
+        """Validated export to another file (``tui.core.files.export``, streaming: refuses on
+        errors, writes atomically with a report beside it, replaces an existing file only with
+        ``overwrite``: ask first, ``output_exists``). ``broken``: ``BrokenPolicy`` or keep / drop /
+        refuse. Returns its ``ExportResult``."""
         from tui.core.files.export import export
 
-        originals = list(self.originals()) if self._originals else None
+        with self.lock:
+            if not self.source.complete:
+                self.source.build_index()
         return export(
-            list(self.entries()),
+            self.source,
             out,
             fmt,
-            original=originals,
             holdings=holdings,
-            overwrite=False,
+            overwrite=overwrite,
             inputs=[self.path],
             source_name=self.path,
             sigel=self.sigel,
+            broken=broken,
+            edited=self.changed_slots(),
+            originals=self._original_of,
+            embed_new=holdings == "keep" and self.holdings_mode() == "embedded",
         )
+
+    def output_exists(self, out: str):
+        """What an export to ``out`` would replace (``ExistingFile``: path, size, mtime), or None."""
+        from tui.core.files.atomic import existing_file
+
+        return existing_file(out)
+
+    def default_output(self, fmt: str):
+        """Where an export goes unless the user says otherwise: never the input, never a file that exists."""
+        from tui.core.files.export import default_output
+
+        return default_output(self.path, fmt)
+
+    def broken_records(self) -> list:
+        """The records of the file that cannot be read (for the keep / drop question)."""
+        from tui.core.files.save import find_broken
+
+        with self.lock:
+            if not self.source.complete:
+                self.source.build_index()
+            return find_broken(self.source)
 
     def holdings_mode(self) -> str:
         """How the file holds its holdings: embedded ``$5`` fields (Libris export) or records."""
@@ -386,35 +421,32 @@ class Session:
                 return "embedded"
         return "records"
 
-    def save(self):
-        """Write the edits over the opened file, in its own format: validated (refused on errors),
-        checked against the file on disk first (issue 7: a file changed since it was opened is
-        never written over), atomic, with a backup of the old file. Then the file is read again."""
-        from tui.core.files.export import export
+    def save(self, broken=None):
+        """Write the edits over the opened file (``tui.core.files.save``): everything the user did
+        not touch stays as it is (order, holdings records and their 001s, unedited records byte for
+        byte); validated, checked against the file on disk first (a file changed since it was
+        opened is never written over), atomic, with a backup of the old file. ``broken``: what to do
+        with unreadable records (``BrokenPolicy``, keep / drop / refuse). Then the file is read
+        again."""
         from tui.core.files.filestamp import FileStamp
-        from tui.core.formats import open_source, registry
-        from tui.core.model.record import LibrisError
+        from tui.core.files.save import save_source
+        from tui.core.formats import open_source
 
-        fmt = self.source.format
-        if fmt not in registry.exportable_ids():
-            raise LibrisError(f"{self.path}: {fmt} files are not written back; export to a MARC format instead")
-        if self.stamp is not None:
-            self.stamp.check()
-        originals = list(self.originals()) if self._originals else None
-        result = export(
-            list(self.entries()),
-            self.path,
-            fmt,
-            original=originals,
-            holdings=self.holdings_mode(),
-            overwrite=True,
-            report=False,
-            sigel=self.sigel,
-            unchanged_since=self.stamp,
-        )
+        with self.lock:
+            if not self.source.complete:
+                self.source.build_index()
+            result = save_source(
+                self.source,
+                edited=self.changed_slots(),
+                originals=self._original_of,
+                unchanged_since=self.stamp,
+                broken=broken,
+                sigel=self.sigel,
+                embed_new=self.holdings_mode() == "embedded",
+            )
         self.stamp = FileStamp.take(self.path)
         self.mark_saved()
-        self.reload(open_source(self.path, fmt))
+        self.reload(open_source(self.path, self.source.format))
         return result
 
     def reload(self, source: RecordSource) -> None:

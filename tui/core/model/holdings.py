@@ -24,6 +24,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 
 from pymarc import Leader
+from pymarc.field import Indicators
 
 from tui.core.model.record import Field, LibrisError, LibrisRecord, Record, Subfield
 from tui.core.rules.detect import EMBEDDED_HOLDING_TAGS, embedded_sigel, holding_sigel
@@ -86,7 +87,10 @@ def make_holding(bib: Record | LibrisRecord, sigel: str) -> Record:
         raise HoldingError("the record has no 001 control number, so a holding cannot be linked to it (004)")
     rec = Record()
     rec.leader = holdings_leader(marc)
-    rec.fields = [Field(tag="004", data=cn), Field(tag="852", indicators=[" ", " "], subfields=[Subfield("b", sigel)])]
+    rec.fields = [
+        Field(tag="004", data=cn),
+        Field(tag="852", indicators=Indicators(" ", " "), subfields=[Subfield("b", sigel)]),
+    ]
     return rec
 
 
@@ -117,7 +121,9 @@ def split_embedded(record: Record | LibrisRecord) -> tuple[Record, list[Record]]
         body: list[Field] = [Field(tag="004", data=cn)] if cn else []
         body.extend(fields)
         if not any(f.tag == "852" and any(sf.code == "b" and sf.value.strip() for sf in f.subfields) for f in fields):
-            _insert_in_tag_order(body, Field(tag="852", indicators=[" ", " "], subfields=[Subfield("b", sigel)]))
+            _insert_in_tag_order(
+                body, Field(tag="852", indicators=Indicators(" ", " "), subfields=[Subfield("b", sigel)])
+            )
         h.fields = body
         out.append(h)
     return bib, out

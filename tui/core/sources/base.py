@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 
 from tui.core.model.record import BrokenRecord, Entry, LibrisRecord, UnreadableFile
 
@@ -138,6 +139,16 @@ class RecordSource(ABC):
     def has_edits(self) -> bool:
         """Whether any slot holds an edited record (``replace``)."""
         return bool(self._pinned)
+
+    def read_entry(self, i: int) -> Entry:
+        """Slot ``i``'s record as ``entry`` gives it, but read afresh and not kept in the cache
+        (whole-file passes: memory stays flat)."""
+        pinned = self._pinned.get(i)
+        return pinned if pinned is not None else self._parse(i)
+
+    def edited_entries(self) -> Mapping[int, Entry]:
+        """Slot -> edited record, for every slot ``replace`` has put a record in (read only)."""
+        return MappingProxyType(self._pinned)
 
     def edited(self, i: int) -> Entry | None:
         """The edited record in slot ``i``, or None when it holds what the file holds."""

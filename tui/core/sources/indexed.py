@@ -22,7 +22,7 @@ import threading
 from abc import abstractmethod
 from array import array
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from tui.core.model.record import BrokenRecord, Entry
 from tui.core.sources.base import Progress, RecordSource, close_file_buffer, open_file_buffer
@@ -120,6 +120,22 @@ class IndexedSource(RecordSource):
             if len(out) == end - start:
                 return out
         return bytes(self.buf[start:end])
+
+    def raw_slots(self, lo: int, hi: int, window: int = 4 << 20) -> Iterator[tuple[int, bytes]]:
+        """``(slot, bytes)`` for the slots ``lo:hi`` in order, read ``window`` bytes at a time (one
+        read for many records of a mapped file; slices of a file in memory)."""
+        starts, ends = self.starts, self.ends
+        i = lo
+        while i < hi:
+            first = starts[i]
+            j = max(i + 1, bisect_right(ends, first + window, i, hi))
+            if self._mm is None:
+                data, base = self.buf, 0
+            else:
+                data, base = self.read_span(first, ends[j - 1]), first
+            for k in range(i, j):
+                yield k, bytes(data[starts[k] - base : ends[k] - base])
+            i = j
 
     def span(self, i: int) -> tuple[int, int]:
         """Byte offsets ``(start, end)`` of slot ``i`` (end exclusive)."""
