@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from pymarc import Field, Leader, Record
 
+from tui.core.formats.registry import JSONLD
 from tui.core.mapping import linked
 from tui.core.mapping.values import as_list, types_of
 from tui.core.model.record import BrokenRecord, Entry, LibrisRecord, ReadIssue, UnreadableFile
@@ -48,7 +49,7 @@ from tui.resources import data_dir
 if TYPE_CHECKING:
     from rdflib import Graph
 
-FORMAT = "jsonld"
+FORMAT = JSONLD.id
 
 # Issue 7: rdflib logs warnings that quote record text raw ("<uri> does not look like a valid URI",
 # a traceback for a bad xsd:dateTime) through logging's last-resort handler straight to stderr:
