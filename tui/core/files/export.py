@@ -104,8 +104,8 @@ class OutputIsInput(OutputExists):
     def __init__(self, existing: ExistingFile):
         super().__init__(
             existing,
-            f"{existing.path}: this is an input file; it is never overwritten unless you ask "
-            "(--overwrite, which keeps a backup)",
+            f"{existing.path}: this is an input file; it is never overwritten unless you confirm "
+            "(a backup of it is kept)",
         )
 
 
