@@ -26,6 +26,7 @@ SUBCOMMANDS = {
     "add-holding": "edit",
     "report": "report",
     "diff": "diff",
+    "rules": "rules",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2

@@ -17,7 +17,6 @@ the report was written.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TextIO
 
 from tui.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, EXIT_WRITE, count, finding_line, guarded, kept, say
@@ -26,7 +25,6 @@ from tui.cli.validate import open_input
 from tui.core.files.atomic import WriteFailed
 from tui.core.files.broken import CHOICES
 from tui.core.files.export import (
-    EXPORT_FORMATS,
     HOLDINGS_MODES,
     ExportFailed,
     ExportRefused,
@@ -34,20 +32,18 @@ from tui.core.files.export import (
     OutputExists,
     export,
 )
-from tui.core.formats import EXTENSIONS
+from tui.core.formats import registry
 from tui.core.model.record import LibrisRecord
 from tui.core.rules.detect import embedded_holding_sigels
-
-FORMATS = ("iso2709", "marcxml", "marc-json", "mrk", "jsonld", "turtle")
 
 
 def add_output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="the file to write")
     p.add_argument(
         "--to",
-        choices=EXPORT_FORMATS,
+        choices=registry.exportable_ids(),
         metavar="FMT",
-        help=f"output format: {', '.join(FORMATS)} (default: from OUT's extension, else the input's format)",
+        help=f"output format: {registry.choices_help()} (default: from OUT's extension, else the input's format)",
     )
     p.add_argument(
         "--holdings",
@@ -90,10 +86,11 @@ def register(subparsers) -> None:
 def output_format(args, input_format: str) -> str:
     if args.to:
         return args.to
-    fmt = EXTENSIONS.get(Path(args.output).suffix.lower())
-    if fmt in EXPORT_FORMATS:
-        return fmt
-    return input_format if input_format in EXPORT_FORMATS else "iso2709"
+    offered = registry.exportable_ids()
+    by_name = registry.for_extension(args.output)
+    if by_name is not None and by_name.id in offered:
+        return by_name.id
+    return input_format if input_format in offered else registry.DEFAULT_EXPORT.id
 
 
 def embeds_holdings(src, probe: int = 200) -> bool:

@@ -32,6 +32,7 @@ from tui.core.editing.commands import (
 from tui.core.formats.notation import field_line
 from tui.core.model.record import BrokenRecord, Entry, LibrisRecord
 from tui.core.rules import eplikt as rules
+from tui.core.rules import table
 from tui.core.rules.profile import Profile
 from tui.core.sources.base import RecordSource
 
@@ -114,7 +115,7 @@ class Session:
         if ctx is None:
             rec = self.entry(slot)
             if not isinstance(rec, LibrisRecord):
-                raise Refused(Refusal("EDIT-TARGET", "this record could not be read; it cannot be edited"))
+                raise Refused(Refusal.of("EDIT-TARGET", "unreadable"))
             ctx = EditContext(rec, self.profile, self.sigel, self.source)
             self._contexts[slot] = ctx
         ctx.profile, ctx.sigel = self.profile, self.sigel
@@ -142,15 +143,17 @@ class Session:
         profile's, in the commands' order. The command's full check runs again when applied.
         """
         if slot is None:
-            return Refusal("EDIT-TARGET", "no record is selected")
+            return Refusal.of("EDIT-TARGET", "no-record")
         e = self.entry(slot)
         if not isinstance(e, LibrisRecord):
-            return Refusal("EDIT-TARGET", "this record could not be read; it cannot be edited")
+            return Refusal.of("EDIT-TARGET", "unreadable")
         st = rules.record_state(e, self.source)
         p = rules.protection(e, tag or "245", occurrence, code, state=st) if (tag or st.channel) else None
         if p is not None:
-            where = (f"{tag}[{occurrence}]" if occurrence else tag or "this record") + (f" ${code}" if code else "")
-            return Refusal(p.rule, f"{where}: {p.reason_en}" + (f" [{p.label_sv}]" if p.label_sv else ""))
+            where = (f"{tag}[{occurrence}]" if occurrence else tag or table.phrase("this-record")) + (
+                f" ${code}" if code else ""
+            )
+            return p.refusal(where)
         return self.profile.refusal(action)  # type: ignore[arg-type]
 
     def preview(self, slot: int, cmd: EditCommand) -> list[tuple[str, str]] | Refusal:
@@ -499,13 +502,13 @@ class Session:
             self.do(event.record_number - 1, command_from_json(event.command))
         elif event.kind == "undo":
             if self._undo_one() is None:
-                raise Refused(Refusal("JOURNAL", "the journal undoes an edit that is not there"))
+                raise Refused(Refusal.of("JOURNAL", "undo"))
             self._redo_steps.append(1)
             if self._steps:
                 self._steps.pop()
         elif event.kind == "redo":
             if self._redo_one() is None:
-                raise Refused(Refusal("JOURNAL", "the journal redoes an edit that is not there"))
+                raise Refused(Refusal.of("JOURNAL", "redo"))
             if self._redo_steps:
                 self._redo_steps.pop()
             self._steps.append(1)

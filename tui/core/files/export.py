@@ -1,8 +1,7 @@
 """Validated export: every record checked as it is written, nothing replaced on any error, the
 report written before the output takes effect.
 
-* Formats: every MARC writer of ``tui.core.formats`` (``iso2709``, ``marcxml``, ``marc-json``,
-  ``mrk``, ``notation``; also ``jsonld`` and ``turtle``).
+* Formats: every format ``tui.core.formats.registry`` says is exportable.
 * Streaming: a ``RecordSource`` is read a record at a time (``stream.source_items``), each
   record parsed once, validated (the validator of ``tui.core.validation``, record by record, its
   cross-record checks on compact key tables) and written; only the findings' counts, the first
@@ -56,13 +55,11 @@ from tui.core.files.stream import (
     holdings_owners,
     source_items,
 )
-from tui.core.formats import MODULES, format_for_output, open_source, write_records
+from tui.core.formats import format_for_output, open_source, registry, write_records
 from tui.core.model.record import BrokenRecord, Entry, LibrisError, LibrisRecord, Record
 from tui.core.sources.base import RecordSource
 from tui.core.validation.validate import Finding
 
-#: the formats export offers
-EXPORT_FORMATS = ("iso2709", "marcxml", "marc-json", "mrk", "notation", "jsonld", "turtle")
 #: findings kept in memory (the rest are counted, and written to the report from a spool)
 KEEP_FINDINGS = 1000
 
@@ -178,10 +175,8 @@ def check_output(out_path: str | os.PathLike, inputs: Iterable = (), overwrite: 
 def default_output(input_path: str | os.PathLike, fmt: str) -> Path:
     """A name for an export of ``input_path`` that is never the input and replaces nothing:
     ``NAME-export.EXT`` beside it, then ``NAME-export-2.EXT`` ..."""
-    from tui.core.formats import WRITE_EXTENSIONS
-
     p = Path(input_path)
-    ext = WRITE_EXTENSIONS.get(fmt, p.suffix or ".out")
+    ext = registry.get(fmt).extension if fmt in registry.ids() else (p.suffix or ".out")
     cand = p.with_name(f"{p.stem}-export{ext}")
     n = 2
     while cand.exists() or _real(cand) == _real(p):
@@ -347,15 +342,12 @@ def open_inputs(records, original=None, *, edited=None, originals=None, progress
             source.build_index(progress)
         owners = holdings_owners(source)
         items: Iterator[Item] = source_items(source, edited=edited, originals=originals, owners=owners)
-        pinned = source.__dict__.get("_pinned", {})
-
-        def fetch(j: int) -> Entry:
-            return pinned.get(j) or source._parse(j)
+        fetch = source.read_entry
 
         total = len(source)
         inp = Inputs(items, owners, fetch, total, source.path)
         if original is not None:
-            keys = [_cn(pinned.get(k) or source.entry(k)) for k in range(total)]
+            keys = [_cn(source.read_entry(k)) for k in range(total)]
             inp.items, inp.missing = _paired_items(items, keys, original)
         return inp
     entries = list(records)
@@ -542,8 +534,8 @@ def export(
     """
     out = Path(out_path)
     fmt = format_for_output(out, fmt)
-    if fmt not in EXPORT_FORMATS or fmt not in MODULES:
-        raise LibrisError(f"cannot export to {fmt!r}; formats: {', '.join(EXPORT_FORMATS)}")
+    if fmt not in registry.exportable_ids():
+        raise LibrisError(f"cannot export to {fmt!r}; formats: {', '.join(registry.exportable_ids())}")
     if holdings not in PLAN_MODES:
         raise LibrisError(f"holdings {holdings!r}: use {', '.join(PLAN_MODES)}")
     policy = BrokenPolicy.of(broken)
@@ -775,7 +767,6 @@ __all__ = [
     "Inputs",
     "open_inputs",
     "CheckedRun",
-    "EXPORT_FORMATS",
     "HOLDINGS_MODES",
     "input_paths",
 ]

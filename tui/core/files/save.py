@@ -18,8 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable, Container
 
 from tui.core.files.broken import BrokenPolicy
-from tui.core.files.export import EXPORT_FORMATS, ExportResult, export
+from tui.core.files.export import ExportResult, export
 from tui.core.files.stream import source_items
+from tui.core.formats import registry
 from tui.core.model.record import BrokenRecord, Entry, LibrisError
 from tui.core.sources.base import RecordSource
 
@@ -42,7 +43,7 @@ def save_source(
     holding added in this session is embedded in its bib even where the bib has no embedded
     holdings yet (the file is a Libris export that embeds). Raises what ``export`` raises."""
     fmt = source.format
-    if fmt not in EXPORT_FORMATS:
+    if fmt not in registry.exportable_ids():
         raise LibrisError(f"{source.path}: {fmt} files are not written back; export to a MARC format instead")
     if unchanged_since is not None:
         unchanged_since.check()

@@ -30,8 +30,7 @@ records.
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from tui.core.model import holdings as hmod
@@ -72,18 +71,7 @@ def _iso_slots(src, lo: int, hi: int) -> Iterator[tuple[int, bytes]]:
     """``(slot, bytes)`` of an ISO 2709 source's slots ``lo:hi``, read a window at a time."""
     from tui.core.formats.iso2709 import WINDOW
 
-    starts, ends = src.starts, src.ends
-    i = lo
-    while i < hi:
-        first = starts[i]
-        j = max(i + 1, bisect_right(ends, first + WINDOW, i, hi))
-        if src._mm is None:
-            data, base = src.buf, 0
-        else:
-            data, base = src.read_span(first, ends[j - 1]), first
-        for k in range(i, j):
-            yield k, data[starts[k] - base : ends[k] - base]
-        i = j
+    return src.raw_slots(lo, hi, WINDOW)
 
 
 def _is_iso(src) -> bool:
@@ -92,8 +80,8 @@ def _is_iso(src) -> bool:
     return isinstance(src, Iso2709Source)
 
 
-def _pinned(src) -> dict[int, Entry]:
-    return src.__dict__.get("_pinned", {})
+def _pinned(src: RecordSource) -> Mapping[int, Entry]:
+    return src.edited_entries()
 
 
 def holdings_owners(src: RecordSource) -> dict[int, list[int]]:
@@ -101,7 +89,7 @@ def holdings_owners(src: RecordSource) -> dict[int, list[int]]:
     the file has at most one owner. Empty when the file has no linked holdings records."""
     if not src.complete:
         src.build_index()
-    hidx = src._holdings_index()  # 004 -> holdings slots (raw bytes for ISO 2709)
+    hidx = src.link_holdings()  # 001 named in 004 -> holdings slots (raw bytes for ISO 2709)
     if not hidx:
         return {}
     link_of: dict[int, str] = {j: key for key, slots in hidx.items() for j in slots}
@@ -129,7 +117,7 @@ def holdings_owners(src: RecordSource) -> dict[int, list[int]]:
                     yield k, cn[0].decode("utf-8", "replace").strip() if cn else None
         else:
             for k in range(len(src)):
-                yield k, _bib_cn(pinned.get(k) or src._parse(k))
+                yield k, _bib_cn(src.read_entry(k))
 
     return _assign_owners(((k, link_of.get(k), cn) for k, cn in control_numbers()), wanted)
 
