@@ -235,14 +235,19 @@ class RecordChecker:
     """The validator, record by record: ``check(item)`` gives the findings of one record;
     ``missing(original)`` those of an original record that is not in the output.
 
-    Adapter over ``tui.core.validation.validate``'s per-record checks (its ``_Run``: duplicate
-    001s and DUP-REPORT keys in compact tables across the run); nothing of the rules is here."""
+    Adapter over ``tui.core.validation.validate``'s per-record checks (its ``_Run``); nothing of
+    the rules is here. Its cross-record tables (the first record of each 001 and of each duplicate
+    key) are ``keytable.FirstSeen``: hashes and record numbers, memory flat in the keys' text;
+    ``control_number(number)`` gives the 001 a duplicate finding quotes of the first record."""
 
-    def __init__(self, duplicates: bool = True):
+    def __init__(self, duplicates: bool = True, control_number: Callable[[int], str | None] | None = None):
+        from tui.core.files.keytable import FirstSeen
         from tui.core.validation import validate as v
 
         self._v = v
         self.run = v._Run(None)
+        self.run.seen_001 = FirstSeen()
+        self.run.dup_keys = FirstSeen(control_number, pairs=True)
         self.duplicates = duplicates
 
     def check(self, item: Item) -> list[Finding]:
@@ -367,7 +372,7 @@ class CheckedRun:
         self.inputs = inputs
         self.transform = transform
         self.progress = progress
-        self.checker = RecordChecker()
+        self.checker = RecordChecker(control_number=self._control_number)
         self.log = FindingLog()
         self.ks_records: dict[int, LibrisRecord | tuple] = {}
         self.readable = 0
@@ -388,6 +393,13 @@ class CheckedRun:
                     keep_as = (it.raw, e.path, e.number, e.offset) if it.fresh and it.raw else e
                     self.ks_records.setdefault(e.number or it.slot + 1, keep_as)
             yield it, findings
+
+    def _control_number(self, number: int) -> str | None:
+        try:
+            e = self.inputs.fetch(number - 1)
+        except (IndexError, LibrisError):
+            return None
+        return e.control_number if isinstance(e, LibrisRecord) else None
 
     def finish(self) -> None:
         for o in self.inputs.missing:
