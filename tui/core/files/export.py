@@ -246,8 +246,8 @@ class RecordChecker:
 
         self._v = v
         self.run = v._Run(None)
-        self.run.seen_001 = FirstSeen()
-        self.run.dup_keys = FirstSeen(control_number, pairs=True)
+        self.run.seen_001 = FirstSeen()  # type: ignore[assignment]  # the same get / []= as its dict
+        self.run.dup_keys = FirstSeen(control_number, pairs=True)  # type: ignore[assignment]
         self.duplicates = duplicates
 
     def check(self, item: Item) -> list[Finding]:
