@@ -165,3 +165,26 @@ def test_cli_diff_makes_record_text_terminal_safe(tmp_path, capsys):
     args.a, args.b, args.format, args.context = str(a), str(b), "text", 0
     assert run(args, buf, io.StringIO()) == 1
     assert "\x1b" not in buf.getvalue() and "\x9b" not in buf.getvalue() and "Evil" in buf.getvalue()
+
+
+def test_journal_changes_show_what_restoring_would_do(tmp_path):
+    from tui.core.editing.journal import Journal, pending_sessions
+
+    path = tmp_path / "r.txt"
+    path.write_bytes((DATA / "records.txt").read_bytes())
+    src = open_source(path)
+    o = slot_of(Session(src, profile=Profile.from_name("full")), "ord0001")
+    j = Journal.open_for(path)
+    j.record("apply", o + 1, C.SetSubfield("245", 1, 0, "Ny titel").to_json())
+    j.record("apply", o + 1, C.AddHolding("Li").to_json())
+    j.record("undo", o + 1, C.AddHolding("Li").to_json())
+    j.close(clean=False)
+    (pending,) = pending_sessions(path)
+    assert pending.effective_commands() == [(o + 1, C.SetSubfield("245", 1, 0, "Ny titel").to_json())]
+    from tui.core.editing.changes import journal_changes
+
+    (ch,) = journal_changes(pending, open_source(path), sigel="Li")
+    assert ch.record.control_number == "ord0001"
+    assert [(ln.sign, ln.text) for ln in ch.lines] == [("-", "245 1/0 #a Vanlig bok"), ("+", "245 1/0 #a Ny titel")]
+    assert all(ln.cause.step == 0 for ln in ch.lines)
+    assert path.read_bytes() == (DATA / "records.txt").read_bytes()

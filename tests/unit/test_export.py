@@ -337,3 +337,31 @@ def test_a_file_changed_on_disk_during_the_export_is_not_written_over(tmp_path, 
         export(load(), out, "iso2709", overwrite=True, unchanged_since=stamp)
     assert out.read_bytes() == b"changed by someone else"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".") or p.suffix == ".tmp"]
+
+
+def test_cli_replaces_an_existing_output_only_with_overwrite(tmp_path, capsys):
+    from tui.cli import main
+
+    seed = Path(__file__).parents[2] / "sample_records" / "seed-records.mrc"
+    out = tmp_path / "o.mrc"
+    out.write_bytes(b"someone's file")
+    assert main(["export", str(seed), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "14 bytes" in err and "--overwrite" in err and out.read_bytes() == b"someone's file"
+    assert main(["export", str(seed), "-o", str(out), "--overwrite"]) == 0
+    assert (tmp_path / "o.mrc.bak").read_bytes() == b"someone's file"
+    # a backup only when something was replaced
+    fresh = tmp_path / "new.mrc"
+    assert main(["export", str(seed), "-o", str(fresh)]) == 0
+    assert not (tmp_path / "new.mrc.bak").exists()
+
+
+def test_default_output_is_never_the_input_nor_an_existing_file(tmp_path):
+    from tui.core.files.export import default_output
+
+    src = tmp_path / "in.mrc"
+    src.write_bytes(b"x")
+    assert default_output(src, "iso2709") == tmp_path / "in-export.mrc"
+    (tmp_path / "in-export.mrc").write_bytes(b"y")
+    assert default_output(src, "iso2709") == tmp_path / "in-export-2.mrc"
+    assert default_output(src, "marcxml") == tmp_path / "in-export.xml"

@@ -168,7 +168,7 @@ def write_out(
         say(err, f"libris-tui: {exc}")
         return EXIT_FINDINGS
     except OutputExists as exc:
-        say(err, f"libris-tui: {exc}")
+        say(err, f"libris-tui: {exc}: give --overwrite to replace it")
         return EXIT_USAGE
     except WriteFailed as exc:
         say(err, f"libris-tui: {exc}")

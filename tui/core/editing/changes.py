@@ -6,6 +6,7 @@ Two uses, one model:
   against the file as read, every line removed or added carrying the edit command that made it
   (its description, rule id and place in the history), found by replaying that record's commands
   on a copy of the record as read (``record_changes(..., commands=...)``).
+* **A crash journal** before it is restored (``journal_changes``): its edits replayed on copies.
 * **Two files** (``libris-tui diff A B``): ``diff_sources(a, b)``; records paired by ``001``
   (the k-th record with a 001 in A with the k-th record with that 001 in B), then by position
   among the records left; the rest are removed (only in A) or added (only in B). A record whose
@@ -378,6 +379,41 @@ def session_changes(
     return out
 
 
+def journal_changes(pending, source, *, profile=None, sigel: str | None = None, context: int = 0) -> list[RecordChange]:
+    """What restoring a crash journal (``journal.PendingSession``) would change in ``source``,
+    before it is restored: its edits in effect replayed on copies of the records, nothing in
+    ``source`` touched. A command that no longer applies stops that record's replay there."""
+    from tui.core.editing.commands import EditContext, command_from_json
+    from tui.core.rules.profile import FULL
+
+    applied: list[tuple[int, object]] = []
+    after: dict[int, Entry] = {}
+    before: dict[int, Entry] = {}
+    stuck: set[int] = set()
+    for number, cmd_json in pending.effective_commands():
+        slot = number - 1
+        if slot in stuck or not 0 <= slot < len(source):
+            continue
+        if slot not in before:
+            e = source.entry(slot)
+            before[slot] = e
+            after[slot] = copy.deepcopy(e)
+        rec = after[slot]
+        if not isinstance(rec, LibrisRecord):
+            stuck.add(slot)
+            continue
+        try:
+            cmd = command_from_json(cmd_json)
+            cmd.apply(EditContext(rec, profile or FULL, sigel, source))
+        except Exception:
+            stuck.add(slot)
+            continue
+        applied.append((slot, cmd))
+    return session_changes(
+        before, before.__getitem__, after.__getitem__, applied, profile=profile, sigel=sigel, context=context
+    )
+
+
 # -- two files ---------------------------------------------------------------------------------
 
 
@@ -498,6 +534,7 @@ __all__ = [
     "record_lines",
     "record_changes",
     "session_changes",
+    "journal_changes",
     "pair_records",
     "diff_sources",
     "render_unified",

@@ -323,6 +323,11 @@ class PendingSession:
         """How many edits are in effect at the end of the journal (applied or redone, not undone)."""
         return len(_effective(self.events, strict=False)[0])
 
+    def effective_commands(self) -> list[tuple[int, dict]]:
+        """``(record_number, command_json)`` of the edits in effect at the end, oldest first (what
+        restoring would apply; ``changes.journal_changes`` shows them as MARC lines)."""
+        return [(ev.record_number, ev.command) for ev in _effective(self.events, strict=False)[0]]
+
     def file_change(self) -> str | None:
         """Why the file on disk is not the one the journal was written for (None: it is)."""
         if self.stamp is None:

@@ -101,8 +101,8 @@ class OutputIsInput(OutputExists):
     def __init__(self, existing: ExistingFile):
         super().__init__(
             existing,
-            f"{existing.path}: this is an input file; it is never overwritten unless you ask "
-            "(--overwrite, which keeps a backup)",
+            f"{existing.path}: this is an input file; it is never overwritten unless you confirm "
+            "(a backup of it is kept)",
         )
 
 
@@ -235,14 +235,19 @@ class RecordChecker:
     """The validator, record by record: ``check(item)`` gives the findings of one record;
     ``missing(original)`` those of an original record that is not in the output.
 
-    Adapter over ``tui.core.validation.validate``'s per-record checks (its ``_Run``: duplicate
-    001s and DUP-REPORT keys in compact tables across the run); nothing of the rules is here."""
+    Adapter over ``tui.core.validation.validate``'s per-record checks (its ``_Run``); nothing of
+    the rules is here. Its cross-record tables (the first record of each 001 and of each duplicate
+    key) are ``keytable.FirstSeen``: hashes and record numbers, memory flat in the keys' text;
+    ``control_number(number)`` gives the 001 a duplicate finding quotes of the first record."""
 
-    def __init__(self, duplicates: bool = True):
+    def __init__(self, duplicates: bool = True, control_number: Callable[[int], str | None] | None = None):
+        from tui.core.files.keytable import FirstSeen
         from tui.core.validation import validate as v
 
         self._v = v
         self.run = v._Run(None)
+        self.run.seen_001 = FirstSeen()  # type: ignore[assignment]  # the same get / []= as its dict
+        self.run.dup_keys = FirstSeen(control_number, pairs=True)  # type: ignore[assignment]
         self.duplicates = duplicates
 
     def check(self, item: Item) -> list[Finding]:
@@ -367,7 +372,7 @@ class CheckedRun:
         self.inputs = inputs
         self.transform = transform
         self.progress = progress
-        self.checker = RecordChecker()
+        self.checker = RecordChecker(control_number=self._control_number)
         self.log = FindingLog()
         self.ks_records: dict[int, LibrisRecord | tuple] = {}
         self.readable = 0
@@ -388,6 +393,13 @@ class CheckedRun:
                     keep_as = (it.raw, e.path, e.number, e.offset) if it.fresh and it.raw else e
                     self.ks_records.setdefault(e.number or it.slot + 1, keep_as)
             yield it, findings
+
+    def _control_number(self, number: int) -> str | None:
+        try:
+            e = self.inputs.fetch(number - 1)
+        except (IndexError, LibrisError):
+            return None
+        return e.control_number if isinstance(e, LibrisRecord) else None
 
     def finish(self) -> None:
         for o in self.inputs.missing:
@@ -410,19 +422,21 @@ class CheckedRun:
 
 def _verify(path: Path, fmt: str, expected: int, broken: int = 0) -> str | None:
     """Read the written file back: None when it has ``expected`` records, ``broken`` of them
-    unreadable (kept as they were). ISO 2709 and MARCXML are checked by indexing them again (a
-    record length, terminator or element that is wrong shows there), the others by reading them."""
+    unreadable (kept as they were). ISO 2709 is checked by indexing it again (a record length or
+    terminator that is wrong shows there; each new record's structure was checked as it was
+    written), MARCXML by a streaming parse (well-formed, its records counted), the others by
+    reading them. Memory stays flat for the first two."""
     try:
+        if fmt == "marcxml":
+            return _verify_xml(path, expected)
         src = open_source(path, fmt)
         src.build_index()
         bad = getattr(src, "bad", None)
         if fmt == "iso2709" and bad is not None:
-            n, nbad = len(src), len(bad)
-            if nbad != broken:
-                slot = min(k for k in bad) if bad else 0
-                return f"record {slot + 1} does not read back: {bad.get(slot, '')}" if nbad > broken else None
-        elif fmt == "marcxml":
-            n, nbad = len(src), broken
+            n = len(src)
+            if len(bad) > broken:
+                slot = min(bad)
+                return f"record {slot + 1} does not read back: {bad[slot]}"
         else:
             n = nbad = 0
             for e in src:
@@ -432,7 +446,31 @@ def _verify(path: Path, fmt: str, expected: int, broken: int = 0) -> str | None:
                         return f"record {e.number} does not read back: {e.reason}"
                 n += 1
     except LibrisError as exc:
-        return str(exc)
+        return str(exc).replace(str(path), "the written file")
+    if n != expected:
+        return f"{n} records read back, {expected} written"
+    return None
+
+
+def _verify_xml(path: Path, expected: int) -> str | None:
+    from lxml import etree
+
+    from tui.core.formats.marcxml import MARC_NS
+
+    record = f"{{{MARC_NS}}}record"
+    n = 0
+    try:
+        for _event, el in etree.iterparse(
+            str(path), events=("end",), tag=record, resolve_entities=False, no_network=True, huge_tree=True
+        ):
+            n += 1
+            el.clear()
+            parent = el.getparent()
+            if parent is not None:
+                while el.getprevious() is not None:
+                    del parent[0]
+    except etree.XMLSyntaxError as exc:
+        return f"not well-formed XML after record {n} ({exc.msg})"
     if n != expected:
         return f"{n} records read back, {expected} written"
     return None

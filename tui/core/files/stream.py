@@ -95,9 +95,6 @@ def holdings_owners(src: RecordSource) -> dict[int, list[int]]:
     link_of: dict[int, str] = {j: key for key, slots in hidx.items() for j in slots}
     wanted = set(hidx)
     pinned = _pinned(src)
-    last_bib: dict[str, int] = {}
-    waiting: dict[str, list[int]] = {}
-    owners: dict[int, list[int]] = {}
 
     bad = getattr(src, "bad", {})
 
@@ -122,8 +119,16 @@ def holdings_owners(src: RecordSource) -> dict[int, list[int]]:
             for k in range(len(src)):
                 yield k, _bib_cn(src.read_entry(k))
 
-    for k, cn in control_numbers():
-        key = link_of.get(k)
+    return _assign_owners(((k, link_of.get(k), cn) for k, cn in control_numbers()), wanted)
+
+
+def _assign_owners(slots: Iterable[tuple[int, str | None, str | None]], wanted: set[str]) -> dict[int, list[int]]:
+    """``(slot, 004 of a holdings record, 001 of a bib)`` in file order -> bib slot -> the holdings
+    slots it owns: the nearest bib before a holding whose 001 its 004 names, else the first after."""
+    last_bib: dict[str, int] = {}
+    waiting: dict[str, list[int]] = {}
+    owners: dict[int, list[int]] = {}
+    for k, key, cn in slots:
         if key is not None:
             if key in last_bib:
                 owners.setdefault(last_bib[key], []).append(k)
@@ -224,28 +229,17 @@ def entry_owners(entries: list[Entry]) -> dict[int, list[int]]:
     keys = {e.linked_bib for e in entries if isinstance(e, LibrisRecord) and e.kind == "holdings" and e.linked_bib}
     if not keys:
         return {}
-    last_bib: dict[str, int] = {}
-    waiting: dict[str, list[int]] = {}
-    owners: dict[int, list[int]] = {}
-    for k, e in enumerate(entries):
-        if not isinstance(e, LibrisRecord):
-            continue
-        if e.kind == "holdings":
-            key = e.linked_bib
-            if not key:
-                continue
-            if key in last_bib:
-                owners.setdefault(last_bib[key], []).append(k)
-            else:
-                waiting.setdefault(key, []).append(k)
-            continue
-        cn = _bib_cn(e)
-        if cn and cn in keys:
-            last_bib[cn] = k
-            early = waiting.pop(cn, None)
-            if early:
-                owners.setdefault(k, []).extend(early)
-    return owners
+
+    def slots() -> Iterator[tuple[int, str | None, str | None]]:
+        for k, e in enumerate(entries):
+            if isinstance(e, LibrisRecord):
+                if e.kind == "holdings":
+                    if e.linked_bib:
+                        yield k, e.linked_bib, None
+                else:
+                    yield k, None, _bib_cn(e)
+
+    return _assign_owners(slots(), keys)
 
 
 # -- planning -----------------------------------------------------------------------------------
