@@ -53,3 +53,9 @@ def _isolated_dirs(tmp_path_factory, monkeypatch, _cache_base):
     monkeypatch.setenv("LIBRIS_TUI_STATE_DIR", str(base / "state"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "xdg-config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(base / "xdg-state"))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that start a dask cluster run last: dask leaves a thread running in the process, and
+    tests of forked workers skip in a process with threads."""
+    items.sort(key=lambda item: "dask" in item.nodeid)
