@@ -24,6 +24,8 @@ SUBCOMMANDS = {
     "move-restricted-uris": "edit",
     "add-holding": "edit",
     "report": "report",
+    "batch": "batch",
+    "match": "match",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2

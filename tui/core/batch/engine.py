@@ -415,22 +415,6 @@ def make_engine(name: str | None = None, *, scheduler: str | None = None, proces
     raise EngineError(f"unknown engine {name!r}; engines: {', '.join(ENGINES)}")
 
 
-def add_engine_options(p) -> None:
-    """``--engine`` and ``--scheduler`` for an argparse parser."""
-    p.add_argument(
-        "--engine",
-        choices=ENGINES,
-        default="local",
-        help="where whole-file work runs: local processes (the default) or a dask cluster",
-    )
-    p.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="the dask scheduler (e.g. tcp://10.0.0.5:8786); without it --engine dask starts a "
-        "cluster of local processes",
-    )
-
-
 __all__ = [
     "WORKERS_ENV",
     "ENGINES",
@@ -450,5 +434,4 @@ __all__ = [
     "LocalEngine",
     "DaskEngine",
     "make_engine",
-    "add_engine_options",
 ]

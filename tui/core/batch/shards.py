@@ -29,10 +29,11 @@ def holdings_links(src) -> Links | None:
     return {cn: [(starts[j], ends[j], j) for j in slots] for cn, slots in src._holdings_index().items()}
 
 
-def iter_slots(src, lo: int, hi: int, first: int, progress: Progress | None = None) -> Iterator[tuple]:
-    """``(number, start, end, data, a, e, reason)`` for each slot in the bytes ``lo:hi`` of ``src``
-    (record boundaries): its 1-based number, its offsets in the file, and where its bytes are
-    (``data[a:e]``); ``reason`` is why indexing finds it broken (else None)."""
+def iter_windows(src, lo: int, hi: int, first: int, progress: Progress | None = None) -> Iterator[tuple]:
+    """``(window, wbase, slots)`` for the bytes ``lo:hi`` of ``src`` (record boundaries), a
+    window at a time: the window's bytes (the file's from offset ``wbase``) and its slots as
+    ``(number, a, e, reason)``: 1-based number, where its bytes are (``window[a:e]``), and why
+    indexing finds it broken (else None)."""
     from tui.core.formats import iso2709
 
     starts, ends, hold = array("q"), array("q"), array("q")
@@ -47,9 +48,12 @@ def iter_slots(src, lo: int, hi: int, first: int, progress: Progress | None = No
             window, wbase = src.read_span(pos, end), pos
         s0 = slot
         p, slot, more = iso2709.segment(window, wbase, pos - wbase, end >= hi, slot, 1 << 62, starts, ends, bad, hold)
-        for k in range(s0, slot):
-            a, e = starts[k], ends[k]
-            yield first + k + 1, a, e, window, a - wbase, e - wbase, bad.get(k)
+        if slot > s0:
+            yield (
+                window,
+                wbase,
+                [(first + k + 1, starts[k] - wbase, ends[k] - wbase, bad.get(k)) for k in range(s0, slot)],
+            )
         new = wbase + p
         if progress is not None:
             progress(new - lo, hi - lo)
@@ -59,27 +63,48 @@ def iter_slots(src, lo: int, hi: int, first: int, progress: Progress | None = No
         pos = new
 
 
+def iter_slots(src, lo: int, hi: int, first: int, progress: Progress | None = None) -> Iterator[tuple]:
+    """``(number, start, end, data, a, e, reason)`` for each slot of ``iter_windows``: its
+    number, its offsets in the file, where its bytes are (``data[a:e]``) and why it is broken."""
+    for window, wbase, slots in iter_windows(src, lo, hi, first, progress):
+        for number, a, e, reason in slots:
+            yield number, wbase + a, wbase + e, window, a, e, reason
+
+
+class LinkedHoldings:
+    """What an edit command asks a source for, in a worker: the holdings records of the file
+    linked to a bib (``holdings_for``), read from the links the parent made."""
+
+    def __init__(self, src, links: Links | None):
+        self.src, self.links = src, links or {}
+
+    def holdings_for(self, bib: LibrisRecord) -> list[LibrisRecord]:
+        from tui.core.formats.iso2709 import parse_record
+
+        cn = bib.control_number
+        found = self.links.get(cn.strip()) if cn else None
+        if not found:
+            return []
+        path = self.src.path
+        out = (parse_record(self.src.read_span(s, t), path, j + 1, s) for s, t, j in found)
+        return [h for h in out if isinstance(h, LibrisRecord)]
+
+
 def iter_shard(shard: Shard, links: Links | None = None, progress: Progress | None = None) -> Iterator[Entry]:
     """The entries of ``shard`` (see the module's text)."""
     from tui.core.formats.iso2709 import parse_record
 
     src = shard_source(shard.file)
     path = src.path
+    linked = LinkedHoldings(src, links) if links else None
     for number, start, _end, data, a, e, reason in iter_slots(src, shard.lo, shard.hi, shard.first, progress):
         if reason is not None:
             yield BrokenRecord(path, number, start, reason, raw=bytes(data[a:e]))
             continue
         rec = parse_record(data[a:e], path, number, start)
-        if links and type(rec) is LibrisRecord and rec.kind == "bib":
-            cn = rec.control_number
-            found = links.get(cn.strip()) if cn else None
-            if found:
-                rec.holdings = [
-                    h
-                    for h in (parse_record(src.read_span(s, t), path, j + 1, s) for s, t, j in found)
-                    if isinstance(h, LibrisRecord)
-                ]
+        if linked is not None and type(rec) is LibrisRecord and rec.kind == "bib":
+            rec.holdings = linked.holdings_for(rec)
         yield rec
 
 
-__all__ = ["Links", "holdings_links", "iter_slots", "iter_shard"]
+__all__ = ["Links", "LinkedHoldings", "holdings_links", "iter_windows", "iter_slots", "iter_shard"]

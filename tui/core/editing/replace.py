@@ -76,10 +76,25 @@ def compile_pattern(pattern: str, flags: str = "") -> re.Pattern[str]:
     return re.compile(pattern, bits)
 
 
+def replacement_problem(rx: re.Pattern[str], replacement: str) -> str | None:
+    """Why ``replacement`` cannot be used with ``rx`` (a group it does not have, a stray
+    backslash), or None; checked without needing a match."""
+    try:
+        from re import _parser  # type: ignore[attr-defined]
+
+        _parser.parse_template(replacement, rx)
+    except (re.error, IndexError) as exc:
+        return str(exc)
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover - another re layout
+        return None
+    return None
+
+
 @dataclass
 class FindReplace(EditCommand):
     """Replace what ``pattern`` finds by ``replacement`` in the values of the chosen fields and
-    subfields (see the module's text). ``count``: replacements per value (0: all)."""
+    subfields (see the module's text). ``count``: replacements per value (0: all);
+    ``occurrence``: only that field of the tag (1-based; ``tag`` must then be one tag)."""
 
     pattern: str
     replacement: str
@@ -87,6 +102,7 @@ class FindReplace(EditCommand):
     code: str | None = None
     flags: str = ""
     count: int = 0
+    occurrence: int | None = None
     op: ClassVar[str] = "find-replace"
 
     def __post_init__(self):
@@ -103,6 +119,9 @@ class FindReplace(EditCommand):
             rx = compile_pattern(self.pattern, self.flags)
         except re.error as exc:
             return None, Refusal("EDIT-VALUE", f"the pattern {self.pattern!r} is not a valid regular expression: {exc}")
+        problem = replacement_problem(rx, self.replacement)
+        if problem:
+            return None, Refusal("EDIT-VALUE", f"the replacement {self.replacement!r}: {problem}")
         return rx, None
 
     def plan(self, ctx: EditContext) -> tuple[list[EditCommand], Counter[str], Refusal | None]:
@@ -120,7 +139,7 @@ class FindReplace(EditCommand):
         seen: dict[str, int] = {}
         for f in ctx.record.marc.fields:
             occ = seen[f.tag] = seen.get(f.tag, 0) + 1
-            if not tags(f.tag):
+            if not tags(f.tag) or (self.occurrence is not None and occ != self.occurrence):
                 continue
             values: list[tuple[int | None, str]]
             if f.is_control_field():
@@ -201,4 +220,4 @@ class FindReplace(EditCommand):
 
 COMMANDS.setdefault(FindReplace.op, FindReplace)  # the journal replays it like the others
 
-__all__ = ["FindReplace", "TagSpec", "compile_pattern", "FLAGS"]
+__all__ = ["FindReplace", "TagSpec", "compile_pattern", "replacement_problem", "FLAGS"]
