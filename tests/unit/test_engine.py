@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from tui.core.batch import engine, scan, shards
 from tui.core.formats import iso2709, open_source
 from tui.core.model.record import Field, Leader, Record, Subfield
+from tui.core.sources.indexed import IndexedSource
 
 
 def _square(common, x: int) -> int:
@@ -146,7 +147,7 @@ def test_a_scan_in_ranges_is_the_scan_of_the_file(tmp_path, monkeypatch, data, p
     p = tmp_path / "f.mrc"
     p.write_bytes(data)
     whole = scan.scan_file(p)
-    monkeypatch.setattr(iso2709, "IN_MEMORY_LIMIT", 0)
+    monkeypatch.setattr(IndexedSource, "IN_MEMORY_LIMIT", 0)
     monkeypatch.setattr(iso2709, "WINDOW", window)
     monkeypatch.setattr(scan, "SHARD_MIN_BYTES", smallest)
     split = scan.scan_file(p, engine=_Split(parts))
@@ -172,7 +173,7 @@ def test_a_forked_scan_is_the_scan_of_the_file(tmp_path, monkeypatch):
     p = tmp_path / "f.mrc"
     p.write_bytes(raw * 500 + b"00020broken\x1d" + raw * 500)
     whole = scan.scan_file(p)
-    monkeypatch.setattr(iso2709, "IN_MEMORY_LIMIT", 0)
+    monkeypatch.setattr(IndexedSource, "IN_MEMORY_LIMIT", 0)
     monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(scan, "SHARD_MIN_BYTES", 4096)
     monkeypatch.setattr(engine, "workers", lambda limit=8: 2)
@@ -237,7 +238,7 @@ def test_the_entries_of_the_shards_are_the_entries_of_the_file(
     p = tmp_path / "f.mrc"
     p.write_bytes(data)
     if mapped:
-        monkeypatch.setattr(iso2709, "IN_MEMORY_LIMIT", 0)
+        monkeypatch.setattr(IndexedSource, "IN_MEMORY_LIMIT", 0)
     monkeypatch.setattr(iso2709, "WINDOW", window)
     src = open_source(p)
     src.build_index()

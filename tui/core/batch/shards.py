@@ -26,7 +26,7 @@ def holdings_links(src) -> Links | None:
     if not len(src.holdings_slots):
         return None
     starts, ends = src.starts, src.ends
-    return {cn: [(starts[j], ends[j], j) for j in slots] for cn, slots in src._holdings_index().items()}
+    return {cn: [(starts[j], ends[j], j) for j in slots] for cn, slots in src.link_holdings().items()}
 
 
 def iter_windows(src, lo: int, hi: int, first: int, progress: Progress | None = None) -> Iterator[tuple]:
@@ -40,7 +40,7 @@ def iter_windows(src, lo: int, hi: int, first: int, progress: Progress | None = 
     bad: dict[int, str] = {}
     pos, want, slot = lo, iso2709.WINDOW, 0
     while pos < hi:
-        if src._mm is None:  # a small file, in memory: the range at once
+        if not src.mapped:  # a small file, in memory: the range at once
             end = hi
             window, wbase = src.buf[lo:hi], lo
         else:

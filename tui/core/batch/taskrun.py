@@ -336,7 +336,7 @@ def run_tasks(
     """Run ``tasks`` over ``inputs`` into ``output`` (None: a dry run, nothing written). Raises
     ``LibrisError`` for files that cannot be read or written (nothing is written then)."""
     from tui.core.files.atomic import AtomicWriter
-    from tui.core.files.export import OutputIsInput, input_paths
+    from tui.core.files.export import check_output
     from tui.core.formats import detect, format_for_output
 
     opts = opts or Options()
@@ -344,11 +344,7 @@ def run_tasks(
     out_fmt = None
     if output is not None:
         out_fmt = format_for_output(output, fmt) if fmt or Path(output).suffix else formats[0]
-        if os.path.realpath(output) in input_paths(*inputs) and not overwrite:
-            raise OutputIsInput(
-                f"{output}: this is an input file; it is never overwritten unless you ask "
-                "(--overwrite, which keeps a backup)"
-            )
+        check_output(output, inputs, overwrite)  # an input, or any file there: only when asked
     report = BatchReport([OpCount() for _ in tasks.operations])
     fast = all(f == "iso2709" for f in formats) and out_fmt in (None, "iso2709")
     writer = AtomicWriter(output, backup=True) if output is not None else None

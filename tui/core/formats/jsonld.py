@@ -29,20 +29,27 @@ from __future__ import annotations
 import json
 import logging
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from pymarc import Field, Leader, Record
 
+from tui.core.formats.registry import JSONLD
 from tui.core.mapping import linked
+from tui.core.mapping.values import as_list, types_of
 from tui.core.model.record import BrokenRecord, Entry, LibrisRecord, ReadIssue, UnreadableFile
 from tui.core.sources.base import ListSource
+from tui.resources import data_dir
 
-FORMAT = "jsonld"
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+FORMAT = JSONLD.id
 
 # Issue 7: rdflib logs warnings that quote record text raw ("<uri> does not look like a valid URI",
 # a traceback for a bad xsd:dateTime) through logging's last-resort handler straight to stderr:
@@ -50,7 +57,7 @@ FORMAT = "jsonld"
 logging.getLogger("rdflib").addHandler(logging.NullHandler())
 logging.getLogger("rdflib").propagate = False
 
-CONTEXT_FILE = linked.DATA / "context.jsonld"
+CONTEXT_FILE = data_dir() / "context.jsonld"
 LIBRIS_CONTEXT = "https://id.kb.se/context.jsonld"
 #: context references Libris uses; all stand for the shipped context (never fetched)
 KNOWN_CONTEXTS = {
@@ -104,9 +111,14 @@ def _context_value(v: Any, issues: list[str]) -> Any:
     return v
 
 
-def parse_graph(data: Any, base: str = BASE):
-    """An rdflib ``Graph`` of JSON-LD ``data`` (offline: contexts resolved to the shipped one)."""
-    from rdflib import Graph
+def parse_graph(data: Any, base: str = BASE) -> Graph:
+    """An rdflib graph of JSON-LD ``data`` (offline: contexts resolved to the shipped one).
+
+    The data is read into an rdflib ``Dataset`` (its default graph is returned): given a plain
+    ``Graph``, rdflib's JSON-LD parser makes a deprecated ``ConjunctiveGraph`` of it."""
+    from rdflib import Dataset
+    from rdflib.parser import Parser, create_input_source
+    from rdflib.plugin import get as plugin
 
     issues: list[str] = []
     doc = _resolve_contexts(data, issues)
@@ -115,11 +127,14 @@ def parse_graph(data: Any, base: str = BASE):
         doc["@context"] = local_context()
     elif isinstance(doc, list):
         doc = {"@context": local_context(), "@graph": doc}
-    g = Graph()
-    g.bind("kbv", "https://id.kb.se/vocab/")
-    g.bind("marc", "https://id.kb.se/marc/")
-    g.parse(data=doc, format="json-ld", base=base)
-    return g
+    ds = Dataset()
+    ds.bind("kbv", "https://id.kb.se/vocab/")
+    ds.bind("marc", "https://id.kb.se/marc/")
+    with warnings.catch_warnings():
+        # rdflib's JSON-LD parser itself still asks a Dataset for its deprecated default_context
+        warnings.filterwarnings("ignore", "Dataset.default_context is deprecated", DeprecationWarning)
+        plugin("json-ld", Parser)().parse(create_input_source(data=doc, format="json-ld"), ds, base=base)
+    return ds.default_graph
 
 
 # ---------------------------------------------------------------------------------------------
@@ -160,9 +175,7 @@ class LinkedOrigin:
 
 
 def _is_record(node: Any) -> bool:
-    return isinstance(node, dict) and (
-        "Record" in linked._types(node) or ("mainEntity" in node and not linked._types(node))
-    )
+    return isinstance(node, dict) and ("Record" in types_of(node) or ("mainEntity" in node and not types_of(node)))
 
 
 def _top_nodes(doc: Any) -> list[JSON]:
@@ -173,7 +186,7 @@ def _top_nodes(doc: Any) -> list[JSON]:
             out.extend(_top_nodes(x))
     elif isinstance(doc, dict):
         if "@graph" in doc:
-            for x in linked._as_list(doc["@graph"]):
+            for x in as_list(doc["@graph"]):
                 out.extend(_top_nodes(x))
             if any(k not in ("@context", "@graph", "@id") for k in doc):
                 rest = {k: v for k, v in doc.items() if k not in ("@graph",)}
@@ -242,14 +255,14 @@ def split_document(doc: Any) -> list[JSON]:
             thing["instanceOf"] = dict(index[work["@id"]])
         rec["mainEntity"] = thing
         records.append(_strip_framing(rec))
-        for item in linked._as_list((reverse or {}).get("itemOf")):
+        for item in as_list((reverse or {}).get("itemOf")):
             if isinstance(item, dict):
                 records.append(_holding_record(item, thing))
     # items that are no record's main entity: a holding each
     for n in nodes:
         if _is_record(n) or not isinstance(n, dict):
             continue
-        if "Item" in linked._types(n) and n.get("@id") not in seen_things and ("heldBy" in n or "itemOf" in n):
+        if "Item" in types_of(n) and n.get("@id") not in seen_things and ("heldBy" in n or "itemOf" in n):
             records.append(_holding_record(n, None))
     return records
 
@@ -287,7 +300,50 @@ def flat_form(data: JSON) -> list[JSON]:
 
 def _kind(data: JSON) -> str:
     thing = data.get("mainEntity") if isinstance(data.get("mainEntity"), dict) else {}
-    return "hold" if "Item" in linked._types(thing) or "heldBy" in thing else "bib"
+    return "hold" if "Item" in types_of(thing) or "heldBy" in thing else "bib"
+
+
+#: How deep a JSON-LD document may nest, objects and lists counted alike. Libris's records nest
+#: about ten levels; the limit keeps every later step (framing, conversion to MARC, rdflib) well
+#: inside Python's recursion limit. A deeper document is refused, with where it gets too deep.
+MAX_DEPTH = 256
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _depth(doc: Any) -> int:
+    """How deep ``doc`` nests (a scalar is 0, ``{}`` is 1), without recursion."""
+    deepest = 0
+    stack = [(doc, 1)] if isinstance(doc, (dict, list)) else []
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        for v in node.values() if isinstance(node, dict) else node:
+            if isinstance(v, (dict, list)):
+                stack.append((v, d + 1))
+    return deepest
+
+
+def _too_deep_at(text: str, limit: int) -> tuple[int, int]:
+    """Line and column (1-based) of the first bracket that opens level ``limit + 1``."""
+    depth = 0
+    for m in _JSON_TOKEN.finditer(text):
+        ch = m.group()
+        if ch in "[{":
+            depth += 1
+            if depth > limit:
+                line = text.count("\n", 0, m.start()) + 1
+                return line, m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+        elif ch in "]}":
+            depth -= 1
+    return 1, 1
+
+
+def _nested_too_deep(path: str, text: str) -> UnreadableFile:
+    line, col = _too_deep_at(text, MAX_DEPTH)
+    return UnreadableFile(
+        path, f"not valid JSON-LD: nested more than {MAX_DEPTH} levels deep at line {line} column {col}"
+    )
 
 
 def _load_json(raw: bytes, path: str) -> Any:
@@ -296,17 +352,26 @@ def _load_json(raw: bytes, path: str) -> Any:
     except UnicodeDecodeError as exc:  # issue 7: a clear error, not a crash
         raise UnreadableFile(path, f"not valid UTF-8 (byte {exc.start}): JSON-LD must be UTF-8") from None
     try:
-        return _no_lone_surrogates(json.loads(text), text)
+        doc = json.loads(text)
     except RecursionError:
-        raise UnreadableFile(path, "not valid JSON-LD: nested too deeply") from None
+        raise _nested_too_deep(path, text) from None
     except json.JSONDecodeError as exc:
         lines = [ln for ln in text.splitlines() if ln.strip()]
         if len(lines) > 1:
             try:
-                return _no_lone_surrogates([json.loads(ln) for ln in lines], text)
-            except (json.JSONDecodeError, RecursionError):
+                doc = [json.loads(ln) for ln in lines]
+            except RecursionError:
+                raise _nested_too_deep(path, text) from None
+            except json.JSONDecodeError:
                 pass
+            else:
+                if max((_depth(d) for d in doc), default=0) > MAX_DEPTH:
+                    raise _nested_too_deep(path, text) from None
+                return _no_lone_surrogates(doc, text)
         raise UnreadableFile(path, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    if _depth(doc) > MAX_DEPTH:
+        raise _nested_too_deep(path, text)
+    return _no_lone_surrogates(doc, text)
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -363,7 +428,7 @@ def records_to_marc(records: list[JSON], path: str = "") -> list[Entry]:
             cn = _first_001(marc) or _ensure_001(marc, data)
             thing = data.get("mainEntity") or {}
             for ident in [thing.get("@id")] + [
-                s.get("@id") for s in linked._as_list(thing.get("sameAs")) if isinstance(s, dict)
+                s.get("@id") for s in as_list(thing.get("sameAs")) if isinstance(s, dict)
             ]:
                 if isinstance(ident, str) and cn:
                     bib_001[ident] = cn
@@ -453,13 +518,13 @@ def unmapped_report(data: JSON, mapping: linked.Mapping | None = None) -> list[s
     work = thing.get("instanceOf") if isinstance(thing.get("instanceOf"), dict) else {}
     for where, node in (("Work", work),):
         for prop in ("subject", "genreForm"):
-            for v in linked._as_list(node.get(prop)):
+            for v in as_list(node.get(prop)):
                 if isinstance(v, dict) and set(v) == {"@id"} and "libris.kb.se/" in v["@id"]:
                     out.append(
                         f"{where} {prop} links to {v['@id']}, described in another record; "
                         "its heading is not in this file, so MARC has no field for it"
                     )
-        for c in linked._as_list(node.get("contribution")):
+        for c in as_list(node.get("contribution")):
             ag = c.get("agent") if isinstance(c, dict) else None
             if isinstance(ag, dict) and set(ag) == {"@id"}:
                 out.append(
@@ -515,12 +580,12 @@ def to_graph_nodes(records: Iterable[Any], mapping: linked.Mapping | None = None
         if "@id" not in thing:
             thing["@id"] = f"_:thing{n}"
         cn = _first_001(m)
-        if cn and "Item" not in linked._types(thing):
+        if cn and "Item" not in types_of(thing):
             thing_by_001[cn] = thing["@id"]
     nodes: list[JSON] = []
     for m, data in datas:
         thing = data["mainEntity"]
-        if "Item" in linked._types(thing):
+        if "Item" in types_of(thing):
             f004 = m.get("004")
             bib = thing_by_001.get(f004.data.strip()) if f004 is not None and f004.data else None
             if bib:
