@@ -342,10 +342,10 @@ def test_copying_untouched_records_as_bytes_changes_nothing(tmp_path, monkeypatc
     monkeypatch.setattr(taskrun, "SHARD_MIN_BYTES", smallest)
     split = engine.InlineEngine()
     split.workers = workers  # planned in shards, done here one after the other
-    fast = run_tasks(tasks, [str(p)], str(tmp_path / "fast.mrc"), engine=split)
+    fast = run_tasks(tasks, [str(p)], str(tmp_path / "fast.mrc"), engine=split, overwrite=True)
     with monkeypatch.context() as m:
         m.setattr(taskrun._Needles, "candidates", lambda self, window, slots: None)  # parse every record
-        slow = run_tasks(tasks, [str(p)], str(tmp_path / "slow.mrc"), engine=engine.InlineEngine())
+        slow = run_tasks(tasks, [str(p)], str(tmp_path / "slow.mrc"), engine=engine.InlineEngine(), overwrite=True)
     assert (tmp_path / "fast.mrc").read_bytes() == (tmp_path / "slow.mrc").read_bytes()
     assert (fast.changed, fast.refused, fast.records, fast.broken, fast.holdings_added) == (
         slow.changed,

@@ -22,7 +22,7 @@ from tui.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, count, guarded, s
 from tui.cli.progress import progress_for
 from tui.core.batch.taskrun import SHOW_DEFAULT, BatchReport, Change, Options, run_tasks
 from tui.core.batch.tasks import TaskList, load_tasks
-from tui.core.files.export import EXPORT_FORMATS
+from tui.core.formats import registry
 from tui.core.model.textsafe import visible
 from tui.core.rules.profile import Profile
 
@@ -48,7 +48,10 @@ def register(subparsers) -> None:
         help=f"records whose changes are shown (default {SHOW_DEFAULT})",
     )
     p.add_argument(
-        "--to", choices=EXPORT_FORMATS, metavar="FMT", help="output format (default: from OUT, else the input's)"
+        "--to",
+        choices=registry.exportable_ids(),
+        metavar="FMT",
+        help=f"output format: {registry.choices_help()} (default: from OUT's extension, else the input's)",
     )
     p.add_argument(
         "--holdings",
