@@ -115,3 +115,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         for reason, n in sorted(by_reason.items(), key=lambda kv: (-kv[1], kv[0])):
             tr.write_line(f"{n:5d}  {reason}")
     return result
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that start a dask cluster run last: dask leaves a thread running in the process, and
+    tests of forked workers skip in a process with threads."""
+    items.sort(key=lambda item: "dask" in item.nodeid)
