@@ -19,7 +19,15 @@ class WritingFlow(Flow):
     # -- export -----------------------------------------------------------------------------------
     def export(self) -> None:
         self.say("Validating before export…", title="Export", timeout=2)
-        self.screen.validation.run(self._choose_export)
+        self.screen.validation.run(self._review_export)
+
+    def _review_export(self, findings: list) -> None:
+        """What changed, then the export dialog (with no changes, or with errors that refuse the
+        export anyway: the dialog at once)."""
+        if any(f.severity == "error" for f in findings):
+            self._choose_export(findings)
+            return
+        self.screen.changes.review("export", lambda: self._choose_export(findings))
 
     def _choose_export(self, findings: list) -> None:
         from tui.ui.dialogs.export_dialog import ExportDialog
@@ -74,7 +82,8 @@ class WritingFlow(Flow):
         if not self.session.dirty and not then_quit:
             self.say("No unsaved changes.", title="Save")
             return
-        self.in_thread(self._save_worker, then_quit, group="save")
+        # what is written differently from the file, shown first: the save key again saves
+        self.screen.changes.review("save", lambda: self.in_thread(self._save_worker, then_quit, group="save"))
 
     def _save_worker(self, then_quit: bool) -> None:
         try:
