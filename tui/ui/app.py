@@ -22,6 +22,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from tui.core.model.textsafe import visible
+from tui.core.rules import table
 from tui.core.settings import config as config_mod
 from tui.core.settings import keymap as keymap_mod
 from tui.core.settings import themes as themes_mod
@@ -126,6 +127,7 @@ class LibrisApp(App):
             config = config or config_mod.load_config()
             session = open_session(session, config)
         self.config = config or Config()
+        table.set_language(self.config.messages)  # the rule table's sentences: refusals, findings, reasons
         #: no blinking cursors (scripted screenshots and snapshot tests must be stable)
         self.steady_cursor = steady_cursor or screenshot
         #: show notifications as toasts (snapshot tests turn them off: their timing is not stable)

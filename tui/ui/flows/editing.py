@@ -285,7 +285,7 @@ class EditingFlow(Flow):
         if self.holding_target(t):
             return
         if t.tag == "000":
-            self.refuse(Refusal("EDIT-TARGET", "the leader cannot be deleted"))
+            self.refuse(Refusal.of("EDIT-TARGET", "leader-delete"))
             return
         if not self.precheck(t.tag, t.occurrence):
             return
@@ -321,7 +321,7 @@ class EditingFlow(Flow):
             return
         f = field_at(rec, t.tag, t.occurrence)
         if f is None or f.is_control_field():
-            self.refuse(Refusal("EDIT-TARGET", f"{t.tag} is a control field: it has no subfields"))
+            self.refuse(Refusal.of("EDIT-TARGET", "control-no-subfields", tag=t.tag))
             return
         if not self.precheck(t.tag, t.occurrence):
             return

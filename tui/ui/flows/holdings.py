@@ -21,12 +21,7 @@ class HoldingsFlow(Flow):
             return
         st = rules.record_state(rec, self.session.source)
         if st.channel:
-            self.refuse(
-                Refusal(
-                    "CHN-READONLY",
-                    "this is a channel record (245 $h [channel record]): nothing may be added to it manually",
-                )
-            )
+            self.refuse(Refusal.of("CHN-READONLY", "add-to"))
             return
         slot = screen.slot
 

@@ -19,6 +19,7 @@ from textual.cache import LRUCache
 from tui.core.model.record import BrokenRecord, LibrisRecord
 from tui.core.model.textsafe import visible
 from tui.core.rules import eplikt as rules
+from tui.core.rules.table import say
 from tui.ui.flows.base import Flow
 from tui.ui.view_lines import holding_of, label_lines, linked_lines, marc_lines
 from tui.ui.widgets.line_view import LineView, ViewLine
@@ -331,11 +332,13 @@ class NavigationFlow(Flow):
         t.append(where, "bold")
         refusal = self.session.profile.refusal("edit")
         if refusal is not None:
-            t.append(f": read-only for {self.session.profile.name} participation ({refusal.rule})")
+            t.append(
+                ": " + say("PROFILE-LIMITED", "read-only", profile=self.session.profile.name) + f" ({refusal.rule})"
+            )
         else:
             st = rules.record_state(e, self.session.source) if isinstance(e, LibrisRecord) else None
             if st is not None and st.eplikt:
-                t.append(": may be completed and upgraded (EPL-UPGRADE)")
+                t.append(": " + say("EPL-UPGRADE", "may") + " (EPL-UPGRADE)")
             else:
                 t.append(": may be changed")
             t.append(
