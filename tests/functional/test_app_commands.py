@@ -16,8 +16,8 @@ from tui.ui.dialogs.export_dialog import ExportDialog
 from tui.ui.dialogs.findings_dialog import FindingsDialog
 from tui.ui.dialogs.move_uris_dialog import MoveUrisDialog
 from tui.ui.dialogs.search_dialog import SearchDialog
-from tui.ui.screens.help_screen import HelpScreen
 from tui.ui.screens.changes_screen import ChangesScreen
+from tui.ui.screens.help_screen import HelpScreen
 from tui.ui.screens.main_screen import MainScreen
 
 
@@ -26,6 +26,7 @@ async def wait_for(pilot, kind, tries: int = 50):
     for _ in range(tries):
         await pilot.pause(0.05)
         if isinstance(pilot.app.screen, kind):
+            await pilot.pause()  # composed and drawn
             return pilot.app.screen
     raise AssertionError(f"no {kind.__name__}; screen is {pilot.app.screen!r}; said {pilot.app.said[-3:]}")
 

@@ -15,7 +15,10 @@ ones of its own). Rule ids, MARC tags and key names stay as they are in both lan
 from __future__ import annotations
 
 import gettext
+import string
 from pathlib import Path
+
+from rich.text import Text
 
 DOMAIN = "libris-tui"
 LOCALE_DIR = Path(__file__).with_name("locale")
@@ -56,3 +59,17 @@ def N_(message: str) -> str:
     is known: an action's title, a dialog's button)."""
     return message
 
+
+def styled(template: str, **fields: tuple[str, str]) -> Text:
+    """``template`` (already translated) as ``rich.text.Text``, each ``{name}`` filled in with
+    ``fields[name] = (value, style)``: the words around a file name or a tag are the catalogue's,
+    the value keeps its own style. Values are data: they are never read as markup or as format
+    fields."""
+    out = Text()
+    for literal, name, _spec, _conv in string.Formatter().parse(template):
+        if literal:
+            out.append(literal)
+        if name is not None:
+            value, style = fields[name]
+            out.append(value, style)
+    return out

@@ -32,7 +32,7 @@ Row = tuple[object, object | None]
 
 
 def change_summary(changes: list) -> str:
-    """"2 records changed: 3 lines removed, 4 added" (the title, and the toasts that count)."""
+    """ "2 records changed: 3 lines removed, 4 added" (the title, and the toasts that count)."""
     removed = sum(ch.removed for ch in changes)
     added = sum(ch.added for ch in changes)
     return (

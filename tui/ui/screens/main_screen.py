@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from tui.ui import actions
+from tui.ui.flows.broken import BrokenFlow
 from tui.ui.flows.changes import ChangesFlow
 from tui.ui.flows.editing import EditingFlow
 from tui.ui.flows.holdings import HoldingsFlow
@@ -58,6 +59,7 @@ class MainScreen(Screen):
         self.writing = WritingFlow(self)
         self.journal = JournalFlow(self)
         self.changes = ChangesFlow(self)
+        self.broken = BrokenFlow(self)
         session.listeners.append(self._on_change)
 
     @property
