@@ -7,7 +7,8 @@ import copy
 import pytest
 from pymarc import Field, Leader, Record, Subfield
 
-from tui.core.mapping import linked
+from tui.core.mapping import compiled, linked, terms
+from tui.core.mapping import values as mapping_values
 
 
 def record(*fields: Field, leader: str = "00000cam a2200000 a 4500") -> Record:
@@ -183,7 +184,7 @@ def test_2026_type_model_is_read_as_marc_types():
             "instanceOf": {"@type": "Monograph", "category": [{"@id": "https://id.kb.se/term/rda/Text"}]},
         },
     }
-    legacy = linked.legacy_types(data)
+    legacy = terms.legacy_types(data)
     assert legacy["mainEntity"]["@type"] == "Print"
     assert legacy["mainEntity"]["issuanceType"] == "Monograph"
     assert legacy["mainEntity"]["instanceOf"]["@type"] == "Text"
@@ -246,7 +247,7 @@ def test_truncated_directives_are_repaired():
     text = (
         '{"aboutEntity": "?thing", "linkSubsequentRepeated": {"addLink": "hasPart", "resourceType": "Instance"}, "pend'
     )
-    assert linked._repair_json(text) == {
+    assert compiled._repair_json(text) == {
         "aboutEntity": "?thing",
         "linkSubsequentRepeated": {"addLink": "hasPart", "resourceType": "Instance"},
     }
@@ -260,8 +261,8 @@ def test_truncated_directives_are_repaired():
     ],
 )
 def test_dates_in_central_european_time(value, pattern, expected):
-    assert linked._parse_datetime(value, pattern, "CET") == expected
-    assert linked._format_datetime(expected, pattern, "CET") == value
+    assert mapping_values.parse_datetime(value, pattern, "CET") == expected
+    assert mapping_values.format_datetime(expected, pattern, "CET") == value
 
 
 def test_huge_values_convert_in_linear_time():

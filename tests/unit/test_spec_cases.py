@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from pymarc import Leader, Record
 
-from tui.core.mapping import linked
+from tui.core.mapping import conditions, convert, linked, revert
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "jsonld"
 CASES = json.loads((DATA / "marcframe-spec-cases.json").read_text(encoding="utf-8"))
@@ -40,12 +40,12 @@ def _record(m: dict) -> Record:
     r.leader = Leader(m.get("leader") or " " * 24)
     for f in m.get("fields", []):
         for tag, body in f.items():
-            r.add_field(linked._json_field(tag, body))
+            r.add_field(revert._json_field(tag, body))
     return r
 
 
 def _marc_json(r: Record) -> dict:
-    return {"leader": str(r.leader), "fields": [linked._field_json(f) for f in r.fields]}
+    return {"leader": str(r.leader), "fields": [convert._field_json(f) for f in r.fields]}
 
 
 def _norm(x) -> str:
@@ -95,7 +95,7 @@ def _mapped(fmt: str, marc: dict, mapping: linked.Mapping) -> str | None:
                 if why:
                     return why
             continue
-        v = linked.choose_variant(rules, f, str(rec.leader), {})
+        v = conditions.choose_variant(rules, f, str(rec.leader))
         if v is None or v.field is None:
             return f"{f.tag}: no variant applies"
         for sf in f.subfields:

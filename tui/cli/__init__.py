@@ -25,6 +25,7 @@ SUBCOMMANDS = {
     "add-holding": "edit",
     "report": "report",
     "rules": "rules",
+    "diff": "diff",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2

@@ -331,6 +331,23 @@ class Session:
         return sum(1 for s in self._originals if self.is_changed(s))
 
     # -- validation, export, save ----------------------------------------------------------------
+    def changes(self, context: int = 0) -> list:
+        """The records that differ from the file as read, as MARC view lines removed and added,
+        each with the command (and rule id) that made it: ``tui.core.editing.changes``'s
+        ``RecordChange`` list, in file order. ``Cause.step`` indexes ``history.commands()``."""
+        from tui.core.editing.changes import session_changes
+
+        applied = [(self._slot_of.get(id(c), -1), c) for c in self.history.commands()]
+        return session_changes(
+            self._originals,
+            self.original,
+            self.entry,
+            applied,
+            profile=self.profile,
+            sigel=self.sigel,
+            context=context,
+        )
+
     def validate(self) -> list:
         """Findings for every record, checked against the file as read (``tui.core.validation.validate``)."""
         from tui.core.validation.validate import validate

@@ -39,8 +39,10 @@ from typing import Any, BinaryIO
 from pymarc import Field, Leader, Record
 
 from tui.core.mapping import linked
+from tui.core.mapping.values import as_list, types_of
 from tui.core.model.record import BrokenRecord, Entry, LibrisRecord, ReadIssue, UnreadableFile
 from tui.core.sources.base import ListSource
+from tui.resources import data_dir
 
 FORMAT = "jsonld"
 
@@ -50,7 +52,7 @@ FORMAT = "jsonld"
 logging.getLogger("rdflib").addHandler(logging.NullHandler())
 logging.getLogger("rdflib").propagate = False
 
-CONTEXT_FILE = linked.DATA / "context.jsonld"
+CONTEXT_FILE = data_dir() / "context.jsonld"
 LIBRIS_CONTEXT = "https://id.kb.se/context.jsonld"
 #: context references Libris uses; all stand for the shipped context (never fetched)
 KNOWN_CONTEXTS = {
@@ -160,9 +162,7 @@ class LinkedOrigin:
 
 
 def _is_record(node: Any) -> bool:
-    return isinstance(node, dict) and (
-        "Record" in linked._types(node) or ("mainEntity" in node and not linked._types(node))
-    )
+    return isinstance(node, dict) and ("Record" in types_of(node) or ("mainEntity" in node and not types_of(node)))
 
 
 def _top_nodes(doc: Any) -> list[JSON]:
@@ -173,7 +173,7 @@ def _top_nodes(doc: Any) -> list[JSON]:
             out.extend(_top_nodes(x))
     elif isinstance(doc, dict):
         if "@graph" in doc:
-            for x in linked._as_list(doc["@graph"]):
+            for x in as_list(doc["@graph"]):
                 out.extend(_top_nodes(x))
             if any(k not in ("@context", "@graph", "@id") for k in doc):
                 rest = {k: v for k, v in doc.items() if k not in ("@graph",)}
@@ -242,14 +242,14 @@ def split_document(doc: Any) -> list[JSON]:
             thing["instanceOf"] = dict(index[work["@id"]])
         rec["mainEntity"] = thing
         records.append(_strip_framing(rec))
-        for item in linked._as_list((reverse or {}).get("itemOf")):
+        for item in as_list((reverse or {}).get("itemOf")):
             if isinstance(item, dict):
                 records.append(_holding_record(item, thing))
     # items that are no record's main entity: a holding each
     for n in nodes:
         if _is_record(n) or not isinstance(n, dict):
             continue
-        if "Item" in linked._types(n) and n.get("@id") not in seen_things and ("heldBy" in n or "itemOf" in n):
+        if "Item" in types_of(n) and n.get("@id") not in seen_things and ("heldBy" in n or "itemOf" in n):
             records.append(_holding_record(n, None))
     return records
 
@@ -287,7 +287,7 @@ def flat_form(data: JSON) -> list[JSON]:
 
 def _kind(data: JSON) -> str:
     thing = data.get("mainEntity") if isinstance(data.get("mainEntity"), dict) else {}
-    return "hold" if "Item" in linked._types(thing) or "heldBy" in thing else "bib"
+    return "hold" if "Item" in types_of(thing) or "heldBy" in thing else "bib"
 
 
 def _load_json(raw: bytes, path: str) -> Any:
@@ -363,7 +363,7 @@ def records_to_marc(records: list[JSON], path: str = "") -> list[Entry]:
             cn = _first_001(marc) or _ensure_001(marc, data)
             thing = data.get("mainEntity") or {}
             for ident in [thing.get("@id")] + [
-                s.get("@id") for s in linked._as_list(thing.get("sameAs")) if isinstance(s, dict)
+                s.get("@id") for s in as_list(thing.get("sameAs")) if isinstance(s, dict)
             ]:
                 if isinstance(ident, str) and cn:
                     bib_001[ident] = cn
@@ -453,13 +453,13 @@ def unmapped_report(data: JSON, mapping: linked.Mapping | None = None) -> list[s
     work = thing.get("instanceOf") if isinstance(thing.get("instanceOf"), dict) else {}
     for where, node in (("Work", work),):
         for prop in ("subject", "genreForm"):
-            for v in linked._as_list(node.get(prop)):
+            for v in as_list(node.get(prop)):
                 if isinstance(v, dict) and set(v) == {"@id"} and "libris.kb.se/" in v["@id"]:
                     out.append(
                         f"{where} {prop} links to {v['@id']}, described in another record; "
                         "its heading is not in this file, so MARC has no field for it"
                     )
-        for c in linked._as_list(node.get("contribution")):
+        for c in as_list(node.get("contribution")):
             ag = c.get("agent") if isinstance(c, dict) else None
             if isinstance(ag, dict) and set(ag) == {"@id"}:
                 out.append(
@@ -515,12 +515,12 @@ def to_graph_nodes(records: Iterable[Any], mapping: linked.Mapping | None = None
         if "@id" not in thing:
             thing["@id"] = f"_:thing{n}"
         cn = _first_001(m)
-        if cn and "Item" not in linked._types(thing):
+        if cn and "Item" not in types_of(thing):
             thing_by_001[cn] = thing["@id"]
     nodes: list[JSON] = []
     for m, data in datas:
         thing = data["mainEntity"]
-        if "Item" in linked._types(thing):
+        if "Item" in types_of(thing):
             f004 = m.get("004")
             bib = thing_by_001.get(f004.data.strip()) if f004 is not None and f004.data else None
             if bib:

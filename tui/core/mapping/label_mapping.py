@@ -11,10 +11,12 @@ import re
 import sys
 import tempfile
 import zlib
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from tui.core.mapping import compiled
 
 SECTIONS = ("ADMINMETADATA", "INSTANS AV VERK", "INSTANS", "BESTÅND")
 UNMAPPED_SECTION_ENTITY = "Instance"
@@ -115,7 +117,9 @@ def _load_data() -> tuple:
     is the cyclic garbage collector looking at the new containers, so it is paused meanwhile."""
     base = resources.files("tui.data")
     paths = [base.joinpath(name) for name in MAPPING_FILES]
-    key = _cache_key(paths) if all(isinstance(p, Path) for p in paths) else None  # a zip: no cache
+    files = [p for p in paths if isinstance(p, Path)]
+    key = _cache_key(files) if len(files) == len(paths) else None  # a zip: no cache
+    cache: Path | None
     try:
         cache = mapping_cache_path() if key is not None else None
     except Exception:  # no usable cache directory: the cache is never required
@@ -123,10 +127,10 @@ def _load_data() -> tuple:
     paused = gc.isenabled()
     gc.disable()
     try:
-        data = _read_cache(cache, key) if cache is not None else None
+        data = _read_cache(cache, key) if cache is not None and key is not None else None
         if data is None:
             data = tuple(json.loads(p.read_text(encoding="utf-8")) for p in paths)
-            if cache is not None:
+            if cache is not None and key is not None:
                 _write_cache(cache, key, data)
         if gc.get_freeze_count() == 0:
             # the new objects (some 35 000 containers, 300 000 references) live as long as the
@@ -158,6 +162,12 @@ class Mapping:
             s["entity"]: {p: i for i, p in enumerate(s["order"])} if isinstance(s["order"], list) else None
             for s in mapping["sections"]
         }
+
+    @cached_property
+    def compiled(self) -> compiled.Mapping:
+        """The same document compiled into tag rules, for the conversion and for choosing
+        variants (``tui.core.mapping.conditions``)."""
+        return compiled.Mapping(self.data)
 
     def tag(self, fmt: str, tag: str) -> dict | None:
         return self.formats.get(fmt, {}).get(tag)

@@ -31,8 +31,10 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from tui.core.mapping import linked
+from tui.core.mapping import vocab
 from tui.core.mapping.label_mapping import load_mapping as load_label_mapping
+from tui.core.mapping.terms import term_label_from_uri
+from tui.core.mapping.values import as_list, extract_token, types_of
 from tui.core.views.lines import LabelLine, SourceRef
 
 KBV = "https://id.kb.se/vocab/"
@@ -60,7 +62,7 @@ def _vocab_labels() -> dict[str, dict[str, str]]:
     """KBV IRI -> {lang: label}, read with rdflib from the shipped vocabulary."""
     from rdflib import RDFS
 
-    g = linked.vocab_graph()
+    g = vocab.vocab_graph()
     out: dict[str, dict[str, str]] = {}
     for s, o in g.subject_objects(RDFS.label):
         lang = getattr(o, "language", None) or "sv"
@@ -73,7 +75,7 @@ def _term_labels() -> dict[str, dict[str, str]]:
     """Linked term IRI -> {lang: label} (languages, countries, relators, enumerations...)."""
     from rdflib.namespace import SKOS
 
-    g = linked.terms_graph()
+    g = vocab.terms_graph()
     out: dict[str, dict[str, str]] = {}
     for s, o in g.subject_objects(SKOS.prefLabel):
         lang = getattr(o, "language", None) or "sv"
@@ -86,8 +88,8 @@ def _label_overrides() -> dict[str, dict[str, str]]:
     """Terms whose label the seed words differently (``bibliography``: "Bibliografi"): the label
     mapping's wording, so that a record reads the same in both views."""
     try:
-        over = json.loads((linked.DATA / "label-overrides.json").read_text(encoding="utf-8"))
-        kbv = json.loads((linked.DATA / "kbv-labels.json").read_text(encoding="utf-8"))
+        over = json.loads((vocab.DATA / "label-overrides.json").read_text(encoding="utf-8"))
+        kbv = json.loads((vocab.DATA / "kbv-labels.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return {t: kbv[t] for t in (over.get("termLabels") or {}) if not t.startswith("NOTE") and t in kbv}
@@ -218,7 +220,7 @@ class _Walker:
     ) -> list[tuple[tuple, LabelLine]]:
         skip = set(skip) | _SKIP
         out: list[tuple[tuple, LabelLine]] = []
-        types = linked._types(node)
+        types = types_of(node)
         if types and types != [entity]:
             label = (self.m.data.get("typeLabels", {}).get(entity) or {}).get(self.lang) or term_label("@type")
             out.append(
@@ -280,7 +282,7 @@ class _Walker:
         if prop.endswith("ByLang") and isinstance(value, dict):
             v = value.get(lang) or value.get("sv") or next(iter(value.values()), None)
             value = v[0] if isinstance(v, list) and v else v
-        values = linked._as_list(value)
+        values = as_list(value)
         out: list[LabelLine] = []
         collapsed: list[str] = []
         collapsed_refs: list[SourceRef] = []
@@ -333,19 +335,18 @@ class _Walker:
         if len(props) < 2:
             return None
         labs = _prefix_only_labels().get((entity, props[0] + "." + props[-1]))
-        return (labs.get(self.lang) or labs.get("sv"))[0] if labs else None
+        if not labs:
+            return None
+        return (labs.get(self.lang) or labs.get("sv") or [None])[0]
 
     def node_lines(
         self, section: str, entity: str, props: list[str], labels: list[str], node: dict, npath: str
     ) -> list[LabelLine]:
-        types = linked._types(node)
+        types = types_of(node)
         comps = node.get("termComponentList")
         if "ComplexSubject" in types or (isinstance(comps, list) and not node.get("prefLabel")):
-            text = (
-                node.get("prefLabel")
-                if isinstance(node.get("prefLabel"), str)
-                else _CHIP_SEP.join(self.chip(x) for x in linked._as_list(comps))
-            )
+            own = node.get("prefLabel")
+            text = own if isinstance(own, str) else _CHIP_SEP.join(self.chip(x) for x in as_list(comps))
             return [LabelLine(section, " / ".join(labels), text, self.refs(npath, prefix=True))]
         sub_labels = list(labels)
         hidden = (entity, props[0]) in _hidden_class_props() and len(props) == 1
@@ -384,7 +385,7 @@ class _Walker:
             known = linked_term_label(uri, self.lang)
             if known:
                 return known
-        lens = _chip_lens(linked._types(v))
+        lens = _chip_lens(types_of(v))
         if lens:
             parts: list[str] = []
             for p in lens:
@@ -392,15 +393,22 @@ class _Walker:
                 for a in alts or []:
                     if not isinstance(a, str):
                         continue
-                    vals = linked._as_list(v.get(a))
+                    vals = as_list(v.get(a))
                     if not vals and isinstance(v.get(a + "ByLang"), dict):
                         lx = v[a + "ByLang"]
                         vals = [lx.get(self.lang) or lx.get("sv") or next(iter(lx.values()))]
                     texts = [
-                        x if isinstance(x, str) else self.chip(x) if isinstance(x, dict) and "@id" not in x else None
-                        for x in vals
+                        t
+                        for t in (
+                            x
+                            if isinstance(x, str)
+                            else self.chip(x)
+                            if isinstance(x, dict) and "@id" not in x
+                            else None
+                            for x in vals
+                        )
+                        if t
                     ]
-                    texts = [t for t in texts if t]
                     if texts:
                         parts.append(", ".join(texts))
                         break
@@ -417,7 +425,7 @@ class _Walker:
                 return lx.get(self.lang) or lx.get("sv") or next(iter(lx.values()))
         uri = v.get("@id")
         if isinstance(uri, str):
-            return linked_term_label(uri, self.lang) or linked._term_label(uri) or uri
+            return linked_term_label(uri, self.lang) or term_label_from_uri(uri) or uri
         return ""
 
     def link_value(self, entity: str, props: list[str], v: dict):
@@ -434,7 +442,7 @@ class _Walker:
             link_at = t.get("linkStep", len(steps) - 1)
             if link_at != len(props) - 1 or [s.get("property") for s in steps[: len(props)]] != props:
                 continue
-            tok = linked._extract_token(t["uriTemplate"], uri)
+            tok = extract_token(t["uriTemplate"], uri)
             if tok is None:
                 continue
             if t.get("collapse") == "always":
@@ -448,7 +456,7 @@ class _Walker:
 @lru_cache(maxsize=1)
 def _lenses() -> dict:
     try:
-        return json.loads((linked.DATA / "display-lenses.json").read_text(encoding="utf-8")).get("lensGroups", {})
+        return json.loads((vocab.DATA / "display-lenses.json").read_text(encoding="utf-8")).get("lensGroups", {})
     except (OSError, ValueError):
         return {}
 
@@ -458,7 +466,7 @@ def _chip_lens(types: list[str]) -> list | None:
     for t in types:
         if t in chips:
             return chips[t]
-    sup = linked.superclasses()
+    sup = vocab.superclasses()
     for t in types:
         for s in sorted(sup.get(t, ()), key=lambda c: -len(sup.get(c, ()))):
             if s in chips:

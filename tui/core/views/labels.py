@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from pymarc import Field
 
+from tui.core.mapping.conditions import choose_variant, search_regex
 from tui.core.mapping.label_mapping import Mapping, load_mapping
 from tui.core.model.record import ORPHAN, LibrisRecord
 from tui.core.views.lines import SECTIONS, LabelLine, SourceRef
@@ -28,7 +29,7 @@ UNMAPPED_SECTION_ENTITY = "Instance"
 _BIG = 10_000
 
 
-# -- conditions ---------------------------------------------------------------------------------
+# -- variants -----------------------------------------------------------------------------------
 
 
 def _sv(sf) -> str:
@@ -37,76 +38,17 @@ def _sv(sf) -> str:
     return v if isinstance(v, str) else ("" if v is None else str(v))
 
 
-def _values(f: Field, code: str) -> list[str]:
-    return [_sv(sf) for sf in f.subfields if sf.code == code]
-
-
-def _holds(cond: dict, f: Field, first_ok: bool) -> bool:
-    if "onRevert" in cond:
-        return False  # JSON-LD -> MARC only
-    if "first" in cond:
-        return first_ok
-    if "ind" in cond:
-        inds = (list(f.indicators or []) + [" ", " "])[:2]
-        ind = inds[cond["ind"] - 1] or " "
-        return ind in cond["in"]
-    if "sub" in cond:
-        vals = _values(f, cond["sub"])
-        if "exists" in cond:
-            return bool(vals) == bool(cond["exists"])
-        if "in" in cond:
-            return any(v in cond["in"] for v in vals)
-        if "match" in cond:
-            rx = _exists_regex(cond["match"])
-            return any(rx.search(v) for v in vals)
-    return False
-
-
 @lru_cache(maxsize=512)
 def _regex(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-_LEADING_RUN = re.compile(r"^(?:\.\+|\((\[\^[^\]]+\])\+\))")
-
-
-@lru_cache(maxsize=512)
-def _exists_regex(pattern: str) -> re.Pattern[str]:
-    """A pattern that finds a match exactly when ``pattern`` does, in linear time.
-
-    Marcframe's conditions often start with a greedy run (``.+:\\s*$``, ``([^,]+),...``); an
-    unanchored ``search`` then retries the run from every position: quadratic, minutes for one
-    huge field (a fuzz finding). Only *whether* it matches counts here, and a run of one or more
-    characters before the rest matches exactly when one such character stands right before it:
-    ``.+REST`` -> ``(?<=.)REST``, ``([^,]+)REST`` -> ``(?<=[^,])REST``.
-    """
-    m = _LEADING_RUN.match(pattern)
-    if m and not pattern.startswith("^"):
-        rest = pattern[m.end() :]
-        try:
-            return re.compile(f"(?<={m.group(1) or '.'})(?:{rest})")
-        except re.error:
-            pass
-    return re.compile(pattern)
-
-
-def _plain_holds(v: dict, f: Field) -> bool:
-    return all(_holds(c, f, True) for c in v["conditions"] if "first" not in c)
-
-
-def select_variant(tm: dict, f: Field, earlier: list[Field]) -> dict | None:
-    """The first variant of ``tm`` whose conditions hold for ``f`` (``earlier``: the fields of
-    the same tag before ``f``, for ``{"first": true}``)."""
-    for v in tm["variants"]:
-        if v.get("revertOnly"):
-            continue
-        if not _plain_holds(v, f):
-            continue
-        if any("first" in c for c in v["conditions"]):
-            if any(_plain_holds(v, e) for e in earlier):
-                continue
-        return v
-    return None
+def select_variant(m: Mapping, fmt: str, tm: dict, f: Field, earlier: list[Field]) -> dict | None:
+    """The variant of ``tm`` (the mapping entry of ``f``'s tag) that applies to ``f``, chosen by
+    the conversion's own condition engine (``earlier``: the fields of the same tag before ``f``)."""
+    rules = m.compiled.rules(fmt, f.tag)
+    v = choose_variant(rules, f, "", earlier) if rules is not None else None
+    return tm["variants"][v.index] if v is not None else None
 
 
 # -- value handling -----------------------------------------------------------------------------
@@ -235,7 +177,7 @@ class _Builder:
         ref0 = SourceRef(f.tag, occ, None, None, holding)
         if f.is_control_field():
             return self.control_lines(tm, f, occ, pos, holding)
-        variant = select_variant(tm, f, earlier) if tm else None
+        variant = select_variant(self.m, fmt, tm, f, earlier) if tm else None
         if variant is None:
             return [self.unmapped_field(f, occ, pos, holding)]
         default_entity = variant.get("entity") or UNMAPPED_SECTION_ENTITY
@@ -486,7 +428,7 @@ def _derived_types(b: _Builder, rec, raws: list[_Raw]) -> list[_Raw]:
                 if f.is_control_field():
                     continue
                 for i, sf in enumerate(f.subfields):
-                    if sf.code == c["sub"] and _regex(c["match"]).search(_sv(sf)):
+                    if sf.code == c["sub"] and search_regex(c["match"]).search(_sv(sf)):
                         hit.append(SourceRef(f.tag, occ, i, sf.code))
             if not hit:
                 ok = False
@@ -605,12 +547,10 @@ def label_view(record: LibrisRecord, lang: str = "sv") -> list[LabelLine]:
     """The label view of ``record``: lines in section order (ADMINMETADATA, INSTANS AV VERK,
     INSTANS, BESTÅND), each with its source references."""
     if getattr(record, "origin", None) is not None:
-        # read from Libris JSON-LD: the view comes from the graph itself (tui.core.graph_labels)
-        try:
-            from tui.core.views import graph_labels
-        except ImportError:  # pragma: no cover - that module is optional in a partial build
-            graph_labels = None
-        if graph_labels is not None and graph_labels.is_linked(record):
+        # read from Libris JSON-LD: the view comes from the graph itself
+        from tui.core.views import graph_labels
+
+        if graph_labels.is_linked(record):
             return graph_labels.label_view(record, lang)
     m = load_mapping()
     b = _Builder(m, lang)

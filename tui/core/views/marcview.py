@@ -36,7 +36,8 @@ def _record_lines(rec, holding: int | None, with_leader: bool) -> list[MarcLine]
     if with_leader and rec.leader is not None:
         out.append(MarcLine(f"000 {rec.leader}", SourceRef("000", 1, None, None, holding)))
     occ: dict[str, int] = {}
-    control, data = [], []
+    control: list[MarcLine] = []
+    data: list[MarcLine] = []
     for f in rec.fields:
         occ[f.tag] = occ.get(f.tag, 0) + 1
         line = MarcLine(field_line(f), SourceRef(f.tag, occ[f.tag], None, None, holding))
