@@ -53,3 +53,27 @@ def _isolated_dirs(tmp_path_factory, monkeypatch, _cache_base):
     monkeypatch.setenv("LIBRIS_TUI_STATE_DIR", str(base / "state"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "xdg-config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(base / "xdg-state"))
+
+
+# -- the end of a run: expected failures counted by what is missing -----------------------------
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Expected failures (xfail) are summed up by their reason, which names the capability that
+    is missing, instead of one line each (``-rx`` still lists them one by one)."""
+    tr = terminalreporter
+    asked = config.option.reportchars or ""
+    if "x" not in asked:  # -ra / -rA: summed up below, not listed one by one
+        tr.reportchars = tr.reportchars.replace("x", "")
+    result = yield
+    xfailed = tr.stats.get("xfailed", [])
+    if xfailed:
+        by_reason: dict[str, int] = {}
+        for rep in xfailed:
+            reason = (getattr(rep, "wasxfail", "") or "").removeprefix("reason: ").strip() or "(no reason given)"
+            by_reason[reason] = by_reason.get(reason, 0) + 1
+        tr.write_sep("-", f"{len(xfailed)} expected failures, by what is missing")
+        for reason, n in sorted(by_reason.items(), key=lambda kv: (-kv[1], kv[0])):
+            tr.write_line(f"{n:5d}  {reason}")
+    return result

@@ -3,7 +3,9 @@
 
     python tools/build_vocab.py [--reference ../shared/reference]
 
-Reads Libris's public reference data (CC0, see ../shared/README.md) and writes:
+Reads Libris's public reference data (../shared/reference, see its README) and writes (licences:
+the KBV labels are CC0, everything from Libris's context, display lenses and MARC terms is
+Apache-2.0, see THIRD_PARTY_NOTICES):
 
 * ``tui/data/context.jsonld``: the JSON-LD context Libris records name as ``/context.jsonld`` or
   ``https://id.kb.se/context.jsonld``. The app works offline, so the reader maps both to this

@@ -364,7 +364,10 @@ async def test_user_keymap_changes_keys_and_hints(seed_file, tmp_path, monkeypat
     (d / "default.toml").write_text('toggle-channel = "t"\n', "utf-8")
     app = build_app(seed_file)
     async with app.run_test(size=(160, 50)) as pilot:
-        await pilot.pause()  # the footer's keys are mounted after the first frame
+        for _ in range(100):  # the footer's keys are mounted after the first frame
+            await pilot.pause(0.05)
+            if "t Channel" in screen_text(app):
+                break
         assert "(t shows)" in screen_text(app) and "t Channel" in screen_text(app)
         await pilot.press("c")
         assert not main_screen(app).show_channels

@@ -134,7 +134,18 @@ def _drain(fd: int, seconds: float) -> bytes:
     return out
 
 
-def _wait_for_event(seed_file: Path, timeout: float = 20.0) -> None:
+def _drain_until(fd: int, marker: bytes, timeout: float = 60.0) -> bytes:
+    """Read the app's output until ``marker`` is in it (a loaded machine starts Textual slowly:
+    keys typed before the screen is up would be lost)."""
+    out = b""
+    end = time.monotonic() + timeout
+    while marker not in out and time.monotonic() < end:
+        out += _drain(fd, 0.2)
+    return out
+
+
+def _wait_for_event(seed_file: Path, timeout: float = 60.0) -> None:
+    # generous: a fresh interpreter starting Textual on a loaded machine (CI, -n 2) takes a while
     d = journal.journal_dir()
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -152,9 +163,9 @@ async def test_a_killed_app_offers_its_edits_back(seed_file, sig):
     env.update(TERM="xterm-256color", PYTHONPATH=str(ROOT))
     pid, fd = _spawn(seed_file, env)
     try:
-        _drain(fd, 4.0)  # started, drawn
+        _drain_until(fd, "Könsnormer".encode())  # started, the first record drawn
         os.write(fd, b"a")
-        _drain(fd, 1.0)
+        _drain_until(fd, b"Add a field")
         for chunk in (b"650", b"\r", b"\r", b"7\r", b"#a Bildanalys #2 sao", b"\r"):
             os.write(fd, chunk)
             _drain(fd, 0.3)

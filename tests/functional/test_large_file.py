@@ -86,7 +86,7 @@ async def test_a_held_key_does_not_run_out_of_rows(tmp_path):
     the cursor (KEEP_AHEAD) by classifying more at once."""
     from time import monotonic
 
-    from tui.ui.screens.main_screen import FIRST_CLASSIFY
+    from tui.ui.flows.indexing import FIRST_CLASSIFY
 
     app = build_app(_big_file(tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:

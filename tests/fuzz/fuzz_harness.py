@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tui.core.formats import MODULES, open_source, sniff  # noqa: E402
+from tui.core.formats import open_source, registry, sniff  # noqa: E402
 from tui.core.model.record import BrokenRecord, LibrisError, LibrisRecord  # noqa: E402
 
 HOSTILE = ROOT / "tests" / "data" / "hostile"
@@ -82,7 +82,7 @@ def dump_available() -> bool:
 
 def reader_available(fmt: str) -> bool:
     try:
-        importlib.import_module(MODULES[fmt])
+        importlib.import_module(registry.get(fmt).module)
         return True
     except ModuleNotFoundError:
         return False

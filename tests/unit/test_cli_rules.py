@@ -324,11 +324,13 @@ def test_add_holding_with_limited_participation(capsys, orig, tmp_path):
 
 
 def test_edits_keep_the_input_holdings_form_unless_told(capsys, orig, tmp_path):
-    # records.txt has an embedded holding (digi0001): the edited file embeds holdings too
+    # records.txt has an embedded holding (digi0001): the new holding is embedded too, and the
+    # file's holdings record stays a holdings record
     code, _, _ = run(capsys, "add-holding", orig, "--sigel", "Li", "--record", 1, "-o", tmp_path / "e.txt")
     assert code == 0
     out = load(tmp_path / "e.txt")
-    assert not any(e.kind == "holdings" for e in out)
+    assert [e.linked_bib for e in out if e.kind == "holdings"] == ["apis0001"]
+    assert len(out) == len(load())
     assert ("852", "Li") in [(f.tag, f["5"]) for f in by_cn(out, "eplk0001").marc.get_fields("852")]
     # a file with holdings records only keeps them as records
     plain = write(tmp_path / "plain.txt", [e for e in load() if e.control_number != "digi0001"])

@@ -11,7 +11,7 @@ from pymarc import Subfield
 from tui.core.editing import commands as C
 from tui.core.editing.commands import EditContext, History
 from tui.core.files.atomic import AtomicWriter, WriteFailed, atomic_write, backup_name
-from tui.core.files.export import ExportRefused, OutputIsInput, export, output_records
+from tui.core.files.export import ExportRefused, OutputExists, OutputIsInput, export, output_records
 from tui.core.formats import open_source
 from tui.core.model.record import LibrisError, LibrisRecord
 
@@ -71,7 +71,7 @@ def dir_listing(d: Path):
 def test_upgrade_exports_in_every_format_and_reads_back_with_pymarc(tmp_path, fmt):
     orig, ed = upgraded()
     out = tmp_path / f"out.{fmt}"
-    res = export(ed, out, fmt, original=orig)
+    res = export(ed, out, fmt, original=orig, holdings="records")
     assert res.path == out and res.format == fmt
     assert out.exists() and res.report_path == Path(str(out) + ".report.txt") and res.report_path.exists()
     recs = read_back(out, fmt)
@@ -137,7 +137,7 @@ def test_refused_export_leaves_an_existing_file_alone(tmp_path):
     out = tmp_path / "out.mrc"
     out.write_bytes(b"old content")
     with pytest.raises(ExportRefused):
-        export(ed, out, "iso2709", original=orig)
+        export(ed, out, "iso2709", original=orig, overwrite=True)
     assert out.read_bytes() == b"old content" and dir_listing(tmp_path) == ["out.mrc"]
 
 
@@ -209,9 +209,11 @@ def test_input_file_is_not_overwritten_unless_asked(tmp_path):
     res = export(entries, src, "notation", overwrite=True)
     assert res.backup_path == tmp_path / "in.txt.bak"
     assert res.backup_path.read_bytes() == (DATA / "records.txt").read_bytes()
-    # 7 records in, 8 out: the DIGI record's embedded APIS holding became a holdings record
+    # 7 records in, 7 out: holdings as the file has them (the DIGI record's embedded APIS holding
+    # stays embedded, the holdings record stays a record)
     back = list(open_source(src))
-    assert len(back) == len(entries) + 1 and by_cn(back, "digi0001").holdings
+    assert [e.kind for e in back] == [e.kind for e in entries]
+    assert [f["5"] for f in by_cn(back, "digi0001").marc.get_fields("852")] == ["APIS"]
 
 
 def test_input_named_through_a_symlink_is_still_the_input(tmp_path):
@@ -228,8 +230,12 @@ def test_overwriting_an_output_keeps_numbered_backups(tmp_path):
     out = tmp_path / "o.mrc"
     export(entries, out, "iso2709")
     first = out.read_bytes()
-    r2 = export(entries, out, "iso2709")
-    r3 = export(entries, out, "iso2709")
+    with pytest.raises(OutputExists) as exc:  # replaced only when asked, and the question says what
+        export(entries, out, "iso2709")
+    assert exc.value.existing.size == len(first) and exc.value.existing.mtime == out.stat().st_mtime
+    assert "o.mrc" in str(exc.value) and f"{len(first):,} bytes" in str(exc.value)
+    r2 = export(entries, out, "iso2709", overwrite=True)
+    r3 = export(entries, out, "iso2709", overwrite=True)
     assert r2.backup_path.name == "o.mrc.bak" and r3.backup_path.name == "o.mrc.bak.2"
     assert r2.backup_path.read_bytes() == first
 
@@ -249,12 +255,23 @@ def test_output_that_does_not_read_back_is_not_written(tmp_path, monkeypatch):
     import tui.core.files.export as ex
 
     def broken_writer(records, out, fmt, **kw):
-        out.write(b"00042nam  2200000   4500\x1e")
+        for _ in records:
+            pass
+        out.write(b"<collection><record>")
 
     monkeypatch.setattr(ex, "write_records", broken_writer)
-    out = tmp_path / "o.mrc"
+    out = tmp_path / "o.xml"
     with pytest.raises(LibrisError, match="did not read back"):
-        export(load(), out, "iso2709")
+        export(load(), out, "marcxml")
+    assert dir_listing(tmp_path) == []
+
+
+def test_an_iso_record_that_would_not_read_back_is_not_written(tmp_path, monkeypatch):
+    import tui.core.formats.iso2709 as iso
+
+    monkeypatch.setattr(iso, "record_bytes", lambda rec, **kw: b"00042nam  2200000   4500\x1e")
+    with pytest.raises(LibrisError, match="would not read back"):
+        export(load(), tmp_path / "o.mrc", "iso2709")
     assert dir_listing(tmp_path) == []
 
 
@@ -311,9 +328,9 @@ def test_a_file_changed_on_disk_during_the_export_is_not_written_over(tmp_path, 
     stamp = FileStamp.take(out)
     real_verify = ex._verify
 
-    def verify_then_someone_writes(path, fmt, n):  # another program saves the file meanwhile
+    def verify_then_someone_writes(path, fmt, *n):  # another program saves the file meanwhile
         out.write_bytes(b"changed by someone else")
-        return real_verify(path, fmt, n)
+        return real_verify(path, fmt, *n)
 
     monkeypatch.setattr(ex, "_verify", verify_then_someone_writes)
     with pytest.raises(FileChangedOnDisk):

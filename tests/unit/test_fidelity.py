@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.core.formats import iso2709, marcjson, marcxml, mrk, notation_io, open_source
+from tui.core.formats import iso2709, marcjson, marcxml, mrk, notation, open_source
 from tui.core.formats.notation import read_notation, record_lines
 from tui.core.model.record import ORPHAN, LibrisRecord, Record
 
@@ -123,7 +123,7 @@ WRITERS = {
     "marcxml": (marcxml, lambda d: marcxml.read_bytes(d)),
     "marc-json": (marcjson, lambda d: marcjson.read_json("<mem>", d)),
     "mrk": (mrk, lambda d: mrk.read_mrk("<mem>", d)),
-    "notation": (notation_io, lambda d: read_notation("<mem>", d)),
+    "notation": (notation, lambda d: read_notation("<mem>", d)),
 }
 
 

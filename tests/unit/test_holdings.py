@@ -49,7 +49,7 @@ def test_indexed_source_links_without_parsing_every_record(samples, monkeypatch)
     calls = []
     real = src._parse
     monkeypatch.setattr(src, "_parse", lambda i: calls.append(i) or real(i))
-    idx = src._holdings_index()
+    idx = src.link_holdings()
     assert idx == {"9912345": [5], "5551234": [8]}
     assert calls == []  # 004 read from the raw bytes
 

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 from pymarc import Field, Leader, Record, Subfield
-from rdflib import Graph, Literal, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef, plugin
+from rdflib.parser import Parser, create_input_source
 
 from tui.core.formats import jsonld, open_source, sniff, write_records
 from tui.core.model.record import LibrisRecord, UnreadableFile
 from tui.core.rules import detect
 from tui.core.views import graph_labels
-from tui.core.views.labels import render_label_view
+from tui.core.views.labels import label_view, render_label_view
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "jsonld"
 BIB = DATA / "bib-8369159-m4xtxx0z02xdx6w.jsonld"
@@ -182,6 +183,49 @@ def test_not_json_is_unreadable(tmp_path):
         open_source(p)
 
 
+def _nested(levels: int, opener: str = '{"hasNote": ', closer: str = "}") -> str:
+    """A record whose note nests so that the whole document is ``levels`` deep."""
+    inner = "1"
+    for _ in range(levels - 3):  # the document, its @graph list and the record are 3 levels
+        inner = opener + inner + closer
+    return (
+        '{"@graph": [{"@id": "https://libris.kb.se/x", "@type": "Record", "controlNumber": "x",\n'
+        ' "hasNote": ' + inner + "}]}"
+    )
+
+
+@pytest.mark.parametrize("opener,closer", [('{"hasNote": ', "}"), ("[", "]"), ('{"x": ', "}")])
+def test_nesting_deeper_than_the_limit_is_refused_with_its_position(tmp_path, opener, closer):
+    """Deeper than jsonld.MAX_DEPTH (256) is one clear line naming where, never a RecursionError;
+    json's own limit (about 1,000) is reported the same way."""
+    assert jsonld.MAX_DEPTH == 256
+    for levels in (257, 900, 5000):
+        p = tmp_path / f"deep{levels}.jsonld"
+        p.write_text(_nested(levels, opener, closer), encoding="utf-8")
+        with pytest.raises(UnreadableFile) as err:
+            open_source(p)
+        msg = str(err.value)
+        assert "\n" not in msg and str(p) in msg
+        col = len(' "hasNote": ') + (256 - 3) * len(opener) + 1
+        assert f"nested more than 256 levels deep at line 2 column {col}" in msg, msg
+
+
+def test_nesting_up_to_the_limit_reads_and_shows(tmp_path):
+    p = tmp_path / "deep256.jsonld"
+    p.write_text(_nested(256), encoding="utf-8")
+    rec = open_source(p).entry(0)
+    assert isinstance(rec, LibrisRecord)
+    assert render_label_view(label_view(rec))
+
+
+def test_json_lines_nested_too_deep_name_the_line(tmp_path):
+    p = tmp_path / "deep.jsonl"
+    ok = HOLD0.read_text(encoding="utf-8").replace("\n", " ")
+    p.write_text(ok + "\n" + _nested(300).replace("\n", " ") + "\n", encoding="utf-8")
+    with pytest.raises(UnreadableFile, match="nested more than 256 levels deep at line 2 column"):
+        open_source(p)
+
+
 def test_json_without_records_is_unreadable(tmp_path):
     p = tmp_path / "none.jsonld"
     p.write_text('{"@context": "/context.jsonld", "@graph": [{"@id": "x", "@type": "Person"}]}', encoding="utf-8")
@@ -316,10 +360,14 @@ def _facts(src) -> dict:
 
 
 @pytest.mark.parametrize("via", ["iso2709", "marcxml", "marc-json", "mrk"])
+# rdflib's own JSON-LD parser still calls the Dataset API it deprecates
+@pytest.mark.filterwarnings("ignore:Dataset.default_context is deprecated:DeprecationWarning")
 def test_jsonld_to_marc_to_jsonld_keeps_the_record(tmp_path, via):
     src, back = _roundtrip(EPLIKT, tmp_path, via)
     doc = json.loads(back.read_text(encoding="utf-8"))
-    g = Graph().parse(data=doc, format="json-ld")  # plain rdflib, inline context: no fetching
+    # plain rdflib, inline context: no fetching
+    g = Dataset()
+    plugin.get("json-ld", Parser)().parse(create_input_source(data=doc, format="json-ld"), g)
     assert len(g) > 20
     again = open_source(back)
     assert _facts(again) == _facts(src)

@@ -8,8 +8,10 @@ import threading
 import pytest
 from pymarc import Field, Leader, Record, Subfield
 
-from tui.core.formats import iso2709, marcxml, open_source
+from tui.core.formats import iso2709, open_source
 from tui.core.model.record import BrokenRecord, LibrisRecord
+from tui.core.sources import indexed
+from tui.core.sources.indexed import IndexedSource
 
 
 def title(t: str, cn: str) -> Record:
@@ -20,22 +22,20 @@ def title(t: str, cn: str) -> Record:
 
 @pytest.fixture
 def mapped(monkeypatch):
-    monkeypatch.setattr(iso2709, "IN_MEMORY_LIMIT", 0)
-    monkeypatch.setattr(marcxml, "IN_MEMORY_LIMIT", 0)
+    monkeypatch.setattr(IndexedSource, "IN_MEMORY_LIMIT", 0)
 
 
 @pytest.fixture
 def preads(monkeypatch):
     """Counts the ``pread`` calls of both readers."""
     calls = []
-    real = iso2709._PREAD
+    real = indexed._PREAD
 
     def counting(fd, n, off):
         calls.append((n, off))
         return real(fd, n, off)
 
-    monkeypatch.setattr(iso2709, "_PREAD", counting)
-    monkeypatch.setattr(marcxml, "_PREAD", counting)
+    monkeypatch.setattr(indexed, "_PREAD", counting)  # both readers read through the base
     return calls
 
 
@@ -66,10 +66,10 @@ def test_iso2709_raw_and_parse_do_not_slice_the_mapping(tmp_path, mapped, preads
     p = mrc(tmp_path, broken_at=7)
     expect = iso2709.read_bytes(p.read_bytes())  # in memory
     src = open_source(p)
-    assert src._mm is not None
+    assert src.mapped
     src.build_index()
     assert list(src.bad) == [7]
-    src.buf = _NoSlicing(src._mm)
+    src.buf = _NoSlicing(src.buf)
     preads.clear()
     for i in (0, 7, 150, 299):
         assert src.raw(i) == expect.raw(i)
@@ -91,7 +91,7 @@ def test_marcxml_raw_and_parse_read_with_pread(tmp_path, mapped, preads):
     p = tmp_path / "many.xml"
     p.write_text(f'<?xml version="1.0"?><collection xmlns="http://www.loc.gov/MARC21/slim">{body}</collection>')
     src = open_source(p)
-    assert src._mm is not None
+    assert src.mapped
     src.build_index()
     preads.clear()
     raw = src.raw(20)
@@ -104,7 +104,7 @@ def test_marcxml_raw_and_parse_read_with_pread(tmp_path, mapped, preads):
 def test_files_in_memory_are_still_sliced(tmp_path, preads):
     p = mrc(tmp_path, n=5)
     src = open_source(p)
-    assert src._mm is None
+    assert not src.mapped
     assert src.entry(3).marc["001"].data == "3"
     assert src.raw(0) == p.read_bytes()[: src.ends[0]]
     assert not preads
@@ -113,7 +113,7 @@ def test_files_in_memory_are_still_sliced(tmp_path, preads):
 def test_parsing_while_a_worker_indexes_a_mapped_file(tmp_path, mapped):
     """The UI thread parses (pread) while the indexing worker reads its windows (pread)."""
     src = iso2709.Iso2709Source(str(mrc(tmp_path, n=20000)))
-    assert src._mm is not None
+    assert src.mapped
     src.STEP = 500
     worker = threading.Thread(target=src.build_index)
     worker.start()
@@ -121,7 +121,7 @@ def test_parsing_while_a_worker_indexes_a_mapped_file(tmp_path, mapped):
     while worker.is_alive() or checked < 200:
         n = len(src)
         for i in {0, n // 3, n // 2, n - 1} if n else ():
-            src.__dict__.pop("_cache", None)
+            src.forget_parsed()  # parsed again: through pread, while the worker indexes
             assert src.entry(i).marc["245"]["a"] == f"T{i}"
             checked += 1
     worker.join()

@@ -266,7 +266,7 @@ def test_holdings_are_linked_by_parsing_only_candidate_slots(samples, monkeypatc
     calls = []
     real = src._parse
     monkeypatch.setattr(src, "_parse", lambda i: calls.append(i) or real(i))
-    assert src._holdings_index() == {"9912345": [5], "5551234": [8]}
+    assert src.link_holdings() == {"9912345": [5], "5551234": [8]}
     assert calls == [5, 8]
 
 

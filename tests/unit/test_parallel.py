@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from tui.core.batch import parallel, scan
 from tui.core.formats import iso2709, open_source
 from tui.core.model.record import Field, Leader, Record, Subfield
+from tui.core.sources.indexed import IndexedSource
 
 
 def _square(x: int) -> int:
@@ -112,7 +113,7 @@ def test_a_scan_in_ranges_is_the_scan_of_the_file(tmp_path, monkeypatch, data, p
     p = tmp_path / "f.mrc"
     p.write_bytes(data)
     whole = scan.scan_file(p)
-    monkeypatch.setattr(iso2709, "IN_MEMORY_LIMIT", 0)
+    monkeypatch.setattr(IndexedSource, "IN_MEMORY_LIMIT", 0)
     monkeypatch.setattr(iso2709, "WINDOW", window)
     monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(parallel, "workers", lambda limit=8: parts)
@@ -140,7 +141,7 @@ def test_a_forked_scan_is_the_scan_of_the_file(tmp_path, monkeypatch):
     p = tmp_path / "f.mrc"
     p.write_bytes(raw * 500 + b"00020broken\x1d" + raw * 500)
     whole = scan.scan_file(p)
-    monkeypatch.setattr(iso2709, "IN_MEMORY_LIMIT", 0)
+    monkeypatch.setattr(IndexedSource, "IN_MEMORY_LIMIT", 0)
     monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(parallel, "workers", lambda limit=8: 2)
     split = scan.scan_file(p)

@@ -104,7 +104,7 @@ def test_the_usual_record_takes_the_fast_path_and_keeps_its_bytes():
     raw = iso2709.record_bytes(rec)
     assert iso2709._parse_standard(raw) is not None
     r = iso2709.parse_record(raw)
-    assert r.__dict__.get("_valid_fields") is True
+    assert r.valid_fields is True
     assert iso2709.record_bytes(r.marc) == raw
     # a changed field is written from its text, an unchanged one from its bytes
     r.marc.fields[2].subfields[0] = Subfield("a", "Ny titel")
@@ -119,4 +119,4 @@ def test_a_record_with_a_blank_value_is_read_but_not_vouched_for():
     rec.leader = Leader("00000nam a2200000 i 4500")
     rec.fields = [Field(tag="245", indicators=["1", "0"], subfields=[Subfield("a", "  ")])]
     r = iso2709.parse_record(iso2709.record_bytes(rec))
-    assert not r.__dict__.get("_valid_fields")
+    assert not r.valid_fields

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from tui.core.batch import scan
 from tui.core.formats import iso2709, marcjson, marcxml, open_source
 from tui.core.model.record import Field, Leader, Record, Subfield
+from tui.core.sources.indexed import IndexedSource
 
 SAMPLE_FILES = [
     "mixed.mrc",
@@ -263,13 +264,12 @@ def test_each_way_a_hit_is_decided(tmp_path, case):
 @pytest.mark.parametrize("name", ["mixed.mrc", "mixed.xml"])
 def test_mapped_files_scan_like_files_read_into_memory(samples, monkeypatch, name):
     """Files over IN_MEMORY_LIMIT are mmapped; the scan and the readers must work on both."""
-    from tui.core.formats import iso2709 as iso
 
     in_memory = scan.scan_file(samples / name)
-    monkeypatch.setattr(iso, "IN_MEMORY_LIMIT", 0)
-    monkeypatch.setattr(marcxml, "IN_MEMORY_LIMIT", 0)
+    monkeypatch.setattr(IndexedSource, "IN_MEMORY_LIMIT", 0)
+    monkeypatch.setattr(IndexedSource, "IN_MEMORY_LIMIT", 0)
     src = open_source(samples / name)
-    assert src._mm is not None
+    assert src.mapped
     mapped = scan.scan_source(src)
     assert bytes(mapped.flags) == bytes(in_memory.flags)
     assert [b.describe() for b in mapped.broken_records] == [b.describe() for b in in_memory.broken_records]

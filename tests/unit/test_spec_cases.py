@@ -1,6 +1,6 @@
 """Conformance with Libris's own MARC <-> JSON-LD conversion (marcframe's ``_spec`` test pairs).
 
-``tests/data/jsonld/marcframe-spec-cases.json`` (CC0, from libris/librisxl) holds, per MARC tag, a
+``tests/data/jsonld/marcframe-spec-cases.json`` (Apache-2.0, from libris/librisxl: see THIRD_PARTY_NOTICES) holds, per MARC tag, a
 MARC source (and the ``normalized`` MARC Libris writes back) with the JSON-LD ``result``. The
 comparison is Libris's own (``MarcFrameConverterSpec``): a case's record is the skeleton record
 (the first ``000`` case) plus the case's fields; *convert* compares the whole JSON-LD record

@@ -13,6 +13,7 @@ from tui.core.batch import parallel
 from tui.core.formats import iso2709, marcxml, open_source
 from tui.core.model.record import Field, Leader, LibrisRecord, Record, Subfield
 from tui.core.rules import eplikt as rules
+from tui.core.sources.indexed import IndexedSource
 from tui.core.validation import validate as V
 
 VALUES = {
@@ -112,7 +113,7 @@ def test_validate_split_into_parts_is_validate(tmp_path, monkeypatch, fork):
     p = _write(tmp_path, _many(400))
     p.write_bytes(p.read_bytes() + b"00020xxxxx\x1d")  # and a broken slot at the end
     want = V.validate(open_source(p))
-    monkeypatch.setattr(iso2709, "IN_MEMORY_LIMIT", 0)  # mapped: read_span, windows
+    monkeypatch.setattr(IndexedSource, "IN_MEMORY_LIMIT", 0)  # mapped: read_span, windows
     monkeypatch.setattr(iso2709, "WINDOW", 1000)
     monkeypatch.setattr(V, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(V, "PARALLEL_MIN_RECORDS", 1)
@@ -120,7 +121,7 @@ def test_validate_split_into_parts_is_validate(tmp_path, monkeypatch, fork):
     if not fork:
         monkeypatch.setattr(parallel, "can_fork", lambda: False)
     src = open_source(p)
-    assert src._mm is not None
+    assert src.mapped
     got, n = V.validate_source(src)
     assert got == want
     assert any(f.rule == "DUP-REPORT" for f in got) and any(f.rule == "STRUCT-DUPLICATE-001" for f in got)

@@ -15,6 +15,7 @@ from tui.cli import main
 from tui.core.batch import parallel
 from tui.core.formats import iso2709, open_source
 from tui.core.model.record import Field, Leader, Record, Subfield
+from tui.core.sources.indexed import IndexedSource
 from tui.core.validation import validate as V
 
 ISBNS = ["9789127166578", "91-7119-000-0", "9789100000000"]
@@ -94,7 +95,7 @@ def test_one_and_two_workers_say_the_same(generated, monkeypatch, capsys, fmt, m
     monkeypatch.setattr(V, "PARALLEL_MIN_RECORDS", 1)
     monkeypatch.setattr(V, "CHUNK_MIN_BYTES", 20_000)  # and in many jobs
     if mapped:
-        monkeypatch.setattr(iso2709, "IN_MEMORY_LIMIT", 0)
+        monkeypatch.setattr(IndexedSource, "IN_MEMORY_LIMIT", 0)
     used = []
     run = parallel.JobQueue.run
 
@@ -189,7 +190,7 @@ def test_jobs_merged_in_order_are_one_pass(tmp_path, monkeypatch, recs, processe
     src = open_source(p)
     src.build_index()
     if len(src.holdings_slots):
-        src._holdings_index()
+        src.link_holdings()
     got, n = V._validate_shared(src, processes, True, None)
     assert got == want
     assert n == V.validate_source(open_source(p))[1]
@@ -199,7 +200,7 @@ def test_progress_moves_with_every_process(generated, monkeypatch):
     """The progress line counts what the children have done too, and ends at the whole file."""
     if not parallel.can_fork():
         pytest.skip("cannot fork here (threads running, or not Linux)")
-    monkeypatch.setattr(iso2709, "IN_MEMORY_LIMIT", 0)
+    monkeypatch.setattr(IndexedSource, "IN_MEMORY_LIMIT", 0)
     monkeypatch.setattr(iso2709, "WINDOW", 4096)  # many progress calls
     monkeypatch.setattr(V, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(V, "PARALLEL_MIN_RECORDS", 1)

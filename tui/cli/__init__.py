@@ -3,7 +3,8 @@
 Each subcommand is a module in this package with ``register(subparsers)`` (adds its parser and
 sets ``func``) and works on the core directly (no Textual import). Exit status everywhere:
 0 success; 1 findings, refusals or broken records (the rest still done); 2 bad usage or a file
-that cannot be read at all, with a one-line reason on stderr.
+that cannot be read at all, with a one-line reason on stderr; 3 an output that cannot be written
+(disk full, permission denied, a folder), the old file kept.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ SUBCOMMANDS = {
     "add-holding": "edit",
     "report": "report",
     "diff": "diff",
+    "rules": "rules",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2

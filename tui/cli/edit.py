@@ -7,8 +7,10 @@
   as it is). Warns about ``599 $a SUPPRESSRECORD`` on stderr unless ``--clear-suppress`` removes
   it (SUP-CLEAR).
 
-The edited records are then exported like ``libris-tui export`` does, validated against the
-file as it was read (so nothing the rules protect can slip through). Channel records are
+The file is read, edited, validated and written a record at a time (memory stays flat): each
+record goes out as ``libris-tui export`` writes it, validated against the record as it was read
+(so nothing the rules protect can slip through); an ISO 2709 record the command did not change is
+copied byte for byte. Channel records are
 hidden from batch edits (CHN-HIDE) and never changed (CHN-READONLY). Exit 0 when every record
 asked for was done, 1 when any was refused or the export was refused, 2 on bad usage.
 """
@@ -16,17 +18,17 @@ asked for was done, 1 when any was refused or the export was refused, 2 on bad u
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 from typing import TextIO
 
 from tui.cli.export import add_output_options, write_out
 from tui.cli.progress import progress_for
-from tui.cli.validate import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, guarded, open_input, read_all
+from tui.cli.validate import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, guarded, open_input
 from tui.core.editing.commands import (
     AddHolding,
     ClearSuppress,
     EditContext,
-    History,
     MoveRestrictedUris,
     Refused,
 )
@@ -63,7 +65,7 @@ def register(subparsers) -> None:
         "changing nothing else (URI-MOVE), then export validated to OUT.",
     )
     p.add_argument("file", metavar="FILE", help="the record file")
-    add_output_options(p, holdings_default=None)
+    add_output_options(p)
     _add_profile_option(p)
     p.set_defaults(func=run_move)
 
@@ -81,7 +83,7 @@ def register(subparsers) -> None:
         help="remove 599 $a SUPPRESSRECORD from the records you add a holding to (SUP-CLEAR)",
     )
     p.add_argument("--record", type=int, metavar="N", help="only record N (1-based position in the file)")
-    add_output_options(p, holdings_default=None)
+    add_output_options(p)
     _add_profile_option(p)
     p.set_defaults(func=run_add_holding)
 
@@ -95,47 +97,83 @@ def _who(rec: LibrisRecord) -> str:
     return f"record {rec.number}" + (f" [{rec.control_number}]" if rec.control_number else "")
 
 
+class _Batch:
+    """One batch edit over a file, record by record inside the export (``transform``): the
+    command applied to each record it is for, the record as read kept as the item's original
+    (only for a record whose fields change), the outcome told on stderr."""
+
+    def __init__(self, args, err: TextIO, src, profile: Profile, sigel: str | None):
+        self.args, self.err, self.src, self.profile, self.sigel = args, err, src, profile, sigel
+        self.done = self.refused = self.already = self.hidden = 0
+
+    def tell(self, e: LibrisRecord, text: str) -> None:
+        print(visible(f"{self.args.file}: {_who(e)}: {text}"), file=self.err)
+
+    def apply(self, item, e: LibrisRecord, cmd, *, copy_first: bool = True) -> bool | None:
+        """``cmd`` on ``e`` (the item's record): True changed, False unchanged, None refused."""
+        ctx = EditContext(e, self.profile, self.sigel, self.src)
+        before = copy.deepcopy(e) if copy_first and item.original is None else None
+        try:
+            cmd.apply(ctx)
+        except Refused as exc:
+            self.refused += 1
+            self.tell(e, f"refused: {exc.refusal}")
+            return None
+        if cmd.changed:
+            item.edited = True
+            if before is not None:
+                item.original = before
+            item.fresh = False
+        return cmd.changed
+
+
+def _run_batch(args, out: TextIO, err: TextIO, make, sigel: str | None, name: str) -> tuple[int, _Batch]:
+    cfg = _config()
+    with progress_for(name, args.file, err) as progress:
+        src = open_input(args.file, progress)
+        batch = _Batch(args, err, src, _profile(args, cfg), sigel)
+        status = write_out(
+            src, args, args.file, src.format, None, err, out, sigel=sigel, transform=make(batch), progress=progress
+        )
+    return status, batch
+
+
 @guarded
 def run_move(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     cfg = _config()
-    with progress_for("move-restricted-uris", args.file, err) as progress:  # reading; erased before the output
-        src = open_input(args.file, progress)
-        entries = read_all(src, progress)
-        original = list(open_input(args.file))
-    profile = _profile(args, cfg)
-    history = History()
-    moved = refused = skipped = 0
-    for e in entries:
-        if not isinstance(e, LibrisRecord) or e.kind != "bib":
-            continue
-        ctx = EditContext(e, profile, cfg.sigel or None if cfg else None, src)
-        cmd = MoveRestrictedUris()
-        if not cmd.targets(ctx):
-            continue  # nothing to move here
-        if record_state(e).channel:
-            skipped += 1
-            print(visible(f"{args.file}: {_who(e)}: channel record left unchanged (CHN-READONLY)"), file=err)
-            continue
-        try:
-            history.do(cmd, ctx)
-        except Refused as exc:
-            refused += 1
-            print(visible(f"{args.file}: {_who(e)}: refused: {exc.refusal}"), file=err)
-            continue
-        moved += 1
-        print(visible(f"{args.file}: {_who(e)}: {cmd.describe()}"), file=err)
+    sigel = (cfg.sigel or None) if cfg else None
+
+    def make(batch: _Batch):
+        def transform(item):
+            e = item.entry
+            if not isinstance(e, LibrisRecord) or e.kind != "bib":
+                return item
+            cmd = MoveRestrictedUris()
+            if not cmd.targets(EditContext(e, batch.profile, sigel, batch.src)):
+                return item  # nothing to move here
+            if record_state(e).channel:
+                batch.hidden += 1
+                batch.tell(e, "channel record left unchanged (CHN-READONLY)")
+                return item
+            if batch.apply(item, e, cmd):
+                batch.done += 1
+                batch.tell(e, cmd.describe())
+            return item
+
+        return transform
+
+    status, b = _run_batch(args, out, err, make, sigel, "move-restricted-uris")
     print(
         visible(
-            f"{args.file}: URI-MOVE in {moved} record{'s' if moved != 1 else ''}"
-            + (f", {refused} refused" if refused else "")
-            + (f", {skipped} channel records left" if skipped else "")
+            f"{args.file}: URI-MOVE in {b.done} record{'s' if b.done != 1 else ''}"
+            + (f", {b.refused} refused" if b.refused else "")
+            + (f", {b.hidden} channel records left" if b.hidden else "")
         ),
         file=err,
     )
-    status = write_out(entries, args, args.file, src.format, original, err, out)
-    return status if status != EXIT_OK else (EXIT_FINDINGS if refused else EXIT_OK)
+    return status if status != EXIT_OK else (EXIT_FINDINGS if b.refused else EXIT_OK)
 
 
 @guarded
@@ -147,74 +185,62 @@ def run_add_holding(args: argparse.Namespace, out: TextIO | None = None, err: Te
     if not sigel:
         print("libris-tui add-holding: no sigel: give --sigel or set 'sigel' in the config", file=err)
         return EXIT_USAGE
-    src = open_input(args.file)
-    entries = list(src)
-    original = list(open_input(args.file))
-    profile = _profile(args, cfg)
     if args.record is not None:
-        if not 1 <= args.record <= len(entries):
+        src = open_input(args.file)
+        if not 1 <= args.record <= len(src):
             print(
                 visible(
-                    f"libris-tui add-holding: {args.file}: there is no record {args.record} "
-                    f"(the file has {len(entries)})"
+                    f"libris-tui add-holding: {args.file}: there is no record {args.record} (the file has {len(src)})"
                 ),
                 file=err,
             )
             return EXIT_USAGE
-        targets = [entries[args.record - 1]]
-        if isinstance(targets[0], BrokenRecord):
-            print(visible(f"libris-tui add-holding: {targets[0].describe()}"), file=err)
+        target = src.entry(args.record - 1)
+        if isinstance(target, BrokenRecord):
+            print(visible(f"libris-tui add-holding: {target.describe()}"), file=err)
             return EXIT_FINDINGS
-    else:
-        targets = [e for e in entries if isinstance(e, LibrisRecord) and e.kind == "bib"]
-    history = History()
-    added = already = refused = hidden = 0
-    for e in targets:
-        if args.record is None and record_state(e).channel:
-            hidden += 1  # CHN-HIDE: channel records are not part of a batch
-            continue
-        ctx = EditContext(e, profile, sigel, src)
-        cmd = AddHolding(sigel)
-        try:
-            changed = history.do(cmd, ctx)
-        except Refused as exc:
-            refused += 1
-            print(visible(f"{args.file}: {_who(e)}: refused: {exc.refusal}"), file=err)
-            continue
-        if changed:
-            added += 1
-        else:
-            already += 1
-            print(
-                visible(
-                    f"{args.file}: {_who(e)}: {sigel} already holds it; unchanged (HOLD-ADD: one holding "
-                    "per sigel and title)"
-                ),
-                file=err,
-            )
-        if ctx.state().suppressed:
-            if args.clear_suppress:
-                try:
-                    history.do(ClearSuppress(), ctx)
-                    print(visible(f"{args.file}: {_who(e)}: removed 599 $a SUPPRESSRECORD (SUP-CLEAR)"), file=err)
-                except Refused as exc:
-                    refused += 1
-                    print(visible(f"{args.file}: {_who(e)}: refused: {exc.refusal}"), file=err)
+
+    def make(batch: _Batch):
+        def transform(item):
+            e = item.entry
+            if args.record is not None:
+                if item.slot != args.record - 1 or not isinstance(e, LibrisRecord):
+                    return item
+            elif not isinstance(e, LibrisRecord) or e.kind != "bib":
+                return item
+            elif record_state(e).channel:
+                batch.hidden += 1  # CHN-HIDE: channel records are not part of a batch
+                return item
+            # a holding changes no field of the bib: the record as read needs no copy
+            changed = batch.apply(item, e, AddHolding(sigel), copy_first=False)
+            if changed is None:
+                return item
+            if changed:
+                batch.done += 1
             else:
-                print(
-                    visible(
-                        f"{args.file}: {_who(e)}: warning: 599 $a SUPPRESSRECORD keeps this record out of "
-                        "Libris search and your local system; remove it with --clear-suppress (SUP-CLEAR)"
-                    ),
-                    file=err,
-                )
-    msg = f"{args.file}: holding for {sigel} added to {added} record{'s' if added != 1 else ''}"
-    if already:
-        msg += f", already there in {already}"
-    if refused:
-        msg += f", {refused} refused"
-    if hidden:
-        msg += f"; {hidden} channel record{'s' if hidden != 1 else ''} left out (CHN-HIDE)"
+                batch.already += 1
+                batch.tell(e, f"{sigel} already holds it; unchanged (HOLD-ADD: one holding per sigel and title)")
+            if EditContext(e, batch.profile, sigel, batch.src).state().suppressed:
+                if args.clear_suppress:
+                    if batch.apply(item, e, ClearSuppress()) is not None:
+                        batch.tell(e, "removed 599 $a SUPPRESSRECORD (SUP-CLEAR)")
+                else:
+                    batch.tell(
+                        e,
+                        "warning: 599 $a SUPPRESSRECORD keeps this record out of Libris search and your "
+                        "local system; remove it with --clear-suppress (SUP-CLEAR)",
+                    )
+            return item
+
+        return transform
+
+    status, b = _run_batch(args, out, err, make, sigel, "add-holding")
+    msg = f"{args.file}: holding for {sigel} added to {b.done} record{'s' if b.done != 1 else ''}"
+    if b.already:
+        msg += f", already there in {b.already}"
+    if b.refused:
+        msg += f", {b.refused} refused"
+    if b.hidden:
+        msg += f"; {b.hidden} channel record{'s' if b.hidden != 1 else ''} left out (CHN-HIDE)"
     print(visible(msg), file=err)
-    status = write_out(entries, args, args.file, src.format, original, err, out, sigel=sigel)
-    return status if status != EXIT_OK else (EXIT_FINDINGS if refused else EXIT_OK)
+    return status if status != EXIT_OK else (EXIT_FINDINGS if b.refused else EXIT_OK)

@@ -1,59 +1,69 @@
-"""``libris-tui export FILE [--original ORIG] [--to FMT] [--holdings records|embedded] [--overwrite] -o OUT``
+"""``libris-tui export FILE [--original ORIG] [--to FMT] [--holdings records|embedded]
+[--broken keep|drop|refuse] [--overwrite] -o OUT``
 
-Validates first and writes nothing when there is an error (exit 1, the errors on stderr);
-otherwise writes OUT atomically with ``OUT.report.txt`` beside it (exit 0). The input file is
-never overwritten unless ``--overwrite`` is given, and then a backup is kept.
+Validates every record as it writes it and replaces nothing when there is an error (exit 1, the
+errors on stderr); otherwise OUT is written atomically with ``OUT.report.txt`` beside it, the
+report first (exit 0). The file is read a record at a time: memory stays flat however large it
+is. An existing OUT (the input above all) is replaced only with ``--overwrite``, and then a
+backup of it is kept.
+
+Exit status: 0 written; 1 refused for findings, or written with unreadable records kept or left
+out (each named on stderr); 2 bad usage, an input that cannot be read at all, or an OUT that
+exists without ``--overwrite``; 3 OUT cannot be written (the disk is full, permission denied,
+OUT is a folder ...): the message names OUT and says that the old file is kept, and whether
+the report was written.
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TextIO
 
-from tui.cli.output import EXIT_FINDINGS, EXIT_OK, count, finding_line, guarded, kept, say
+from tui.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, EXIT_WRITE, count, finding_line, guarded, kept, say
 from tui.cli.progress import progress_for
-from tui.cli.validate import open_input, read_all
+from tui.cli.validate import open_input
+from tui.core.files.atomic import WriteFailed
+from tui.core.files.broken import CHOICES
 from tui.core.files.export import (
-    EXPORT_FORMATS,
     HOLDINGS_MODES,
     ExportFailed,
     ExportRefused,
     ExportResult,
+    OutputExists,
     export,
 )
-from tui.core.formats import EXTENSIONS
+from tui.core.formats import registry
+from tui.core.model.record import LibrisRecord
+from tui.core.rules.detect import embedded_holding_sigels
 
-FORMATS = ("iso2709", "marcxml", "marc-json", "mrk", "jsonld", "turtle")
 
-
-def add_output_options(p: argparse.ArgumentParser, holdings_default: str | None = "records") -> None:
+def add_output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="the file to write")
     p.add_argument(
         "--to",
-        choices=EXPORT_FORMATS,
+        choices=registry.exportable_ids(),
         metavar="FMT",
-        help=f"output format: {', '.join(FORMATS)} (default: from OUT's extension, else the input's format)",
-    )
-    default = (
-        "records, the default"
-        if holdings_default == "records"
-        else "default: as in the input (embedded when it has embedded holdings)"
+        help=f"output format: {registry.choices_help()} (default: from OUT's extension, else the input's format)",
     )
     p.add_argument(
         "--holdings",
         choices=HOLDINGS_MODES,
-        default=holdings_default,
-        help="holdings as MARC21 holdings records after their bib (records) or embedded in the bib "
-        f"with $5 <sigel> (embedded); {default}",
+        default="keep",
+        help="holdings as the input has them (keep, the default: holdings records stay records, embedded "
+        "ones stay embedded), all as MARC21 holdings records (records), or all embedded in their bib "
+        "with $5 <sigel> (embedded)",
     )
-    p.add_argument("--overwrite", action="store_true", help="allow OUT to be an input file (a backup of it is kept)")
     p.add_argument(
-        "--skip-broken",
-        action="store_true",
-        help="leave out records that cannot be read (each is named on stderr; exit status 1) "
-        "instead of refusing the whole export",
+        "--overwrite", action="store_true", help="replace OUT when it exists, even an input file (a backup is kept)"
     )
+    p.add_argument(
+        "--broken",
+        choices=CHOICES,
+        default=None,
+        help="records that cannot be read: keep them byte for byte (ISO 2709 to ISO 2709 only), drop them "
+        "(each named on stderr), or refuse the whole write (the default); exit status 1 when any was kept or dropped",
+    )
+    p.add_argument("--skip-broken", action="store_true", help="the same as --broken drop")
 
 
 def register(subparsers) -> None:
@@ -62,6 +72,8 @@ def register(subparsers) -> None:
         help="validate, then write records in another format",
         description="Validate the records (against --original when given) and, when there is no error, "
         "write them atomically to OUT with a report OUT.report.txt beside it.",
+        epilog="Exit status: 0 written; 1 refused, or unreadable records kept or dropped; 2 bad usage or "
+        "OUT exists (give --overwrite); 3 OUT cannot be written (the old file is kept).",
     )
     p.add_argument("file", metavar="FILE", help="the record file to export")
     p.add_argument(
@@ -74,25 +86,31 @@ def register(subparsers) -> None:
 def output_format(args, input_format: str) -> str:
     if args.to:
         return args.to
-    fmt = EXTENSIONS.get(Path(args.output).suffix.lower())
-    if fmt in EXPORT_FORMATS:
-        return fmt
-    return input_format if input_format in EXPORT_FORMATS else "iso2709"
+    offered = registry.exportable_ids()
+    by_name = registry.for_extension(args.output)
+    if by_name is not None and by_name.id in offered:
+        return by_name.id
+    return input_format if input_format in offered else registry.DEFAULT_EXPORT.id
 
 
-def input_holdings_mode(entries) -> str:
-    """How the input holds its holdings: ``embedded`` when any bib has ``$5`` holding fields."""
-    from tui.core.model.record import LibrisRecord
-    from tui.core.rules.detect import embedded_holding_sigels
-
-    for e in entries:
+def embeds_holdings(src, probe: int = 200) -> bool:
+    """Does the input embed its holdings (a Libris export)? One of its first ``probe`` bibs has
+    ``$5`` holding fields: then a holding added by a batch edit is embedded too."""
+    for k in range(min(len(src), probe)):
+        e = src.entry(k)
         if isinstance(e, LibrisRecord) and e.kind == "bib" and embedded_holding_sigels(e):
-            return "embedded"
-    return "records"
+            return True
+    return False
+
+
+def broken_choice(args) -> str:
+    if getattr(args, "skip_broken", False):
+        return "drop"
+    return getattr(args, "broken", None) or "refuse"
 
 
 def write_out(
-    entries,
+    src,
     args,
     input_path: str,
     input_format: str,
@@ -101,22 +119,19 @@ def write_out(
     out: TextIO,
     source_name: str = "",
     sigel: str | None = None,
+    transform=None,
+    progress=None,
 ) -> int:
-    """Export ``entries`` as the command line asked; print the outcome. Returns the exit status."""
-    holdings = args.holdings or input_holdings_mode(entries)
-    skipped = []
-    if getattr(args, "skip_broken", False):
-        from tui.core.model.record import BrokenRecord
-
-        skipped = [e for e in entries if isinstance(e, BrokenRecord)]
-        entries = [e for e in entries if not isinstance(e, BrokenRecord)]
-        if original is not None:
-            original = [e for e in original if not isinstance(e, BrokenRecord)]
-        for b in skipped:
-            say(err, f"libris-tui: left out: {b.describe()}")
+    """Export ``src`` (a ``RecordSource``) as the command line asked, each record passed through
+    ``transform(item)`` first when given (the batch edits); print the outcome. Returns the exit
+    status."""
+    holdings = args.holdings or "keep"
+    if progress is not None:
+        progress.set_stage("writing")
+        progress.unit = "records"
     try:
         res: ExportResult = export(
-            entries,
+            src,
             args.output,
             output_format(args, input_format),
             original=original,
@@ -124,40 +139,69 @@ def write_out(
             overwrite=args.overwrite,
             inputs=[input_path],
             source_name=source_name or input_path,
-            original_name=getattr(args, "original", None) or (input_path if original else ""),
+            original_name=getattr(args, "original", None) or "",
             sigel=sigel,
+            broken=broken_choice(args),
+            transform=transform,
+            embed_new=holdings == "keep" and embeds_holdings(src),
+            progress=progress,
         )
     except ExportRefused as exc:
-        say(err, f"libris-tui: {args.output}: export refused, nothing was written: {count(len(exc.errors), 'error')}")
+        if progress is not None:
+            progress.close()
+        say(
+            err,
+            f"libris-tui: {args.output}: export refused, nothing was written: {count(exc.error_count, 'error')}",
+        )
         for f in exc.errors:
             print(finding_line(input_path, f), file=err)
-        if all(f.rule == "STRUCT-UNREADABLE" for f in exc.errors):
-            print("libris-tui: only unreadable records stand in the way: --skip-broken writes the rest", file=err)
+        if exc.error_count > len(exc.errors):
+            say(err, f"{input_path}: {exc.error_count - len(exc.errors)} more errors not shown")
+        if exc.errors and all(f.rule == "STRUCT-UNREADABLE" for f in exc.errors):
+            say(
+                err,
+                "libris-tui: only unreadable records stand in the way: --broken drop writes the rest "
+                "(--broken keep copies them as they are, ISO 2709 to ISO 2709)",
+            )
         return EXIT_FINDINGS
     except ExportFailed as exc:
         say(err, f"libris-tui: {exc}")
         return EXIT_FINDINGS
+    except OutputExists as exc:
+        say(err, f"libris-tui: {exc}")
+        return EXIT_USAGE
+    except WriteFailed as exc:
+        say(err, f"libris-tui: {exc}")
+        return EXIT_WRITE
+    if progress is not None:
+        progress.close()
+    for b in res.broken:
+        what = "kept as it was" if b.choice == "keep" else "left out"
+        say(err, f"libris-tui: {what}: {input_path}: {b.describe()}")
     shown = 0
     warnings = [f for f in res.findings if f.severity == "warning"]
     for f in warnings:
         if not f.rule.startswith("STRUCT-") and shown < 20:
             print(finding_line(input_path, f), file=err)
             shown += 1
-    if len(warnings) > shown:
-        say(err, f"{input_path}: {count(len(warnings), 'warning')} in all; see the report")
+    n_warn = res.summary.get("warning", 0)
+    if n_warn > shown:
+        say(err, f"{input_path}: {count(n_warn, 'warning')} in all; see the report")
     hold = f", {count(res.holdings, 'holding')}" if res.holdings else ""
+    unread = ""
+    if res.broken:
+        unread = f"; unreadable: {res.kept_broken} kept, {res.dropped_broken} left out"
     say(
         out,
-        f"wrote {count(res.records, 'record')}{hold} to {res.path} ({res.format}); "
+        f"wrote {count(res.records, 'record')}{hold} to {res.path} ({res.format}){unread}; "
         f"report: {res.report_path}{kept(res.backup_path)}",
     )
-    return EXIT_FINDINGS if skipped else EXIT_OK
+    return EXIT_FINDINGS if res.broken else EXIT_OK
 
 
 @guarded
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with progress_for("export", args.file, err) as progress:  # reading; erased before the output
+    with progress_for("export", args.file, err) as progress:
         src = open_input(args.file, progress)
-        entries = read_all(src, progress)
-        original = list(open_input(args.original)) if args.original else None
-    return write_out(entries, args, args.file, src.format, original, err, out)
+        original = open_input(args.original) if args.original else None
+        return write_out(src, args, args.file, src.format, original, err, out, progress=progress)

@@ -15,12 +15,16 @@ from tui.core.model.record import LibrisError
 from tui.core.model.textsafe import visible
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+#: an output that cannot be written (disk full, permission denied, a folder): the old file is kept
+EXIT_WRITE = 3
 
 
 def guarded(fn):
     """``fn(args, out, err)`` with ``out``/``err`` defaulting to stdout/stderr; our own errors
     (unreadable file, output that would replace the input ...) become one line on stderr with
-    anything a terminal would act on made visible (file names come from outside too), and exit 2."""
+    anything a terminal would act on made visible (file names come from outside too), and exit 2
+    (3 when an output cannot be written)."""
+    from tui.core.files.atomic import WriteFailed
 
     @functools.wraps(fn)
     def run(args, out: TextIO | None = None, err: TextIO | None = None):
@@ -28,6 +32,9 @@ def guarded(fn):
         err = err or sys.stderr
         try:
             return fn(args, out, err)
+        except WriteFailed as exc:
+            say(err, f"libris-tui: {exc}")
+            return EXIT_WRITE
         except LibrisError as exc:
             say(err, f"libris-tui: {exc}")
             return EXIT_USAGE
@@ -66,4 +73,15 @@ def safe_json(doc) -> str:
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-__all__ = ["EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE", "guarded", "say", "count", "finding_line", "kept", "safe_json"]
+__all__ = [
+    "EXIT_OK",
+    "EXIT_FINDINGS",
+    "EXIT_USAGE",
+    "EXIT_WRITE",
+    "guarded",
+    "say",
+    "count",
+    "finding_line",
+    "kept",
+    "safe_json",
+]

@@ -3,7 +3,8 @@
 The Katalogsupport report: errors in protected fields of e-plikt records (EPL-PROTECT), anything
 wrong in a channel record (CHN-READONLY) and likely duplicates (DUP-REPORT), as a plain-text
 message ready to send, since the rules say these are reported, not fixed. On stdout, or written
-atomically to OUT. Exit 0 when there is nothing to report, 1 when there is, 2 on bad usage.
+atomically to OUT. The file is checked a record at a time (only the records with something to
+report are kept). Exit 0 when there is nothing to report, 1 when there is, 2 on bad usage.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from typing import TextIO
 from tui.cli.output import EXIT_FINDINGS, EXIT_OK, count, guarded, kept, say
 from tui.cli.validate import open_input
 from tui.core.files.atomic import atomic_write
+from tui.core.files.export import CheckedRun, open_inputs
 from tui.core.model.record import LibrisError
 from tui.core.model.textsafe import visible
 from tui.core.validation.report import collect, render
-from tui.core.validation.validate import validate
 
 
 def register(subparsers) -> None:
@@ -51,10 +52,14 @@ def _sigel(args) -> str | None:
 @guarded
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     src = open_input(args.file)
-    entries = list(src)
-    original = list(open_input(args.original)) if args.original else None
-    findings = validate(entries, original)
-    rep = collect(entries, findings, os.path.basename(args.file))
+    original = open_input(args.original) if args.original else None
+    # a record at a time: only the records with something to report are kept
+    checked = CheckedRun(open_inputs(src, original))
+    findings = [f for _, found in checked for f in found if f.katalogsupport]
+    checked.finish()
+    findings += [f for f in checked.log.katalogsupport]
+    rep = collect(checked.katalogsupport_records(), findings, os.path.basename(args.file))
+    rep.total_records = checked.readable
     if rep.empty:
         say(err, f"{args.file}: nothing to report to Katalogsupport")
         return EXIT_OK

@@ -1,4 +1,4 @@
-"""``libris-tui validate [--original ORIG] [--format text|json] FILE``
+"""``libris-tui validate [--original ORIG] [--format text|json] [--lang en|sv] FILE``
 
 Checks structure, the e-plikt rules against the original (``--original``: records paired by
 001, else by position) and gives advice (URI-MOVE, SUP-CLEAR, Katalogsupport items, duplicates).
@@ -24,6 +24,7 @@ from tui.cli.progress import progress_for
 from tui.core.formats import open_source
 from tui.core.model.record import LibrisRecord, UnreadableFile
 from tui.core.model.textsafe import visible
+from tui.core.rules import table
 from tui.core.sources.base import RecordSource
 from tui.core.validation.validate import Finding, errors, summary, validate, validate_source
 
@@ -41,6 +42,7 @@ def register(subparsers) -> None:
         "--original", metavar="ORIG", help="the records as they were before editing (paired by 001, else by position)"
     )
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    p.add_argument("--lang", choices=table.LANGUAGES, default="en", help="language of the messages (default: en)")
     p.set_defaults(func=run)
 
 
@@ -90,6 +92,11 @@ def summary_line(findings: list[Finding], n_records: int) -> str:
 
 @guarded
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    with table.speaking(getattr(args, "lang", None) or "en"):
+        return _run(args, out, err)
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with progress_for("validate", args.file, err) as progress:
         progress.set_stage("reading")
         src = open_input(args.file, progress)

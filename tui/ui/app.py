@@ -4,7 +4,7 @@
 that cannot be read gives a one-line error and exit 2, not a screen), and handed over in a
 ``Session``. Everything the cataloguer does is an action of the main screen; the app adds what is
 app-wide: the keymap (binding ids -> keys, ``App.set_keymap``), themes, notifications that never
-read record text as markup, the palette, and the journal.
+read record text as markup, the palette, and the start of the crash journal (``tui.ui.flows.journal``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from tui.core.model.textsafe import visible
+from tui.core.rules import table
 from tui.core.settings import config as config_mod
 from tui.core.settings import keymap as keymap_mod
 from tui.core.settings import themes as themes_mod
@@ -124,6 +125,7 @@ class LibrisApp(App):
             config = config or config_mod.load_config()
             session = open_session(session, config)
         self.config = config or Config()
+        table.set_language(self.config.messages)  # the rule table's sentences: refusals, findings, reasons
         #: no blinking cursors (scripted screenshots and snapshot tests must be stable)
         self.steady_cursor = steady_cursor or screenshot
         #: show notifications as toasts (snapshot tests turn them off: their timing is not stable)
@@ -303,76 +305,16 @@ class LibrisApp(App):
 
         self.theme = self._theme_name
         # pushed (not the default screen) so that Textual loads the screen's .tcss
-        self.push_screen(MainScreen(self.session, language=self.config.language))
+        main = MainScreen(self.session, language=self.config.language)
+        self.push_screen(main)
         for title, message, severity in self._startup_problems:
             self.say(message, title=title, severity=severity, timeout=12)
         for problem in self.config.problems:
             self.say(problem, title="Config", severity="warning", timeout=12)
         for p in self.keymap.problems:
             self.say(str(p), title=f"Keymap {self.keymap.name}", severity=p.severity, timeout=12)
-        if self.use_journal:
-            self.call_after_refresh(self._start_journal)
-
-    def _start_journal(self) -> None:
-        """Issue 7: journal every edit; offer what a session that ended badly left behind."""
-        from tui.core.editing import journal
-
-        try:
-            self.session.journal = journal.Journal.open_for(self.session.path, self.session.stamp)
-        except Exception as exc:
-            self.say(
-                f"{exc}. Edits are not protected against a crash in this session.",
-                title="Crash journal",
-                severity="warning",
-                timeout=12,
-            )
-        try:
-            pending = journal.pending_sessions(self.session.path)
-        except Exception as exc:
-            self.say(str(exc), title="Crash journal", severity="warning")
-            return
-        self._offer_restore(pending)
-
-    def _offer_restore(self, pending: list) -> None:
-        if not pending:
-            return
-        from tui.ui.dialogs.restore_dialog import RestoreDialog
-
-        first, rest = pending[0], pending[1:]
-
-        def done(choice: str | None) -> None:
-            if choice == "restore":
-                self._restore(first)
-            elif choice == "discard":
-                first.discard()
-                self.say("The journalled edits were discarded.", title="Crash journal")
-            self._offer_restore(rest)
-
-        can = first.problem is None and first.file_change() is None
-        self.push_screen(RestoreDialog(first.describe(), can_restore=can), done)
-
-    def _restore(self, pending) -> None:
-        from tui.core.editing.journal import JournalError, JournalReplayError
-
-        try:
-            n = pending.replay(self.session.source, self.session.replay_event)
-        except JournalReplayError as exc:
-            self.say(str(exc), title="Restore stopped", severity="error", timeout=15)
-            return
-        except (JournalError, Exception) as exc:
-            self.say(str(exc), title="Cannot restore", severity="error", timeout=15)
-            return
-        pending.discard()
-        self.say(
-            f"{n} journalled edit{'s' if n != 1 else ''} restored. They are not saved yet.",
-            title="Restored",
-            timeout=10,
-        )
-        main = self._main()
-        if main is not None:
-            main.records.reset()
-            main._render_record(keep_cursor=True)
-            main._update_status()
+        if self.use_journal:  # every edit journalled; what a crashed session left is offered
+            self.call_after_refresh(main.journal.start)
 
     def _main(self):
         from tui.ui.screens.main_screen import MainScreen

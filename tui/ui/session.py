@@ -32,6 +32,7 @@ from tui.core.editing.commands import (
 from tui.core.formats.notation import field_line
 from tui.core.model.record import BrokenRecord, Entry, LibrisRecord
 from tui.core.rules import eplikt as rules
+from tui.core.rules import table
 from tui.core.rules.profile import Profile
 from tui.core.sources.base import RecordSource
 
@@ -114,7 +115,7 @@ class Session:
         if ctx is None:
             rec = self.entry(slot)
             if not isinstance(rec, LibrisRecord):
-                raise Refused(Refusal("EDIT-TARGET", "this record could not be read; it cannot be edited"))
+                raise Refused(Refusal.of("EDIT-TARGET", "unreadable"))
             ctx = EditContext(rec, self.profile, self.sigel, self.source)
             self._contexts[slot] = ctx
         ctx.profile, ctx.sigel = self.profile, self.sigel
@@ -142,15 +143,17 @@ class Session:
         profile's, in the commands' order. The command's full check runs again when applied.
         """
         if slot is None:
-            return Refusal("EDIT-TARGET", "no record is selected")
+            return Refusal.of("EDIT-TARGET", "no-record")
         e = self.entry(slot)
         if not isinstance(e, LibrisRecord):
-            return Refusal("EDIT-TARGET", "this record could not be read; it cannot be edited")
+            return Refusal.of("EDIT-TARGET", "unreadable")
         st = rules.record_state(e, self.source)
         p = rules.protection(e, tag or "245", occurrence, code, state=st) if (tag or st.channel) else None
         if p is not None:
-            where = (f"{tag}[{occurrence}]" if occurrence else tag or "this record") + (f" ${code}" if code else "")
-            return Refusal(p.rule, f"{where}: {p.reason_en}" + (f" [{p.label_sv}]" if p.label_sv else ""))
+            where = (f"{tag}[{occurrence}]" if occurrence else tag or table.phrase("this-record")) + (
+                f" ${code}" if code else ""
+            )
+            return p.refusal(where)
         return self.profile.refusal(action)  # type: ignore[arg-type]
 
     def preview(self, slot: int, cmd: EditCommand) -> list[tuple[str, str]] | Refusal:
@@ -353,23 +356,58 @@ class Session:
         originals = list(self.originals()) if self._originals else None
         return validate(entries, originals)
 
-    def export(self, out: str, fmt: str, holdings: str = "records"):
-        """Validated export to another file (``tui.core.files.export``: refuses on errors, writes
-        atomically with a report beside it). Returns its ``ExportResult``."""
+    def changed_slots(self) -> set[int]:
+        """Slots whose records differ from the file (any edit in effect)."""
+        return {s for s in self._originals if self.is_changed(s)}
+
+    def _original_of(self, slot: int):
+        return self._originals.get(slot)
+
+    def export(self, out: str, fmt: str, holdings: str = "keep", *, overwrite: bool = False, broken=None):
+        """Validated export to another file (``tui.core.files.export``, streaming: refuses on
+        errors, writes atomically with a report beside it, replaces an existing file only with
+        ``overwrite``: ask first, ``output_exists``). ``broken``: ``BrokenPolicy`` or keep / drop /
+        refuse. Returns its ``ExportResult``."""
         from tui.core.files.export import export
 
-        originals = list(self.originals()) if self._originals else None
+        with self.lock:
+            if not self.source.complete:
+                self.source.build_index()
         return export(
-            list(self.entries()),
+            self.source,
             out,
             fmt,
-            original=originals,
             holdings=holdings,
-            overwrite=False,
+            overwrite=overwrite,
             inputs=[self.path],
             source_name=self.path,
             sigel=self.sigel,
+            broken=broken,
+            edited=self.changed_slots(),
+            originals=self._original_of,
+            embed_new=holdings == "keep" and self.holdings_mode() == "embedded",
         )
+
+    def output_exists(self, out: str):
+        """What an export to ``out`` would replace (``ExistingFile``: path, size, mtime), or None."""
+        from tui.core.files.atomic import existing_file
+
+        return existing_file(out)
+
+    def default_output(self, fmt: str):
+        """Where an export goes unless the user says otherwise: never the input, never a file that exists."""
+        from tui.core.files.export import default_output
+
+        return default_output(self.path, fmt)
+
+    def broken_records(self) -> list:
+        """The records of the file that cannot be read (for the keep / drop question)."""
+        from tui.core.files.save import find_broken
+
+        with self.lock:
+            if not self.source.complete:
+                self.source.build_index()
+            return find_broken(self.source)
 
     def holdings_mode(self) -> str:
         """How the file holds its holdings: embedded ``$5`` fields (Libris export) or records."""
@@ -383,35 +421,32 @@ class Session:
                 return "embedded"
         return "records"
 
-    def save(self):
-        """Write the edits over the opened file, in its own format: validated (refused on errors),
-        checked against the file on disk first (issue 7: a file changed since it was opened is
-        never written over), atomic, with a backup of the old file. Then the file is read again."""
-        from tui.core.files.export import EXPORT_FORMATS, export
+    def save(self, broken=None):
+        """Write the edits over the opened file (``tui.core.files.save``): everything the user did
+        not touch stays as it is (order, holdings records and their 001s, unedited records byte for
+        byte); validated, checked against the file on disk first (a file changed since it was
+        opened is never written over), atomic, with a backup of the old file. ``broken``: what to do
+        with unreadable records (``BrokenPolicy``, keep / drop / refuse). Then the file is read
+        again."""
         from tui.core.files.filestamp import FileStamp
+        from tui.core.files.save import save_source
         from tui.core.formats import open_source
-        from tui.core.model.record import LibrisError
 
-        fmt = self.source.format
-        if fmt not in EXPORT_FORMATS:
-            raise LibrisError(f"{self.path}: {fmt} files are not written back; export to a MARC format instead")
-        if self.stamp is not None:
-            self.stamp.check()
-        originals = list(self.originals()) if self._originals else None
-        result = export(
-            list(self.entries()),
-            self.path,
-            fmt,
-            original=originals,
-            holdings=self.holdings_mode(),
-            overwrite=True,
-            report=False,
-            sigel=self.sigel,
-            unchanged_since=self.stamp,
-        )
+        with self.lock:
+            if not self.source.complete:
+                self.source.build_index()
+            result = save_source(
+                self.source,
+                edited=self.changed_slots(),
+                originals=self._original_of,
+                unchanged_since=self.stamp,
+                broken=broken,
+                sigel=self.sigel,
+                embed_new=self.holdings_mode() == "embedded",
+            )
         self.stamp = FileStamp.take(self.path)
         self.mark_saved()
-        self.reload(open_source(self.path, fmt))
+        self.reload(open_source(self.path, self.source.format))
         return result
 
     def reload(self, source: RecordSource) -> None:
@@ -467,13 +502,13 @@ class Session:
             self.do(event.record_number - 1, command_from_json(event.command))
         elif event.kind == "undo":
             if self._undo_one() is None:
-                raise Refused(Refusal("JOURNAL", "the journal undoes an edit that is not there"))
+                raise Refused(Refusal.of("JOURNAL", "undo"))
             self._redo_steps.append(1)
             if self._steps:
                 self._steps.pop()
         elif event.kind == "redo":
             if self._redo_one() is None:
-                raise Refused(Refusal("JOURNAL", "the journal redoes an edit that is not there"))
+                raise Refused(Refusal.of("JOURNAL", "redo"))
             if self._redo_steps:
                 self._redo_steps.pop()
             self._steps.append(1)

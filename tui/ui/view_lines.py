@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from tui.core.formats.notation import field_line
-from tui.core.model.record import ORPHAN, LibrisRecord
+from tui.core.model.record import ORPHAN, LibrisRecord, blank_glyphs
 from tui.core.model.textsafe import visible
 from tui.core.rules import eplikt as rules
 from tui.core.views import marcview as _marcview
@@ -94,7 +94,7 @@ def _field_line(record, f, occ: int, state, changed: bool) -> ViewLine:
             indent=len(tag) + 1,
         )
     # Build the line piece by piece, the way field_line writes it, to know where each part is.
-    g1, g2 = getattr(f, "blank_glyphs", ("-", "-"))
+    g1, g2 = blank_glyphs(f)
     i1, i2 = (tuple(f.indicators or ()) + (" ", " "))[:2]
     ind = f"{g1 if i1 == ' ' else visible(i1)}/{g2 if i2 == ' ' else visible(i2)}"
     text = f"{tag} {ind}"

@@ -22,6 +22,9 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 
+from tui.core.formats.registry import MARCXML
+from tui.core.sources.indexed import IndexedSource
+
 #: a record whose bytes (lowered: ASCII only) do not hold this cannot be a channel record
 #: (``str.lower`` maps no non-ASCII letter onto these letters, so the parsed test can only say
 #: yes where this matched)
@@ -108,9 +111,9 @@ def release_pages(src, start: int = 0, end: int | None = None) -> None:
     from this process. They stay in the page cache; touching them again maps them again. Reading
     a record through a mapping maps a fault-around window of pages with it, so parsing every
     hundredth record of a large file would otherwise leave most of the file in ru_maxrss."""
-    buf = getattr(src, "buf", None)
-    if not isinstance(buf, mmap.mmap):
+    if not isinstance(src, IndexedSource) or not isinstance(src.buf, mmap.mmap):
         return
+    buf = src.buf
     try:
         size = len(buf)
         lo = max(0, (start - _FAULT_AROUND) // _PAGE * _PAGE)
@@ -125,19 +128,16 @@ def _reader(src):
     """``read(start, end) -> (data, base)`` over the source's file bytes (``data[i]`` is the
     byte at ``base + i``; searched between ``start - base`` and ``end - base``), and
     ``release(start, end)`` for a mapping's pages, or (None, None) when it has no such bytes."""
-    read_span = getattr(src, "read_span", None)
-    buf = getattr(src, "buf", None)
+    if not isinstance(src, IndexedSource):
+        return None, None
+    buf = src.buf
     if isinstance(buf, mmap.mmap):
 
         def release(start: int, end: int) -> None:
             release_pages(src, start, end)
 
-        if read_span is not None:
-            return (lambda s, e: (read_span(s, e), s)), release
-        return (lambda s, e: (buf, 0)), release
-    if isinstance(buf, (bytes, bytearray)):
-        return (lambda s, e: (buf, 0)), None
-    return None, None
+        return (lambda s, e: (src.read_span(s, e), s)), release
+    return (lambda s, e: (buf, 0)), None
 
 
 def channel_slots(
@@ -157,9 +157,8 @@ def channel_slots(
     """
     if start >= end:
         return []
-    hint = _HINT_XML if getattr(src, "format", "") == "marcxml" else _HINT
-    starts, ends = getattr(src, "starts", None), getattr(src, "ends", None)
-    read, release = _reader(src) if starts is not None and ends is not None else (None, None)
+    hint = _HINT_XML if src.format == MARCXML.id else _HINT
+    read, release = _reader(src)
     out: list[int] = []
     if read is None:
         for slot in range(start, end):
@@ -170,6 +169,8 @@ def channel_slots(
             if (not raw or hint.search(raw.lower())) and decide(slot):
                 out.append(slot)
         return out
+    assert isinstance(src, IndexedSource)  # _reader reads only indexed sources
+    starts, ends = src.starts, src.ends
     slot = start
     while slot < end:
         if cancelled():

@@ -143,9 +143,7 @@ def scan_file(path: str, progress: Progress | None = None) -> ScanResult:
     try:
         return scan_source(src, progress)
     finally:
-        close = getattr(src, "close", None)
-        if close is not None:
-            close()
+        src.close()
 
 
 # -- formats parsed whole -----------------------------------------------------------------------
@@ -173,7 +171,7 @@ class _Bits:
 def _flags_for(b: int) -> int:
     """The flags of a bib slot from its marker bits (EPL-DETECT without linked holdings)."""
     f = 0
-    if b & _Bits.EPLK or (b & _Bits.APIS and not b & _Bits.DIGI):
+    if detect.eplikt_by(bool(b & _Bits.EPLK), bool(b & _Bits.APIS), bool(b & _Bits.DIGI)):
         f |= EPLIKT
     if b & _Bits.CHANNEL:
         f |= CHANNEL
@@ -193,7 +191,7 @@ def _scan_iso(src, progress: Progress | None = None) -> ScanResult:
     from tui.core.formats.iso2709 import RT_B as _RT
 
     size = src.size
-    n = parallel.workers() if size >= PARALLEL_MIN_BYTES and src._mm is not None else 1
+    n = parallel.workers() if size >= PARALLEL_MIN_BYTES and src.mapped else 1
 
     def boundary(off: int) -> int:  # just after the next record terminator
         step = 1 << 16
@@ -307,7 +305,7 @@ def _windows(src, lo: int, hi: int):
     memory). The caller says how far it got with ``send(pos)`` (it may ask for more bytes)."""
     from tui.core.formats.iso2709 import WINDOW
 
-    if src._mm is None:
+    if not src.mapped:
         yield src.buf, 0
         return
     pos, want = lo, WINDOW
@@ -678,9 +676,9 @@ _DIGITS = None
 
 def _digits():
     global _DIGITS
-    from tui.core.formats.iso2709 import _digit_tables
+    from tui.core.formats.iso2709 import digit_tables
 
-    _DIGITS = _digit_tables()
+    _DIGITS = digit_tables()
     return _DIGITS
 
 
@@ -737,10 +735,10 @@ def _record_subfields(buf, chunk: int = 1 << 24, start: int = 0, end: int | None
 
 
 def _xml_leader6(el) -> str:
-    from tui.core.formats.marcxml import _local_name
+    from tui.core.formats.marcxml import local_name
 
     for child in el:
-        if isinstance(child.tag, str) and _local_name(child.tag) == "leader":
+        if isinstance(child.tag, str) and local_name(child.tag) == "leader":
             text = "".join(child.itertext())
             return (text + " " * 24)[6]
     return "a"  # no leader: the reader makes a bibliographic one
@@ -758,7 +756,7 @@ def _scan_xml(src) -> ScanResult:
         el = src.parse_element(i)
         if isinstance(el, str):
             flags[i] = BROKEN
-            res.broken_records.append(src._parse(i))
+            res.broken_records.append(src.broken_slot(i, el))
             continue
         t = _xml_leader6(el)
         if t in "uvxy" and t:
@@ -783,7 +781,7 @@ def _scan_xml(src) -> ScanResult:
         apis = detect.APIS in detect.embedded_holding_sigels(r.marc) or (
             bool(r.control_number) and r.control_number.strip() in apis_links
         )
-        if detect.has_eplk(r.marc) or (apis and not detect.has_digi(r.marc)):
+        if detect.eplikt_by(detect.has_eplk(r.marc), apis, detect.has_digi(r.marc)):
             f |= EPLIKT
         if detect.is_channel(r.marc):
             f |= CHANNEL

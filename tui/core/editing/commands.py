@@ -25,7 +25,7 @@ from pymarc import Field, Leader, Subfield
 
 from tui.core.formats.notation import field_line
 from tui.core.model.record import ORPHAN, LibrisError, LibrisRecord
-from tui.core.rules import detect
+from tui.core.rules import detect, table
 from tui.core.rules.eplikt import (
     RecordState,
     Refusal,
@@ -67,7 +67,6 @@ __all__ = [
 _CODE = re.compile(r"^[0-9a-z]$")
 _IND = re.compile(r"^[0-9a-z ]$")
 _TAG = re.compile(r"^[0-9A-Za-z]{3}$")
-_SIGEL = re.compile(r"^[^\s$#\x00-\x1f]{1,20}$")
 _BLANK_GLYPHS = ("", "-", "_", "#", "\\")
 
 
@@ -85,6 +84,10 @@ class Advice:
 
     rule: str
     message: str
+
+    @classmethod
+    def of(cls, rule_id: str, key: str, /, **fields: Any) -> Advice:
+        return cls(rule_id, table.say(rule_id, key, **fields))
 
     def __str__(self) -> str:
         return f"{self.message} ({self.rule})"
@@ -107,9 +110,9 @@ class EditContext:
 def _where(tag: str, occurrence: int | None, index: int | None = None, code: str | None = None) -> str:
     s = tag + (f"[{occurrence}]" if occurrence else "")
     if code is not None:
-        s += f" ${code}" if code != ORPHAN else " (text before the first subfield code)"
+        s += f" ${code}" if code != ORPHAN else f" ({table.phrase('orphan')})"
     elif index is not None:
-        s += f" subfield {index + 1}"
+        s += " " + table.phrase("subfield-n", n=index + 1)
     return s
 
 
@@ -120,42 +123,32 @@ def _blank(v: str) -> str:
 def _marker_refusal(tag: str, code: str, value: str) -> Refusal | None:
     """042 $9 EPLK / DIGI are written by the e-plikt flow and by machine matching (EPL-DETECT)."""
     if tag == "042" and code == "9" and value.strip() in (detect.EPLK, detect.DIGI):
-        return Refusal(
-            "EPL-DETECT", f"042 $9 {value.strip()} is set by the e-plikt flow or by machine matching, not by hand"
-        )
+        return Refusal.of("EPL-DETECT", "marker-by-hand", value=value.strip())
     return None
 
 
 def _channel_refusal(tag: str, code: str, value: str) -> Refusal | None:
     if tag == "245" and code == "h" and detect.media_term(value).lower() == detect.CHANNEL_TERM:
-        return Refusal(
-            "CHN-READONLY",
-            "channel records (245 $h [channel record]) are made and kept by "
-            "machine only; a record cannot be made one by hand",
-        )
+        return Refusal.of("CHN-READONLY", "make")
     return None
 
 
 def _value_refusal(tag: str, code: str, value: str) -> Refusal | None:
     if not _CODE.match(code or ""):
-        return Refusal("EDIT-VALUE", f"{tag}: subfield code {code!r} is not one digit or lowercase letter")
+        return Refusal("EDIT-VALUE", f"{tag}: " + table.say("STRUCT-SUBFIELD-CODE", "bad", code=code))
     if not value.strip():
-        return Refusal("EDIT-VALUE", f"{tag} ${code}: a subfield needs a value; delete it instead")
+        return Refusal.of("EDIT-VALUE", "empty-subfield", tag=tag, code=code)
     return _marker_refusal(tag, code, value) or _channel_refusal(tag, code, value)
 
 
 def _ownership(ctx: EditContext, sigel: str) -> Refusal | None:
     """An embedded holding (``$5 sigel``) belongs to the library with that sigel (HOLD-ADD)."""
     if sigel == detect.APIS:
-        return Refusal("EPL-DETECT", "$5 APIS is the holding KB generates for e-plikt records; it stays unchanged")
+        return Refusal.of("EPL-DETECT", "apis-holding")
     if ctx.sigel is None:
-        return Refusal(
-            "HOLD-ADD", f"this is the holding of sigel {sigel}; set your library's sigel to edit your own holdings"
-        )
+        return Refusal.of("HOLD-ADD", "others-no-sigel", sigel=sigel)
     if ctx.sigel != sigel:
-        return Refusal(
-            "HOLD-ADD", f"this is the holding of sigel {sigel}; a library edits only its own holdings ({ctx.sigel})"
-        )
+        return Refusal.of("HOLD-ADD", "others", sigel=sigel, own=ctx.sigel)
     return None
 
 
@@ -163,7 +156,11 @@ def _protected(ctx: EditContext, st: RecordState, tag: str, occurrence: int | No
     p = protection(ctx.record, tag, occurrence, code, state=st)
     if p is None:
         return None
-    return Refusal(p.rule, f"{_where(tag, occurrence, code=code)}: {p.reason_en} [{p.label_sv}]")
+    return p.refusal(_where(tag, occurrence, code=code))
+
+
+def _no_subfield(tag: str, occurrence: int, index: int, f: Field) -> Refusal:
+    return Refusal.of("EDIT-TARGET", "no-subfield", tag=tag, occurrence=occurrence, n=index + 1, count=len(f.subfields))
 
 
 def _field_index(record: LibrisRecord, f: Field) -> int:
@@ -205,12 +202,7 @@ class EditCommand:
     def check(self, ctx: EditContext) -> Refusal | None:
         st = ctx.state()
         if st.channel:
-            return Refusal(
-                "CHN-READONLY",
-                "this is a channel record (245 $h [channel record]): it is handled "
-                "entirely by machine and nothing in it may be changed or acted on "
-                "manually; report errors to Katalogsupport",
-            )
+            return Refusal.of("CHN-READONLY", "record")
         action = self._action(ctx)
         if ctx.record.kind == "holdings":
             # a holdings record belongs to the library in its 852 $b; KB's APIS holding stays
@@ -250,13 +242,7 @@ class EditCommand:
         """What the cataloguer should know after this edit (SUP-CLEAR for completed records)."""
         st = ctx.state()
         if st.suppressed and not st.channel:
-            return [
-                Advice(
-                    "SUP-CLEAR",
-                    "the record still has 599 $a SUPPRESSRECORD: remove it, or the record "
-                    "never reaches Libris search or your local system",
-                )
-            ]
+            return [Advice.of("SUP-CLEAR", "still")]
         return []
 
     def to_json(self) -> dict:
@@ -289,19 +275,14 @@ class EditCommand:
         f = field_at(ctx.record, tag, occurrence)
         if f is None:
             n = len(ctx.record.marc.get_fields(tag))
-            return None, Refusal(
-                "EDIT-TARGET",
-                f"there is no {tag}[{occurrence}] in this record ({n} field{'s' if n != 1 else ''} with tag {tag})",
-            )
+            return None, Refusal.of("EDIT-TARGET", "no-field", tag=tag, occurrence=occurrence, n=n)
         return f, None
 
 
 def _datafield(cmd: EditCommand, ctx: EditContext, tag: str, occurrence: int):
     f, r = cmd._field(ctx, tag, occurrence)
     if r is None and f.is_control_field():
-        r = Refusal(
-            "EDIT-TARGET", f"{tag} is a control field: it has no indicators or subfields (set its value as a whole)"
-        )
+        r = Refusal.of("EDIT-TARGET", "control-field", tag=tag)
     return f, r
 
 
@@ -326,10 +307,7 @@ class SetSubfield(EditCommand):
     def _target(self, ctx):
         f, r = _datafield(self, ctx, self.tag, self.occurrence)
         if r is None and not (0 <= self.index < len(f.subfields)):
-            r = Refusal(
-                "EDIT-TARGET",
-                f"{self.tag}[{self.occurrence}] has no subfield {self.index + 1} (it has {len(f.subfields)})",
-            )
+            r = _no_subfield(self.tag, self.occurrence, self.index, f)
         return f, r
 
     def _action(self, ctx):
@@ -342,10 +320,7 @@ class SetSubfield(EditCommand):
         old = f.subfields[self.index]
         code = old.code if self.code is None else self.code
         if code == ORPHAN:
-            return Refusal(
-                "EDIT-VALUE",
-                f"{self.tag}[{self.occurrence}]: give the text before the first subfield code a subfield code",
-            )
+            return Refusal.of("EDIT-VALUE", "orphan-code", tag=self.tag, occurrence=self.occurrence)
         r = _value_refusal(self.tag, code, self.value)
         if r:
             return r
@@ -361,9 +336,7 @@ class SetSubfield(EditCommand):
             return r
         if st.eplikt and self.tag == "856" and code == "u" and not looks_like_uri(self.value):
             return Refusal(
-                "URI-FIX",
-                f"856[{self.occurrence}] $u: {self.value!r} is not a URI; URI-FIX corrects "
-                "a wrong URI with a right one",
+                "URI-FIX", f"856[{self.occurrence}] $u: " + table.say("URI-FIX", "not-uri", value=self.value)
             )
         return None
 
@@ -404,9 +377,9 @@ class SetIndicator(EditCommand):
 
     def _check(self, ctx, st):
         if self.position not in (1, 2):
-            return Refusal("EDIT-TARGET", f"indicator position {self.position}: a field has indicators 1 and 2")
+            return Refusal.of("EDIT-TARGET", "indicator-position", position=self.position)
         if not _IND.match(self.value):
-            return Refusal("EDIT-VALUE", f"indicator {self.value!r} is not blank, a digit or a lowercase letter")
+            return Refusal.of("EDIT-VALUE", "indicator", value=self.value)
         f, r = _datafield(self, ctx, self.tag, self.occurrence)
         if r:
             return r
@@ -466,9 +439,13 @@ class AddSubfield(EditCommand):
         if r:
             return r
         if self.index is not None and not (0 <= self.index <= len(f.subfields)):
-            return Refusal(
+            return Refusal.of(
                 "EDIT-TARGET",
-                f"{self.tag}[{self.occurrence}]: position {self.index + 1} is outside its {len(f.subfields)} subfields",
+                "subfield-position",
+                tag=self.tag,
+                occurrence=self.occurrence,
+                n=self.index + 1,
+                count=len(f.subfields),
             )
         r = _value_refusal(self.tag, self.code, self.value)
         if r:
@@ -476,7 +453,7 @@ class AddSubfield(EditCommand):
         sigel = holding_field_sigel(f)
         if sigel is not None:
             return _ownership(ctx, sigel)
-        if self.code == "5" and self.tag in ("841", "852", "856", "866", "867", "868", "876", "877", "878"):
+        if self.code == "5" and self.tag in detect.EMBEDDED_HOLDING_TAGS:
             return _ownership(ctx, self.value.strip())
         # 042: only the $9 markers are protected (the marker values are refused above)
         return _protected(ctx, st, self.tag, self.occurrence, self.code if self.tag == "042" else None)
@@ -510,14 +487,9 @@ class DeleteSubfield(EditCommand):
         if r:
             return r
         if not (0 <= self.index < len(f.subfields)):
-            return Refusal(
-                "EDIT-TARGET",
-                f"{self.tag}[{self.occurrence}] has no subfield {self.index + 1} (it has {len(f.subfields)})",
-            )
+            return _no_subfield(self.tag, self.occurrence, self.index, f)
         if len(f.subfields) == 1:
-            return Refusal(
-                "EDIT-VALUE", f"{self.tag}[{self.occurrence}]: this is its only subfield; delete the field instead"
-            )
+            return Refusal.of("EDIT-VALUE", "only-subfield", tag=self.tag, occurrence=self.occurrence)
         sigel = holding_field_sigel(f)
         if sigel is not None:
             return _ownership(ctx, sigel)
@@ -567,7 +539,7 @@ class AddField(EditCommand):
         self.subfields = [(str(c), str(v)) for c, v in (self.subfields or [])]
 
     def _sigel(self) -> str | None:
-        if self.tag in ("841", "852", "856", "866", "867", "868", "876", "877", "878"):
+        if self.tag in detect.EMBEDDED_HOLDING_TAGS:
             for c, v in self.subfields:
                 if c == "5" and v.strip():
                     return v.strip()
@@ -578,26 +550,26 @@ class AddField(EditCommand):
 
     def _shape_refusal(self, ctx) -> Refusal | None:
         if not _TAG.match(self.tag or ""):
-            return Refusal("EDIT-VALUE", f"tag {self.tag!r} is not three digits or letters")
+            return Refusal.of("EDIT-VALUE", "STRUCT-TAG.bad", tag=self.tag)
         if self.index is not None and not (0 <= self.index <= len(ctx.record.marc.fields)):
-            return Refusal("EDIT-TARGET", f"position {self.index} is outside the record's fields")
+            return Refusal.of("EDIT-TARGET", "field-position", index=self.index)
         if self.tag < "010" and self.tag.isdigit():
             if self.data is None or self.subfields:
-                return Refusal("EDIT-VALUE", f"{self.tag} is a control field: it takes a value, not subfields")
+                return Refusal.of("EDIT-VALUE", "control-value", tag=self.tag)
             if self.tag == "001" and ctx.record.marc.get_fields("001"):
-                return Refusal("EDIT-VALUE", "the record already has its control number (001); a record has one")
+                return Refusal.of("EDIT-VALUE", "second-001")
             return None
         for i in self.indicators:
             if not _IND.match(i):
-                return Refusal("EDIT-VALUE", f"indicator {i!r} is not blank, a digit or a lowercase letter")
+                return Refusal.of("EDIT-VALUE", "indicator", value=i)
         if not self.subfields:
-            return Refusal("EDIT-VALUE", f"{self.tag}: a data field needs at least one subfield")
+            return Refusal.of("EDIT-VALUE", "no-subfields", tag=self.tag)
         for c, v in self.subfields:
             r = _value_refusal(self.tag, c, v)
             if r:
                 return r
         if self.tag == "245" and ctx.record.kind == "bib" and ctx.record.marc.get_fields("245"):
-            return Refusal("EDIT-VALUE", "the record already has its title (245); correct that one instead")
+            return Refusal.of("EDIT-VALUE", "second-245")
         return None
 
     def _check(self, ctx, st):
@@ -614,7 +586,7 @@ class AddField(EditCommand):
     def _uri_add_refusal(self) -> Refusal | None:
         uris = [v for c, v in self.subfields if c == "u"]
         if not uris or not all(looks_like_uri(u) for u in uris):
-            return Refusal("URI-ADD", "an added 856 needs its URI in $u (e.g. https://...)")
+            return Refusal.of("URI-ADD", "needs-u")
         return None  # URI-ADD: further 856 fields may be added
 
     def _apply(self, ctx):
@@ -684,9 +656,7 @@ class MoveField(EditCommand):
         if r:
             return r
         if not (0 <= self.to_index < len(ctx.record.marc.fields)):
-            return Refusal(
-                "EDIT-TARGET", f"position {self.to_index} is outside the record's {len(ctx.record.marc.fields)} fields"
-            )
+            return Refusal.of("EDIT-TARGET", "move-position", index=self.to_index, count=len(ctx.record.marc.fields))
         sigel = holding_field_sigel(f)
         if sigel is not None:
             return _ownership(ctx, sigel)
@@ -729,20 +699,17 @@ class SetControlField(EditCommand):
     def _check(self, ctx, st):
         if self.tag == "000":
             if len(self.value) != 24 or not self.value.isascii():
-                return Refusal("EDIT-VALUE", f"a leader has 24 ASCII characters, not {len(self.value)}")
+                return Refusal.of("EDIT-VALUE", "leader-length", length=len(self.value))
             if self.value[5] == "d" and ctx.record.leader[5:6] != "d" and st.eplikt:
-                return Refusal(
-                    "EPL-NODELETE",
-                    "leader/05 'd' marks the record deleted: an e-plikt record must never be deleted manually",
-                )
+                return Refusal.of("EPL-NODELETE", "leader")
             return None
         if not (self.tag < "010" and self.tag.isdigit()):
-            return Refusal("EDIT-TARGET", f"{self.tag} is not a control field (001-009)")
+            return Refusal.of("EDIT-TARGET", "not-control", tag=self.tag)
         f, r = self._field(ctx, self.tag, self.occurrence)
         if r:
             return r
         if self.tag == "008" and ctx.record.kind == "bib" and len(self.value) != 40:
-            return Refusal("EDIT-VALUE", f"008 of a bibliographic record has 40 characters, not {len(self.value)}")
+            return Refusal.of("EDIT-VALUE", "bib-008", length=len(self.value))
         return _protected(ctx, st, self.tag, self.occurrence, None)
 
     def _apply(self, ctx):
@@ -789,21 +756,17 @@ class AddHolding(EditCommand):
     def _check(self, ctx, st):
         s = self._sigel(ctx)
         if not s:
-            return Refusal("HOLD-ADD", "no sigel: set your library's sigel to add a holding")
-        if not _SIGEL.match(s):
-            return Refusal("HOLD-ADD", f"{s!r} is not a sigel (a library code such as S, Li or Gbg)")
+            return Refusal.of("HOLD-ADD", "no-sigel")
+        if not detect.is_sigel(s):
+            return Refusal.of("HOLD-ADD", "not-sigel", sigel=s)
         if s == detect.APIS:
-            return Refusal("HOLD-ADD", "APIS holdings are generated by KB for e-plikt records, not added by libraries")
+            return Refusal.of("HOLD-ADD", "apis")
         if ctx.sigel and s != ctx.sigel.strip():
-            return Refusal("HOLD-ADD", f"a library adds holdings for its own sigel ({ctx.sigel}), not for {s}")
+            return Refusal.of("HOLD-ADD", "not-own", own=ctx.sigel, sigel=s)
         if ctx.record.kind != "bib":
-            return Refusal(
-                "HOLD-ADD", f"a holding belongs to a bibliographic record; this is a {ctx.record.kind} record"
-            )
+            return Refusal.of("HOLD-ADD", "not-bib", kind=ctx.record.kind)
         if not self.held(ctx) and not (ctx.record.control_number or "").strip():
-            return Refusal(
-                "HOLD-ADD", "the record has no control number (001), so a holding cannot be linked to it (004)"
-            )
+            return Refusal.of("HOLD-ADD", "no-001")
         return None
 
     def held(self, ctx) -> bool:
@@ -833,13 +796,7 @@ class AddHolding(EditCommand):
     def advice(self, ctx):
         st = ctx.state()
         if st.suppressed:
-            return [
-                Advice(
-                    "SUP-CLEAR",
-                    "599 $a SUPPRESSRECORD keeps this record out of Libris search and your "
-                    "local system: remove it (clear SUPPRESSRECORD) now that you hold it",
-                )
-            ]
+            return [Advice.of("SUP-CLEAR", "held")]
         return []
 
     def describe(self):
@@ -864,13 +821,11 @@ class MoveRestrictedUris(EditCommand):
 
     def _check(self, ctx, st):
         if not st.eplikt:
-            return Refusal(
-                "URI-MOVE", "URI-MOVE applies to e-plikt records (042 $9 EPLK or an APIS holding); this is not one"
-            )
+            return Refusal.of("URI-MOVE", "not-eplikt")
         if not st.restricted:
-            return Refusal("URI-MOVE", "URI-MOVE applies where 506 $a is 'restricted'; here it is not")
+            return Refusal.of("URI-MOVE", "not-restricted")
         if not restricted_uri_occurrences(ctx.record, st):
-            return Refusal("URI-MOVE", "no 856 with second indicator 0 to move")
+            return Refusal.of("URI-MOVE", "nothing")
         return None
 
     def _apply(self, ctx):
@@ -922,21 +877,16 @@ class FixUri(EditCommand):
             return r
         i = self._u_index(f)
         if i is None:
-            return Refusal("EDIT-TARGET", f"856[{self.occurrence}] has no $u to correct")
+            return Refusal.of("EDIT-TARGET", "no-u", occurrence=self.occurrence)
         if not (0 <= i < len(f.subfields)) or f.subfields[i].code != "u":
-            return Refusal("EDIT-TARGET", f"856[{self.occurrence}] subfield {i + 1} is not a $u")
+            return Refusal.of("EDIT-TARGET", "not-u", occurrence=self.occurrence, n=i + 1)
         if not looks_like_uri(self.uri):
-            return Refusal("URI-FIX", f"{self.uri!r} is not a URI; URI-FIX corrects a wrong URI with a right one")
+            return Refusal.of("URI-FIX", "not-uri", value=self.uri)
         sigel = holding_field_sigel(f)
         if sigel is not None:
             return _ownership(ctx, sigel)
         if st.eplikt and has_code(f, "z"):
-            return Refusal(
-                "EPL-PROTECT",
-                f"856[{self.occurrence}] has a public note ($z): its URI stays unchanged "
-                "in an e-plikt record (URI-FIX covers only 856 without $z); report "
-                "the error to Katalogsupport",
-            )
+            return Refusal.of("EPL-PROTECT", "fix-with-note", occurrence=self.occurrence)
         return None
 
     def _apply(self, ctx):
@@ -973,7 +923,7 @@ class AddUri(EditCommand):
 
     def _check(self, ctx, st):
         if not looks_like_uri(self.uri):
-            return Refusal("URI-ADD", f"{self.uri!r} is not a URI (e.g. https://...)")
+            return Refusal.of("URI-ADD", "not-uri", value=self.uri)
         return self._add()._check(ctx, st)
 
     def _apply(self, ctx):
@@ -998,7 +948,7 @@ class ClearSuppress(EditCommand):
 
     def _check(self, ctx, st):
         if not st.suppressed:
-            return Refusal("SUP-CLEAR", "there is no 599 $a SUPPRESSRECORD in this record")
+            return Refusal.of("SUP-CLEAR", "none")
         return None
 
     def _apply(self, ctx):
@@ -1041,10 +991,7 @@ class DeleteRecord(EditCommand):
 
     def _check(self, ctx, st):
         if st.eplikt:
-            return Refusal(
-                "EPL-NODELETE",
-                "an e-plikt record must never be deleted manually; report duplicates and errors to Katalogsupport",
-            )
+            return Refusal.of("EPL-NODELETE", "refused")
         return None
 
     def _apply(self, ctx):

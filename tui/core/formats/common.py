@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import re
 
-from tui.core.model.record import ORPHAN, ReadIssue, Record
+from tui.core.model.record import ORPHAN, LibrisError, ReadIssue, Record
+
+
+class WriteError(LibrisError):
+    """A record that cannot be written in this format (names the record and the reason)."""
+
 
 _OK_IND = re.compile(r"^[0-9a-z|]$")
 _OK_TAG = re.compile(r"^[0-9A-Za-z]{3}$")
@@ -24,41 +29,19 @@ def record_issues(rec: Record) -> list[ReadIssue]:
         seen[f.tag] = seen.get(f.tag, 0) + 1
         occ = seen[f.tag]
         if not _OK_TAG.match(f.tag):
-            issues.append(
-                ReadIssue("STRUCT-TAG", f"tag {f.tag!r} is not three letters or digits", "warning", f.tag, occ)
-            )
+            issues.append(ReadIssue.of("STRUCT-TAG", "read-bad", f.tag, occ, tag=f.tag))
         if f.is_control_field():
             continue
         for sf in f.subfields:
             if sf.code == ORPHAN and sf.value == "":
-                issues.append(
-                    ReadIssue("STRUCT-EMPTY-DELIMITER", "a subfield delimiter with no code", "warning", f.tag, occ)
-                )
+                issues.append(ReadIssue.of("STRUCT-EMPTY-DELIMITER", "no-code", f.tag, occ))
             elif sf.code == ORPHAN:
-                issues.append(
-                    ReadIssue(
-                        "STRUCT-ORPHAN-TEXT",
-                        f"text before the first subfield code: {sf.value!r}",
-                        "warning",
-                        f.tag,
-                        occ,
-                    )
-                )
+                issues.append(ReadIssue.of("STRUCT-ORPHAN-TEXT", "read", f.tag, occ, value=sf.value))
             elif sf.value == "":
-                issues.append(ReadIssue("STRUCT-EMPTY-SUBFIELD", f"empty subfield ${sf.code}", "warning", f.tag, occ))
+                issues.append(ReadIssue.of("STRUCT-EMPTY-SUBFIELD", "read", f.tag, occ, code=sf.code))
             elif len(sf.code) != 1 or not sf.code.isprintable() or sf.code.isspace():
-                issues.append(
-                    ReadIssue(
-                        "STRUCT-SUBFIELD-CODE",
-                        f"subfield code {sf.code!r} is not a letter or digit",
-                        "warning",
-                        f.tag,
-                        occ,
-                    )
-                )
+                issues.append(ReadIssue.of("STRUCT-SUBFIELD-CODE", "read-bad", f.tag, occ, code=sf.code))
         for pos, ind in enumerate(f.indicators or (), 1):
             if ind != " " and not _OK_IND.match(ind):
-                issues.append(
-                    ReadIssue("STRUCT-INDICATOR", f"indicator {pos} {ind!r} is not valid", "warning", f.tag, occ)
-                )
+                issues.append(ReadIssue.of("STRUCT-INDICATOR", "read-bad", f.tag, occ, position=pos, value=ind))
     return issues

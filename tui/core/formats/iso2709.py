@@ -38,15 +38,11 @@ Writing
 
 from __future__ import annotations
 
-import mmap
-import os
 import re
 import struct
-import threading
 import unicodedata
 from array import array
 from bisect import bisect_right
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from itertools import accumulate, chain
 from operator import itemgetter
@@ -55,30 +51,29 @@ from typing import BinaryIO
 from pymarc import Leader, marc8_mapping
 from pymarc.field import Indicators
 
-from tui.core.formats.common import record_issues
+from tui.core.formats.common import WriteError, record_issues
+from tui.core.formats.registry import ISO2709
 from tui.core.model.record import (
     ORPHAN,
     BrokenRecord,
     Entry,
     Field,
-    LibrisError,
     LibrisRecord,
     ReadIssue,
     Record,
     Subfield,
 )
 from tui.core.model.textsafe import visible
-from tui.core.sources.base import Progress, RecordSource, close_file_buffer, open_file_buffer
+from tui.core.sources.base import Progress
+from tui.core.sources.indexed import IndexedSource
 
-FORMAT = "iso2709"
+FORMAT = ISO2709.id
 
 RT = 0x1D  # record terminator
 FT = 0x1E  # field terminator
 SD = 0x1F  # subfield delimiter
 RT_B, FT_B, SD_B = b"\x1d", b"\x1e", b"\x1f"
 
-#: files up to this size are read into memory; larger ones are mapped (no copy, no read time)
-IN_MEMORY_LIMIT = 16 * 1024 * 1024
 #: bytes allowed between records (line ends some exporters add, DOS end-of-file)
 _BETWEEN = frozenset(b"\r\n\x00\x1a")
 _HOLDINGS_TYPES = frozenset(b"uvxy")
@@ -89,10 +84,6 @@ _TAG_STRUCT = struct.Struct("3s9x")
 _LEADER_OK = re.compile(rb"[\x20-\x7e]{24}")
 _first = itemgetter(0)
 _plus_one = (1).__add__
-
-
-class WriteError(LibrisError):
-    """A record that cannot be written in this format (names the record and the reason)."""
 
 
 # -- fields that remember their bytes ---------------------------------------------------------
@@ -124,17 +115,15 @@ class IsoField(Field):
 
 
 _new = object.__new__
+_init_field = Field.__init__
 _tnew = tuple.__new__
 
 
 def _control_field(tag: str, data: str, raw: bytes, encoding: str, lead09: str) -> IsoField:
-    """An ``IsoField`` control field without ``Field.__init__``; ``raw`` ends with its terminator."""
+    """An ``IsoField`` control field (pymarc's ``Field.__init__``, without our own ``__init__``'s
+    snapshot work); ``raw`` ends with its terminator."""
     f = _new(IsoField)
-    f.tag = tag
-    f.control_field = True
-    f.data = data
-    f._indicators = None
-    f.subfields = []
+    _init_field(f, tag, data=data)
     f.body = raw[:-1]
     f.encoding = encoding
     f.lead09 = lead09
@@ -143,12 +132,14 @@ def _control_field(tag: str, data: str, raw: bytes, encoding: str, lead09: str) 
 
 
 def _data_field(tag: str, inds: str, subfields: list, raw: bytes, encoding: str, lead09: str) -> IsoField:
-    """An ``IsoField`` data field; ``inds`` is the two indicator characters."""
+    """An ``IsoField`` data field; ``inds`` is the two indicator characters. Made attribute by
+    attribute, the indicators through pymarc's public setter (``Field.__init__`` would copy the
+    indicators into a new tuple: this is the reader's hot path)."""
     f = _new(IsoField)
     f.tag = tag
     f.control_field = False
     f.data = None
-    f._indicators = ind = _tnew(Indicators, inds)
+    f.indicators = ind = _tnew(Indicators, inds)
     f.subfields = subfields
     f.body = raw[:-1]
     f.encoding = encoding
@@ -177,16 +168,14 @@ def _deep(c: tuple) -> tuple:
 def unchanged_raw(f: Field, lead09: str | None = None) -> bytes | None:
     """The bytes a field was read from, if it has not been changed since (and, given the
     record's leader/09 now, if the record still declares the encoding it was read under)."""
-    raw = getattr(f, "raw", None)
-    if not raw:
+    if not isinstance(f, IsoField) or f.body is None:
         return None
-    snap = getattr(f, "snapshot", None)
-    if snap is None:
-        return None
+    snap = f.snapshot
     now = content(f)
     if snap != now and (len(snap) != len(now) or _deep(snap) != _deep(now)):
         return None
-    if lead09 is None or getattr(f, "lead09", None) == lead09 or (raw.isascii() and b"\x1b" not in raw):
+    raw = f.raw
+    if lead09 is None or f.lead09 == lead09 or (raw.isascii() and b"\x1b" not in raw):
         return raw
     return None
 
@@ -407,7 +396,7 @@ def is_standard(buf: bytes) -> bool:
     lens = list(map(_plus_one, map(len, pieces)))
     if lens and max(lens) >= 10000:
         return False
-    d4, d5 = _digit_tables()
+    d4, d5 = digit_tables()
     rebuilt = b"".join(
         chain.from_iterable(
             zip(
@@ -423,8 +412,9 @@ def is_standard(buf: bytes) -> bool:
 _DIGITS: tuple[list[bytes], list[bytes]] | None = None
 
 
-def _digit_tables() -> tuple[list[bytes], list[bytes]]:
-    """``%04d`` and ``%05d`` of every directory length and start, made once (about 10 ms)."""
+def digit_tables() -> tuple[list[bytes], list[bytes]]:
+    """``%04d`` and ``%05d`` of every directory length and start, made once (about 10 ms): the
+    directory entries of a record can be rebuilt with C-level joins and compared."""
     global _DIGITS
     if _DIGITS is None:
         _DIGITS = ([b"%04d" % i for i in range(10000)], [b"%05d" % i for i in range(100000)])
@@ -454,20 +444,10 @@ def _choose_encoding(leader: str, area: bytes) -> tuple[str, list[ReadIssue]]:
             pass
     if lead09 == " ":
         if valid_utf8:
-            return "utf-8", [
-                ReadIssue(
-                    "ENC-LEADER09", "leader/09 is blank (MARC-8) but the data is valid UTF-8; read as UTF-8", "warning"
-                )
-            ]
+            return "utf-8", [ReadIssue.of("ENC-LEADER09", "utf8-data")]
         return "marc-8", []
     enc = "utf-8" if valid_utf8 or not high else "marc-8"
-    return enc, [
-        ReadIssue(
-            "ENC-LEADER09",
-            f"leader/09 is {lead09!r}, not a MARC 21 value (blank = MARC-8, 'a' = UTF-8); read as {enc.upper()}",
-            "warning",
-        )
-    ]
+    return enc, [ReadIssue.of("ENC-LEADER09", "unknown", value=lead09, encoding=enc.upper())]
 
 
 def _decode_utf8(data: bytes) -> tuple[str, bool]:
@@ -498,21 +478,17 @@ def parse_record(buf: bytes, path: str = "", number: int = 0, offset: int | None
         issues=[],
         holdings=[],
         origin=None,
+        valid_fields=valid,
     )
-    if valid:  # a fact for the validator (tui.core.validate; used for records not changed since)
-        rec._valid_fields = True
     return rec
 
 
 def _record(leader: str, fields: list) -> Record:
-    """A pymarc ``Record`` with this leader and these fields (``Record()`` builds two leaders first)."""
-    rec = _new(Record)
+    """A pymarc ``Record`` with this leader and these fields (``Record(leader=...)`` would set
+    leader/10-11 and 20-23 to ``22`` and ``4500``: what was read is kept)."""
+    rec = Record()
     rec.leader = Leader(leader)
     rec.fields = fields
-    rec.pos = 0
-    rec._Record__pos = 0
-    rec.force_utf8 = False
-    rec.to_unicode = True
     return rec
 
 
@@ -550,7 +526,7 @@ def _parse_standard(buf: bytes) -> tuple[list, bool] | None:
     lens = list(map(_plus_one, map(len, pieces)))
     if max(lens) >= 10000 or size - base >= 100000:
         return None
-    d4, d5 = _DIGITS or _digit_tables()
+    d4, d5 = _DIGITS or digit_tables()
     tags = list(map(_first, _TAG_STRUCT.iter_unpack(directory)))
     if (
         b"".join(
@@ -571,32 +547,31 @@ def _parse_standard(buf: bytes) -> tuple[list, bool] | None:
             if _CLEAN_DATA_FIELDS.fullmatch(buf, first, size - 1) is None:
                 return None
             valid = False
-    fields = []
+    fields: list[Field] = []
     append = fields.append
-    new, tnew, cls, sub, ind_cls = _new, _tnew, IsoField, Subfield, Indicators
+    new, tnew, cls, sub, ind_cls, init_field = _new, _tnew, IsoField, Subfield, Indicators, _init_field
     stags = directory.decode("ascii")
     try:
         for k in range(n):
             piece = pieces[k]
             tag = stags[12 * k : 12 * k + 3]
-            f = new(cls)
-            f.tag = tag
-            f.body = piece
-            f.encoding = "utf-8"
-            f.lead09 = "a"
             if k < m:
-                f.data = data = piece.decode("utf-8")
-                f.control_field = True
-                f._indicators = None
-                f.subfields = []
+                data = piece.decode("utf-8")
+                f = new(cls)
+                init_field(f, tag, data=data)  # pymarc's own: control fields are few
                 f.snapshot = (tag, data)
             else:
                 parts = piece.decode("utf-8").split("\x1f")
-                f.subfields = subs = [tnew(sub, (p[0], p[1:])) for p in parts[1:]]
+                f = new(cls)
+                f.tag = tag
                 f.control_field = False
                 f.data = None
-                f._indicators = ind = tnew(ind_cls, parts[0])
+                f.subfields = subs = [tnew(sub, (p[0], p[1:])) for p in parts[1:]]
+                f.indicators = ind = tnew(ind_cls, parts[0])
                 f.snapshot = (tag, ind, tuple(subs))
+            f.body = piece
+            f.encoding = "utf-8"
+            f.lead09 = "a"
             append(f)
     except UnicodeDecodeError:
         return None
@@ -612,14 +587,7 @@ def _parse_slow(buf: bytes, path: str, number: int, offset: int | None) -> Entry
     leader = buf[:24].decode("ascii")
     encoding, issues = _choose_encoding(leader, buf[base : len(buf) - 1])
     if fell_back:
-        issues.append(
-            ReadIssue(
-                "STRUCT-DIRECTORY",
-                "the directory's lengths or positions do not match the fields; "
-                "the fields were read in order, one after the other",
-                "warning",
-            )
-        )
+        issues.append(ReadIssue.of("STRUCT-DIRECTORY", "mismatch"))
     fields: list[Field] = []
     seen: dict[str, int] = {}
     for tag_b, start, end in entries:
@@ -643,11 +611,7 @@ def _parse_slow(buf: bytes, path: str, number: int, offset: int | None) -> Entry
             parts = body.split(SD_B)
             head = parts[0]
             if len(head) < 2:
-                issues.append(
-                    ReadIssue(
-                        "STRUCT-NO-INDICATORS", "the field has no indicators; blanks assumed", "warning", tag, occ
-                    )
-                )
+                issues.append(ReadIssue.of("STRUCT-NO-INDICATORS", "assumed", tag, occ))
             inds = (head[:2].decode("latin-1") + "  ")[:2]
             subfields: list[Subfield] = []
             chunks = [head[2:]] + parts[1:]
@@ -677,19 +641,9 @@ def _parse_slow(buf: bytes, path: str, number: int, offset: int | None) -> Entry
                 subfields.append(Subfield(code, value))
             f = _data_field(tag, inds, subfields, raw, encoding, leader[9])
         if bad_utf8:
-            issues.append(
-                ReadIssue("ENC-INVALID-UTF8", "bytes that are not valid UTF-8 are shown as \ufffd", "warning", tag, occ)
-            )
+            issues.append(ReadIssue.of("ENC-INVALID-UTF8", "shown", tag, occ))
         if marc8_bad:
-            issues.append(
-                ReadIssue(
-                    "ENC-MARC8",
-                    f"{marc8_bad} MARC-8 character(s) could not be converted (shown as \ufffd)",
-                    "warning",
-                    tag,
-                    occ,
-                )
-            )
+            issues.append(ReadIssue.of("ENC-MARC8", "unconverted", tag, occ, n=marc8_bad))
         fields.append(f)
     rec = _record(leader, fields)
     issues.extend(record_issues(rec))
@@ -700,7 +654,6 @@ def _parse_slow(buf: bytes, path: str, number: int, offset: int | None) -> Entry
 
 #: bytes read at a time while indexing or scanning a mapped file
 WINDOW = 4 << 20
-_PREAD = getattr(os, "pread", None)
 
 
 def segment(
@@ -784,78 +737,50 @@ def raw_linked_bib(buf: bytes):
     return None
 
 
-class Iso2709Source(RecordSource):
+class Iso2709Source(IndexedSource):
     """An ISO 2709 file: an index of record offsets over the mapped bytes."""
 
     format = FORMAT
-    #: records indexed by ``open_source`` before it returns (the first screenful, at once)
-    FIRST_STEP = 2000
-    STEP = 50000
 
     def __init__(self, path: str, data: bytes | None = None):
-        super().__init__(path)
-        self._fh = None
-        self._mm: mmap.mmap | None = None
-        if data is None:
-            self._fh, self._mm, data = open_file_buffer(path, IN_MEMORY_LIMIT)
-        self.buf: bytes | mmap.mmap = data if data is not None else self._mm  # type: ignore[assignment]
-        self.size = len(self.buf)
-        self.starts = array("q")
-        self.ends = array("q")
-        self.bad: dict[int, str] = {}  # slot -> why indexing found it broken
-        self.holdings_slots = array("q")  # slots whose leader/06 says holdings (u v x y)
-        self._pos = 0
-        self._lock = threading.Lock()
-        self._hidx_state: tuple[int, dict[str, list[int]]] = (0, {})
+        super().__init__(path, data)
         self._win: tuple[bytes, int] | None = None
 
     # -- indexing ---------------------------------------------------------------------------
-    def __len__(self) -> int:
-        return len(self.ends)
-
-    def index_step(self, max_records: int | None = None) -> bool:
-        """Index up to ``max_records`` more records (default ``STEP``); True once complete.
-
-        Safe to call from a worker thread while the UI reads: only appends, under a lock. A mapped
-        file is read a window at a time (``read_span``), not through the mapping, so that indexing
-        a large file does not leave it all resident in this process (issue 6: memory).
-        """
-        with self._lock:
-            if self.complete:
-                return True
-            size = self.size
-            pos = self._pos
-            slot = len(self.ends)
-            stop = slot + (max_records or self.STEP)
-            want = WINDOW
-            while pos < size and slot < stop:
-                window, wbase = self._window(pos, want)
-                p, slot, more = segment(
-                    window,
-                    wbase,
-                    pos - wbase,
-                    wbase + len(window) >= size,
-                    slot,
-                    stop,
-                    self.starts,
-                    self.ends,
-                    self.bad,
-                    self.holdings_slots,
-                )
-                new_pos = wbase + p
-                want = want * 2 if more and new_pos == pos else WINDOW  # a record longer than the window
-                pos = new_pos
-            self._pos = pos
-            if pos >= size:
-                self.complete = True
-                self._win = None
-                self._index_completed()
-            return self.complete
+    def _index(self, stop: int) -> None:
+        """Slots up to ``stop`` (``segment``). A mapped file is read a window at a time
+        (``read_span``), not through the mapping, so that indexing a large file does not leave it
+        all resident in this process."""
+        size = self.size
+        pos = self._pos
+        slot = len(self.ends)
+        want = WINDOW
+        while pos < size and slot < stop:
+            window, wbase = self._window(pos, want)
+            p, slot, more = segment(
+                window,
+                wbase,
+                pos - wbase,
+                wbase + len(window) >= size,
+                slot,
+                stop,
+                self.starts,
+                self.ends,
+                self.bad,
+                self.holdings_slots,
+            )
+            new_pos = wbase + p
+            want = want * 2 if more and new_pos == pos else WINDOW  # a record longer than the window
+            pos = new_pos
+        self._pos = pos
+        if pos >= size:
+            self.complete = True
+            self._win = None
 
     def _window(self, pos: int, length: int) -> tuple[bytes, int]:
         """Bytes from ``pos`` on (at least ``length`` of them, or to the end), and where they start."""
-        if self._mm is None:
-            return self.buf, 0  # in memory: the whole file, no copy
+        if not self.mapped:
+            return self.buf, 0  # type: ignore[return-value]  # in memory: the whole file, no copy
         win = self._win
         if win is not None and win[1] <= pos:
             end = win[1] + len(win[0])
@@ -865,58 +790,28 @@ class Iso2709Source(RecordSource):
         self._win = win
         return win
 
-    def read_span(self, start: int, end: int) -> bytes:
-        """The file's bytes ``start:end``: read with ``pread`` from a mapped file (thread-safe, and the
-        pages do not count towards this process's memory), sliced from a file in memory."""
-        if self._mm is not None and self._fh is not None and _PREAD is not None:
-            out = _PREAD(self._fh.fileno(), end - start, start)
-            if len(out) == end - start:
-                return out
-        return bytes(self.buf[start:end])
-
-    def build_index(self, progress: Progress | None = None) -> None:
-        while not self.index_step():
-            if progress is not None:
-                progress(self._pos, self.size)
-        if progress is not None:
-            progress(self.size, self.size)
-
-    @property
-    def indexed_bytes(self) -> int:
-        return self._pos
-
-    def _index_completed(self) -> None:
-        # bibs parsed before their holdings were indexed must be linked again
-        if len(self.holdings_slots) and "_cache" in self.__dict__:
-            pinned = self.__dict__.get("_pinned", {})
-            self.__dict__["_cache"] = OrderedDict(pinned)
-
-    def entry(self, i: int) -> Entry:
-        if i >= len(self) and not self.complete and i >= 0:
-            while i >= len(self) and not self.index_step(max(i + 1 - len(self), 1000)):
-                pass
-        return super().entry(i)
-
     def iter_entries(self, lo: int = 0, hi: int | None = None, progress: Progress | None = None) -> Iterator[Entry]:
         """Slots ``lo:hi`` (of the index built so far) in order, as ``entry`` gives them but read a
         window at a time and not cached: batch work over a whole file (validate, export)."""
         hi = len(self) if hi is None else min(hi, len(self))
-        pinned = self.__dict__.get("_pinned", {})
         link = len(self.holdings_slots) > 0
         starts, ends, bad, path = self.starts, self.ends, self.bad, self.path
         total = ends[hi - 1] - starts[lo] if hi > lo else 0
+        edits = self.has_edits
         i = lo
         while i < hi:
             first = starts[i]
             j = max(i + 1, bisect_right(ends, first + WINDOW, i, hi))
-            if self._mm is None:
-                data, base = self.buf, 0
-            else:
+            if self.mapped:
                 data, base = self.read_span(first, ends[j - 1]), first
+            else:
+                data, base = self.buf, 0  # type: ignore[assignment]
             for k in range(i, j):
-                if pinned and k in pinned:
-                    yield pinned[k]
-                    continue
+                if edits:
+                    edited = self.edited(k)
+                    if edited is not None:
+                        yield edited
+                        continue
                 a, e = starts[k] - base, ends[k] - base
                 reason = bad.get(k)
                 if reason is not None:
@@ -930,53 +825,15 @@ class Iso2709Source(RecordSource):
             if progress is not None:
                 progress(ends[j - 1] - starts[lo], total)
 
-    # -- slots --------------------------------------------------------------------------------
-    def span(self, i: int) -> tuple[int, int]:
-        """Byte offsets ``(start, end)`` of slot ``i`` (end exclusive)."""
-        return self.starts[i], self.ends[i]
-
-    def raw(self, i: int) -> bytes:
-        """Slot ``i``'s bytes: with ``read_span`` (``pread`` from a mapped file, thread-safe), so that
-        a record shown or parsed leaves no pages of the mapping in this process (issue 6)."""
-        return self.read_span(self.starts[i], self.ends[i])
-
-    def offset(self, i: int) -> int | None:
-        return self.starts[i]
-
-    def slot_at(self, byte_offset: int) -> int:
-        """The slot containing ``byte_offset`` (-1 before the first record)."""
-        return bisect_right(self.starts, byte_offset, 0, len(self)) - 1
-
-    def _parse(self, i: int) -> Entry:
-        reason = self.bad.get(i)
-        if reason is not None:
-            return BrokenRecord(self.path, i + 1, self.starts[i], reason, raw=self.raw(i))
+    def parse_slot(self, i: int) -> Entry:
         return parse_record(self.raw(i), self.path, i + 1, self.starts[i])
 
     # -- holdings: found by leader/06 while indexing, linked by a raw read of 004 ---------------
-    def _holdings_slots(self):
-        return iter(self.holdings_slots[: len(self.holdings_slots)])
-
-    def _holdings_index(self) -> dict[str, list[int]]:
-        done, hidx = self._hidx_state
-        slots = self.holdings_slots
-        n = len(slots)
-        if done == n:
-            return hidx
-        hidx = {k: list(v) for k, v in hidx.items()}
-        for j in slots[done:n]:
-            key = raw_linked_bib(self.raw(j))
-            if key is Ellipsis:  # not decidable from the bytes: parse
-                e = self._parse(j)
-                key = e.linked_bib if isinstance(e, LibrisRecord) and e.kind == "holdings" else None
-            if key:
-                hidx.setdefault(key, []).append(j)
-        self._hidx_state = (n, hidx)
-        return hidx
-
-    def close(self) -> None:
-        close_file_buffer(self._fh, self._mm)
-        self._fh = self._mm = None
+    def linked_bib_of(self, j: int) -> str | None:
+        key = raw_linked_bib(self.raw(j))
+        if key is Ellipsis:  # not decidable from the bytes: parse
+            return super().linked_bib_of(j)
+        return key
 
 
 def open_source(path: str) -> Iso2709Source:

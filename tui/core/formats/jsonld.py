@@ -29,22 +29,27 @@ from __future__ import annotations
 import json
 import logging
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from pymarc import Field, Leader, Record
 
+from tui.core.formats.registry import JSONLD
 from tui.core.mapping import linked
 from tui.core.mapping.values import as_list, types_of
 from tui.core.model.record import BrokenRecord, Entry, LibrisRecord, ReadIssue, UnreadableFile
 from tui.core.sources.base import ListSource
 from tui.resources import data_dir
 
-FORMAT = "jsonld"
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+FORMAT = JSONLD.id
 
 # Issue 7: rdflib logs warnings that quote record text raw ("<uri> does not look like a valid URI",
 # a traceback for a bad xsd:dateTime) through logging's last-resort handler straight to stderr:
@@ -106,9 +111,14 @@ def _context_value(v: Any, issues: list[str]) -> Any:
     return v
 
 
-def parse_graph(data: Any, base: str = BASE):
-    """An rdflib ``Graph`` of JSON-LD ``data`` (offline: contexts resolved to the shipped one)."""
-    from rdflib import Graph
+def parse_graph(data: Any, base: str = BASE) -> Graph:
+    """An rdflib graph of JSON-LD ``data`` (offline: contexts resolved to the shipped one).
+
+    The data is read into an rdflib ``Dataset`` (its default graph is returned): given a plain
+    ``Graph``, rdflib's JSON-LD parser makes a deprecated ``ConjunctiveGraph`` of it."""
+    from rdflib import Dataset
+    from rdflib.parser import Parser, create_input_source
+    from rdflib.plugin import get as plugin
 
     issues: list[str] = []
     doc = _resolve_contexts(data, issues)
@@ -117,11 +127,14 @@ def parse_graph(data: Any, base: str = BASE):
         doc["@context"] = local_context()
     elif isinstance(doc, list):
         doc = {"@context": local_context(), "@graph": doc}
-    g = Graph()
-    g.bind("kbv", "https://id.kb.se/vocab/")
-    g.bind("marc", "https://id.kb.se/marc/")
-    g.parse(data=doc, format="json-ld", base=base)
-    return g
+    ds = Dataset()
+    ds.bind("kbv", "https://id.kb.se/vocab/")
+    ds.bind("marc", "https://id.kb.se/marc/")
+    with warnings.catch_warnings():
+        # rdflib's JSON-LD parser itself still asks a Dataset for its deprecated default_context
+        warnings.filterwarnings("ignore", "Dataset.default_context is deprecated", DeprecationWarning)
+        plugin("json-ld", Parser)().parse(create_input_source(data=doc, format="json-ld"), ds, base=base)
+    return ds.default_graph
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,23 +303,75 @@ def _kind(data: JSON) -> str:
     return "hold" if "Item" in types_of(thing) or "heldBy" in thing else "bib"
 
 
+#: How deep a JSON-LD document may nest, objects and lists counted alike. Libris's records nest
+#: about ten levels; the limit keeps every later step (framing, conversion to MARC, rdflib) well
+#: inside Python's recursion limit. A deeper document is refused, with where it gets too deep.
+MAX_DEPTH = 256
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _depth(doc: Any) -> int:
+    """How deep ``doc`` nests (a scalar is 0, ``{}`` is 1), without recursion."""
+    deepest = 0
+    stack = [(doc, 1)] if isinstance(doc, (dict, list)) else []
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        for v in node.values() if isinstance(node, dict) else node:
+            if isinstance(v, (dict, list)):
+                stack.append((v, d + 1))
+    return deepest
+
+
+def _too_deep_at(text: str, limit: int) -> tuple[int, int]:
+    """Line and column (1-based) of the first bracket that opens level ``limit + 1``."""
+    depth = 0
+    for m in _JSON_TOKEN.finditer(text):
+        ch = m.group()
+        if ch in "[{":
+            depth += 1
+            if depth > limit:
+                line = text.count("\n", 0, m.start()) + 1
+                return line, m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+        elif ch in "]}":
+            depth -= 1
+    return 1, 1
+
+
+def _nested_too_deep(path: str, text: str) -> UnreadableFile:
+    line, col = _too_deep_at(text, MAX_DEPTH)
+    return UnreadableFile(
+        path, f"not valid JSON-LD: nested more than {MAX_DEPTH} levels deep at line {line} column {col}"
+    )
+
+
 def _load_json(raw: bytes, path: str) -> Any:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:  # issue 7: a clear error, not a crash
         raise UnreadableFile(path, f"not valid UTF-8 (byte {exc.start}): JSON-LD must be UTF-8") from None
     try:
-        return _no_lone_surrogates(json.loads(text), text)
+        doc = json.loads(text)
     except RecursionError:
-        raise UnreadableFile(path, "not valid JSON-LD: nested too deeply") from None
+        raise _nested_too_deep(path, text) from None
     except json.JSONDecodeError as exc:
         lines = [ln for ln in text.splitlines() if ln.strip()]
         if len(lines) > 1:
             try:
-                return _no_lone_surrogates([json.loads(ln) for ln in lines], text)
-            except (json.JSONDecodeError, RecursionError):
+                doc = [json.loads(ln) for ln in lines]
+            except RecursionError:
+                raise _nested_too_deep(path, text) from None
+            except json.JSONDecodeError:
                 pass
+            else:
+                if max((_depth(d) for d in doc), default=0) > MAX_DEPTH:
+                    raise _nested_too_deep(path, text) from None
+                return _no_lone_surrogates(doc, text)
         raise UnreadableFile(path, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    if _depth(doc) > MAX_DEPTH:
+        raise _nested_too_deep(path, text)
+    return _no_lone_surrogates(doc, text)
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")

@@ -30,11 +30,13 @@ from collections.abc import Iterable
 from typing import BinaryIO
 
 from tui.core.formats.common import record_issues
+from tui.core.formats.registry import MARC_JSON
 from tui.core.model.record import (
     ORPHAN,
     BrokenRecord,
     Entry,
     Field,
+    Indicators,
     Leader,
     LibrisRecord,
     ReadIssue,
@@ -45,7 +47,7 @@ from tui.core.model.record import (
 )
 from tui.core.sources.base import ListSource, read_file_bytes
 
-FORMAT = "marc-json"
+FORMAT = MARC_JSON.id
 
 _TAG_KEY = re.compile(r"^[0-9A-Za-z]{3}$")
 _WS = re.compile(r"[ \t\r\n]*")
@@ -55,6 +57,12 @@ _SURROGATE = re.compile("[\ud800-\udfff]+")
 _DECODER = json.JSONDecoder(strict=False)  # control characters inside strings are data (pymarc reads them too)
 
 
+def _skip_ws(text: str, i: int) -> int:
+    """Where the JSON white space from ``i`` on ends."""
+    m = _WS.match(text, i)
+    return m.end() if m is not None else i
+
+
 class _NotARecord(Exception):
     pass
 
@@ -62,16 +70,14 @@ class _NotARecord(Exception):
 def _text(v, what: str, issues: list[ReadIssue], tag: str | None = None) -> str:
     if isinstance(v, str):
         if _SURROGATE.search(v):
-            issues.append(
-                ReadIssue("ENC-INVALID-UTF8", "bytes that are not valid UTF-8 are shown as \ufffd", "warning", tag)
-            )
+            issues.append(ReadIssue.of("ENC-INVALID-UTF8", "shown", tag))
             return _SURROGATE.sub(lambda m: "\ufffd" * len(m.group(0)), v)
         return v
     if v is None:
-        issues.append(ReadIssue("JSON-NULL", f"{what} is null; read as empty", "warning", tag))
+        issues.append(ReadIssue.of("JSON-NULL", "null", tag, what=what))
         return ""
     if isinstance(v, (int, float)) and not isinstance(v, bool):
-        issues.append(ReadIssue("JSON-TYPE", f"{what} is a number, not a string", "warning", tag))
+        issues.append(ReadIssue.of("JSON-TYPE", "number", tag, what=what))
         return json.dumps(v)
     raise _NotARecord(f"{what} is {type(v).__name__}, not a string" + (f" (field {tag})" if tag else ""))
 
@@ -118,26 +124,20 @@ def _to_record(obj, path: str, number: int, offset: int | None) -> LibrisRecord:
         raise _NotARecord('"fields" is not a list')
     issues: list[ReadIssue] = []
     if fragment:
-        issues.append(
-            ReadIssue("JSON-FRAGMENT", 'fields given as keys of one object, without "fields"; read as a record', "info")
-        )
+        issues.append(ReadIssue.of("JSON-FRAGMENT", "fields-as-keys"))
     rec = Record()
     leader = obj.get("leader")
     if leader is None:
         rec.leader = new_leader()
-        issues.append(ReadIssue("LDR-MADE", "the record has no leader; a sensible one was made", "info"))
+        issues.append(ReadIssue.of("LDR-MADE", "json"))
     else:
         leader = _text(leader, "the leader", issues)
         if len(leader) != 24:
-            issues.append(
-                ReadIssue(
-                    "LDR-LENGTH", f"the leader is {len(leader)} characters, not 24; padded or cut to 24", "warning"
-                )
-            )
+            issues.append(ReadIssue.of("LDR-LENGTH", "padded", length=len(leader)))
         rec.leader = Leader((leader + " " * 24)[:24])
     for k in obj:
         if k not in ("leader", "fields"):
-            issues.append(ReadIssue("JSON-KEY", f"key {k!r} beside leader/fields was ignored", "info"))
+            issues.append(ReadIssue.of("JSON-KEY", "ignored", key=k))
     fields: list[Field] = []
     for n, fobj in enumerate(raw_fields, 1):
         if not isinstance(fobj, dict) or len(fobj) != 1:
@@ -151,11 +151,7 @@ def _to_record(obj, path: str, number: int, offset: int | None) -> LibrisRecord:
                 v = val.get(key, " ")
                 v = _text(v, key, issues, tag) if v is not None else " "
                 if len(v) > 1:
-                    issues.append(
-                        ReadIssue(
-                            "STRUCT-INDICATOR", f"{key} {v!r} is not one character; the first is used", "warning", tag
-                        )
-                    )
+                    issues.append(ReadIssue.of("STRUCT-INDICATOR", "read-long", tag, name=key, value=v))
                 ind.append(v[:1] or " ")
             subs_obj = val.get("subfields", [])
             if not isinstance(subs_obj, list):
@@ -167,14 +163,15 @@ def _to_record(obj, path: str, number: int, offset: int | None) -> LibrisRecord:
                 for code, value in s.items():
                     code = _text(code, "a subfield code", issues, tag)
                     subfields.append(Subfield(code, _text(value, f"subfield ${code}", issues, tag)))
-            f = Field(tag=tag_text, indicators=ind, subfields=subfields)
+            f = Field(tag=tag_text, indicators=Indicators(*ind), subfields=subfields)
             if f.is_control_field():
                 issues.append(
-                    ReadIssue(
+                    ReadIssue.of(
                         "STRUCT-JSON-CONTROL",
-                        f"control field {tag} has indicators and subfields; its subfield text is kept as the data",
-                        "warning",
+                        "control-with-subfields",
                         tag,
+                        None,
+                        tag=tag,
                     )
                 )
                 f = Field(tag=tag_text, data="".join(s.value for s in subfields))
@@ -183,16 +180,19 @@ def _to_record(obj, path: str, number: int, offset: int | None) -> LibrisRecord:
             f = Field(tag=tag_text, data=data)
             if not f.is_control_field():
                 issues.append(
-                    ReadIssue(
+                    ReadIssue.of(
                         "STRUCT-JSON-CONTROL",
-                        f"data field {tag} is a plain string; it is kept as text before the first subfield",
-                        "warning",
+                        "data-as-string",
                         tag,
+                        None,
+                        tag=tag,
                     )
                 )
-                f = Field(tag=tag_text, indicators=[" ", " "], subfields=[Subfield(ORPHAN, data)] if data else [])
+                f = Field(
+                    tag=tag_text, indicators=Indicators(" ", " "), subfields=[Subfield(ORPHAN, data)] if data else []
+                )
         if len(tag) != 3:
-            issues.append(ReadIssue("STRUCT-TAG", f"tag {tag!r} is not three characters", "warning", tag))
+            issues.append(ReadIssue.of("STRUCT-TAG", "read-length", tag, tag=tag))
         fields.append(f)
     rec.fields = fields
     issues.extend(record_issues(rec))
@@ -224,7 +224,7 @@ def read_json(path: str, data: bytes | None = None) -> ListSource:
     base = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     text = data[base:].decode("utf-8", "surrogateescape")
     at = _ByteOffsets(text, base)
-    i = _WS.match(text, 0).end()
+    i = _skip_ws(text, 0)
     if i >= len(text):
         raise UnreadableFile(path, "the file is empty")
     entries: list[Entry] = []
@@ -254,7 +254,7 @@ def read_json(path: str, data: bytes | None = None) -> ListSource:
         if err is not None:
             raise UnreadableFile(path, f"not valid JSON at byte {at(err.pos)} (line {err.lineno}): {err.msg}")
         obj, end = got
-        if _WS.match(text, end).end() != len(text):
+        if _skip_ws(text, end) != len(text):
             raise UnreadableFile(path, f"unexpected text after the JSON value at byte {at(end)}")
         if isinstance(obj, dict) and "fields" not in obj and ("@graph" in obj or "@context" in obj):
             raise UnreadableFile(path, "this is JSON-LD, not MARC-in-JSON")
@@ -264,7 +264,7 @@ def read_json(path: str, data: bytes | None = None) -> ListSource:
         return ListSource(path, entries, raws, FORMAT)
 
     # a list: decode element by element, so that one bad record does not lose the rest
-    j = _WS.match(text, i + 1).end()
+    j = _skip_ws(text, i + 1)
     if j < len(text) and text[j] == "]":
         return ListSource(path, entries, raws, FORMAT)
     while j < len(text):
@@ -272,14 +272,14 @@ def read_json(path: str, data: bytes | None = None) -> ListSource:
         if err is None:
             obj, end = got
             add(j, end, obj)
-            k = _WS.match(text, end).end()
+            k = _skip_ws(text, end)
             if k >= len(text):
                 break  # the list was never closed: what was there is read
             if text[k] == ",":
-                j = _WS.match(text, k + 1).end()
+                j = _skip_ws(text, k + 1)
                 continue
             if text[k] == "]":
-                k = _WS.match(text, k + 1).end()
+                k = _skip_ws(text, k + 1)
                 if k != len(text):
                     add(k, len(text), error="unexpected text after the end of the list")
                 break
@@ -306,7 +306,7 @@ def open_source(path: str) -> ListSource:
 
 
 def record_dict(rec: Record) -> dict:
-    fields = []
+    fields: list[dict] = []
     for f in rec.fields:
         if f.is_control_field():
             fields.append({f.tag: f.data or ""})

@@ -31,20 +31,19 @@ from __future__ import annotations
 import codecs
 import re
 import threading
-from array import array
-from collections import OrderedDict
 from collections.abc import Iterable
 from typing import BinaryIO
 
 from lxml import etree
 
-from tui.core.formats.common import record_issues
-from tui.core.formats.iso2709 import _PREAD, IN_MEMORY_LIMIT, WriteError
+from tui.core.formats.common import WriteError, record_issues
+from tui.core.formats.registry import MARCXML
 from tui.core.model.record import (
     ORPHAN,
     BrokenRecord,
     Entry,
     Field,
+    Indicators,
     Leader,
     LibrisRecord,
     ReadIssue,
@@ -54,9 +53,9 @@ from tui.core.model.record import (
     new_leader,
 )
 from tui.core.model.textsafe import visible
-from tui.core.sources.base import Progress, RecordSource, close_file_buffer, open_file_buffer
+from tui.core.sources.indexed import IndexedSource
 
-FORMAT = "marcxml"
+FORMAT = MARCXML.id
 MARC_NS = "http://www.loc.gov/MARC21/slim"
 
 # tokens the index scan cares about; everything else is skipped at C speed
@@ -101,7 +100,8 @@ def hardened_parser() -> etree.XMLParser:
     return p
 
 
-def _local_name(tag) -> str:
+def local_name(tag) -> str:
+    """An element's name without its namespace (``{ns}record`` -> ``record``)."""
     if not isinstance(tag, str):
         return ""
     return tag.rsplit("}", 1)[-1]
@@ -119,28 +119,20 @@ def element_to_record(el, path: str = "", number: int = 0, offset: int | None = 
     for child in el:
         if not isinstance(child.tag, str):
             continue  # comments, PIs (already removed), entity references
-        name = _local_name(child.tag)
+        name = local_name(child.tag)
         if name == "leader":
             if leader_text is None:
                 leader_text = "".join(child.itertext())
             else:
-                issues.append(ReadIssue("LDR-REPEATED", "more than one <leader>; the first is used", "warning"))
+                issues.append(ReadIssue.of("LDR-REPEATED", "xml"))
         elif name == "controlfield":
             tag = child.get("tag")
             data = "".join(child.itertext())
             tag = _checked_tag(tag, issues)
             f = Field(tag=tag, data=data)
             if not f.is_control_field():
-                issues.append(
-                    ReadIssue(
-                        "STRUCT-XML-CONTROL",
-                        f'<controlfield tag="{tag}"> holds a data field tag; '
-                        "its text is kept as text before the first subfield",
-                        "warning",
-                        f.tag,
-                    )
-                )
-                f = Field(tag=tag, indicators=[" ", " "], subfields=[Subfield(ORPHAN, data)] if data else [])
+                issues.append(ReadIssue.of("STRUCT-XML-CONTROL", "controlfield", f.tag, None, tag=tag))
+                f = Field(tag=tag, indicators=Indicators(" ", " "), subfields=[Subfield(ORPHAN, data)] if data else [])
             fields.append(f)
         elif name == "datafield":
             tag = _checked_tag(child.get("tag"), issues)
@@ -151,65 +143,36 @@ def element_to_record(el, path: str = "", number: int = 0, offset: int | None = 
                     inds.append(" ")
                 else:
                     if len(v) != 1:
-                        issues.append(
-                            ReadIssue(
-                                "STRUCT-INDICATOR", f"{k} {v!r} is not one character; the first is used", "warning", tag
-                            )
-                        )
+                        issues.append(ReadIssue.of("STRUCT-INDICATOR", "read-long", tag, None, name=k, value=v))
                     inds.append(v[0])
             subfields = []
             for sf in child:
                 if not isinstance(sf.tag, str):
                     continue
-                if _local_name(sf.tag) != "subfield":
+                if local_name(sf.tag) != "subfield":
                     issues.append(
-                        ReadIssue(
-                            "STRUCT-XML-ELEMENT",
-                            f"<{_local_name(sf.tag)}> inside a datafield is not MARCXML and was ignored",
-                            "warning",
-                            tag,
-                        )
+                        ReadIssue.of("STRUCT-XML-ELEMENT", "in-datafield", tag, None, name=local_name(sf.tag))
                     )
                     continue
                 code = sf.get("code")
                 if code is None:
-                    issues.append(
-                        ReadIssue(
-                            "STRUCT-SUBFIELD-CODE",
-                            "a <subfield> without a code attribute; kept as text without a code",
-                            "warning",
-                            tag,
-                        )
-                    )
+                    issues.append(ReadIssue.of("STRUCT-SUBFIELD-CODE", "read-no-code", tag))
                     code = ORPHAN
                 subfields.append(Subfield(code, "".join(sf.itertext())))
-            f = Field(tag=tag, indicators=inds, subfields=subfields)
+            f = Field(tag=tag, indicators=Indicators(*inds), subfields=subfields)
             if f.is_control_field():
                 data = "".join(s.value for s in subfields)
-                issues.append(
-                    ReadIssue(
-                        "STRUCT-XML-CONTROL",
-                        f'<datafield tag="{tag}"> holds a control field tag; its subfield text is kept as the data',
-                        "warning",
-                        f.tag,
-                    )
-                )
+                issues.append(ReadIssue.of("STRUCT-XML-CONTROL", "datafield", f.tag, None, tag=tag))
                 f = Field(tag=tag, data=data)
             fields.append(f)
         else:
-            issues.append(
-                ReadIssue("STRUCT-XML-ELEMENT", f"<{name}> is not a MARCXML record element and was ignored", "warning")
-            )
+            issues.append(ReadIssue.of("STRUCT-XML-ELEMENT", "in-record", name=name))
     if leader_text is None:
         rec.leader = new_leader()
-        issues.append(ReadIssue("LDR-MADE", "the record has no <leader>; a sensible one was made", "info"))
+        issues.append(ReadIssue.of("LDR-MADE", "xml"))
     else:
         if len(leader_text) != 24:
-            issues.append(
-                ReadIssue(
-                    "LDR-LENGTH", f"the leader is {len(leader_text)} characters, not 24; padded or cut to 24", "warning"
-                )
-            )
+            issues.append(ReadIssue.of("LDR-LENGTH", "padded", length=len(leader_text)))
         rec.leader = Leader((leader_text + " " * 24)[:24])
     rec.fields = fields
     issues.extend(record_issues(rec))
@@ -218,30 +181,23 @@ def element_to_record(el, path: str = "", number: int = 0, offset: int | None = 
 
 def _checked_tag(tag: str | None, issues: list[ReadIssue]) -> str:
     if tag is None:
-        issues.append(ReadIssue("STRUCT-TAG", "a field without a tag attribute", "warning"))
+        issues.append(ReadIssue.of("STRUCT-TAG", "read-none"))
         return ""
     if len(tag) != 3:
-        issues.append(ReadIssue("STRUCT-TAG", f"tag {tag!r} is not three characters", "warning", tag))
+        issues.append(ReadIssue.of("STRUCT-TAG", "read-length", tag, tag=tag))
     return tag
 
 
 # -- the indexed source -----------------------------------------------------------------------
 
 
-class MarcXmlSource(RecordSource):
+class MarcXmlSource(IndexedSource):
     format = FORMAT
-    FIRST_STEP = 2000
-    STEP = 50000
 
     def __init__(self, path: str, data: bytes | None = None):
-        super().__init__(path)
-        self._fh = None
-        self._mm = None
-        if data is None:
-            self._fh, self._mm, data = open_file_buffer(path, IN_MEMORY_LIMIT)
-        buf = data if data is not None else self._mm
+        super().__init__(path, data)
         self.transcoded = False
-        head = bytes(buf[:4])
+        head = bytes(self.buf[:4])
         if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head in (b"<\x00?\x00", b"\x00<\x00?"):
             # UTF-16: the byte scan works on UTF-8, so the document is converted in memory
             enc = (
@@ -250,37 +206,24 @@ class MarcXmlSource(RecordSource):
                 else ("utf-16-le" if head[0] == 0x3C else "utf-16-be")
             )
             try:
-                text = bytes(buf).decode(enc)
+                text = bytes(self.buf).decode(enc)
             except UnicodeDecodeError as exc:
                 raise UnreadableFile(path, f"the document looks like UTF-16 but is not: {exc.reason}") from None
             text = re.sub(r"^(\s*<\?xml[^>]*?)encoding\s*=\s*[\"'][^\"']*[\"']", r"\1", text)
-            buf = text.encode("utf-8")
+            self._use_bytes(text.encode("utf-8"))
             self.transcoded = True
-        elif head[:3] == b"\xef\xbb\xbf":
-            pass
-        self.buf = buf
-        self.size = len(buf)
-        m = _DECL_ENC.match(bytes(buf[:200]).lstrip(b"\xef\xbb\xbf"))
+        m = _DECL_ENC.match(bytes(self.buf[:200]).lstrip(b"\xef\xbb\xbf"))
         enc = m.group(1).decode("ascii").lower() if m and not self.transcoded else "utf-8"
         try:
             codecs.lookup(enc)
         except LookupError:
             raise UnreadableFile(path, f"the XML declaration names an unknown encoding {enc!r}") from None
         self.encoding = enc
-        self.starts = array("q")
-        self.ends = array("q")
-        self.bad: dict[int, str] = {}
-        self.holdings_slots = array("q")  # slots that may be holdings records (see _add)
-        self._hidx_state: tuple[int, dict[str, list[int]]] = (0, {})
-        self._pos = 0
         self._open: int | None = None  # start of a record whose end tag has not been seen
         self._seen_record = False
         self._ns_decl = b""
-        self._lock = threading.Lock()
         self._special_at = (0, 0, -1)  # (from, searched up to, next "<!"/"<?" or -1): _next_special
-
-    def __len__(self) -> int:
-        return len(self.ends)
+        self._line_memo = (0, 1)  # (offset, line number there): line_of
 
     def _add(self, start: int, end: int, reason: str | None = None) -> None:
         slot = len(self.ends)
@@ -294,32 +237,14 @@ class MarcXmlSource(RecordSource):
                 self.holdings_slots.append(slot)
         self.ends.append(end)
 
-    # -- holdings: candidate slots found while indexing, linked by parsing only those ------------
-    def _holdings_slots(self):
-        return iter(self.holdings_slots[: len(self.holdings_slots)])
-
-    def _holdings_index(self) -> dict[str, list[int]]:
-        done, hidx = self._hidx_state
-        slots = self.holdings_slots
-        n = len(slots)
-        if done == n:
-            return hidx
-        hidx = {k: list(v) for k, v in hidx.items()}
-        for j in slots[done:n]:
-            e = self._parse(j)
-            if isinstance(e, LibrisRecord) and e.kind == "holdings" and e.linked_bib:
-                hidx.setdefault(e.linked_bib, []).append(j)
-        self._hidx_state = (n, hidx)
-        return hidx
-
     def _next_special(self, pos: int, until: int) -> int:
         """The next ``<!`` or ``<?`` (comments, CDATA, DOCTYPE, PIs) at or after ``pos`` if one
         starts before ``until``; -1 if none does (one further on may be returned too).
 
         Searched a stretch at a time from ``pos`` (at least to ``until``, where the next record
         tag is), and what was searched is remembered: a document with none of them is not searched
-        to its end before the first record is shown (issue 6: 200k MARCXML records, first record
-        within a second)."""
+        to its end before the first record is shown (200k MARCXML records, first record within a
+        second)."""
         lo, hi, hit = self._special_at
         if lo <= pos:
             if hit >= pos:
@@ -334,77 +259,69 @@ class MarcXmlSource(RecordSource):
         self._special_at = (pos, self.size if hit >= 0 else stop, hit)
         return hit
 
-    def index_step(self, max_records: int | None = None) -> bool:
-        """Index up to ``max_records`` more records; True once complete. Finds ``record`` with
-        ``bytes.find`` and checks the tag around it, so the scan runs at memory speed."""
-        with self._lock:
-            if self.complete:
-                return True
-            buf, size = self.buf, self.size
-            pos = self._pos
-            target = len(self) + (max_records or self.STEP)
-            find, rfind = buf.find, buf.rfind
-            while len(self) < target:
-                r = find(b"record", pos)
-                m = None
-                if r >= 0:
-                    lt = rfind(b"<", max(pos, r - 256), r)
-                    if lt >= 0:
-                        m = _REC_TAG.match(buf, lt)
-                        if m is not None and m.end() != r + 6:
-                            m = None
-                sp = self._next_special(pos, size if r < 0 else m.start() if m is not None else r)
-                if sp >= 0 and (r < 0 or sp < (m.start() if m is not None else r)):
-                    pos = self._special(sp)
-                    continue
-                if r < 0:
-                    pos = size
-                    break
-                if m is None:  # "record" in text or in another name
-                    pos = r + 6
-                    continue
-                if m.group(1):  # end tag
-                    e = _END_TAG.match(buf, m.start())
-                    end = e.end() if e else m.end()
-                    if self._open is not None:
-                        self._add(self._open, end)
-                        self._open = None
-                    pos = end
-                    continue
-                start = m.start()
-                if not self._seen_record:
-                    self._seen_record = True
-                    decls: dict[bytes, bytes] = {}
-                    for d in _XMLNS.finditer(bytes(buf[:start])):
-                        decls[d.group(1) or b""] = d.group(0).strip()
-                    self._ns_decl = b" ".join(decls.values())
+    def _index(self, stop: int) -> None:
+        """Index records until there are ``stop``. Finds ``record`` with ``bytes.find`` and checks
+        the tag around it, so the scan runs at memory speed."""
+        buf, size = self.buf, self.size
+        pos = self._pos
+        find, rfind = buf.find, buf.rfind
+        while len(self) < stop:
+            r = find(b"record", pos)
+            m = None
+            if r >= 0:
+                lt = rfind(b"<", max(pos, r - 256), r)
+                if lt >= 0:
+                    m = _REC_TAG.match(buf, lt)
+                    if m is not None and m.end() != r + 6:
+                        m = None
+            sp = self._next_special(pos, size if r < 0 else m.start() if m is not None else r)
+            if sp >= 0 and (r < 0 or sp < (m.start() if m is not None else r)):
+                pos = self._special(sp)
+                continue
+            if r < 0:
+                pos = size
+                break
+            if m is None:  # "record" in text or in another name
+                pos = r + 6
+                continue
+            if m.group(1):  # end tag
+                e = _END_TAG.match(buf, m.start())
+                end = e.end() if e else m.end()
                 if self._open is not None:
-                    self._add(self._open, start, "the record has no end tag </record> before the next record starts")
+                    self._add(self._open, end)
                     self._open = None
-                st = _START_TAG.match(buf, start)
-                if st is None:
-                    gt = find(b">", m.end())
-                    end = size if gt < 0 else gt + 1
-                    self._add(start, end, "the <record> start tag is not well-formed")
-                    pos = end
-                    continue
-                if st.group(1):  # <record/>: an empty record
-                    self._add(start, st.end())
-                else:
-                    self._open = start
-                pos = st.end()
-            self._pos = pos
-            if pos >= size:
-                if self._open is not None:
-                    self._add(self._open, size, "truncated: the file ends before this record's end tag </record>")
-                    self._open = None
-                self.complete = True
-                if not len(self):
-                    raise UnreadableFile(self.path, "no MARCXML <record> element found")
-                if len(self.holdings_slots) and "_cache" in self.__dict__:
-                    # bibs parsed before their holdings were indexed must be linked again
-                    self.__dict__["_cache"] = OrderedDict(self.__dict__.get("_pinned", {}))
-            return self.complete
+                pos = end
+                continue
+            start = m.start()
+            if not self._seen_record:
+                self._seen_record = True
+                decls: dict[bytes, bytes] = {}
+                for d in _XMLNS.finditer(bytes(buf[:start])):
+                    decls[d.group(1) or b""] = d.group(0).strip()
+                self._ns_decl = b" ".join(decls.values())
+            if self._open is not None:
+                self._add(self._open, start, "the record has no end tag </record> before the next record starts")
+                self._open = None
+            st = _START_TAG.match(buf, start)
+            if st is None:
+                gt = find(b">", m.end())
+                end = size if gt < 0 else gt + 1
+                self._add(start, end, "the <record> start tag is not well-formed")
+                pos = end
+                continue
+            if st.group(1):  # <record/>: an empty record
+                self._add(start, st.end())
+            else:
+                self._open = start
+            pos = st.end()
+        self._pos = pos
+        if pos >= size:
+            if self._open is not None:
+                self._add(self._open, size, "truncated: the file ends before this record's end tag </record>")
+                self._open = None
+            self.complete = True
+            if not len(self):
+                raise UnreadableFile(self.path, "no MARCXML <record> element found")
 
     def _special(self, sp: int) -> int:
         """Deal with the ``<!...`` or ``<?...`` at ``sp``; returns where scanning goes on."""
@@ -426,43 +343,10 @@ class MarcXmlSource(RecordSource):
             # inside or after the records: the record that holds it refuses it when parsed
         return sp + 2
 
-    def build_index(self, progress: Progress | None = None) -> None:
-        while not self.index_step():
-            if progress is not None:
-                progress(self._pos, self.size)
-        if progress is not None:
-            progress(self.size, self.size)
-
-    def entry(self, i: int) -> Entry:
-        if i >= len(self) and not self.complete and i >= 0:
-            while i >= len(self) and not self.index_step(max(i + 1 - len(self), 1000)):
-                pass
-        return super().entry(i)
-
-    def span(self, i: int) -> tuple[int, int]:
-        return self.starts[i], self.ends[i]
-
-    def read_span(self, start: int, end: int) -> bytes:
-        """The document's bytes ``start:end``: with ``pread`` from a mapped file (thread-safe; the
-        pages do not count towards this process's memory), sliced from a document in memory."""
-        if self._mm is not None and self._fh is not None and self.buf is self._mm and _PREAD is not None:
-            out = _PREAD(self._fh.fileno(), end - start, start)
-            if len(out) == end - start:
-                return out
-        return bytes(self.buf[start:end])
-
-    def raw(self, i: int) -> bytes:
-        """Slot ``i``'s bytes, with ``read_span`` (see there): a record parsed for the screen leaves
-        no pages of the mapping in this process."""
-        return self.read_span(self.starts[i], self.ends[i])
-
-    def offset(self, i: int) -> int | None:
-        return self.starts[i]
-
     def line_of(self, offset: int) -> int:
         # Counted on from the last answer (slots are asked for in order: linear, not quadratic over
         # a file of many broken records), in slices (an mmap has no count()). Issue 7 fuzzing.
-        pos, n = self.__dict__.get("_line_memo", (0, 1))
+        pos, n = self._line_memo
         if offset < pos:
             pos, n = 0, 1
         step = 1 << 22
@@ -470,7 +354,7 @@ class MarcXmlSource(RecordSource):
             end = min(offset, pos + step)
             n += self.buf[pos:end].count(b"\n")
             pos = end
-        self.__dict__["_line_memo"] = (offset, n)
+        self._line_memo = (offset, n)
         return n
 
     def parse_element(self, i: int):
@@ -504,16 +388,15 @@ class MarcXmlSource(RecordSource):
                 return el
         return "the record has no element"
 
-    def _parse(self, i: int) -> Entry:
+    def parse_slot(self, i: int) -> Entry:
         el = self.parse_element(i)
         if isinstance(el, str):
-            line = None if "(line " in el else self.line_of(self.starts[i])
-            return BrokenRecord(self.path, i + 1, self.starts[i], el, raw=self.raw(i), line=line)
+            return self.broken_slot(i, el)
         return element_to_record(el, self.path, i + 1, self.starts[i])
 
-    def close(self) -> None:
-        close_file_buffer(self._fh, self._mm)
-        self._fh = self._mm = None
+    def broken_slot(self, i: int, reason: str) -> BrokenRecord:
+        line = None if "(line " in reason else self.line_of(self.starts[i])
+        return BrokenRecord(self.path, i + 1, self.starts[i], reason, raw=self.raw(i), line=line)
 
 
 def open_source(path: str) -> MarcXmlSource:

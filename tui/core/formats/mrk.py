@@ -27,11 +27,13 @@ from collections.abc import Iterable
 from typing import BinaryIO
 
 from tui.core.formats.common import record_issues
+from tui.core.formats.registry import MRK
 from tui.core.model.record import (
     ORPHAN,
     BrokenRecord,
     Entry,
     Field,
+    Indicators,
     Leader,
     LibrisRecord,
     ReadIssue,
@@ -42,7 +44,7 @@ from tui.core.model.record import (
 )
 from tui.core.sources.base import ListSource, read_file_bytes
 
-FORMAT = "mrk"
+FORMAT = MRK.id
 
 # the tag is any three characters (ISO 2709 tags can hold a space: pymarc's bad_indicator.dat)
 _LINE = re.compile(r"^=(LDR|[^=\n]{3}) {1,2}(.*)$", re.DOTALL)
@@ -73,7 +75,7 @@ def decode_mnemonics(text: str, issues: list[ReadIssue] | None = None, tag: str 
         if hit is not None:
             return hit
         if issues is not None:
-            issues.append(ReadIssue("MRK-MNEMONIC", f"unknown mnemonic {m.group(0)!r} kept as written", "warning", tag))
+            issues.append(ReadIssue.of("MRK-MNEMONIC", "unknown", tag, mnemonic=m.group(0)))
         return m.group(0)
 
     return _MNEMONIC.sub(sub, text) if "{" in text else text
@@ -126,7 +128,7 @@ def parse_field(tag: str, body: str, issues: list[ReadIssue]) -> Field:
     if Field(tag=tag, data="").is_control_field():
         return Field(tag=tag, data=decode_mnemonics(body.replace("\\", " "), issues, tag))
     if len(body) < 2:
-        issues.append(ReadIssue("STRUCT-NO-INDICATORS", "the field has no indicators; blanks assumed", "warning", tag))
+        issues.append(ReadIssue.of("STRUCT-NO-INDICATORS", "assumed", tag))
     inds = [(c if c != "\\" else " ") for c in (body[:2] + "  ")[:2]]
     chunks = subfield_chunks(body)
     subfields: list[Subfield] = []
@@ -137,7 +139,7 @@ def parse_field(tag: str, body: str, issues: list[ReadIssue]) -> Field:
             subfields.append(Subfield(ORPHAN, ""))
             continue
         subfields.append(Subfield(chunk[0], decode_mnemonics(chunk[1:], issues, tag)))
-    return Field(tag=tag, indicators=inds, subfields=subfields)
+    return Field(tag=tag, indicators=Indicators(*inds), subfields=subfields)
 
 
 def _parse_block(lines: list[tuple[int, int, str]], path: str, number: int) -> Entry:
@@ -161,7 +163,7 @@ def _parse_block(lines: list[tuple[int, int, str]], path: str, number: int) -> E
         tag, body = _line_parts(m)
         if tag == "LDR":
             if leader is not None:
-                issues.append(ReadIssue("LDR-REPEATED", "more than one =LDR line; the first is used", "warning"))
+                issues.append(ReadIssue.of("LDR-REPEATED", "mrk"))
                 continue
             leader = decode_mnemonics(body.replace("\\", " "), issues)
             continue
@@ -169,14 +171,10 @@ def _parse_block(lines: list[tuple[int, int, str]], path: str, number: int) -> E
     rec = Record()
     if leader is None:
         rec.leader = new_leader()
-        issues.append(ReadIssue("LDR-MADE", "no =LDR line; a sensible leader was made", "info"))
+        issues.append(ReadIssue.of("LDR-MADE", "mrk"))
     else:
         if len(leader) != 24:
-            issues.append(
-                ReadIssue(
-                    "LDR-LENGTH", f"the leader is {len(leader)} characters, not 24; padded or cut to 24", "warning"
-                )
-            )
+            issues.append(ReadIssue.of("LDR-LENGTH", "padded", length=len(leader)))
         rec.leader = Leader((leader + " " * 24)[:24])
     rec.fields = fields
     issues.extend(record_issues(rec))
@@ -199,9 +197,7 @@ def read_mrk(path: str, data: bytes | None = None) -> ListSource:
         if block:
             e = _parse_block(block, path, len(entries) + 1)
             if bad_utf8 and isinstance(e, LibrisRecord):
-                e.issues.insert(
-                    0, ReadIssue("ENC-INVALID-UTF8", "bytes that are not valid UTF-8 are shown as \ufffd", "warning")
-                )
+                e.issues.insert(0, ReadIssue.of("ENC-INVALID-UTF8", "shown"))
             entries.append(e)
             raws.append(b"".join(block_raw))
         block, block_raw, bad_utf8 = [], [], False

@@ -16,12 +16,14 @@ The seed's channel record is malformed on purpose and must survive exactly: text
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from tui.core.formats.common import record_issues
+from tui.core.formats.registry import NOTATION
 from tui.core.model.record import (
     ORPHAN,
     BrokenRecord,
@@ -32,11 +34,12 @@ from tui.core.model.record import (
     ReadIssue,
     Record,
     Subfield,
+    blank_glyphs,
     new_leader,
 )
 from tui.core.sources.base import ListSource, read_file_bytes
 
-FORMAT = "notation"
+FORMAT = NOTATION.id
 
 _BULLET = "•*·–-"
 _LINE = re.compile(r"^\s*(?:[•*·–-]\s+)?(LDR|[0-9A-Za-z]{3})(?: (.*))?$")
@@ -118,16 +121,14 @@ def parse_block(lines: list[str], path: str, number: int, offset: int, line_no: 
         rec.leader = Leader(leader)
     else:
         if leader is not None:
-            issues.append(
-                ReadIssue("LDR-LENGTH", f"leader is {len(leader)} characters, not 24; a new one was made", "warning")
-            )
+            issues.append(ReadIssue.of("LDR-LENGTH", "remade", length=len(leader)))
         if "004" in tags and "245" not in tags:
             from pymarc import Leader
 
             rec.leader = Leader("00000nx  a2200000un 4500")
         else:
             rec.leader = new_leader()
-        issues.append(ReadIssue("LDR-MADE", "no leader in the notation; a sensible one was made", "info"))
+        issues.append(ReadIssue.of("LDR-MADE", "notation"))
     issues.extend(record_issues(rec))
     return LibrisRecord(marc=rec, path=path, number=number, offset=offset, source_format=FORMAT, issues=issues)
 
@@ -150,7 +151,7 @@ def read_notation(path: str | Path, data: bytes | None = None) -> ListSource:
         if block:
             e = parse_block(block, path, len(entries) + 1, block_offset, block_line)
             if bad_utf8 and isinstance(e, LibrisRecord):
-                e.issues.insert(0, ReadIssue("ENC-INVALID-UTF8", "invalid UTF-8 replaced by U+FFFD", "warning"))
+                e.issues.insert(0, ReadIssue.of("ENC-INVALID-UTF8", "replaced"))
             entries.append(e)
             raws.append(b"".join(block_raw))
         block, block_raw, bad_utf8 = [], [], False
@@ -187,7 +188,7 @@ def field_line(f: Field) -> str:
     """A field in the seed's notation (no bullet)."""
     if f.is_control_field():
         return f"{f.tag} {f.data}"
-    g1, g2 = getattr(f, "blank_glyphs", ("-", "-"))
+    g1, g2 = blank_glyphs(f)
     i1, i2 = (tuple(f.indicators or ()) + (" ", " "))[:2]
     out = [f"{f.tag} {_ind(i1, g1)}/{_ind(i2, g2)}"]
     for sf in f.subfields:
@@ -214,3 +215,16 @@ def write_notation(records: Iterable[Record], out: TextIO) -> None:
         first = False
         for line in record_lines(rec):
             out.write(line + "\n")
+
+
+# -- the registry's reader and writer -------------------------------------------------------------
+
+
+def open_source(path: str) -> ListSource:
+    return read_notation(path)
+
+
+def write(records: Iterable[Record], out: BinaryIO, **options) -> None:
+    buf = io.StringIO()
+    write_notation(records, buf)
+    out.write(buf.getvalue().encode("utf-8"))

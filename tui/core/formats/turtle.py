@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from tui.core.formats import jsonld
+from tui.core.formats.registry import TURTLE
 from tui.core.model.record import UnreadableFile
 from tui.core.sources.base import ListSource
 
-FORMAT = "turtle"
+FORMAT = TURTLE.id
 
 PREFIXES = {
     "kbv": "https://id.kb.se/vocab/",

@@ -24,12 +24,13 @@ from collections import OrderedDict
 from collections.abc import Iterable
 
 from pymarc import Leader
+from pymarc.field import Indicators
 
 from tui.core.model.record import Field, LibrisError, LibrisRecord, Record, Subfield
-from tui.core.rules.detect import EMBEDDED_HOLDING_TAGS, holding_sigel
+from tui.core.rules.detect import EMBEDDED_HOLDING_TAGS, embedded_sigel, holding_sigel
 
-#: fields that hold an embedded holding when they carry ``$5 <sigel>`` (same list as detect.py)
-EMBEDDED_TAGS = EMBEDDED_HOLDING_TAGS  # one list, in detect.py
+#: fields that hold an embedded holding when they carry ``$5 <sigel>`` (the rule table's list)
+EMBEDDED_TAGS = EMBEDDED_HOLDING_TAGS
 HOLDINGS_LEADER_TYPES = frozenset("uvxy")
 
 
@@ -44,16 +45,6 @@ def _marc(r: Record | LibrisRecord) -> Record:
 def _control(rec: Record, tag: str) -> str | None:
     f = rec.get(tag)
     return f.data.strip() if f is not None and f.data and f.data.strip() else None
-
-
-def embedded_sigel(f: Field) -> str | None:
-    """The sigel of an embedded holding field (its first non-empty ``$5``), or None."""
-    if f.is_control_field() or f.tag not in EMBEDDED_TAGS:
-        return None
-    for sf in f.subfields:
-        if sf.code == "5" and sf.value.strip():
-            return sf.value.strip()
-    return None
 
 
 def holdings_leader(bib: Record | LibrisRecord) -> Leader:
@@ -96,7 +87,10 @@ def make_holding(bib: Record | LibrisRecord, sigel: str) -> Record:
         raise HoldingError("the record has no 001 control number, so a holding cannot be linked to it (004)")
     rec = Record()
     rec.leader = holdings_leader(marc)
-    rec.fields = [Field(tag="004", data=cn), Field(tag="852", indicators=[" ", " "], subfields=[Subfield("b", sigel)])]
+    rec.fields = [
+        Field(tag="004", data=cn),
+        Field(tag="852", indicators=Indicators(" ", " "), subfields=[Subfield("b", sigel)]),
+    ]
     return rec
 
 
@@ -127,7 +121,9 @@ def split_embedded(record: Record | LibrisRecord) -> tuple[Record, list[Record]]
         body: list[Field] = [Field(tag="004", data=cn)] if cn else []
         body.extend(fields)
         if not any(f.tag == "852" and any(sf.code == "b" and sf.value.strip() for sf in f.subfields) for f in fields):
-            _insert_in_tag_order(body, Field(tag="852", indicators=[" ", " "], subfields=[Subfield("b", sigel)]))
+            _insert_in_tag_order(
+                body, Field(tag="852", indicators=Indicators(" ", " "), subfields=[Subfield("b", sigel)])
+            )
         h.fields = body
         out.append(h)
     return bib, out

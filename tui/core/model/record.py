@@ -19,6 +19,9 @@ from dataclasses import field as dc_field
 from typing import Literal
 
 from pymarc import Field, Leader, Record, Subfield
+from pymarc.field import Indicators
+
+from tui.core.rules import table
 
 #: Subfield code used for text that stands before the first subfield delimiter.
 ORPHAN = ""
@@ -45,6 +48,11 @@ class NotationField(Field):
         self.blank_glyphs = blank_glyphs
 
 
+def blank_glyphs(f: Field) -> tuple[str, str]:
+    """How the two blank indicators of ``f`` are shown: as read from the notation, else ``-``."""
+    return f.blank_glyphs if isinstance(f, NotationField) else ("-", "-")
+
+
 @dataclass(frozen=True)
 class ReadIssue:
     """Something a reader noticed about a record that it could still read.
@@ -63,6 +71,11 @@ class ReadIssue:
     def describe(self) -> str:
         where = f" {self.tag}" + (f"[{self.occurrence}]" if self.occurrence else "") if self.tag else ""
         return f"{self.severity}{where}: {self.message} ({self.code})"
+
+    @classmethod
+    def of(cls, code: str, key: str, tag: str | None = None, occurrence: int | None = None, /, **fields) -> ReadIssue:
+        """The issue ``code`` saying the rule table's sentence ``key`` (its severity too)."""
+        return cls(code, table.say(code, key, **fields), table.severity(code, key), tag, occurrence)  # type: ignore[arg-type]
 
 
 class LibrisError(Exception):
@@ -126,6 +139,9 @@ class LibrisRecord:
     holdings: list[LibrisRecord] = dc_field(default_factory=list)
     #: JSON-LD or other source document this record was converted from, when there was one
     origin: object | None = None
+    #: the reader found every data field's indicators, codes and values valid (a fact for the
+    #: validator about the record as read; it checks them again once the record is changed)
+    valid_fields: bool = False
 
     # -- identity ---------------------------------------------------------------------------
     @property
@@ -197,9 +213,11 @@ __all__ = [
     "ORPHAN",
     "Field",
     "Subfield",
+    "Indicators",
     "Record",
     "Leader",
     "NotationField",
+    "blank_glyphs",
     "ReadIssue",
     "LibrisError",
     "UnreadableFile",

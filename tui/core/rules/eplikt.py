@@ -1,12 +1,12 @@
 """The e-plikt rules (SPEC section 2, KB's "E-plikt i Libris"): what a record is, what may change.
 
-The rules themselves are data (``tui/data/rules.toml``: id, English sentence, Swedish wording and
-label, the field groups that EPL-PROTECT covers); this module applies them:
+The rules themselves are data (``tui/data/rules.toml``, read by ``table.py``: id, sentences in
+English and Swedish, label, the field groups that EPL-PROTECT covers); this module applies them:
 
 * ``record_state(record)``: e-plikt (EPL-DETECT), channel record (CHN-DETECT), SUPPRESSRECORD,
   DIGI, APIS holding, 506 restricted.
 * ``protection(record, tag, occurrence, code)``: may this part be changed, and if not, why
-  (``Protection(rule, reason_en, label_sv)``). The UI greys protected parts out with this; the
+  (``Protection``: the rule, the table's sentence that says why, the Swedish label). The UI greys protected parts out with this; the
   edit commands refuse with it; the validator uses the same groups against an original record.
 * ``hidden(record)``: CHN-HIDE.
 
@@ -16,102 +16,42 @@ Detection itself lives in ``detect.py`` so that readers, scans and views agree w
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from dataclasses import field as dc_field
+from typing import Any
 
 from pymarc import Field, Record
 
 from tui.core.model.record import LibrisRecord
-from tui.core.rules import detect
+from tui.core.rules import detect, table
+from tui.core.rules.detect import RecordState
+from tui.core.rules.table import ProtectGroup, Refusal, Rule
 
 # -- the rule table ----------------------------------------------------------------------------
 
+_load = table.load  # a table read from a file (tests load broken ones)
 
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    kind: str  # rule | profile | structure | edit
-    en: str
-    sv: str = ""
-    label_sv: str = ""
-
-    def describe(self) -> str:
-        return f"{self.id}: {self.en}"
-
-
-@dataclass(frozen=True)
-class ProtectGroup:
-    """One group of fields that stays unchanged in an e-plikt record (EPL-PROTECT)."""
-
-    rule: str
-    tags: frozenset[str]
-    what: str
-    label_sv: str
-    labels: dict = dc_field(default_factory=dict, hash=False, compare=False)
-    exceptions: tuple[str, ...] = ()
-
-    def label_for(self, tag: str, field: Field | None = None) -> str:
-        if field is not None and not field.is_control_field():
-            by_ind = self.labels.get(f"ind2={field.indicator2}")
-            if by_ind:
-                return by_ind
-        return self.labels.get(tag, self.label_sv)
-
-
-def _expand(spec: str) -> list[str]:
-    if "-" in spec:
-        lo, hi = spec.split("-", 1)
-        return [f"{n:03d}" for n in range(int(lo), int(hi) + 1)]
-    return [spec]
-
-
-def _load(path=None):
-    from tui.resources import data_file
-
-    p = path or data_file("rules.toml")
-    with open(p, "rb") as fh:
-        data = tomllib.load(fh)
-    rules = {
-        rid: Rule(rid, d["kind"], d["en"], d.get("sv", ""), d.get("label_sv", "")) for rid, d in data["rule"].items()
-    }
-    groups = []
-    for g in data.get("protect", []):
-        if g["rule"] not in rules:
-            raise ValueError(f"{p}: [[protect]] names unknown rule {g['rule']!r}")
-        for ex in g.get("except", []):
-            if ex not in rules:
-                raise ValueError(f"{p}: [[protect]] except names unknown rule {ex!r}")
-        tags = frozenset(t for spec in g["tags"] for t in _expand(spec))
-        groups.append(
-            ProtectGroup(
-                g["rule"], tags, g["what"], g["label_sv"], dict(g.get("labels", {})), tuple(g.get("except", ()))
-            )
-        )
-    return rules, groups, dict(data.get("labels", {})), dict(data.get("access", {}))
-
-
-RULES: dict[str, Rule]
-PROTECT: list[ProtectGroup]
-RULES, PROTECT, LABELS, _ACCESS = _load()
+RULES = table.current().rules
+PROTECT: list[ProtectGroup] = list(table.current().protect)
+LABELS = table.current().labels
+_ACCESS = table.current().access
 
 #: tag -> its EPL-PROTECT group
 PROTECTED_TAGS: dict[str, ProtectGroup] = {t: g for g in PROTECT for t in g.tags}
 #: the 506 $a values the e-plikt flow writes
 ACCESS_VALUES = tuple(_ACCESS.get("values", ("gratis", "restricted")))
-RESTRICTED = _ACCESS.get("restricted", "restricted")
+RESTRICTED = detect.RESTRICTED
 
-#: the rules of SPEC section 2
+#: the rules of KB's "E-plikt i Libris"
 SPEC_RULES = tuple(r for r, v in RULES.items() if v.kind == "rule")
 
 
 def rule(rule_id: str) -> Rule:
-    return RULES[rule_id]
+    return table.rule(rule_id)
 
 
 def label(key: str, default: str = "") -> str:
-    return LABELS.get(key, default)
+    return table.current().labels.get(key, default)
 
 
 # -- results -----------------------------------------------------------------------------------
@@ -119,56 +59,51 @@ def label(key: str, default: str = "") -> str:
 
 @dataclass(frozen=True)
 class Protection:
-    """Why a part of a record may not be changed."""
+    """Why a part of a record may not be changed: the rule, the sentence of the rule table that
+    says why (``key`` and its fields), and the Swedish label of the part."""
 
     rule: str
-    reason_en: str
+    key: str
+    fields: tuple[tuple[str, Any], ...]
     label_sv: str
+
+    def reason_in(self, lang: str | None = None) -> str:
+        return protection_reason(self.rule, self.key, dict(self.fields), lang)
+
+    @property
+    def reason(self) -> str:
+        """Why, in the chosen language."""
+        return self.reason_in()
+
+    @property
+    def reason_en(self) -> str:
+        return self.reason_in("en")
 
     def describe(self) -> str:
         lab = f" [{self.label_sv}]" if self.label_sv else ""
-        return f"{self.reason_en}{lab} ({self.rule})"
+        return f"{self.reason}{lab} ({self.rule})"
+
+    def refusal(self, where: str) -> Refusal:
+        """The refusal of an edit of ``where`` (``506[1] $a``) for this reason."""
+        lab = f" [{self.label_sv}]" if self.label_sv else ""
+        return Refusal(self.rule, f"{where}: {self.reason}{lab}")
 
 
-@dataclass(frozen=True)
-class Refusal:
-    """Why an edit may not be done here: the rule id and a sentence for the cataloguer."""
+def protection_reason(rule_id: str, key: str, fields: dict, lang: str | None = None) -> str:
+    """A protection's sentence: EPL-PROTECT's ``field`` names the group's fields (``what``) in the
+    language; ``uri`` lists what URI-FIX, URI-ADD (and with 506 restricted URI-MOVE) allow."""
+    if key == "field":
+        fields = {**fields, "what": PROTECTED_TAGS[fields["tag"]].what_in(lang)}
+    elif key == "uri":
+        allowed = [table.say("URI-FIX", "allowed", lang=lang), table.say("URI-ADD", "allowed", lang=lang)]
+        if fields.get("restricted"):
+            allowed.append(table.say("URI-MOVE", "allowed", lang=lang))
+        fields = {"allowed": "; ".join(allowed)}
+    return table.say(rule_id, key, lang=lang, **fields)
 
-    rule: str
-    message: str
 
-    def __str__(self) -> str:
-        return f"{self.message} ({self.rule})"
-
-
-@dataclass(frozen=True)
-class RecordState:
-    eplikt: bool
-    channel: bool
-    suppressed: bool
-    digi: bool
-    apis: bool
-    eplk: bool = False
-    restricted: bool = False
-
-    @property
-    def read_only(self) -> bool:
-        """CHN-READONLY: nothing in a channel record may change."""
-        return self.channel
-
-    def describe(self) -> str:
-        parts = []
-        if self.channel:
-            parts.append("channel record")
-        if self.eplikt:
-            parts.append("e-plikt" + (" (EPLK)" if self.eplk else " (APIS holding)"))
-        if self.digi:
-            parts.append("DIGI")
-        if self.suppressed:
-            parts.append("SUPPRESSRECORD")
-        if self.restricted:
-            parts.append("506 restricted")
-        return ", ".join(parts) or "ordinary record"
+def _protected(rule_id: str, key: str, label_sv: str, **fields: Any) -> Protection:
+    return Protection(rule_id, key, tuple(sorted(fields.items())), label_sv)
 
 
 # -- record state ------------------------------------------------------------------------------
@@ -178,8 +113,7 @@ def _marc(r: Record | LibrisRecord) -> Record:
     return r.marc if isinstance(r, LibrisRecord) else r
 
 
-def _norm_term(value: str) -> str:
-    return value.strip().strip(".,;:/ ").casefold()
+_norm_term = detect.norm_term
 
 
 def is_restricted(record: Record | LibrisRecord) -> bool:
@@ -192,35 +126,22 @@ def is_restricted(record: Record | LibrisRecord) -> bool:
 
 
 def record_state(record: Record | LibrisRecord, source=None) -> RecordState:
-    """What the record is (EPL-DETECT, CHN-DETECT, SUPPRESSRECORD, DIGI, APIS).
+    """What the record is (EPL-DETECT, CHN-DETECT, SUPPRESSRECORD, DIGI, APIS): ``detect.state_from``.
 
     An APIS holding counts whether it is embedded (``$5 APIS``) or a holdings record in the same
     file (``record.holdings``, or found through ``source`` when given).
     """
     marc = _marc(record)
-    sigels = detect.bibliography_sigels(marc)
-    eplk = detect.EPLK in sigels
-    digi = detect.DIGI in sigels
+    linked: list[str] = []
     if isinstance(record, LibrisRecord):
-        holders = detect.holding_sigels(record)
+        linked = [s for s in (detect.holding_sigel(h) for h in record.holdings) if s]
         if not record.holdings and source is not None and record.kind == "bib":
             try:
-                linked = source.holdings_for(record)
+                found = source.holdings_for(record)
             except Exception:  # a source that cannot link holdings: embedded ones still count
-                linked = []
-            holders += [s for s in (detect.holding_sigel(h) for h in linked) if s]
-    else:
-        holders = detect.embedded_holding_sigels(marc)
-    apis = detect.APIS in holders
-    return RecordState(
-        eplikt=eplk or (apis and not digi),
-        channel=detect.is_channel(marc),
-        suppressed=detect.is_suppressed(marc),
-        digi=digi,
-        apis=apis,
-        eplk=eplk,
-        restricted=is_restricted(marc),
-    )
+                found = []
+            linked += [s for s in (detect.holding_sigel(h) for h in found) if s]
+    return detect.state_from(marc.get_fields, linked)
 
 
 def hidden(record: Record | LibrisRecord, show_channels: bool = False) -> bool:
@@ -235,17 +156,10 @@ def visible_records(records: Iterable, show_channels: bool = False) -> list:
 
 # -- fields ------------------------------------------------------------------------------------
 
-HOLDING_TAGS = frozenset(("841", "852", "856", "866", "867", "868", "876", "877", "878"))
+HOLDING_TAGS = detect.EMBEDDED_HOLDING_TAGS
 
-
-def holding_field_sigel(f: Field) -> str | None:
-    """The sigel of an embedded holding field (``$5 sigel`` in 841/852/856/86X/87X), else None."""
-    if f.tag not in HOLDING_TAGS or f.is_control_field():
-        return None
-    for sf in f.subfields:
-        if sf.code == "5" and sf.value.strip():
-            return sf.value.strip()
-    return None
+#: the sigel of an embedded holding field (``$5 sigel`` in 841/852/856/86X/87X), else None
+holding_field_sigel = detect.embedded_sigel
 
 
 def field_at(record: Record | LibrisRecord, tag: str, occurrence: int | None) -> Field | None:
@@ -286,12 +200,7 @@ _EPLIKT_MARKERS = (detect.EPLK, detect.DIGI)
 
 
 def _channel_protection() -> Protection:
-    return Protection(
-        "CHN-READONLY",
-        "A channel record (245 $h [channel record]) is handled entirely by machine: nothing in it "
-        "may be changed manually; report errors to Katalogsupport",
-        label("channel", "Kanalpost"),
-    )
+    return _protected("CHN-READONLY", "protected", label("channel", "Kanalpost"))
 
 
 def protection(
@@ -325,20 +234,12 @@ def protection(
             if sf.code == "9" and sf.value.strip() in _EPLIKT_MARKERS
         ]
         if marked and code in (None, "9"):
-            return Protection(
-                "EPL-DETECT",
-                f"042 $9 {marked[0]} marks the record for the e-plikt flow and stays unchanged",
-                label("042", "Bibliografi / Bibliotek / Sigel"),
-            )
+            return _protected("EPL-DETECT", "marker", label("042", "Bibliografi / Bibliotek / Sigel"), marker=marked[0])
         return None
     if f is not None:
         sigel = holding_field_sigel(f)
         if sigel == detect.APIS:
-            return Protection(
-                "EPL-DETECT",
-                f"{tag} $5 APIS is the holding KB generates for every e-plikt record; it stays unchanged",
-                label("holding", "Bestånd"),
-            )
+            return _protected("EPL-DETECT", "apis-field", label("holding", "Bestånd"), tag=tag)
         if sigel is not None:
             return None  # a library's own embedded holding: not bibliographic data
     group = PROTECTED_TAGS.get(tag)
@@ -349,26 +250,9 @@ def protection(
         if f is not None and code == "u" and not has_code(f, "z"):
             return None  # URI-FIX: a wrong $u in an 856 without $z may be corrected
         if f is not None and code is not None and has_code(f, "z"):
-            return Protection(
-                group.rule,
-                "856 with a public note ($z) in an e-plikt record stays unchanged, its URI too "
-                "(URI-FIX covers only 856 without $z); report errors to Katalogsupport",
-                lab,
-            )
-        allowed = ["a wrong $u in an 856 without $z may be corrected (URI-FIX)", "856s may be added (URI-ADD)"]
-        if st.restricted:
-            allowed.append("with 506 restricted, second indicator 0 may become 2 (URI-MOVE)")
-        return Protection(
-            group.rule,
-            "856 URIs in an e-plikt record normally stay unchanged; report errors to Katalogsupport. "
-            "Allowed: " + "; ".join(allowed),
-            lab,
-        )
-    return Protection(
-        group.rule,
-        f"{tag} {group.what} in an e-plikt record stay unchanged; report errors to Katalogsupport",
-        lab,
-    )
+            return _protected(group.rule, "uri-with-note", lab)
+        return _protected(group.rule, "uri", lab, restricted=st.restricted)
+    return _protected(group.rule, "field", lab, tag=tag)
 
 
 # -- URIs --------------------------------------------------------------------------------------
@@ -396,6 +280,7 @@ __all__ = [
     "rule",
     "label",
     "Protection",
+    "protection_reason",
     "Refusal",
     "RecordState",
     "record_state",

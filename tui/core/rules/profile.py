@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from tui.core.rules.eplikt import Refusal
+from tui.core.rules.table import Refusal
 
 ProfileName = Literal["full", "limited"]
 
@@ -24,11 +24,6 @@ ProfileName = Literal["full", "limited"]
 Action = Literal["edit", "holding", "suppress", "export", "browse", "delete"]
 
 _LIMITED_MAY = frozenset(("holding", "suppress", "export", "browse"))
-
-_WHAT = {
-    "edit": "edit bibliographic data",
-    "delete": "delete records",
-}
 
 
 @dataclass(frozen=True)
@@ -81,11 +76,7 @@ class Profile:
         """None when the profile allows ``action``, else a PROFILE-LIMITED refusal."""
         if self.allows(action):
             return None
-        what = _WHAT.get(action, action)
-        return Refusal(
-            "PROFILE-LIMITED",
-            f"limited participation (begränsat deltagande) may browse, add holdings and export, but not {what}",
-        )
+        return Refusal.of("PROFILE-LIMITED", "delete" if action == "delete" else "edit")
 
     def describe(self) -> str:
         if self.limited:

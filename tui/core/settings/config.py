@@ -6,6 +6,8 @@ Keys (all optional; a missing or wrong one falls back to its default and says so
 * ``participation``: ``full`` or ``limited`` (seed 000: limited participation libraries add
   holdings but do not catalogue).
 * ``language``: ``sv`` or ``en``, the labels of the label view.
+* ``messages``: ``en`` or ``sv``, the language of refusals, findings and the reason bar (the
+  rule table's sentences).
 * ``theme``: a theme name (shipped in ``themes/`` or a user file in ``<config>/themes/``).
 * ``keymap``: a keymap name (shipped in ``keymaps/`` or a user file in ``<config>/keymaps/``).
 * ``mouse``: ``true``/``false``; every action also works without a mouse.
@@ -22,13 +24,14 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from tui.core.rules.detect import is_sigel
+
 APP_NAME = "libris-tui"
 CONFIG_FILE = "config.toml"
 
 PARTICIPATIONS = ("full", "limited")
 LANGUAGES = ("sv", "en")
 
-_SIGEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$")
 
 TEMPLATE = """\
 # libris-tui configuration. Created on first use; edit freely.
@@ -44,6 +47,9 @@ participation = "full"
 
 # Labels of the label view: "sv" (Swedish, as in Libris) or "en".
 language = "sv"
+
+# Refusals, findings and the reason bar speak English; for Swedish, remove the "#":
+# messages = "sv"
 
 # Colour theme: "default", "high-contrast", "ansi" (the terminal's own colours),
 # or the name of a file <name>.toml in the themes/ folder beside this file.
@@ -86,6 +92,7 @@ class Config:
     sigel: str = ""
     participation: str = "full"
     language: str = "sv"
+    messages: str = "en"
     theme: str = "default"
     keymap: str = "default"
     mouse: bool = True
@@ -111,12 +118,12 @@ def _check(key: str, value) -> str | None:
     if key == "sigel":
         if not isinstance(value, str):
             return "must be a string"
-        if value and not _SIGEL.match(value):
+        if value and not is_sigel(value):
             return f"{value!r} does not look like a sigel (letters and digits, at most 16)"
     elif key == "participation":
         if value not in PARTICIPATIONS:
             return f"{value!r} is not one of {', '.join(PARTICIPATIONS)}"
-    elif key == "language":
+    elif key in ("language", "messages"):
         if value not in LANGUAGES:
             return f"{value!r} is not one of {', '.join(LANGUAGES)}"
     elif key in ("theme", "keymap"):

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 
 from tui.core.model.record import BrokenRecord, Entry, LibrisRecord, UnreadableFile
 
@@ -76,11 +77,20 @@ def read_file_bytes(path: str | Path) -> bytes:
 
 
 class RecordSource(ABC):
+    """Record slots addressed by number, each parsed when first asked for and kept in a small
+    cache; an edited record put in its slot with ``replace`` stays there."""
+
     format: str = ""
+    #: parsed entries kept (least recently used ones are dropped)
+    CACHE_SIZE = 512
 
     def __init__(self, path: str | Path):
         self.path = str(path)
         self.complete = False
+        self._cache: OrderedDict[int, Entry] = OrderedDict()
+        self._pinned: dict[int, Entry] = {}
+        #: (slots looked at, 001 of a bib -> slots of holdings records naming it in 004)
+        self._hidx: tuple[int, dict[str, list[int]]] = (0, {})
 
     # -- to implement ---------------------------------------------------------------------------
     @abstractmethod
@@ -99,12 +109,14 @@ class RecordSource(ABC):
     def offset(self, i: int) -> int | None:
         return None
 
-    # -- shared ---------------------------------------------------------------------------------
-    _cache: OrderedDict[int, Entry]
-    _cache_size = 512
+    def close(self) -> None:
+        """Release the file (indexed sources keep it open or mapped); the records read stay usable.
+        Sources parsed whole hold no file."""
+        return None
 
+    # -- shared ---------------------------------------------------------------------------------
     def entry(self, i: int) -> Entry:
-        cache = self.__dict__.setdefault("_cache", OrderedDict())
+        cache = self._cache
         if i in cache:
             cache.move_to_end(i)
             return cache[i]
@@ -114,20 +126,44 @@ class RecordSource(ABC):
         if isinstance(e, LibrisRecord) and e.kind == "bib":
             e.holdings = self.holdings_for(e)
         cache[i] = e
-        if len(cache) > self._cache_size:
+        if len(cache) > self.CACHE_SIZE:
             cache.popitem(last=False)
         return e
 
     def replace(self, i: int, entry: Entry) -> None:
         """Put an edited record in place of slot ``i`` (kept until the source is closed)."""
-        self.__dict__.setdefault("_cache", OrderedDict())[i] = entry
-        self.__dict__.setdefault("_pinned", {})[i] = entry
+        self._cache[i] = entry
+        self._pinned[i] = entry
+
+    @property
+    def has_edits(self) -> bool:
+        """Whether any slot holds an edited record (``replace``)."""
+        return bool(self._pinned)
+
+    def read_entry(self, i: int) -> Entry:
+        """Slot ``i``'s record as ``entry`` gives it, but read afresh and not kept in the cache
+        (whole-file passes: memory stays flat)."""
+        pinned = self._pinned.get(i)
+        return pinned if pinned is not None else self._parse(i)
+
+    def edited_entries(self) -> Mapping[int, Entry]:
+        """Slot -> edited record, for every slot ``replace`` has put a record in (read only)."""
+        return MappingProxyType(self._pinned)
+
+    def edited(self, i: int) -> Entry | None:
+        """The edited record in slot ``i``, or None when it holds what the file holds."""
+        return self._pinned.get(i)
+
+    def forget_parsed(self) -> None:
+        """Drop the parsed entries (not the edited ones): bibs parsed before all their holdings
+        records were indexed are linked again when next asked for."""
+        self._cache = OrderedDict(self._pinned)
 
     def __iter__(self) -> Iterator[Entry]:
         if not self.complete:
             self.build_index()
+        pinned = self._pinned
         for i in range(len(self)):
-            pinned = self.__dict__.get("_pinned", {})
             yield pinned[i] if i in pinned else self.entry(i)
 
     def records(self) -> Iterator[LibrisRecord]:
@@ -145,25 +181,34 @@ class RecordSource(ABC):
         cn = bib.control_number
         if not cn:
             return []
-        idx = self._holdings_index()
+        idx = self.link_holdings()
         return [h for h in (self._parse(j) for j in idx.get(cn.strip(), ())) if isinstance(h, LibrisRecord)]
 
-    def _holdings_index(self) -> dict[str, list[int]]:
-        """001 of a bib -> slots of holdings records naming it in 004. Built once per source."""
-        if "_hidx" in self.__dict__ and self.__dict__.get("_hidx_len") == len(self):
-            return self.__dict__["_hidx"]
-        hidx: dict[str, list[int]] = {}
-        for j in self._holdings_slots():
-            e = self._parse(j)
-            if isinstance(e, LibrisRecord) and e.kind == "holdings" and e.linked_bib:
-                hidx.setdefault(e.linked_bib, []).append(j)
-        self.__dict__["_hidx"] = hidx
-        self.__dict__["_hidx_len"] = len(self)
+    def link_holdings(self) -> dict[str, list[int]]:
+        """001 of a bib -> slots of the holdings records naming it in 004. Made once for the slots
+        indexed so far and extended as the index grows (call it once before sharing work out)."""
+        done, hidx = self._hidx
+        slots = self.holdings_candidates()
+        n = len(slots)  # indexing may append meanwhile (a worker thread)
+        if done == n:
+            return hidx
+        hidx = {k: list(v) for k, v in hidx.items()}
+        for j in slots[done:n]:
+            key = self.linked_bib_of(j)
+            if key:
+                hidx.setdefault(key, []).append(j)
+        self._hidx = (n, hidx)
         return hidx
 
-    def _holdings_slots(self) -> Iterator[int]:
-        """Slots that may be holdings records. Indexed sources override this with a raw scan."""
-        return iter(range(len(self)))
+    def holdings_candidates(self) -> Sequence[int]:
+        """Slots that may be holdings records, ascending (only ever appended to). Indexed sources
+        answer from what indexing saw; this answer is every slot."""
+        return range(len(self))
+
+    def linked_bib_of(self, j: int) -> str | None:
+        """The 001 the holdings record in slot ``j`` names in its 004 (None if it is not one)."""
+        e = self._parse(j)
+        return e.linked_bib if isinstance(e, LibrisRecord) and e.kind == "holdings" else None
 
 
 class ListSource(RecordSource):

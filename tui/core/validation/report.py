@@ -17,12 +17,14 @@ from dataclasses import field as dc_field
 from tui import __version__
 from tui.core.formats.notation import field_line
 from tui.core.model.record import LibrisRecord
+from tui.core.rules import table
 from tui.core.rules.eplikt import PROTECTED_TAGS, record_state
 from tui.core.validation.validate import Finding, validate
 
 ADDRESS = "Katalogsupport, Kungliga biblioteket (KB)"
 
-_TAIL = re.compile(r"[;:,]?\s*(report (it|errors?) to Katalogsupport|duplicates are reported to Katalogsupport)\.?$")
+#: the phrases that end a finding meant for Katalogsupport: said once in the report's heading
+_TAILS = ("report-it", "report-errors", "report-the-error", "dups-reported")
 
 
 @dataclass
@@ -48,8 +50,13 @@ class Report:
         return sum(len(r.findings) for r in self.records) + len(self.duplicates)
 
 
+def _tail() -> re.Pattern:
+    said = "|".join(re.escape(t) for t in table.phrases_in_all_languages(*_TAILS))
+    return re.compile(rf"[;:,]?\s*({said})\.?$")
+
+
 def _clean(message: str) -> str:
-    return _TAIL.sub("", message.strip()).rstrip(" ;,")
+    return _tail().sub("", message.strip()).rstrip(" ;,")
 
 
 def collect(records: Iterable, findings: list[Finding] | None = None, source_name: str = "") -> Report:

@@ -35,16 +35,15 @@ from tui.core.model.record import (
     LibrisRecord,
     Severity,
 )
-from tui.core.rules import detect
+from tui.core.rules import detect, table
 from tui.core.rules.eplikt import (
     ACCESS_VALUES,
     HOLDING_TAGS,
     PROTECTED_TAGS,
-    RESTRICTED,
     RecordState,
-    _norm_term,
     holding_field_sigel,
     looks_like_uri,
+    protection_reason,
     record_state,
 )
 
@@ -67,7 +66,7 @@ class Finding:
     def where(self) -> str:
         parts = []
         if self.record_number is not None:
-            parts.append(f"record {self.record_number}")
+            parts.append(table.phrase("record", number=self.record_number))
         if self.control_number:
             parts.append(f"[{self.control_number}]")
         if self.tag:
@@ -89,6 +88,30 @@ class Finding:
             "message": self.message,
             "katalogsupport": self.katalogsupport,
         }
+
+
+def finding(
+    rule: str,
+    key: str,
+    record_number: int | None = None,
+    control_number: str | None = None,
+    tag: str | None = None,
+    occurrence: int | None = None,
+    /,
+    **fields,
+) -> Finding:
+    """A finding under ``rule`` saying the table's sentence ``key`` (its severity, its sentence,
+    whether it goes to Katalogsupport)."""
+    return Finding(
+        table.severity(rule, key),  # type: ignore[arg-type]
+        rule,
+        record_number,
+        control_number,
+        tag,
+        occurrence,
+        table.say(rule, key, **fields),
+        table.reports(rule, key),
+    )
 
 
 def errors(findings: Iterable[Finding]) -> list[Finding]:
@@ -201,15 +224,7 @@ class _Run:
         first = self.seen_001.get(cn)
         if first is not None:
             self.findings.append(
-                Finding(
-                    "warning",
-                    "STRUCT-DUPLICATE-001",
-                    number,
-                    control_number,
-                    "001",
-                    1,
-                    f"control number {cn} is also the 001 of record {first} in this file",
-                )
+                finding("STRUCT-DUPLICATE-001", "dup", number, control_number, "001", 1, cn=cn, first=first)
             )
         else:
             self.seen_001[cn] = number
@@ -223,18 +238,9 @@ class _Run:
             if first[0] == number or (first[0], number) in self.dup_pairs:
                 continue
             self.dup_pairs.add((first[0], number))
-            other = f"record {first[0]}" + (f" [{first[1]}]" if first[1] else "")
+            other = table.phrase("record", number=first[0]) + (f" [{first[1]}]" if first[1] else "")
             self.findings.append(
-                Finding(
-                    "warning",
-                    "DUP-REPORT",
-                    number,
-                    control_number,
-                    None,
-                    None,
-                    f"likely duplicate of {other}: same {_say(key, extra)}; duplicates are reported to Katalogsupport",
-                    True,
-                )
+                finding("DUP-REPORT", "dup", number, control_number, None, None, other=other, what=_say(key, extra))
             )
 
 
@@ -285,7 +291,7 @@ def validate_source(src, *, progress=None, duplicates: bool = True) -> tuple[lis
 
     if not src.complete:
         src.build_index()
-    if src.__dict__.get("_pinned"):  # edited records (the app): they may hold holdings made in memory
+    if src.has_edits:  # edited records (the app): they may hold holdings made in memory
         entries = list(src)
         return validate(entries, duplicates=duplicates), sum(1 for e in entries if isinstance(e, LibrisRecord))
     run = _Run(None)
@@ -293,7 +299,7 @@ def validate_source(src, *, progress=None, duplicates: bool = True) -> tuple[lis
         n = _check_entries(run, enumerate(src), duplicates, len(src), progress)
         return run.findings, n
     if len(src.holdings_slots):
-        src._holdings_index()  # once, before the work is shared out
+        src.link_holdings()  # once, before the work is shared out
     total = len(src)
     processes = 1
     if src.size >= PARALLEL_MIN_BYTES and total >= 2 * PARALLEL_MIN_RECORDS:  # cheap: no look at the data
@@ -611,9 +617,7 @@ def _check_entries(run: _Run, numbered, duplicates: bool, total: int, progress, 
 
 def _unreadable(e: BrokenRecord, pos: int) -> Finding:
     """The finding for a record that could not be read (slot ``pos``)."""
-    return Finding(
-        "error", "STRUCT-UNREADABLE", e.number or pos + 1, None, None, None, f"the record could not be read: {e.reason}"
-    )
+    return finding("STRUCT-UNREADABLE", "unreadable", e.number or pos + 1, reason=e.reason)
 
 
 def _check_each(run: _Run, numbered, duplicates: bool, total: int, progress, fresh: bool) -> int:
@@ -669,45 +673,15 @@ def _pair(entries, orig_entries) -> dict[int, LibrisRecord]:
 def _missing(run: _Run, o: LibrisRecord) -> None:
     st = record_state(o)
     cn = o.control_number
-    what = f"record {o.number} of the original" + (f" [{cn}]" if cn else "")
+    what = table.phrase("original-record", number=o.number) + (f" [{cn}]" if cn else "")
     if st.channel:
-        run.findings.append(
-            Finding(
-                "error",
-                "CHN-READONLY",
-                None,
-                cn,
-                None,
-                None,
-                f"{what} is a channel record and is missing here: channel records are never removed by hand",
-            )
-        )
+        run.findings.append(finding("CHN-READONLY", "missing", None, cn, what=what))
     elif st.eplikt:
-        run.findings.append(
-            Finding(
-                "error",
-                "EPL-NODELETE",
-                None,
-                cn,
-                None,
-                None,
-                f"{what} is an e-plikt record and is missing here: e-plikt records must never be deleted manually",
-            )
-        )
+        run.findings.append(finding("EPL-NODELETE", "missing", None, cn, what=what))
     elif o.kind == "holdings" and detect.holding_sigel(o) == detect.APIS:
-        run.findings.append(
-            Finding(
-                "error",
-                "EPL-DETECT",
-                None,
-                cn,
-                "852",
-                None,
-                f"{what} is KB's APIS holding and is missing here; it stays",
-            )
-        )
+        run.findings.append(finding("EPL-DETECT", "missing-apis", None, cn, "852", what=what))
     else:
-        run.findings.append(Finding("info", "STRUCT-001", None, cn, None, None, f"{what} is not in this file"))
+        run.findings.append(finding("STRUCT-001", "missing", None, cn, what=what))
 
 
 # -- one record --------------------------------------------------------------------------------
@@ -728,13 +702,24 @@ def _check_record(
     start = len(run.findings)
     prefix = ""
     if holding_of is not None:
-        prefix = f"holding for {detect.holding_sigel(r) or '(no sigel)'}: "
+        prefix = table.phrase("holding-for", sigel=detect.holding_sigel(r) or table.phrase("no-sigel"))
     control_number = r.control_number
 
-    def add(sev, rule, tag, occ, msg, ks=False):
-        run.findings.append(Finding(sev, rule, number, control_number, tag, occ, prefix + msg, ks))
+    def add(rule, key, tag, occ, /, **fields):
+        run.findings.append(
+            Finding(
+                table.severity(rule, key),  # type: ignore[arg-type]
+                rule,
+                number,
+                control_number,
+                tag,
+                occ,
+                prefix + table.say(rule, key, **fields),
+                table.reports(rule, key),
+            )
+        )
 
-    watched = _structure(r, marc, add, fresh and r.__dict__.get("_valid_fields", False))
+    watched = _structure(r, marc, add, fresh and r.valid_fields)
     if holding_of is not None and not r.number:
         # a holding made in this session: Libris gives it its control number on import
         run.findings[start:] = [f for f in run.findings[start:] if f.rule != "STRUCT-001" or f.severity != "warning"]
@@ -772,114 +757,31 @@ def _occ(fields: list[Field], i: int) -> int:
     return sum(1 for f in fields[: i + 1] if f.tag == tag)
 
 
-class _Watched:
-    """The watched fields of a record, in its order, looking enough like a pymarc Record for the
-    detection functions (``get_fields``, ``fields``, ``get``), so that the record state is computed
-    without more passes over all fields."""
-
-    __slots__ = ("fields", "_by_tag", "leader")
-
-    def __init__(self, marc, by_tag: dict[str, list[Field]]):
-        self._by_tag = by_tag
-        self.leader = marc.leader
-        self.fields = [f for tag in HOLDING_TAGS for f in by_tag.get(tag, ())]
-
-    def get_fields(self, *tags):
-        if len(tags) == 1:
-            return list(self._by_tag.get(tags[0], ()))
-        return [f for t in tags for f in self._by_tag.get(t, ())]
-
-    def get(self, tag, default=None):
-        fs = self._by_tag.get(tag)
-        return fs[0] if fs else default
-
-
 def _state_of(watched: dict[str, list[Field]], holdings: list) -> RecordState:
     """``rules.record_state`` of a record, from its watched fields (one look at each, no copies):
-    validate's hot path. tests/unit/test_validate_fast.py holds the two together."""
-    eplk = digi = apis = channel = suppressed = restricted = False
-    for f in watched.get("042", ()):
-        for code, value in f.subfields:
-            if code == "9":
-                v = value.strip()
-                if v == _EPLK:
-                    eplk = True
-                elif v == _DIGI:
-                    digi = True
-    for h in holdings:
-        if detect.holding_sigel(h) == _APIS:
-            apis = True
-            break
-    if not apis:
-        for tag in HOLDING_TAGS:
-            for f in watched.get(tag, ()):
-                if not f.is_control_field() and any(
-                    code == "5" and value.strip() == _APIS for code, value in f.subfields
-                ):
-                    apis = True
-    for f in watched.get("245", ()):
-        for code, value in f.subfields:
-            if code == "h" and _channel_term(value):
-                channel = True
-    for f in watched.get("599", ()):
-        for code, value in f.subfields:
-            if code == "a" and value.strip().upper() == detect.SUPPRESS:
-                suppressed = True
-    for f in watched.get("506", ()):
-        for code, value in f.subfields:
-            if code == "a" and _restricted_term(value):
-                restricted = True
-    key = (eplk or (apis and not digi), channel, suppressed, digi, apis, eplk, restricted)
-    st = _STATES.get(key)
-    if st is None:  # RecordState is frozen: one instance per combination is shared
-        st = _STATES[key] = RecordState(*key)
-    return st
-
-
-_EPLK, _DIGI, _APIS = detect.EPLK, detect.DIGI, detect.APIS
-_STATES: dict[tuple, RecordState] = {}
-
-
-@lru_cache(maxsize=4096)
-def _channel_term(value: str) -> bool:
-    """CHN-DETECT for one 245 $h value (the same few values over and over)."""
-    return detect.media_term(value).lower() == detect.CHANNEL_TERM
-
-
-@lru_cache(maxsize=4096)
-def _restricted_term(value: str) -> bool:
-    return _norm_term(value) == RESTRICTED
+    validate's hot path, through the same ``detect.state_from``."""
+    linked = [s for s in (detect.holding_sigel(h) for h in holdings) if s] if holdings else ()
+    return detect.state_from(lambda tag: watched.get(tag, ()), linked)
 
 
 def _leader_findings(leader: str, bib: bool, add) -> None:
     """The leader checks of ``_structure`` (a 24-character ASCII leader)."""
     if leader[9] not in " a":
-        add(
-            "error",
-            "STRUCT-LEADER",
-            "000",
-            None,
-            f"leader/09 {leader[9]!r}: character coding is blank (MARC-8) or 'a' (UTF-8)",
-        )
+        add("STRUCT-LEADER", "coding", "000", None, value=leader[9])
     if leader[10:12] != "22":
-        add(
-            "error",
-            "STRUCT-LEADER",
-            "000",
-            None,
-            f"leader/10-11 {leader[10:12]!r}: indicator and subfield code counts are '22'",
-        )
+        add("STRUCT-LEADER", "counts", "000", None, value=leader[10:12])
     if leader[5] not in _STATUS:
-        add("warning", "STRUCT-LEADER", "000", None, f"leader/05 {leader[5]!r} is not a record status")
+        add("STRUCT-LEADER", "status", "000", None, value=leader[5])
     if leader[6] not in _ALL_TYPES:
-        add("warning", "STRUCT-LEADER", "000", None, f"leader/06 {leader[6]!r} is not a type of record")
+        add("STRUCT-LEADER", "type", "000", None, value=leader[6])
     elif bib and leader[7] not in _BIB_LEVEL:
-        add("warning", "STRUCT-LEADER", "000", None, f"leader/07 {leader[7]!r} is not a bibliographic level")
+        add("STRUCT-LEADER", "level", "000", None, value=leader[7])
     if leader[20:24] != "4500":
-        add("warning", "STRUCT-LEADER", "000", None, f"leader/20-23 {leader[20:24]!r}: the entry map is '4500'")
+        add("STRUCT-LEADER", "entry-map", "000", None, value=leader[20:24])
 
 
-_LEADER_FINDINGS: dict[str, list[tuple]] = {}
+#: leader positions -> the leader checks that fire for them: (arguments, fields) of ``add``
+_LEADER_FINDINGS: dict[str, list[tuple[tuple, dict]]] = {}
 
 
 def _structure(r: LibrisRecord, marc, add, valid_fields: bool = False) -> dict[str, list[Field]]:
@@ -889,20 +791,20 @@ def _structure(r: LibrisRecord, marc, add, valid_fields: bool = False) -> dict[s
     t = leader[6:7]  # LibrisRecord.kind, from the leader already at hand
     bib = not (t in HOLDINGS_TYPES or t in AUTHORITY_TYPES)
     if len(leader) != 24:
-        add("error", "STRUCT-LEADER", "000", None, f"the leader has {len(leader)} characters, not 24")
+        add("STRUCT-LEADER", "length", "000", None, length=len(leader))
     elif not leader.isascii():
-        add("error", "STRUCT-LEADER", "000", None, "the leader has characters outside ASCII")
+        add("STRUCT-LEADER", "ascii", "000", None)
     else:
         # the checks below read only these positions: their findings are worked out once per value
         key = leader[5:12] + leader[20:24]
         said = _LEADER_FINDINGS.get(key)
         if said is None:
             said = []
-            _leader_findings(leader, bib, lambda *a: said.append(a))
+            _leader_findings(leader, bib, lambda *a, **k: said.append((a, k)))
             if len(_LEADER_FINDINGS) < 4096:
                 _LEADER_FINDINGS[key] = said
-        for a in said:
-            add(*a)
+        for a, k in said:
+            add(*a, **k)
 
     watched: dict[str, list[Field]] = {}
     ok_tags, codes, inds_ok, watch = _OK_TAGS, _CODES, _INDS, _WATCH
@@ -917,21 +819,15 @@ def _structure(r: LibrisRecord, marc, add, valid_fields: bool = False) -> dict[s
                 same.append(f)
         elif tag not in ok_tags:
             if not isinstance(tag, str) or not _TAG.match(tag):
-                add("error", "STRUCT-TAG", str(tag), _occ(fields, i), f"tag {tag!r} is not three digits or letters")
+                add("STRUCT-TAG", "bad", str(tag), _occ(fields, i), tag=tag)
                 continue
             ok_tags.add(tag)
         if f.control_field:
             data = f.data
             if not data:
-                add("error", "STRUCT-EMPTY-SUBFIELD", tag, _occ(fields, i), f"control field {tag} is empty")
+                add("STRUCT-EMPTY-SUBFIELD", "control", tag, _occ(fields, i), tag=tag)
             elif tag == "008" and bib and len(data) != 40:
-                add(
-                    "error",
-                    "STRUCT-008",
-                    tag,
-                    _occ(fields, i),
-                    f"008 has {len(data)} characters; a bibliographic 008 has 40",
-                )
+                add("STRUCT-008", "length", tag, _occ(fields, i), length=len(data))
             continue
         if valid_fields:
             continue
@@ -941,73 +837,37 @@ def _structure(r: LibrisRecord, marc, add, valid_fields: bool = False) -> dict[s
                 if ind in inds_ok:
                     continue
                 if ind == "|":
-                    add(
-                        "warning",
-                        "STRUCT-INDICATOR",
-                        tag,
-                        _occ(fields, i),
-                        f"indicator {pos} is the fill character '|'",
-                    )
+                    add("STRUCT-INDICATOR", "fill", tag, _occ(fields, i), position=pos)
                 else:
-                    add(
-                        "error",
-                        "STRUCT-INDICATOR",
-                        tag,
-                        _occ(fields, i),
-                        f"indicator {pos} {ind!r} is not blank, a digit or a lowercase letter",
-                    )
+                    add("STRUCT-INDICATOR", "bad", tag, _occ(fields, i), position=pos, value=ind)
         subs = f.subfields
         if not subs:
-            add("error", "STRUCT-EMPTY-SUBFIELD", tag, _occ(fields, i), f"{tag} has no subfields")
+            add("STRUCT-EMPTY-SUBFIELD", "no-subfields", tag, _occ(fields, i), tag=tag)
             continue
         for code, value in subs:
             if code in codes:
                 if not value or value.isspace():
-                    add("error", "STRUCT-EMPTY-SUBFIELD", tag, _occ(fields, i), f"empty subfield ${code}")
+                    add("STRUCT-EMPTY-SUBFIELD", "empty", tag, _occ(fields, i), code=code)
             elif code == ORPHAN:
-                add(
-                    "error",
-                    "STRUCT-ORPHAN-TEXT",
-                    tag,
-                    _occ(fields, i),
-                    f"text before the first subfield code: {value!r} has no subfield code",
-                )
+                add("STRUCT-ORPHAN-TEXT", "text", tag, _occ(fields, i), value=value)
             else:
-                add(
-                    "error",
-                    "STRUCT-SUBFIELD-CODE",
-                    tag,
-                    _occ(fields, i),
-                    f"subfield code {code!r} is not one digit or lowercase letter",
-                )
+                add("STRUCT-SUBFIELD-CODE", "bad", tag, _occ(fields, i), code=code)
 
     counts = {t: len(watched.get(t, ())) for t in ("001", "008", "245")}
     n001 = counts.get("001", 0)
     if n001 == 0:
-        add(
-            "warning",
-            "STRUCT-001",
-            "001",
-            None,
-            "no control number (001); Libris assigns one, and --original pairs such records by position",
-        )
+        add("STRUCT-001", "none", "001", None)
     elif n001 > 1:
-        add("error", "STRUCT-001", "001", None, f"{n001} control numbers (001); a record has one")
+        add("STRUCT-001", "many", "001", None, n=n001)
     if bib:
         n008 = counts.get("008", 0)
         if n008 == 0:
-            add("warning", "STRUCT-008", "008", None, "no 008 (fixed-length data elements)")
+            add("STRUCT-008", "none", "008", None)
         elif n008 > 1:
-            add("error", "STRUCT-008", "008", None, f"{n008} fields 008; a record has one")
+            add("STRUCT-008", "many", "008", None, n=n008)
         n245 = counts.get("245", 0)
         if n245 != 1:
-            add(
-                "error",
-                "STRUCT-245",
-                "245",
-                None,
-                "no title statement (245)" if n245 == 0 else f"{n245} title statements (245); a record has one",
-            )
+            add("STRUCT-245", "none" if n245 == 0 else "many", "245", None, n=n245)
     return watched
 
 
@@ -1020,21 +880,15 @@ def _soften(run: _Run, start: int, r: LibrisRecord, orig: LibrisRecord | None, s
             continue
         if st.channel:
             if _part_unchanged(r, orig, f.tag, f.occurrence):
-                run.findings[k] = _as_report(f, "CHN-READONLY", "a channel record stays unchanged")
+                run.findings[k] = _as_report(f, "CHN-READONLY")
         elif f.tag in PROTECTED_TAGS and _part_unchanged(r, orig, f.tag, f.occurrence):
-            run.findings[k] = _as_report(f, "EPL-PROTECT", "this field of an e-plikt record stays unchanged")
+            run.findings[k] = _as_report(f, "EPL-PROTECT")
 
 
-def _as_report(f: Finding, rule: str, why: str) -> Finding:
-    return Finding(
-        "warning",
-        rule,
-        f.record_number,
-        f.control_number,
-        f.tag,
-        f.occurrence,
-        f"{f.message} ({f.rule}); {why}: report it to Katalogsupport",
-        True,
+def _as_report(f: Finding, rule: str) -> Finding:
+    """A structure finding in a part that stays unchanged, as an item for Katalogsupport."""
+    return finding(
+        rule, "as-report", f.record_number, f.control_number, f.tag, f.occurrence, message=f.message, rule=f.rule
     )
 
 
@@ -1107,45 +961,20 @@ def _uri_change(o: tuple, e: tuple, restricted: bool) -> str | None:
 def _compare(r: LibrisRecord, orig: LibrisRecord, st: RecordState, ost: RecordState, add) -> None:
     if ost.channel:
         if _record_sig(r) != _record_sig(orig):
-            add(
-                "error",
-                "CHN-READONLY",
-                None,
-                None,
-                "this channel record was changed (" + _changes(orig, r) + "); channel records are handled by "
-                "machine and must not be changed manually",
-            )
+            add("CHN-READONLY", "changed", None, None, changes=_changes(orig, r))
         return
     if st.channel:
-        add(
-            "error",
-            "CHN-READONLY",
-            "245",
-            1,
-            "245 $h [channel record] was added: channel records are made by machine, not by hand",
-        )
+        add("CHN-READONLY", "made", "245", 1)
     if not ost.eplikt:
         return
     if str(r.marc.leader)[5:6] == "d" and str(orig.marc.leader)[5:6] != "d":
-        add(
-            "error",
-            "EPL-NODELETE",
-            "000",
-            None,
-            "leader/05 'd' marks this e-plikt record deleted: e-plikt records must never be deleted manually",
-        )
+        add("EPL-NODELETE", "deleted", "000", None)
     if ost.eplk and not st.eplk:
-        add("error", "EPL-DETECT", "042", None, "042 $9 EPLK was removed; it marks the record for the e-plikt flow")
+        add("EPL-DETECT", "eplk-removed", "042", None)
     if st.digi and not ost.digi:
-        add("error", "EPL-DETECT", "042", None, "042 $9 DIGI was added; it is set by machine matching only")
+        add("EPL-DETECT", "digi-added", "042", None)
     if ost.apis and not st.apis:
-        add(
-            "error",
-            "EPL-DETECT",
-            "852",
-            None,
-            "the APIS holding was removed; KB generates it for every e-plikt record and it stays",
-        )
+        add("EPL-DETECT", "apis-removed", "852", None)
     og, eg = _groups(orig.marc), _groups(r.marc)
     for g in {id(x) for x in PROTECTED_TAGS.values()}:
         a, b = og.get(g, []), eg.get(g, [])
@@ -1170,11 +999,11 @@ def _diff_group(a, b, restricted: bool, add) -> None:
                     _changed(add, of, oocc, ef)
                 else:
                     for rule in how.split("+") if how != "same" else ():
-                        add("info", rule, "856", eocc, f"allowed change ({rule}): {_text(of)!r} -> {_text(ef)!r}")
+                        add(rule, "allowed-change", "856", eocc, old=_text(of), new=_text(ef))
             for _ot, of, oocc in olds[len(pairs) :]:
                 _removed(add, of, oocc)
             for _et, ef, eocc in news[len(pairs) :]:
-                add("info", "URI-ADD", "856", eocc, f"allowed addition (URI-ADD): {_text(ef)!r}")
+                add("URI-ADD", "allowed-change", "856", eocc, new=_text(ef))
             continue
         pairs = list(zip(olds, news)) if op == "replace" else []
         for (_ot, of, oocc), (_et, ef, eocc) in pairs:
@@ -1190,50 +1019,34 @@ def _diff_group(a, b, restricted: bool, add) -> None:
 
 
 def _why(tag: str) -> str:
-    g = PROTECTED_TAGS[tag]
     if tag == "856":
-        return (
-            "856 URIs in an e-plikt record stay unchanged apart from URI-FIX (a wrong $u where there is no $z), "
-            "URI-ADD and URI-MOVE; report errors to Katalogsupport"
-        )
-    return f"{tag} {g.what} in an e-plikt record stay unchanged; report errors to Katalogsupport"
+        return table.say("EPL-PROTECT", "uri-why")
+    return protection_reason("EPL-PROTECT", "field", {"tag": tag})
+
+
+def _protected_change(add, key: str, f: Field, occ: int, **texts) -> None:
+    """EPL-PROTECT: protected field ``f`` (occurrence ``occ``) was changed, removed or added."""
+    label = PROTECTED_TAGS[f.tag].label_for(f.tag, f)
+    add("EPL-PROTECT", key, f.tag, occ, tag=f.tag, occurrence=occ, label=label, why=_why(f.tag), **texts)
 
 
 def _changed(add, of: Field, oocc: int, ef: Field) -> None:
-    add(
-        "error",
-        "EPL-PROTECT",
-        of.tag,
-        oocc,
-        f"{of.tag}[{oocc}] [{PROTECTED_TAGS[of.tag].label_for(of.tag, of)}] was changed: "
-        f"{_text(of)!r} -> {_text(ef)!r}; {_why(of.tag)}",
-    )
+    _protected_change(add, "changed", of, oocc, old=_text(of), new=_text(ef))
 
 
 def _removed(add, of: Field, oocc: int) -> None:
-    add(
-        "error",
-        "EPL-PROTECT",
-        of.tag,
-        oocc,
-        f"{of.tag}[{oocc}] [{PROTECTED_TAGS[of.tag].label_for(of.tag, of)}] was removed: {_text(of)!r}; {_why(of.tag)}",
-    )
+    _protected_change(add, "removed", of, oocc, old=_text(of))
 
 
 def _added(add, ef: Field, eocc: int) -> None:
-    add(
-        "error",
-        "EPL-PROTECT",
-        ef.tag,
-        eocc,
-        f"{ef.tag}[{eocc}] [{PROTECTED_TAGS[ef.tag].label_for(ef.tag, ef)}] was added: {_text(ef)!r}; {_why(ef.tag)}",
-    )
+    _protected_change(add, "added", ef, eocc, new=_text(ef))
 
 
 def _changes(orig: LibrisRecord, r: LibrisRecord, limit: int = 3) -> str:
     out = []
+    say = table.phrase
     if _leader_key(str(orig.marc.leader)) != _leader_key(str(r.marc.leader)):
-        out.append(f"leader {str(orig.marc.leader)!r} -> {str(r.marc.leader)!r}")
+        out.append(say("change-leader", old=str(orig.marc.leader), new=str(r.marc.leader)))
     a = [_ftuple(f) for f in orig.marc.fields]
     b = [_ftuple(f) for f in r.marc.fields]
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
@@ -1241,16 +1054,16 @@ def _changes(orig: LibrisRecord, r: LibrisRecord, limit: int = 3) -> str:
         if op == "equal":
             continue
         for f in orig.marc.fields[i1:i2]:
-            out.append(f"removed {_text(f)!r}" if op == "delete" else f"{_text(f)!r} changed")
+            out.append(say("change-removed" if op == "delete" else "change-changed", text=_text(f)))
         for f in r.marc.fields[j1:j2]:
-            out.append(f"added {_text(f)!r}" if op == "insert" else f"now {_text(f)!r}")
+            out.append(say("change-added" if op == "insert" else "change-now", text=_text(f)))
     hs_o, hs_r = set(detect.holding_sigels(orig)), set(detect.holding_sigels(r))
     for s in sorted(hs_r - hs_o):
-        out.append(f"holding for {s} added")
+        out.append(say("change-holding-added", sigel=s))
     for s in sorted(hs_o - hs_r):
-        out.append(f"holding for {s} removed")
+        out.append(say("change-holding-removed", sigel=s))
     more = len(out) - limit
-    return "; ".join(out[:limit]) + (f"; and {more} more" if more > 0 else "")
+    return "; ".join(out[:limit]) + ("; " + say("change-more", n=more) if more > 0 else "")
 
 
 # -- advice ------------------------------------------------------------------------------------
@@ -1267,13 +1080,7 @@ def _advice(
     if len(r.holdings) > 1:
         linked = [s for s in (detect.holding_sigel(h) for h in r.holdings) if s]
         for s in sorted({s for s in linked if linked.count(s) > 1}):
-            add(
-                "warning",
-                "HOLD-ADD",
-                "852",
-                None,
-                f"{linked.count(s)} holdings for sigel {s}: one holding per sigel and title",
-            )
+            add("HOLD-ADD", "twice", "852", None, count=linked.count(s), sigel=s)
 
     # SUP-CLEAR
     if st.suppressed and not channel:
@@ -1282,25 +1089,12 @@ def _advice(
         if ost is not None:
             added = sorted(set(sigels) - set(detect.holding_sigels(orig)))
             completed = _record_sig(r)[1] != _record_sig(orig)[1]
-            if added or completed:
-                what = f"a holding for {', '.join(added)} was added" if added else "the record was completed"
-                add(
-                    "warning",
-                    "SUP-CLEAR",
-                    "599",
-                    None,
-                    f"{what} but 599 $a SUPPRESSRECORD remains: remove it, or the record never reaches Libris "
-                    "search or the library's local system",
-                )
+            if added:
+                add("SUP-CLEAR", "holding-added", "599", None, sigels=", ".join(added))
+            elif completed:
+                add("SUP-CLEAR", "completed", "599", None)
         elif own:
-            add(
-                "warning",
-                "SUP-CLEAR",
-                "599",
-                None,
-                f"held by {', '.join(own)} but 599 $a SUPPRESSRECORD remains: remove it, or the record never "
-                "reaches Libris search or the library's local system",
-            )
+            add("SUP-CLEAR", "held-by", "599", None, sigels=", ".join(own))
 
     # 856: restricted URIs, malformed fields
     for occ, f in enumerate(watched.get("856", ()), 1):
@@ -1309,39 +1103,25 @@ def _advice(
         subs = f.subfields
         has_z = any(sf.code == "z" for sf in subs)
         if eplikt and restricted and not channel and f.indicator2 == "0":
-            add(
-                "warning",
-                "URI-MOVE",
-                "856",
-                occ,
-                "506 $a is 'restricted' and this URI is under 856 second indicator 0 (Tillhörande media), where it "
-                "usually points to a home page: move it to second indicator 2 (libris-tui move-restricted-uris)",
-            )
+            add("URI-MOVE", "advice", "856", occ)
         us = [sf for sf in subs if sf.code == "u"]
         problems = []
         for sf in subs:
             if sf.code == "a" and looks_like_uri(sf.value):
-                problems.append(f"a URI in $a ({sf.value!r}) where it belongs in $u")
+                problems.append(table.say("STRUCT-856", "uri-in-a", value=sf.value))
         if not any(sf.value.strip() for sf in us) and not any(sf.code == ORPHAN for sf in subs):
-            problems.append("no URI in $u")
+            problems.append(table.say("STRUCT-856", "no-u"))
         if not problems:
             continue
-        msg = "malformed 856: " + "; ".join(problems)
+        msg = table.say("STRUCT-856", "malformed", problems="; ".join(problems))
         if channel:
-            add(
-                "warning",
-                "CHN-READONLY",
-                "856",
-                occ,
-                msg + "; the channel record stays unchanged: report it to Katalogsupport",
-                True,
-            )
+            add("CHN-READONLY", "malformed-856", "856", occ, problem=msg)
         elif eplikt and not has_z and us:
-            add("warning", "URI-FIX", "856", occ, msg + "; this 856 has no $z, so the URI may be corrected (URI-FIX)")
+            add("URI-FIX", "malformed-856", "856", occ, problem=msg)
         elif eplikt:
-            add("warning", "EPL-PROTECT", "856", occ, msg + "; report it to Katalogsupport", True)
+            add("EPL-PROTECT", "malformed-856", "856", occ, problem=msg)
         else:
-            add("warning", "STRUCT-856", "856", occ, msg)
+            add("STRUCT-856", "malformed", "856", occ, problems="; ".join(problems))
 
     if not (eplikt or channel):
         return
@@ -1356,30 +1136,27 @@ def _advice(
 
 def _anomaly(tag: str, n: int, f: Field, rule: str, add) -> None:
     """Other protected-field anomalies in an e-plikt or channel record (for Katalogsupport)."""
-    msg = None
+    said: tuple[str, dict] | None = None  # (sentence of EPL-PROTECT, its fields): the last one found
     if tag == "020":
         for code, value in f.subfields:
             if code == "a" and value.strip() and isbn13(_first_isbnish(value)) is None:
-                msg = f"020 $a {value!r} is not a valid ISBN"
+                said = ("isbn", {"value": value})
     elif tag == "022":
         for code, value in f.subfields:
             if code == "a" and value.strip() and issn(value) is None:
-                msg = f"022 $a {value!r} is not a valid ISSN"
+                said = ("issn", {"value": value})
     elif tag == "506":
         for code, value in f.subfields:
             if code == "a" and value.strip().strip(".").casefold() not in ACCESS_VALUES:
-                msg = (
-                    f"506 $a {value!r} is neither of the e-plikt access terms "
-                    f"({' / '.join(repr(v) for v in ACCESS_VALUES)})"
-                )
+                said = ("access", {"value": value, "terms": " / ".join(repr(v) for v in ACCESS_VALUES)})
     elif tag == "655":
         if f.indicator2 == "7" and not any(code == "2" for code, _ in f.subfields):
-            msg = "655 with second indicator 7 has no $2 naming its term list (marcgt for the MARC Genre Term List)"
+            said = ("genre-list", {})
     elif tag in _LINK_TAGS:
         if not any(code in ("w", "t", "x", "z", "o") and value.strip() for code, value in f.subfields):
-            msg = f"{tag} links to nothing: no $w (record), $t (title), $x, $z or $o"
-    if msg:
-        add("warning", rule, tag, n, msg + "; report it to Katalogsupport", True)
+            said = ("link", {"tag": tag})
+    if said:
+        add(rule, "EPL-PROTECT." + said[0], tag, n, **said[1])
 
 
 # -- duplicates (DUP-REPORT) --------------------------------------------------------------------
@@ -1404,12 +1181,12 @@ def duplicate_keys(marc, watched: dict[str, list[Field]] | None = None) -> list[
 def _say(key: tuple, extra: str) -> str:
     kind = key[0]
     if kind == "isbn":
-        return f"ISBN {key[1]}"
+        return table.say("DUP-REPORT", "isbn", value=key[1])
     if kind == "issn":
-        return f"ISSN {key[1]}"
+        return table.say("DUP-REPORT", "issn", value=key[1])
     if kind == "024":
-        return f"identifier (024) {extra}"
-    return f"title and year ({extra!r}, {key[2]})"
+        return table.say("DUP-REPORT", "identifier", value=extra)
+    return table.say("DUP-REPORT", "title", title=extra, year=key[2])
 
 
 def _dup_keys(w: dict[str, list[Field]]) -> list[tuple[tuple, str]]:

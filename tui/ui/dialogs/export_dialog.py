@@ -14,25 +14,17 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, Select, Static
 
-from tui.core.files.export import EXPORT_FORMATS
-from tui.core.formats import EXTENSIONS, WRITE_EXTENSIONS
+from tui.core.formats import registry
 from tui.ui.dialogs.base import Dialog, DialogButton, TextInput
 from tui.ui.dialogs.findings_dialog import finding_text
 
-FORMAT_NAMES = {
-    "iso2709": "MARC21 ISO 2709 (.mrc)",
-    "marcxml": "MARCXML (.xml)",
-    "marc-json": "MARC-in-JSON (.json)",
-    "mrk": "MARCMaker (.mrk)",
-    "notation": "MARC notation, as in the MARC view (.txt)",
-}
 HOLDINGS = {"records": "holdings as MARC21 holdings records", "embedded": "holdings embedded ($5 sigel)"}
 
 
 def default_path(source_path: str, fmt: str) -> str:
     """``NAME-export.EXT`` beside the file; relative to the working folder when it is below it."""
     p = Path(source_path)
-    out = p.with_name(f"{p.stem}-export{WRITE_EXTENSIONS.get(fmt, '.out')}")
+    out = p.with_name(f"{p.stem}-export{registry.get(fmt).extension}")
     try:
         return str(out.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
@@ -50,8 +42,8 @@ class ExportDialog(Dialog[tuple[str, str, str] | None]):
     def __init__(self, source_path: str, source_format: str, findings: list, holdings: str = "records") -> None:
         super().__init__()
         self._source = source_path
-        self._formats = [f for f in EXPORT_FORMATS if f in FORMAT_NAMES]
-        self._fmt = source_format if source_format in self._formats else "iso2709"
+        self._formats = registry.exportable()  # every format export writes, JSON-LD too
+        self._fmt = source_format if source_format in registry.exportable_ids() else registry.DEFAULT_EXPORT.id
         self._holdings = holdings if holdings in HOLDINGS else "records"
         self._findings = findings
         self._errors = [f for f in findings if f.severity == "error"]
@@ -63,7 +55,7 @@ class ExportDialog(Dialog[tuple[str, str, str] | None]):
             with Horizontal(classes="field-row"):
                 yield Label("Format", classes="field-label")
                 yield Select(
-                    [(FORMAT_NAMES[f], f) for f in self._formats],
+                    [(f.label, f.id) for f in self._formats],
                     value=self._fmt,
                     allow_blank=False,
                     compact=True,
@@ -124,8 +116,9 @@ class ExportDialog(Dialog[tuple[str, str, str] | None]):
         """A file name with a known extension picks its format (seed.mrc -> ISO 2709)."""
         if event.input.id != "path":
             return
-        fmt = EXTENSIONS.get(Path(event.value.strip()).suffix.lower())
-        if fmt in self._formats and fmt != self._fmt:
+        by_name = registry.for_extension(event.value.strip())
+        fmt = by_name.id if by_name is not None else None
+        if fmt in registry.exportable_ids() and fmt != self._fmt:
             self._fmt = fmt
             self.query_one("#format", Select).value = fmt
 

@@ -1,5 +1,6 @@
-"""Help: the keys of the ACTIVE keymap, by binding id, and where keymaps, themes and the config
-live. Closes on escape, q or the help key."""
+"""Help: the keys of the ACTIVE keymap, by binding id, KB's e-plikt rules (from the rule table, in
+the messages' language), and where keymaps, themes and the config live. Closes on escape, q or the
+help key."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.core.model.textsafe import visible
+from tui.core.rules import table
 from tui.ui import actions
 
 
@@ -25,6 +27,18 @@ def _shown_path(p: Path) -> str:
         return f"{p.relative_to(resources.keymaps_dir())} (shipped)"
     except ValueError:
         return str(p)
+
+
+def rules_text() -> Text:
+    """KB's e-plikt rules and the participation profile, each by its id and sentence."""
+    t = Text()
+    t.append("\nRules", "bold underline")
+    t.append(" (libris-tui rules lists every rule and what is said under it)\n", "dim")
+    for r in table.rules().values():
+        if r.kind in ("rule", "profile"):
+            t.append(f"{r.id}", "bold")
+            t.append(" " + visible(r.sentence()) + "\n")
+    return t
 
 
 class HelpScreen(ModalScreen[None]):
@@ -39,6 +53,7 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll(id="help-scroll"):
                 yield Static(self._keys_table(), id="keys")
                 yield Static(self._legend(), id="legend")
+                yield Static(rules_text(), id="rules")
                 yield Static(self._where(), id="where")
 
     def on_mount(self) -> None:

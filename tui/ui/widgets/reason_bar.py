@@ -31,7 +31,7 @@ class ReasonBar(Static):
         t.append("RO ", "bold")
         t.append(f"{protection.rule}", "bold")
         t.append(f"  {visible(where)}: ")
-        t.append(visible(protection.reason_en))
+        t.append(visible(protection.reason))
         if getattr(protection, "label_sv", ""):
             t.append(f" [{visible(protection.label_sv)}]", "italic")
         self._show(t, True)
