@@ -1,10 +1,19 @@
 #!/usr/bin/env python3
-"""Build ``tui/data/label-mapping.json``, ``kbv-labels.json`` and ``term-labels.json``.
+"""Build the mapping data the product ships in ``tui/data``.
 
-Inputs (read-only): ``../shared/reference/`` (Libris's own MARC mapping summary, the KBV labels,
-term labels, display lenses and label changes) and the hand-maintained
-``tui/data/label-overrides.json``. The outputs are committed: the product never reads
-``../shared``. The schema is described in ``tui/data/MAPPING.md``.
+* ``marcframe.json``: Libris's MARC mapping, marcframe (bib, auth, hold, the shared patterns,
+  token maps and post-processing steps), from ``../shared/reference/upstream/marcframe/``: the
+  ``@include`` files merged into one document, comments (``NOTE``, ``TODO`` ...) and the test
+  cases (``_spec``) left out. The conversion (``tui.core.mapping.marcframe``) reads it as it is:
+  a new marcframe release is a rebuild, not a code change.
+* ``kbv-model.json``: what the conversion needs of the KBV vocabulary (class and property
+  hierarchy, language maps), from ``upstream/definitions``.
+* ``label-mapping.json``, ``kbv-labels.json`` and ``term-labels.json``: the label view's mapping
+  and labels, from Libris's mapping summary, the KBV labels, term labels, display lenses and
+  label changes, and the hand-maintained ``tui/data/label-overrides.json`` (schema in
+  ``tui/data/MAPPING.md``).
+
+Inputs are read-only; the outputs are committed: the product never reads ``../shared``.
 
     python tools/build_mapping.py [--reference DIR] [--out DIR] [--check]
 
@@ -731,6 +740,114 @@ class Builder:
         return mapping, self.labels.table(), self.terms
 
 
+# -- marcframe and the vocabulary model --------------------------------------------------------
+
+MARCFRAME = "marcframe.json"
+#: keys that are comments in marcframe (the converter never reads them), and its test cases
+_COMMENT = re.compile(r"^(?:NOTE|TODO|FIXME|IMPORTANT|IMPROVE)\b|^_spec$")
+
+
+def _marcframe_file(folder: Path, name: str):
+    data = json.loads((folder / name).read_text(encoding="utf-8"))
+
+    def expand(o):
+        if isinstance(o, list):
+            return [expand(x) for x in o]
+        if not isinstance(o, dict):
+            return o
+        if "@include" in o:
+            return expand(_marcframe_file(folder, o["@include"]))
+        return {k: expand(v) for k, v in o.items()}
+
+    return expand(data)
+
+
+def _strip_comments(o):
+    if isinstance(o, dict):
+        return {k: _strip_comments(v) for k, v in o.items() if not _COMMENT.match(k)}
+    if isinstance(o, list):
+        return [_strip_comments(x) for x in o]
+    return o
+
+
+def build_marcframe(reference: Path) -> dict:
+    """marcframe.json with its includes, as one document without comments and test cases."""
+    upstream = reference / "upstream"
+    folder = upstream / "marcframe"
+    doc = _strip_comments(_marcframe_file(folder, MARCFRAME))
+    readme = (upstream / "README.md").read_text(encoding="utf-8")
+    commit = re.search(r"libris/librisxl \| `([0-9a-f]{40})`", readme)
+    header = {
+        "_about": "Libris's MARC21 <-> KBV mapping (marcframe) with its @include files merged, comments "
+        "and _spec test cases left out; built by tools/build_mapping.py, do not edit by hand",
+        "_source": "libris/librisxl whelk-core/src/main/resources/ext/marcframe*.json"
+        + (f" at commit {commit.group(1)}" if commit else ""),
+        "_licence": "Apache-2.0 (libris/librisxl LICENSE.txt; see THIRD_PARTY_NOTICES)",
+        "_builtFrom": {p.name: sha256(p) for p in sorted(folder.glob("*.json"))},
+    }
+    return {**header, **doc}
+
+
+def build_kbv_model(reference: Path) -> dict:
+    """The KBV classes and properties as the conversion needs them: every superclass of a class,
+    every subproperty of a property (both transitive), and the language map of a property."""
+    from rdflib import RDFS, Graph, URIRef
+
+    defs = reference / "upstream" / "definitions"
+    g = Graph()
+    ttls = sorted((defs / "source" / "vocab").glob("*.ttl")) + sorted((defs / "source" / "marc").glob("*.ttl"))
+    for p in ttls:
+        g.parse(p, format="turtle")
+    ctx = json.loads((defs / "sys" / "context" / "kbv.jsonld").read_text(encoding="utf-8"))["@context"]
+    vocab = ctx.get("@vocab", "https://id.kb.se/vocab/")
+    prefixes: dict[str, str] = {}
+    for k, v in ctx.items():
+        if isinstance(v, str) and v.endswith(("/", "#")):
+            prefixes[v] = k
+        elif isinstance(v, dict) and v.get("@prefix") is True and isinstance(v.get("@id"), str):
+            prefixes[v["@id"]] = k
+
+    def term(u) -> str:
+        text = str(u)
+        if text.startswith(vocab):
+            return text[len(vocab) :]
+        best = max((ns for ns in prefixes if text.startswith(ns)), key=len, default=None)
+        return f"{prefixes[best]}:{text[len(best) :]}" if best else text
+
+    def closure(direct: dict[str, set[str]]) -> dict[str, list[str]]:
+        out = {}
+        for k in sorted(direct):
+            seen: set[str] = set()
+            stack = list(direct[k])
+            while stack:
+                x = stack.pop()
+                if x not in seen and x != k:
+                    seen.add(x)
+                    stack.extend(direct.get(x, ()))
+            out[k] = sorted(seen)
+        return out
+
+    supers: dict[str, set[str]] = {}
+    for a, b in g.subject_objects(RDFS.subClassOf):
+        if isinstance(a, URIRef) and isinstance(b, URIRef):
+            supers.setdefault(term(a), set()).add(term(b))
+    subs: dict[str, set[str]] = {}
+    for a, b in g.subject_objects(RDFS.subPropertyOf):
+        if isinstance(a, URIRef) and isinstance(b, URIRef):
+            subs.setdefault(term(b), set()).add(term(a))
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from build_vocab import BY_LANG
+
+    return {
+        "_about": "The KBV class and property hierarchy and language maps the MARC conversion needs; built "
+        "by tools/build_mapping.py from libris/definitions source/vocab and source/marc (see THIRD_PARTY_NOTICES)",
+        "_builtFrom": {p.name: sha256(p) for p in ttls},
+        "superClasses": closure(supers),
+        "subProperties": closure(subs),
+        "languageMaps": {p: f"{p}ByLang" for p in sorted(BY_LANG)},
+    }
+
+
 def dump_json(obj) -> str:
     """One entry a line (a tag of the mapping, a term of a label table): small and diffable."""
 
@@ -765,6 +882,8 @@ def main(argv=None) -> int:
         "label-mapping.json": dump_json(mapping),
         "kbv-labels.json": dump_json(kbv),
         "term-labels.json": dump_json(terms),
+        MARCFRAME: json.dumps(build_marcframe(a.reference), ensure_ascii=False, indent=0) + "\n",
+        "kbv-model.json": json.dumps(build_kbv_model(a.reference), ensure_ascii=False, indent=0) + "\n",
     }
     stale = []
     for name, text in outputs.items():

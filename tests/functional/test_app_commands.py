@@ -16,6 +16,7 @@ from tui.ui.dialogs.export_dialog import ExportDialog
 from tui.ui.dialogs.findings_dialog import FindingsDialog
 from tui.ui.dialogs.move_uris_dialog import MoveUrisDialog
 from tui.ui.dialogs.search_dialog import SearchDialog
+from tui.ui.screens.changes_screen import ChangesScreen
 from tui.ui.screens.help_screen import HelpScreen
 from tui.ui.screens.main_screen import MainScreen
 
@@ -25,6 +26,7 @@ async def wait_for(pilot, kind, tries: int = 50):
     for _ in range(tries):
         await pilot.pause(0.05)
         if isinstance(pilot.app.screen, kind):
+            await pilot.pause()  # composed and drawn
             return pilot.app.screen
     raise AssertionError(f"no {kind.__name__}; screen is {pilot.app.screen!r}; said {pilot.app.said[-3:]}")
 
@@ -159,6 +161,9 @@ async def test_export_then_reopen_has_the_added_subject(seed_file, tmp_path):
         app.screen.query_one("#add").press()
         await pilot.pause()
         await pilot.press("x")
+        await wait_for(pilot, ChangesScreen)  # what the export writes differently, first
+        assert "+ 650 -/7 #a Bildanalys #2 sao" in screen_text(app)
+        await pilot.press("x")  # the export key again: on to the export dialog
         dialog = await wait_for(pilot, ExportDialog)
         text = screen_text(app)
         assert "Valid" in text and "seed-records-export.txt" in text
@@ -220,6 +225,10 @@ async def test_save_writes_the_file_with_a_backup(seed_file):
         app.screen.query_one("#add").press()
         await pilot.pause()
         await pilot.press("f2")  # the alternative key for terminals with XON/XOFF
+        await pilot.pause()
+        assert isinstance(app.screen, ChangesScreen), "the changes are shown before a save"
+        assert "+ 650 -/- #a Bildanalys" in screen_text(app)
+        await pilot.press("f2")  # the save key again: saves
         for _ in range(50):
             await pilot.pause(0.05)
             if any(s.startswith("Saved") for s in said(app)):
@@ -239,7 +248,7 @@ async def test_save_refuses_a_file_changed_on_disk(seed_file):
         app.screen.query_one("#add").press()
         await pilot.pause()
         seed_file.write_text(seed_file.read_text("utf-8") + "\n • 001 someone-else\n", "utf-8")
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+s", "ctrl+s")  # the changes, then the save
         for _ in range(50):
             await pilot.pause(0.05)
             if said(app, "error"):
@@ -283,6 +292,9 @@ async def test_save_and_quit(seed_file):
         await pilot.press("q")
         await pilot.pause()
         app.screen.query_one("#save").press()
+        await pilot.pause()
+        assert isinstance(app.screen, ChangesScreen)
+        app.screen.query_one("#proceed").press()
         for _ in range(50):
             await pilot.pause(0.05)
             if not app.is_running:

@@ -209,6 +209,8 @@ def test_killed_app_restored_by_the_next_real_start_and_saved(tmux_app, recfile,
 
     # save: the edit is in the file, the old file is the backup
     app2.keys("C-s")
+    app2.wait_for("Changes to")  # what the save writes differently, shown first
+    app2.keys("C-s")
     app2.wait_for(f"{recfile.name} saved (")  # not the "not saved yet" of the restore toast
     assert holdings_of(recfile) == [("catalogue-1", "Li")]
     assert Path(str(recfile) + ".bak").read_bytes() == original

@@ -1,21 +1,22 @@
-"""Conformance with Libris's own MARC <-> JSON-LD conversion (marcframe's ``_spec`` test pairs).
+"""Libris's own conversion tests: every ``_spec`` case of marcframe (bib, hold, auth), run and
+compared the way Libris's ``MarcFrameConverterSpec`` runs and compares them.
 
-``tests/data/jsonld/marcframe-spec-cases.json`` (Apache-2.0, from libris/librisxl: see THIRD_PARTY_NOTICES) holds, per MARC tag, a
-MARC source (and the ``normalized`` MARC Libris writes back) with the JSON-LD ``result``. The
-comparison is Libris's own (``MarcFrameConverterSpec``): a case's record is the skeleton record
-(the first ``000`` case) plus the case's fields; *convert* compares the whole JSON-LD record
-(ids aside); *revert* compares the whole MARC record, fields sorted by tag.
+``tests/data/jsonld/marcframe-spec-cases.json`` (Apache-2.0, from libris/librisxl: see
+THIRD_PARTY_NOTICES) holds all 778 cases, per format and tag: a MARC ``source`` (and the
+``normalized`` MARC Libris writes back) with the JSON-LD ``result``. As Libris does:
 
-**Scope**: a case is in scope when every MARC element it uses is in the mapping
-(``tui/data/label-mapping.json``, from Libris's ``marcframe-summary.tsv``): each field's tag,
-each subfield code and indicator of the variant that applies, each coded fixed-field position.
-008/18-34 (the material-specific positions) and similar are not in the summary, so cases using
-them are out of scope. For holdings revert, the leader is compared only in ``000`` cases (the
-skeleton's leader contradicts Libris's own ``000`` case for holdings: ``1n`` vs ``un``).
+* the record of a case is the format's skeleton (its first ``000`` case, ``normalized`` if it has
+  one) with the case's fields added, or the case's whole record;
+* *convert* compares the whole JSON-LD record (the record's and its thing's ``@id`` aside), with
+  the case's ``result`` merged into the skeleton's;
+* *revert* compares the whole MARC record with ``normalized`` whenever it is not null (an empty
+  list: the field is dropped on revert), else with ``source``; the reverted data must choose the
+  case's format's rule set;
+* a case runs when it has (``source`` or ``normalized``) and ``result``; it is converted when it
+  has a ``source``.
 
-In-scope cases that differ are listed, each with the reason, in
-``tests/data/jsonld/spec-known-differences.json`` and run as strict xfails: when one starts to
-pass, the test says so and the list must shrink.
+No case may differ: an expected failure would have to name the capability that is missing. The
+counts per format and direction are printed at the end of the run (``tests/conftest.py``).
 """
 
 from __future__ import annotations
@@ -25,176 +26,128 @@ import json
 from pathlib import Path
 
 import pytest
-from pymarc import Leader, Record
 
-from tui.core.mapping import conditions, convert, linked, revert
+from tui.core.mapping.marcframe import load_conversion
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "jsonld"
 CASES = json.loads((DATA / "marcframe-spec-cases.json").read_text(encoding="utf-8"))
-KNOWN = json.loads((DATA / "spec-known-differences.json").read_text(encoding="utf-8"))["differences"]
-FILL = set(" |")
-
-
-def _record(m: dict) -> Record:
-    r = Record(force_utf8=True)
-    r.leader = Leader(m.get("leader") or " " * 24)
-    for f in m.get("fields", []):
-        for tag, body in f.items():
-            r.add_field(revert._json_field(tag, body))
-    return r
-
-
-def _marc_json(r: Record) -> dict:
-    return {"leader": str(r.leader), "fields": [convert._field_json(f) for f in r.fields]}
+FORMATS = ("bib", "hold", "auth")
 
 
 def _norm(x) -> str:
-    return json.dumps(x, sort_keys=True, ensure_ascii=False)
+    return json.dumps(x, sort_keys=True, ensure_ascii=False, indent=1)
 
 
-def _merge(base: dict, part: dict) -> dict:
-    out = copy.deepcopy(base)
-    for k, v in part.items():
-        if isinstance(out.get(k), dict):
-            out[k].update(v)
+def _merge(base: dict, part: dict | None) -> dict:
+    """Groovy's ``putAll`` of the case into the skeleton: a map merged one level deep."""
+    for k, v in (part or {}).items():
+        if isinstance(base.get(k), dict):
+            base[k].update(v)
         else:
-            out[k] = v
-    return out
+            base[k] = v
+    return base
 
 
-def _with_fields(skeleton: dict, src) -> dict:
-    m = copy.deepcopy(skeleton)
+def _skeleton(fmt: str) -> tuple[dict, dict]:
+    first = CASES[fmt]["000"][0]
+    return first.get("normalized") or first["source"], first["result"]
+
+
+def _with_fields(marc: dict, src, sort: bool = False) -> dict:
+    marc = copy.deepcopy(marc)
+    src = copy.deepcopy(src)
     if isinstance(src, list):
-        m["fields"] += src
+        marc["fields"] += src
+        if sort:
+            marc["fields"].sort(key=lambda f: next(iter(f)))
     elif "fields" in src:
         if src.get("leader"):
-            m["leader"] = src["leader"]
-        m["fields"] = src["fields"]
+            marc["leader"] = src["leader"]
+        marc["fields"] = src["fields"]
     else:
-        m["fields"].append(src)
-    return m
+        marc["fields"].append(src)
+    return marc
 
 
-# -- scope -------------------------------------------------------------------------------------
+def runs(case) -> bool:
+    return isinstance(case, dict) and bool(case.get("source") or case.get("normalized")) and bool(case.get("result"))
 
 
-def _mapped(fmt: str, marc: dict, mapping: linked.Mapping) -> str | None:
-    """Why ``marc`` is not within the mapping (``None``: every element is mapped)."""
-    rec = _record(marc)
-    if marc.get("leader"):
-        why = _positions_mapped(fmt, "000", marc["leader"], mapping)
-        if why:
-            return why
-    for f in rec.fields:
-        rules = mapping.rules(fmt, f.tag)
-        if rules is None:
-            return f"{f.tag} is not in the mapping"
-        if f.is_control_field():
-            if rules.kind == "fixed":
-                why = _positions_mapped(fmt, f.tag, f.data or "", mapping)
-                if why:
-                    return why
-            continue
-        v = conditions.choose_variant(rules, f, str(rec.leader))
-        if v is None or v.field is None:
-            return f"{f.tag}: no variant applies"
-        for sf in f.subfields:
-            if sf.code not in v.subfields:
-                return f"{f.tag} ${sf.code} is not in the mapping"
-    return None
-
-
-def _positions_mapped(fmt: str, tag: str, data: str, mapping: linked.Mapping) -> str | None:
-    rules = mapping.rules(fmt, tag)
-    if rules is None:
-        return f"{tag} is not in the mapping"
-    covered: set[int] = set()
-    for v in rules.variants:
-        for t in v.positions:
-            covered.update(range(t.start, t.end))
-    for i, ch in enumerate(data):
-        if ch not in FILL and i not in covered and not (tag == "000" and i < 5 or 10 <= i < 17):
-            return f"{tag}/{i:02d} is not in the mapping"
-    return None
-
-
-def _cases():
-    mapping = linked.load_mapping()
-    out = []
-    for fmt in ("bib", "hold"):
-        skeleton = CASES[fmt]["000"][0]
+def _checks():
+    for fmt in FORMATS:
         for tag, cases in CASES[fmt].items():
             for i, case in enumerate(cases):
-                if not isinstance(case, dict) or "result" not in case:
+                if not runs(case):
                     continue
-                name = case.get("name") or case.get("Name") or ""
+                name = case.get("name") or f"#{i}"
                 if case.get("source"):
-                    marc = _with_fields(skeleton["source"], case["source"])
-                    key = f"{fmt} {tag} convert {i}"
-                    out.append((key, fmt, tag, "convert", case, _mapped(fmt, marc, mapping), name))
-                expected = case.get("normalized") or case.get("source")
-                if expected is not None:
-                    if tag == "000":
-                        marc = {"leader": expected["leader"], "fields": expected.get("fields", [])}
-                    else:
-                        marc = _with_fields(skeleton["source"], expected)
-                    key = f"{fmt} {tag} revert {i}"
-                    out.append((key, fmt, tag, "revert", case, _mapped(fmt, marc, mapping), name))
-    return out
+                    yield pytest.param(fmt, tag, i, "convert", id=f"{fmt} {tag} convert {i} {name}")
+                yield pytest.param(fmt, tag, i, "revert", id=f"{fmt} {tag} revert {i} {name}")
 
 
-ALL = _cases()
-IN_SCOPE = [c for c in ALL if c[5] is None]
+CHECKS = list(_checks())
 
 
-def _params():
-    for key, fmt, tag, direction, case, _why, name in IN_SCOPE:
-        marks = []
-        if key in KNOWN:
-            marks.append(pytest.mark.xfail(strict=True, reason=KNOWN[key]))
-        yield pytest.param(fmt, tag, direction, case, id=f"{key} {name}".strip(), marks=marks)
-
-
-@pytest.mark.parametrize("fmt,tag,direction,case", list(_params()))
-def test_spec_case(fmt, tag, direction, case):
-    mapping = linked.load_mapping()
-    skeleton = CASES[fmt]["000"][0]
-    if direction == "convert":
-        marc = _with_fields(skeleton["source"], case["source"])
-        got = linked.marc_to_jsonld(_record(marc), mapping)
-        expected = copy.deepcopy(skeleton["result"])
-        for k in ("@id",):
-            if k in got:
-                expected[k] = got[k]
-            else:
-                expected.pop(k, None)
-        thing_id = got.get("mainEntity", {}).get("@id")
-        if thing_id:
-            expected["mainEntity"]["@id"] = thing_id
-        else:
-            expected["mainEntity"].pop("@id", None)
-        expected = _merge(expected, case["result"])
-        assert _norm(got) == _norm(expected)
+def convert_check(fmt: str, case: dict) -> tuple[str, str]:
+    """(what the conversion gives, what Libris's case says) for converting ``case``."""
+    skeleton, result = _skeleton(fmt)
+    got = load_conversion().convert(_with_fields(skeleton, case["source"]))
+    expected = copy.deepcopy(result)
+    if got.get("@id"):
+        expected["@id"] = got["@id"]
     else:
-        data = _merge(_merge(skeleton["result"], case["result"]), case.get("addOnRevert") or {})
-        got = _marc_json(linked.jsonld_to_marc(data, mapping))
-        source = case.get("normalized") or case.get("source")
-        if tag == "000":
-            expected = {"leader": source["leader"], "fields": source.get("fields", [])}
-        else:
-            expected = _with_fields(skeleton["source"], source)
-            if isinstance(source, list):
-                expected["fields"].sort(key=lambda f: list(f)[0])
-            got["leader"] = expected["leader"]  # the skeleton's leader is not under test here
-        assert _norm(got) == _norm(expected)
+        expected.pop("@id", None)
+    thing = got.get("mainEntity")
+    thing_id = thing.get("@id") if isinstance(thing, dict) else None
+    if thing_id:
+        expected["mainEntity"]["@id"] = thing_id
+    else:
+        expected["mainEntity"].pop("@id", None)
+    _merge(expected, copy.deepcopy(case["result"]))
+    return _norm(got), _norm(expected)
 
 
-def test_known_differences_are_in_scope_cases():
-    """The list of known differences names only in-scope cases (no stale entries)."""
-    keys = {c[0] for c in IN_SCOPE}
-    assert set(KNOWN) <= keys, sorted(set(KNOWN) - keys)
+def revert_check(fmt: str, case: dict) -> tuple[str, str]:
+    """(what reverting gives, what Libris's case says) for reverting ``case``."""
+    skeleton, result = _skeleton(fmt)
+    data = _merge(_merge(copy.deepcopy(result), copy.deepcopy(case["result"])), copy.deepcopy(case.get("addOnRevert")))
+    conversion = load_conversion()
+    ruleset = conversion.ruleset_for(data)
+    got = ruleset.revert(data)
+    source = case["normalized"] if case.get("normalized") is not None else case["source"]
+    expected = _with_fields(skeleton, source, sort=True)
+    return _norm(got) + ("" if ruleset.name == fmt else f"\n(rule set {ruleset.name}, not {fmt})"), _norm(expected)
 
 
-def test_scope_is_most_of_the_cases():
-    """The scope is the mapped fields, not what happens to pass: most cases are in it."""
-    assert len(IN_SCOPE) >= 0.6 * len(ALL)
+@pytest.mark.parametrize("fmt,tag,index,direction", CHECKS)
+def test_spec_case(fmt, tag, index, direction, record_property):
+    record_property("marcframe_spec", f"{fmt} {direction}")
+    case = CASES[fmt][tag][index]
+    got, expected = (convert_check if direction == "convert" else revert_check)(fmt, case)
+    assert got == expected
+
+
+def test_every_case_of_the_file_is_run_or_is_one_libris_does_not_run():
+    """The checks are all of the file's cases, counted as the file itself counts them."""
+    counts = CASES["counts"]
+    total = sum(len(CASES[fmt][tag]) for fmt in FORMATS for tag in CASES[fmt])
+    assert total == 778 == sum(counts[fmt]["cases"] for fmt in FORMATS)
+    for fmt in FORMATS:
+        ran = [p for p in CHECKS if p.values[0] == fmt]
+        assert sum(1 for p in ran if p.values[3] == "convert") == counts[fmt]["convert"]
+        assert sum(1 for p in ran if p.values[3] == "revert") == counts[fmt]["revert"] == counts[fmt]["runByLibris"]
+    not_run = [
+        (fmt, tag, i)
+        for fmt in FORMATS
+        for tag, cases in CASES[fmt].items()
+        for i, case in enumerate(cases)
+        if not runs(case)
+    ]
+    assert all(not CASES[f][t][i].get("_runByLibris") for f, t, i in not_run)
+    assert len(not_run) == total - sum(counts[fmt]["runByLibris"] for fmt in FORMATS)
+
+
+def test_the_shipped_cases_are_libris_s(reference):
+    """The cases in tests/data are the full set of the reference, unchanged."""
+    shared = json.loads((reference / "upstream" / "marcframe-spec-cases-full.json").read_text(encoding="utf-8"))
+    assert shared == CASES

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tui.core.batch import parallel
+from tui.core.batch import engine
 from tui.core.formats import iso2709, marcxml, open_source
 from tui.core.model.record import Field, Leader, LibrisRecord, Record, Subfield
 from tui.core.rules import eplikt as rules
@@ -108,7 +108,7 @@ def _many(n: int) -> list[Record]:
 def test_validate_split_into_parts_is_validate(tmp_path, monkeypatch, fork):
     """Parts (in this process, or forked where allowed) and their cross-record checks replayed
     in file order give the findings of one pass: duplicates across parts, 001 seen twice."""
-    if fork and not parallel.can_fork():
+    if fork and not engine.can_fork():
         pytest.skip("cannot fork here (threads running, or not Linux)")
     p = _write(tmp_path, _many(400))
     p.write_bytes(p.read_bytes() + b"00020xxxxx\x1d")  # and a broken slot at the end
@@ -117,9 +117,9 @@ def test_validate_split_into_parts_is_validate(tmp_path, monkeypatch, fork):
     monkeypatch.setattr(iso2709, "WINDOW", 1000)
     monkeypatch.setattr(V, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(V, "PARALLEL_MIN_RECORDS", 1)
-    monkeypatch.setattr(parallel, "workers", lambda limit=8: 3)
+    monkeypatch.setattr(engine, "workers", lambda limit=8: 3)
     if not fork:
-        monkeypatch.setattr(parallel, "can_fork", lambda: False)
+        monkeypatch.setattr(engine, "can_fork", lambda: False)
     src = open_source(p)
     assert src.mapped
     got, n = V.validate_source(src)

@@ -1,7 +1,7 @@
 """``libris-tui validate`` says the same, byte for byte and with the same exit status, on one core
-and on two (LIBRIS_TUI_WORKERS=1 / 2): findings within a job and across jobs (duplicates, 001 seen
-twice), broken records, holdings, in text and JSON. And the file shared out in jobs checked here
-one after the other gives what ``validate`` gives on the whole list."""
+and on two (LIBRIS_TUI_WORKERS=1 / 2): findings within a shard and across shards (duplicates, 001
+seen twice), broken records, holdings, in text and JSON. And the file shared out in shards checked
+here one after the other gives what ``validate`` gives on the whole list."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tui.cli import main
-from tui.core.batch import parallel
+from tui.core.batch import engine
 from tui.core.formats import iso2709, open_source
 from tui.core.model.record import Field, Leader, Record, Subfield
 from tui.core.sources.indexed import IndexedSource
@@ -80,7 +80,7 @@ def generated(tmp_path_factory):
 
 
 def _validate(monkeypatch, capsys, workers: str, *argv: str) -> tuple[int, str, str]:
-    monkeypatch.setenv(parallel.WORKERS_ENV, workers)
+    monkeypatch.setenv(engine.WORKERS_ENV, workers)
     code = main(["validate", *argv])
     got = capsys.readouterr()
     return code, got.out, got.err
@@ -89,7 +89,7 @@ def _validate(monkeypatch, capsys, workers: str, *argv: str) -> tuple[int, str, 
 @pytest.mark.parametrize("fmt", ["text", "json"])
 @pytest.mark.parametrize("mapped", [False, True])
 def test_one_and_two_workers_say_the_same(generated, monkeypatch, capsys, fmt, mapped):
-    if not parallel.can_fork():
+    if not engine.can_fork():
         pytest.skip("cannot fork here (threads running, or not Linux)")
     monkeypatch.setattr(V, "PARALLEL_MIN_BYTES", 0)  # the file is small: share it out all the same
     monkeypatch.setattr(V, "PARALLEL_MIN_RECORDS", 1)
@@ -97,19 +97,27 @@ def test_one_and_two_workers_say_the_same(generated, monkeypatch, capsys, fmt, m
     if mapped:
         monkeypatch.setattr(IndexedSource, "IN_MEMORY_LIMIT", 0)
     used = []
-    run = parallel.JobQueue.run
+    shared = V._validate_shared
 
-    def spy(self, *args, **kwargs):
-        try:
-            return run(self, *args, **kwargs)
-        finally:
-            used.append((self.used, len(self.jobs)))
+    def spy(src, eng, *args):
+        used.append((eng.name, eng.workers))
+        return shared(src, eng, *args)
 
-    monkeypatch.setattr(parallel.JobQueue, "run", spy)
+    monkeypatch.setattr(V, "_validate_shared", spy)
+    pids = []
+    run = engine.LocalEngine.map
+
+    def map_spy(self, fn, items, common=None, **kw):
+        for r in run(self, _with_pid, [(fn, *item) for item in items], common, **kw):
+            pids.append(r[0])
+            yield r[1]
+
+    monkeypatch.setattr(engine.LocalEngine, "map", map_spy)
     one = _validate(monkeypatch, capsys, "1", "--format", fmt, str(generated))
-    assert used == []  # one process: no queue at all
+    assert used == []  # one process: no shards at all
     two = _validate(monkeypatch, capsys, "2", "--format", fmt, str(generated))
-    assert used and used[0][0] == 2 and used[0][1] > 5, used  # a child did take part, in many jobs
+    assert used == [("local", 2)]
+    assert len(set(pids)) == 2 and len(pids) > 5, pids  # two worker processes took part, in many shards
     assert two == one
     code, out, _ = one
     assert code == 1  # the broken records are errors
@@ -119,7 +127,7 @@ def test_one_and_two_workers_say_the_same(generated, monkeypatch, capsys, fmt, m
 
 
 def test_a_file_with_no_error_exits_0_on_two_workers_too(tmp_path, monkeypatch, capsys):
-    if not parallel.can_fork():
+    if not engine.can_fork():
         pytest.skip("cannot fork here (threads running, or not Linux)")
     p = tmp_path / "clean.mrc"
     with open(p, "wb") as fh:
@@ -132,7 +140,13 @@ def test_a_file_with_no_error_exits_0_on_two_workers_too(tmp_path, monkeypatch, 
     assert one == two and one[0] == 0
 
 
-# -- jobs checked one after the other (no fork): the merge on its own ------------------------------
+def _with_pid(common, fn, *item):
+    import os
+
+    return os.getpid(), fn(common, *item)
+
+
+# -- shards checked one after the other (no fork): the merge on its own ------------------------------
 
 
 @st.composite
@@ -180,32 +194,31 @@ def small_files(draw):
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 )
 @given(small_files(), st.integers(2, 4), st.integers(1, 3000))
-def test_jobs_merged_in_order_are_one_pass(tmp_path, monkeypatch, recs, processes, smallest):
+def test_shards_merged_in_order_are_one_pass(tmp_path, monkeypatch, recs, processes, smallest):
     p = tmp_path / "f.mrc"
     with open(p, "wb") as fh:
         iso2709.write(recs, fh)
     want = V.validate(open_source(p))
-    monkeypatch.setattr(parallel, "can_fork", lambda: False)
     monkeypatch.setattr(V, "CHUNK_MIN_BYTES", smallest)
     src = open_source(p)
     src.build_index()
-    if len(src.holdings_slots):
-        src.link_holdings()
-    got, n = V._validate_shared(src, processes, True, None)
+    inline = engine.InlineEngine()
+    inline.workers = processes  # planned for several workers, done here one shard after the other
+    got, n = V._validate_shared(src, inline, True, None)
     assert got == want
     assert n == V.validate_source(open_source(p))[1]
 
 
 def test_progress_moves_with_every_process(generated, monkeypatch):
-    """The progress line counts what the children have done too, and ends at the whole file."""
-    if not parallel.can_fork():
+    """The progress line counts what every worker has done, and ends at the whole file."""
+    if not engine.can_fork():
         pytest.skip("cannot fork here (threads running, or not Linux)")
     monkeypatch.setattr(IndexedSource, "IN_MEMORY_LIMIT", 0)
     monkeypatch.setattr(iso2709, "WINDOW", 4096)  # many progress calls
     monkeypatch.setattr(V, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(V, "PARALLEL_MIN_RECORDS", 1)
     monkeypatch.setattr(V, "CHUNK_MIN_BYTES", 20_000)
-    monkeypatch.setattr(parallel, "workers", lambda limit=8: 2)
+    monkeypatch.setattr(engine, "workers", lambda limit=8: 2)
     calls = []
     src = open_source(generated)
     got, _ = V.validate_source(src, progress=lambda done, total: calls.append((done, total)))
@@ -214,16 +227,6 @@ def test_progress_moves_with_every_process(generated, monkeypatch):
     assert calls[-1] == (size, size)
     assert all(0 <= d <= t == size for d, t in calls)
     assert len({d for d, _ in calls}) > 10
-
-
-class _Asked:
-    """A queue whose jobs were done here: questions answered by the runs themselves."""
-
-    def __init__(self, runs):
-        self.runs = runs
-
-    def ask(self, requests):
-        return {k: self.runs[k].noted(*r) for k, r in requests.items()}
 
 
 @pytest.mark.parametrize(
@@ -237,7 +240,7 @@ class _Asked:
         ("b1 ", ("title", "t", "2019", ""), "T"),
     ],
 )
-def test_two_jobs_merge_into_what_one_pass_says(cn, key, extra):
+def test_two_shards_merge_into_what_one_pass_says(cn, key, extra):
     one = V._Run(None)
     runs = [V._Tracked(), V._Tracked()]
     for number, run in ((1, runs[0]), (2, runs[1]), (3, runs[1])):
@@ -251,6 +254,6 @@ def test_two_jobs_merge_into_what_one_pass_says(cn, key, extra):
     m.add(0, runs[0].result(1))
     m.add(1, runs[1].result(2))
     assert 1 in m.again
-    m.look_again(_Asked(runs))
+    m.look_again()
     assert m.finish() == (one.findings, 3)
     assert [f.rule for f in one.findings if f.rule == "DUP-REPORT"] == ["DUP-REPORT"] * 2

@@ -27,6 +27,8 @@ SUBCOMMANDS = {
     "report": "report",
     "diff": "diff",
     "rules": "rules",
+    "batch": "batch",
+    "match": "match",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2

@@ -131,6 +131,21 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     # -- app -----------------------------------------------------------------------------------
     ActionSpec(
+        "show-changes",
+        "show_changes",
+        "Changes",
+        "Show what changed, record by record (MARC lines removed and added, with the edit and "
+        "rule id that made each); go to a record or undo from there. Shown before every save and export.",
+        "w,f4",
+    ),
+    ActionSpec(
+        "recover",
+        "recover",
+        "Recover",
+        "List the crash journals of this file (when, how many edits) to restore or discard one.",
+        "R",
+    ),
+    ActionSpec(
         "save", "save", "Save", "Write the changes back to the file (a backup is kept).", "ctrl+s,f2", footer=True
     ),
     ActionSpec(
@@ -200,7 +215,7 @@ HELP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Records", ("next-record", "previous-record", "search", "toggle-channel", "toggle-language", "switch-view")),
     ("Editing", ("edit-field", "add-field", "delete-field", "add-subfield", "delete-subfield", "undo", "redo")),
     ("E-plikt", ("add-holding", "clear-suppress", "move-restricted-uris", "validate", "export")),
-    ("The app", ("save", "help", "quit", "command-palette")),
+    ("The app", ("show-changes", "save", "recover", "help", "quit", "command-palette")),
     (
         "Moving in a pane",
         (

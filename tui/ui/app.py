@@ -51,7 +51,9 @@ PALETTE_TITLES = {
     "move-restricted-uris": "Move restricted URIs (856 second indicator 0 to 2)",
     "validate": "Validate",
     "export": "Export",
+    "show-changes": "Changes: what is changed, before saving or exporting",
     "save": "Save",
+    "recover": "Recover: restore or discard a crash journal of this file",
     "help": "Help: keys",
     "quit": "Quit",
 }

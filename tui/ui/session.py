@@ -254,6 +254,26 @@ class Session:
             self._steps.append(n)
         return last
 
+    def undo_plan(self, step: int) -> list[EditCommand]:
+        """The commands that ``undo_to(step)`` takes back, latest last: whole undo steps (a
+        dialog's edits go together) until at most ``step`` applied commands remain."""
+        commands = self.history.commands()
+        keep, groups = len(commands), list(self._steps)
+        while keep > step:
+            keep -= groups.pop() if groups else 1
+        return commands[max(keep, 0) :]
+
+    def undo_to(self, step: int) -> list[Change]:
+        """Undo, step by step, until at most ``step`` applied commands remain (undoing from the
+        changes screen: the edit at ``step`` and every later one). Returns the changes undone."""
+        undone: list[Change] = []
+        while len(self.history) > step:
+            change = self.undo()
+            if change is None:
+                break
+            undone.append(change)
+        return undone
+
     @property
     def can_undo(self) -> bool:
         return self.history.can_undo

@@ -6,7 +6,7 @@ bibliographic records whether it is an e-plikt record, a channel record or suppr
 parsing every record:
 
 * ISO 2709: the file is cut into byte ranges at record terminators, one a core
-  (``tui.core.batch.parallel``); each range is read a window at a time (``pread``) and cut into the
+  (``tui.core.batch.engine``); each range is read a window at a time (``pread``) and cut into the
   slots the index has (``iso2709.segment``). Each slot's structure is checked from its bytes (a
   readable leader, a directory of whole digit entries, one field terminator per entry: then the
   parser reads it whichever way its directory points; anything else goes to
@@ -119,9 +119,10 @@ def flags_of(e, linked_apis: bool | None = None) -> int:
     return f
 
 
-def scan_source(src: RecordSource, progress: Progress | None = None) -> ScanResult:
+def scan_source(src: RecordSource, progress: Progress | None = None, engine=None) -> ScanResult:
     """Scan a whole source. ISO 2709 is scanned straight from its bytes (the source's own index
-    is not needed); other formats finish their index first."""
+    is not needed), in shards on ``engine`` (``tui.core.batch.engine``; by default local
+    processes when the file is large); other formats finish their index first."""
     from tui.core.formats.iso2709 import Iso2709Source
     from tui.core.formats.marcxml import MarcXmlSource
 
@@ -129,19 +130,19 @@ def scan_source(src: RecordSource, progress: Progress | None = None) -> ScanResu
         src.build_index(progress)
 
     if isinstance(src, Iso2709Source):
-        return _scan_iso(src, progress)
+        return _scan_iso(src, progress, engine)
     if isinstance(src, MarcXmlSource):
         return _scan_xml(src)
     return _scan_parsed(src)
 
 
-def scan_file(path: str, progress: Progress | None = None) -> ScanResult:
+def scan_file(path: str, progress: Progress | None = None, engine=None) -> ScanResult:
     """Open any record file and scan it. Raises ``UnreadableFile`` when it cannot be read at all."""
     from tui.core.formats import open_source
 
     src = open_source(path)
     try:
-        return scan_source(src, progress)
+        return scan_source(src, progress, engine)
     finally:
         src.close()
 
@@ -184,59 +185,52 @@ _BITS_TO_FLAGS = bytes(_flags_for(b) for b in range(256))
 _DIGI_BIT = re.compile(b"[" + b"".join(re.escape(bytes([b])) for b in range(256) if b & _Bits.DIGI) + b"]")
 
 
-def _scan_iso(src, progress: Progress | None = None) -> ScanResult:
-    """Scan an ISO 2709 source: its bytes are cut into ranges at record boundaries, one range a
-    core (``parallel``); each range is segmented into slots exactly as the index does it."""
-    from tui.core.batch import parallel
-    from tui.core.formats.iso2709 import RT_B as _RT
+def _scan_iso(src, progress: Progress | None = None, engine=None) -> ScanResult:
+    """Scan an ISO 2709 source: its bytes are cut into shards at record boundaries, scanned on the
+    ``engine``'s workers (local processes on every core by default, for a file large enough for
+    that to pay); each shard is segmented into slots exactly as the index does it."""
+    from tui.core.batch import engine as engines
 
     size = src.size
-    n = parallel.workers() if size >= PARALLEL_MIN_BYTES and src.mapped else 1
+    if engine is None:
+        n = engines.workers() if size >= PARALLEL_MIN_BYTES and src.mapped else 1
+        engine = engines.LocalEngine(n) if n > 1 else engines.InlineEngine()
+    with engines.shared_source(src) as key:
+        if engine.workers > 1 or not isinstance(engine, (engines.LocalEngine, engines.InlineEngine)):
+            shards = engines.byte_shards(src, key, engine.workers, smallest=SHARD_MIN_BYTES, largest=SHARD_MAX_BYTES)
+        else:
+            shards = [engines.Shard(key, 0, size)]
+        finished = [0]
 
-    def boundary(off: int) -> int:  # just after the next record terminator
-        step = 1 << 16
-        while off < size:
-            chunk = src.read_span(off, min(size, off + step))
-            t = chunk.find(_RT)
-            if t >= 0:
-                return off + t + 1
-            off += len(chunk)
-            step *= 2
-        return size
+        def done(k: int) -> None:
+            finished[0] += shards[k].hi - shards[k].lo
+            if progress is not None:
+                progress(min(size, finished[0]), size)
 
-    cuts = parallel.split_points(size, n, boundary) if n > 1 else [0, size]
-    ranges = list(zip(cuts, cuts[1:]))
-    share = len(ranges)
-
-    def own_progress(done: int, total: int) -> None:  # this process scans the first range
-        if progress is not None:
-            progress(min(size, done * share), size)
-
-    parts = parallel.run_parts(
-        _scan_iso_part, [(src, lo, hi, own_progress if k == 0 else None) for k, (lo, hi) in enumerate(ranges)]
-    )
-    flags = bytearray()
-    res = ScanResult(src.path, src.format, flags)
-    offsets = []
-    for part in parts:
-        offsets.append(len(flags))
-        flags += part.flags
-        res.parsed += part.parsed
-        for b in part.broken:
-            b.number += offsets[-1]
-            res.broken_records.append(b)
-    links = set().union(*(part.apis_links for part in parts))
-    if links:  # bibs linked by 004 -> 001 from a holdings record with 852 $b APIS (EPL-DETECT)
-        linked = parallel.run_parts(
-            _linked_part, [(src, lo, hi, links, bytes(part.flags)) for (lo, hi), part in zip(ranges, parts)]
-        )
-        for off, part, (found, parsed) in zip(offsets, parts, linked):
-            for i in found:
-                if i not in part.digi:
-                    flags[off + i] |= EPLIKT
-            for i in parsed:
-                flags[off + i] |= PARSED
-            res.parsed += len(parsed - part.parsed_slots)
+        if len(shards) == 1 and isinstance(engine, (engines.LocalEngine, engines.InlineEngine)):
+            parts = [_IsoPart(src, 0, size).run(progress)]  # here, with a progress line that moves
+        else:
+            parts = engine.run(_scan_iso_part, [(s,) for s in shards], done=done)
+        flags = bytearray()
+        res = ScanResult(src.path, src.format, flags)
+        offsets = []
+        for part in parts:
+            offsets.append(len(flags))
+            flags += part.flags
+            res.parsed += part.parsed
+            for br in part.broken:
+                br.number += offsets[-1]
+                res.broken_records.append(br)
+        links = set().union(*(part.apis_links for part in parts))
+        if links:  # bibs linked by 004 -> 001 from a holdings record with 852 $b APIS (EPL-DETECT)
+            linked = engine.run(_linked_part, [(s, bytes(part.flags)) for s, part in zip(shards, parts)], links)
+            for off, part, (found, parsed) in zip(offsets, parts, linked):
+                for i in found:
+                    if i not in part.digi:
+                        flags[off + i] |= EPLIKT
+                for i in parsed:
+                    flags[off + i] |= PARSED
+                res.parsed += len(parsed - part.parsed_slots)
     if progress is not None:
         progress(size, size)
     return res
@@ -244,6 +238,9 @@ def _scan_iso(src, progress: Progress | None = None) -> ScanResult:
 
 #: files smaller than this are scanned in one process (forking costs more than it saves)
 PARALLEL_MIN_BYTES = 32 << 20
+#: the smallest and largest shard of a file scanned on several workers
+SHARD_MIN_BYTES = 4 << 20
+SHARD_MAX_BYTES = 64 << 20
 
 
 @dataclass
@@ -305,8 +302,8 @@ def _windows(src, lo: int, hi: int):
     memory). The caller says how far it got with ``send(pos)`` (it may ask for more bytes)."""
     from tui.core.formats.iso2709 import WINDOW
 
-    if not src.mapped:
-        yield src.buf, 0
+    if not src.mapped:  # in memory: the range at once (a shard's range, as a copy)
+        yield (src.buf, 0) if lo == 0 and hi >= len(src.buf) else (src.buf[lo:hi], lo)
         return
     pos, want = lo, WINDOW
     while pos < hi:
@@ -608,14 +605,20 @@ class _IsoPart:
         return _Part(flags, broken, len(self.parsed), set(self.parsed), self.apis_links, digi)
 
 
-def _scan_iso_part(src, lo: int, hi: int, progress: Progress | None = None) -> _Part:
-    return _IsoPart(src, lo, hi).run(progress)
+def _scan_iso_part(_common, shard) -> _Part:
+    """One shard of an ISO 2709 file scanned, in a worker (slots numbered from 0 in the shard)."""
+    from tui.core.batch.engine import shard_source
+
+    return _IsoPart(shard_source(shard.file), shard.lo, shard.hi).run(None)
 
 
-def _linked_part(src, lo: int, hi: int, links: set[str], flags: bytes) -> tuple[set[int], set[int]]:
-    """Bib slots of ``lo:hi`` (not yet e-plikt) whose 001 is in ``links``; and the slots parsed."""
+def _linked_part(links: set[str], shard, flags: bytes) -> tuple[set[int], set[int]]:
+    """Bib slots of the shard (not yet e-plikt) whose 001 is in ``links``; and the slots parsed."""
+    from tui.core.batch.engine import shard_source
     from tui.core.formats.iso2709 import field_bytes, parse_record
 
+    src = shard_source(shard.file)
+    lo, hi = shard.lo, shard.hi
     part = _IsoPart(src, lo, hi)
     from tui.core.formats.iso2709 import segment
 

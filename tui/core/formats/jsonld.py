@@ -413,14 +413,13 @@ def _token_from_thing_id(uri: str) -> str | None:
 
 def records_to_marc(records: list[JSON], path: str = "") -> list[Entry]:
     """Convert split records to ``LibrisRecord``s (holdings linked by 004 = the bib's 001)."""
-    mapping = linked.load_mapping()
     entries: list[Entry] = []
     bib_001: dict[str, str] = {}
     converted: list[tuple[JSON, Record | None, str | None, dict]] = []
     for data in records:
         prov: dict = {}
         try:
-            marc = linked.jsonld_to_marc(data, mapping, provenance=prov)
+            marc = linked.jsonld_to_marc(data, provenance=prov)
             err = None
         except Exception as exc:  # a record we cannot convert: a broken slot, the rest stays usable
             marc, err = None, f"cannot convert JSON-LD to MARC: {exc.__class__.__name__}: {exc}"
@@ -459,7 +458,7 @@ def records_to_marc(records: list[JSON], path: str = "") -> list[Entry]:
         except Exception as exc:
             entries.append(BrokenRecord(path, n, None, f"not valid JSON-LD (RDF): {exc}", raw=raw))
             continue
-        for msg in unmapped_report(data, mapping):
+        for msg in unmapped_report(data):
             issues.append(ReadIssue("JSONLD-NOT-IN-MARC", msg, "info"))
         entries.append(
             LibrisRecord(
@@ -510,7 +509,7 @@ def _complete_leader(marc: Record) -> None:
     marc.leader = Leader("".join(ld))
 
 
-def unmapped_report(data: JSON, mapping: linked.Mapping | None = None) -> list[str]:
+def unmapped_report(data: JSON) -> list[str]:
     """What in a record has no way into MARC: links to entities described only elsewhere
     (authority records: an agent, a subject), which the MARC export cannot spell out offline."""
     out: list[str] = []
@@ -564,13 +563,12 @@ def _marc(r: Any) -> Record:
     return r.marc if isinstance(r, LibrisRecord) else r
 
 
-def to_graph_nodes(records: Iterable[Any], mapping: linked.Mapping | None = None) -> list[JSON]:
+def to_graph_nodes(records: Iterable[Any]) -> list[JSON]:
     """MARC records (bibs and holdings records, in any order) as the nodes of one flat ``@graph``."""
-    mapping = mapping or linked.load_mapping()
     datas: list[tuple[Record, JSON]] = []
     for r in records:
         m = _marc(r)
-        datas.append((m, linked.marc_to_jsonld(m, mapping)))
+        datas.append((m, linked.marc_to_jsonld(m)))
     # ids for records without 001, and the bib each holding belongs to (004 = 001)
     thing_by_001: dict[str, str] = {}
     for n, (m, data) in enumerate(datas, start=1):
@@ -597,9 +595,9 @@ def to_graph_nodes(records: Iterable[Any], mapping: linked.Mapping | None = None
     return nodes
 
 
-def to_document(records: Iterable[Any], context: str = "inline", mapping: linked.Mapping | None = None) -> JSON:
+def to_document(records: Iterable[Any], context: str = "inline") -> JSON:
     ctx: Any = local_context() if context == "inline" else LIBRIS_CONTEXT
-    return {"@context": ctx, "@graph": to_graph_nodes(records, mapping)}
+    return {"@context": ctx, "@graph": to_graph_nodes(records)}
 
 
 def write(records: Iterable[Any], out: BinaryIO, **options) -> None:

@@ -56,22 +56,36 @@ _BY_CHAR = {"$": "{dollar}", "\\": "{bsol}", "{": "{lcub}", "}": "{rcub}", "\x1b
 _UNSAFE = re.compile("[$\\\\{}\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
+def _mnemonic(name: str) -> str | None:
+    """The character a mnemonic's name stands for (``dollar``, ``U+00E5``), or None."""
+    hit = NAMED.get(name.lower())
+    if hit is not None:
+        return hit
+    if name[:2] in ("U+", "u+"):
+        try:
+            return chr(int(name[2:], 16))
+        except (ValueError, OverflowError):
+            pass
+    return None
+
+
 def decode_mnemonics(text: str, issues: list[ReadIssue] | None = None, tag: str | None = None) -> str:
     def sub(m: re.Match[str]) -> str:
-        name = m.group(1)
-        hit = NAMED.get(name.lower())
+        hit = _mnemonic(m.group(1))
         if hit is not None:
             return hit
-        if name[:2] in ("U+", "u+"):
-            try:
-                return chr(int(name[2:], 16))
-            except (ValueError, OverflowError):
-                pass
         if issues is not None:
             issues.append(ReadIssue.of("MRK-MNEMONIC", "unknown", tag, mnemonic=m.group(0)))
         return m.group(0)
 
     return _MNEMONIC.sub(sub, text) if "{" in text else text
+
+
+def unknown_mnemonics(text: str) -> list[tuple[int, str]]:
+    """(offset, mnemonic as written) of each ``{name}`` in ``text`` that stands for nothing."""
+    if "{" not in text:
+        return []
+    return [(m.start(), m.group(0)) for m in _MNEMONIC.finditer(text) if _mnemonic(m.group(1)) is None]
 
 
 def encode_mnemonics(text: str, space: str = " ") -> str:
@@ -83,8 +97,49 @@ def encode_mnemonics(text: str, space: str = " ") -> str:
     return out.replace(" ", space) if space != " " else out
 
 
-class _BadLine(Exception):
-    pass
+def _line_parts(m: re.Match[str]) -> tuple[str, str]:
+    return m.group(1), (m.group(2) if m.lastindex and m.lastindex >= 2 else "")
+
+
+def split_line(text: str) -> tuple[str, str, int] | None:
+    """``=TAG  data`` -> (tag, data, offset of the data in ``text``), or None when ``text`` is not
+    a MARCMaker field line. The tag is ``LDR`` for the leader."""
+    m = _LINE.match(text) or _TAG_ONLY.match(text)
+    if not m:
+        return None
+    tag, body = _line_parts(m)
+    return tag, body, (m.start(2) if m.lastindex and m.lastindex >= 2 else len(text))
+
+
+def subfield_chunks(body: str) -> list[tuple[int, str]]:
+    """The data of a data field after its indicators, cut at each ``$``: (offset in ``body``,
+    chunk). The first chunk is the text before the first ``$`` (orphan text; often empty); each
+    other chunk starts after its ``$`` with the code."""
+    out = []
+    at = 2
+    for chunk in body[2:].split("$"):
+        out.append((at, chunk))
+        at += len(chunk) + 1
+    return out
+
+
+def parse_field(tag: str, body: str, issues: list[ReadIssue]) -> Field:
+    """One field from its tag and the data after ``=TAG  `` (a blank written as ``\\``)."""
+    if Field(tag=tag, data="").is_control_field():
+        return Field(tag=tag, data=decode_mnemonics(body.replace("\\", " "), issues, tag))
+    if len(body) < 2:
+        issues.append(ReadIssue.of("STRUCT-NO-INDICATORS", "assumed", tag))
+    inds = [(c if c != "\\" else " ") for c in (body[:2] + "  ")[:2]]
+    chunks = subfield_chunks(body)
+    subfields: list[Subfield] = []
+    if chunks[0][1]:
+        subfields.append(Subfield(ORPHAN, decode_mnemonics(chunks[0][1], issues, tag)))
+    for _at, chunk in chunks[1:]:
+        if not chunk:
+            subfields.append(Subfield(ORPHAN, ""))
+            continue
+        subfields.append(Subfield(chunk[0], decode_mnemonics(chunk[1:], issues, tag)))
+    return Field(tag=tag, indicators=Indicators(*inds), subfields=subfields)
 
 
 def _parse_block(lines: list[tuple[int, int, str]], path: str, number: int) -> Entry:
@@ -105,31 +160,14 @@ def _parse_block(lines: list[tuple[int, int, str]], path: str, number: int) -> E
                 raw=raw,
                 line=line_no,
             )
-        tag = m.group(1)
-        body = m.group(2) if m.lastindex and m.lastindex >= 2 else ""
+        tag, body = _line_parts(m)
         if tag == "LDR":
             if leader is not None:
                 issues.append(ReadIssue.of("LDR-REPEATED", "mrk"))
                 continue
             leader = decode_mnemonics(body.replace("\\", " "), issues)
             continue
-        f = Field(tag=tag, data="")
-        if f.is_control_field():
-            fields.append(Field(tag=tag, data=decode_mnemonics(body.replace("\\", " "), issues, tag)))
-            continue
-        if len(body) < 2:
-            issues.append(ReadIssue.of("STRUCT-NO-INDICATORS", "assumed", tag))
-        inds = [(c if c != "\\" else " ") for c in (body[:2] + "  ")[:2]]
-        parts = body[2:].split("$")
-        subfields: list[Subfield] = []
-        if parts[0]:
-            subfields.append(Subfield(ORPHAN, decode_mnemonics(parts[0], issues, tag)))
-        for chunk in parts[1:]:
-            if not chunk:
-                subfields.append(Subfield(ORPHAN, ""))
-                continue
-            subfields.append(Subfield(chunk[0], decode_mnemonics(chunk[1:], issues, tag)))
-        fields.append(Field(tag=tag, indicators=Indicators(*inds), subfields=subfields))
+        fields.append(parse_field(tag, body, issues))
     rec = Record()
     if leader is None:
         rec.leader = new_leader()
@@ -194,26 +232,30 @@ def open_source(path: str) -> ListSource:
 # -- writing ----------------------------------------------------------------------------------
 
 
+def leader_line(leader: str) -> str:
+    return f"=LDR  {encode_mnemonics(str(leader), space=chr(92))}"
+
+
+def field_line(f: Field) -> str:
+    """One field as a MARCMaker line (``=245  10$aTitle$bSub``)."""
+    if f.is_control_field():
+        return f"={f.tag}  {encode_mnemonics(f.data or '', space=chr(92))}"
+    a, b = (tuple(f.indicators or ()) + (" ", " "))[:2]
+    # indicators and codes are read by position, so they are written as the character itself
+    # (a blank as \\); only a control character, which cannot stand on a line, becomes blank
+    inds = "".join("\\" if not c or c == " " or not c[:1].isprintable() else c[:1] for c in (a, b))
+    parts = [f"={f.tag}  {inds}"]
+    for sf in f.subfields:
+        if sf.code == ORPHAN:
+            parts.append("$" if sf.value == "" else encode_mnemonics(sf.value))
+        else:
+            parts.append("$" + sf.code + encode_mnemonics(sf.value))
+    return "".join(parts)
+
+
 def record_lines(rec: Record) -> list[str]:
-    lines = []
-    if rec.leader is not None:
-        lines.append(f"=LDR  {encode_mnemonics(str(rec.leader), space=chr(92))}")
-    for f in rec.fields:
-        if f.is_control_field():
-            lines.append(f"={f.tag}  {encode_mnemonics(f.data or '', space=chr(92))}")
-            continue
-        a, b = (tuple(f.indicators or ()) + (" ", " "))[:2]
-        # indicators and codes are read by position, so they are written as the character itself
-        # (a blank as \\); only a control character, which cannot stand on a line, becomes blank
-        inds = "".join("\\" if not c or c == " " or not c[:1].isprintable() else c[:1] for c in (a, b))
-        parts = [f"={f.tag}  {inds}"]
-        for sf in f.subfields:
-            if sf.code == ORPHAN:
-                parts.append("$" if sf.value == "" else encode_mnemonics(sf.value))
-            else:
-                parts.append("$" + sf.code + encode_mnemonics(sf.value))
-        lines.append("".join(parts))
-    return lines
+    lines = [leader_line(str(rec.leader))] if rec.leader is not None else []
+    return lines + [field_line(f) for f in rec.fields]
 
 
 def write(records: Iterable[Record], out: BinaryIO, **options) -> None:

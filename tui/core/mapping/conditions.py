@@ -1,9 +1,11 @@
-"""Which mapping variant applies to a MARC field: the one condition engine of the mapping.
+"""Which mapping rule applies to a MARC field: the one condition engine of the mapping.
 
-A tag's entry in the mapping has variants, each with the conditions under which marcframe uses
-it (its ``when``: ``i2=1``, ``$2=sao``, ``$a =~ .+:\\s*$``, the first of repeated fields). The
-label view and both directions of the conversion choose a field's variant here, so they can
-never disagree about which rule a field falls under.
+Marcframe gives the rules of a tag with the conditions under which each applies (its ``when``:
+``i2=1``, ``$2=sao``, ``$a =~ .+:\\s*$``, ``$t & i1=0``, ``$b | $c``). The conversion (``When``,
+parsed from marcframe itself) and the label view (the same conditions as data in the label
+mapping, plus its own "first of repeated fields") decide them here, with marcframe's meaning:
+a subfield condition looks at the first subfield with that code, a pattern must match the whole
+value, an indicator is compared as it is.
 """
 
 from __future__ import annotations
@@ -51,6 +53,94 @@ def search_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+def first_value(pairs: Sequence[tuple[str, Any]], code: str) -> str | None:
+    """The value of the first subfield ``code`` of a field (marcframe looks no further)."""
+    for c, v in pairs:
+        if c == code:
+            return _text(v)
+    return None
+
+
+def value_matches(pattern: str, value: str) -> bool:
+    """marcframe's ``=~``: ``pattern`` matches the whole value."""
+    try:
+        return _full_regex(pattern).fullmatch(value) is not None
+    except re.error:
+        return False
+
+
+@lru_cache(maxsize=1024)
+def _full_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+_WHEN_PART = re.compile(r"(?:(?:\$(\w+)|i(1|2)|(\S+))(?:\s*(=~?)\s*(\S+))?)(?:\s*(&|\|)\s*)?")
+
+
+class When:
+    """A marcframe ``when`` (``$t & i1=0``, ``i2=7 & $2 =~ .+``, ``$b | $c``, ``@type=Person``)
+    parsed once: the tests on a field, whether all or any must hold, the indicator values it
+    fixes (written back on revert) and the subfield patterns the written values must meet."""
+
+    __slots__ = ("tests", "every", "ind1", "ind2", "code_patterns", "match_domain")
+
+    def __init__(self, when: str):
+        self.tests: list[tuple[str, str, str | None, str | None]] = []
+        self.every = True
+        self.ind1: str | None = None
+        self.ind2: str | None = None
+        #: code -> (operator, value): what a value of that subfield must be to count
+        self.code_patterns: dict[str, tuple[str, str | None]] = {}
+        self.match_domain: str | None = None
+        for m in _WHEN_PART.finditer(when):
+            code, ind, term, op, value, joiner = m.groups()
+            if joiner:
+                self.every = joiner == "&"
+            if code:
+                if op:
+                    self.code_patterns[code] = (op, value)
+                    self.tests.append(("sub", code, op, value))
+                else:
+                    self.tests.append(("has", code, None, None))
+            elif ind:
+                self.tests.append(("ind", "ind" + ind, "=", value))
+                if ind == "1":
+                    self.ind1 = value
+                else:
+                    self.ind2 = value
+            elif term == "@type":
+                self.match_domain = value
+
+    @staticmethod
+    def _check(op: str | None, expected: str | None, value: Any) -> bool:
+        if value is None:
+            return False
+        if op == "=~":
+            return value_matches(expected or "", str(value))
+        return value == expected
+
+    def match_value(self, code: str, value: Any) -> bool:
+        """Whether a value written into subfield ``code`` meets this rule's condition on it."""
+        pat = self.code_patterns.get(code)
+        return True if pat is None else self._check(pat[0], pat[1], value)
+
+    def holds(self, field: dict) -> bool:
+        """Whether the conditions hold for a field in marcframe's JSON shape
+        (``{"ind1": ..., "ind2": ..., "subfields": [{code: value}, ...]}``)."""
+        subs = field.get("subfields") or ()
+        results = (self._test(t, field, subs) for t in self.tests)
+        return all(results) if self.every else any(results)
+
+    def _test(self, test: tuple, field: dict, subs: Any) -> bool:
+        kind, key, op, expected = test
+        if kind == "ind":
+            return bool(field.get(key) == expected)
+        for sub in subs:
+            if isinstance(sub, dict) and key in sub:
+                return True if kind == "has" else self._check(op, expected, sub[key])
+        return False
+
+
 def condition_holds(cond: dict, fld: Field, leader: str = "", first_ok: bool = True) -> bool:
     """Whether one condition of a variant holds for ``fld`` (``first_ok``: no earlier field of
     the tag took this variant, for ``{"first": true}``). ``onRevert`` conditions belong to
@@ -64,18 +154,16 @@ def condition_holds(cond: dict, fld: Field, leader: str = "", first_ok: bool = T
         allowed = cond.get("in") or []
         return val in allowed or (is_blank(val) and any(is_blank(a) for a in allowed))
     if "sub" in cond:
-        vals = [_text(sf.value) for sf in fld.subfields if sf.code == cond["sub"]]
+        value = first_value([(sf.code, sf.value) for sf in fld.subfields], cond["sub"])
         if "exists" in cond:
-            return bool(vals) == bool(cond["exists"])
+            return (value is not None) == bool(cond["exists"])
+        if value is None:
+            return False
         if "in" in cond:
-            return any(v in cond["in"] for v in vals)
+            return value in cond["in"]
         if "match" in cond:
-            try:
-                rx = search_regex(cond["match"])
-            except re.error:
-                return False
-            return any(rx.search(v) for v in vals)
-        return bool(vals)
+            return value_matches(cond["match"], value)
+        return True
     if "leader" in cond:
         pos = int(cond["leader"])
         return leader[pos : pos + 1] in (cond.get("in") or [])

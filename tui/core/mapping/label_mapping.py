@@ -1,5 +1,7 @@
-"""The label mapping: ``label-mapping.json`` (Libris's marcframe, built by ``tools/build_mapping.py``)
-with the KBV and linked-term labels, loaded once per process through a marshal cache."""
+"""The one loader of the mapping data in ``tui/data`` (built by ``tools/build_mapping.py``),
+through a marshal cache: the label mapping (``label-mapping.json`` with the KBV and linked-term
+labels, read by the label view) and marcframe itself with the vocabulary model (read by the
+conversion, ``tui.core.mapping.marcframe``)."""
 
 from __future__ import annotations
 
@@ -44,9 +46,9 @@ def cache_dir() -> Path:
     return user_cache_path(APP_NAME, appauthor=False)
 
 
-def mapping_cache_path() -> Path:
+def mapping_cache_path(name: str = "label-mapping") -> Path:
     # marshal's format belongs to the Python version: one file per interpreter
-    return cache_dir() / f"label-mapping.{sys.implementation.cache_tag}.marshal"
+    return cache_dir() / f"{name}.{sys.implementation.cache_tag}.marshal"
 
 
 def _cache_key(paths: list[Path]) -> bytes | None:
@@ -64,7 +66,7 @@ def _cache_key(paths: list[Path]) -> bytes | None:
     return " ".join(parts).encode("utf-8", "replace")
 
 
-def _read_cache(path: Path, key: bytes) -> tuple | None:
+def _read_cache(path: Path, key: bytes, count: int = len(MAPPING_FILES)) -> tuple | None:
     """The cached data, or ``None`` if there is none or it is not for ``key`` (stale), unreadable,
     or damaged (the payload's CRC-32 is checked before it is unmarshalled)."""
     try:
@@ -82,7 +84,7 @@ def _read_cache(path: Path, key: bytes) -> tuple | None:
         data = marshal.loads(payload)
     except (ValueError, EOFError, TypeError):
         return None
-    if not (isinstance(data, tuple) and len(data) == len(MAPPING_FILES) and all(isinstance(d, dict) for d in data)):
+    if not (isinstance(data, tuple) and len(data) == count and all(isinstance(d, dict) for d in data)):
         return None
     return data
 
@@ -111,23 +113,29 @@ def _write_cache(path: Path, key: bytes, data: tuple) -> None:
 
 
 def _load_data() -> tuple:
-    """The three JSON documents of ``MAPPING_FILES``: from the marshal cache when it was built
-    from these very files (by size and modification time, for this package version and this
-    Python), else decoded from JSON and the cache written again. Most of decoding 3 MB of JSON
-    is the cyclic garbage collector looking at the new containers, so it is paused meanwhile."""
+    """The three JSON documents of ``MAPPING_FILES``."""
+    return load_data_files(MAPPING_FILES, "label-mapping")
+
+
+def load_data_files(names: tuple[str, ...], cache_name: str) -> tuple:
+    """The JSON documents ``names`` of ``tui/data``: from the marshal cache ``cache_name`` when
+    it was built from these very files (by size and modification time, for this package version
+    and this Python), else decoded from JSON and the cache written again. Most of decoding
+    megabytes of JSON is the cyclic garbage collector looking at the new containers, so it is
+    paused meanwhile."""
     base = resources.files("tui.data")
-    paths = [base.joinpath(name) for name in MAPPING_FILES]
+    paths = [base.joinpath(name) for name in names]
     files = [p for p in paths if isinstance(p, Path)]
     key = _cache_key(files) if len(files) == len(paths) else None  # a zip: no cache
     cache: Path | None
     try:
-        cache = mapping_cache_path() if key is not None else None
+        cache = mapping_cache_path(cache_name) if key is not None else None
     except Exception:  # no usable cache directory: the cache is never required
         cache = None
     paused = gc.isenabled()
     gc.disable()
     try:
-        data = _read_cache(cache, key) if cache is not None and key is not None else None
+        data = _read_cache(cache, key, len(names)) if cache is not None and key is not None else None
         if data is None:
             data = tuple(json.loads(p.read_text(encoding="utf-8")) for p in paths)
             if cache is not None and key is not None:

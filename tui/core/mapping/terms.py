@@ -1,5 +1,5 @@
-"""Subjects and types between the shapes MARC maps and the shapes Libris stores: complex
-subjects (``termComponentList``), subjects linked by URI only, and the 2026 type model."""
+"""Subjects and types between the shapes Libris stores and the shapes its MARC mapping reads:
+subjects linked by URI only, and the 2026 type model."""
 
 from __future__ import annotations
 
@@ -8,44 +8,26 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
-from tui.core.mapping.values import as_list, by_lang, types_of
+from tui.core.mapping.values import as_list, types_of
 from tui.core.mapping.vocab import type_model
 
 JSON = dict[str, Any]
 
 
-def expand_complex_terms(data: Any) -> Any:
-    """The inverse of building a ``ComplexSubject``: its first component is the term (``$a``), the
-    rest stay its ``termComponentList`` (``$x $y $z $v``)."""
+def spell_out_linked_terms(data: Any) -> Any:
+    """``data`` with its subjects and genres that are linked by URI only spelled out as marcframe
+    reads them (heading and scheme; ``_linked_term``), as Libris's own data would have them once
+    the linked terms are filled in."""
     if isinstance(data, list):
-        return [expand_complex_terms(x) for x in data]
+        return [spell_out_linked_terms(x) for x in data]
     if not isinstance(data, dict):
         return data
     out = {}
     for k, v in data.items():
-        v = expand_complex_terms(v)
+        v = spell_out_linked_terms(v)
         if k in _TERM_PROPS:
             v = [_linked_term(x) for x in v] if isinstance(v, list) else _linked_term(v)
         out[k] = v
-    comps = out.get("termComponentList")
-    if "ComplexSubject" in types_of(out) and isinstance(comps, list) and comps:
-        first = comps[0] if isinstance(comps[0], dict) else {}
-        out["@type"] = (types_of(first) or ["Topic"])[0]
-        label = first.get("prefLabel") or by_lang(first, "prefLabel") or term_label_from_uri(first.get("@id"))
-        if label:
-            out["prefLabel"] = label
-        elif "prefLabel" in out:
-            out.pop("prefLabel")
-        rest = comps[1:]
-        if rest:
-            out["termComponentList"] = [
-                dict(c, prefLabel=c.get("prefLabel") or term_label_from_uri(c.get("@id")))
-                if isinstance(c, dict) and not c.get("prefLabel") and c.get("@id")
-                else c
-                for c in rest
-            ]
-        else:
-            out.pop("termComponentList")
     return out
 
 
@@ -75,41 +57,6 @@ def term_label_from_uri(uri: Any) -> str | None:
         return None
     m = re.match(r"^https?://id\.kb\.se/term/[^/]+/([^/#]+)$", uri)
     return unquote(m.group(1)) if m else None
-
-
-def absorb_term_lists(node: Any) -> None:
-    """A term built as a ``termComponentList`` of one component *is* that component; with more,
-    it is a ``ComplexSubject`` whose label is the components joined with ``--`` (marcframe)."""
-    if isinstance(node, list):
-        for x in node:
-            absorb_term_lists(x)
-        return
-    if not isinstance(node, dict):
-        return
-    for v in list(node.values()):
-        absorb_term_lists(v)
-    comps = node.get("termComponentList")
-    if not isinstance(comps, list) or not comps:
-        return
-    own = node.get("prefLabel")
-    if isinstance(own, str) and comps:
-        # the term's own heading ($a) is the first component of a complex one
-        first = {"@type": (types_of(node) or ["Topic"])[0], "prefLabel": own}
-        comps = [first] + comps
-        node["termComponentList"] = comps
-        del node["prefLabel"]
-    if len(comps) == 1 and isinstance(comps[0], dict):
-        only = comps[0]
-        del node["termComponentList"]
-        for k, v in only.items():
-            if k == "@type" and node.get("@type"):
-                continue
-            node.setdefault(k, v)
-    elif len(comps) > 1:
-        node["@type"] = "ComplexSubject"
-        labels = [c["prefLabel"] for c in comps if isinstance(c, dict) and isinstance(c.get("prefLabel"), str)]
-        if labels and "prefLabel" not in node:
-            node["prefLabel"] = "--".join(labels)
 
 
 def legacy_types(data: JSON) -> JSON:

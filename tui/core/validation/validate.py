@@ -281,12 +281,13 @@ def validate(records, original=None, *, duplicates: bool = True) -> list[Finding
     return run.findings
 
 
-def validate_source(src, *, progress=None, duplicates: bool = True) -> tuple[list[Finding], int]:
+def validate_source(src, *, progress=None, duplicates: bool = True, engine=None) -> tuple[list[Finding], int]:
     """``validate(src)`` for a whole file without holding its records: the same findings, in the
     same order, and the number of readable records. An ISO 2709 file is read a window at a time
-    and, when it is large enough for that to pay, checked on every core (``_validate_shared``).
-    ``progress(done, total)`` is called now and then."""
-    from tui.core.batch import parallel
+    and, when it is large enough for that to pay, checked in shards on the ``engine``'s workers
+    (``_validate_shared``; by default local processes on every core). ``progress(done, total)``
+    is called now and then."""
+    from tui.core.batch import engine as engines
     from tui.core.formats.iso2709 import Iso2709Source
 
     if not src.complete:
@@ -298,19 +299,16 @@ def validate_source(src, *, progress=None, duplicates: bool = True) -> tuple[lis
     if not isinstance(src, Iso2709Source):
         n = _check_entries(run, enumerate(src), duplicates, len(src), progress)
         return run.findings, n
-    if len(src.holdings_slots):
-        src.link_holdings()  # once, before the work is shared out
-    total = len(src)
-    processes = 1
-    if src.size >= PARALLEL_MIN_BYTES and total >= 2 * PARALLEL_MIN_RECORDS:  # cheap: no look at the data
-        processes = parallel.workers()
-    if processes > 1:
-        return _validate_shared(src, processes, duplicates, progress)
+    if engine is None and src.size >= PARALLEL_MIN_BYTES and len(src) >= 2 * PARALLEL_MIN_RECORDS:
+        engine = engines.LocalEngine()  # cheap to decide: no look at the data
+    if engine is not None and (engine.workers > 1 or not isinstance(engine, engines.LocalEngine)):
+        return _validate_shared(src, engine, duplicates, progress)
 
     def own_progress(done: int, whole: int) -> None:
         if progress is not None and whole:
             progress(min(src.size, done), src.size)
 
+    total = len(src)
     n = _check_entries(run, enumerate(src.iter_entries(0, total, own_progress)), duplicates, 0, None, fresh=True)
     if progress is not None:
         progress(src.size, src.size)
@@ -321,88 +319,72 @@ def validate_source(src, *, progress=None, duplicates: bool = True) -> tuple[lis
 #: merging would cost more than the second core gives back)
 PARALLEL_MIN_BYTES = 8 << 20
 PARALLEL_MIN_RECORDS = 5000
-#: the smallest job when a file is shared out between processes (the last ones are this size)
+#: the smallest shard when a file is shared out between processes (the last ones are this size)
 CHUNK_MIN_BYTES = 2 << 20
+#: the largest shard (so that the progress line moves every few seconds)
+CHUNK_MAX_BYTES = 48 << 20
 
 
-def _validate_shared(src, processes: int, duplicates: bool, progress) -> tuple[list[Finding], int]:
-    """``validate_source`` of an ISO 2709 file on ``processes`` cores.
+def _validate_shared(src, engine, duplicates: bool, progress) -> tuple[list[Finding], int]:
+    """``validate_source`` of an ISO 2709 file in shards on ``engine``'s workers.
 
-    The file is cut at record boundaries into jobs, large ones first and smaller ones at the end,
-    which the processes take from a queue as they get free (``parallel.JobQueue``): a process on a
-    busy core does fewer, and all finish nearly together. Each job checks its records on their own
-    and its cross-record checks (STRUCT-DUPLICATE-001, DUP-REPORT) against its own records only,
-    and notes each record's 001 and duplicate keys: their hashes (``hash()`` is the same in a
-    forked child) in compact arrays, the keys themselves packed into one string. The results come
-    back as plain tuples, arrays and bytes (no objects to pickle one by one), merged in file order
-    (``_Merger``): a key whose hash an earlier job has seen too marks the record for a second
-    look, at the end, from the keys noted (no record is read again); few records need it (those
-    with a duplicate in another job). So the findings are those of one pass, in the same order."""
-    import os
-    from bisect import bisect_left
+    The file is cut at record boundaries into shards, large ones first and smaller ones at the
+    end, which the workers take as they get free (``engine.guided_cuts``): a worker on a busy core
+    does fewer, and all finish nearly together. Each shard checks its records on their own and its
+    cross-record checks (STRUCT-DUPLICATE-001, DUP-REPORT) against its own records only, and notes
+    each record's 001 and duplicate keys: their stable hashes in compact arrays, the keys themselves
+    packed and compressed in one string. The results come back as plain tuples, arrays and bytes
+    (no objects to pickle one by one), merged in file order (``_Merger``): a key whose hash an
+    earlier shard has seen too marks the record for a second look, at the end, from the keys noted
+    (no record is read again); few records need it (those with a duplicate in another shard). So
+    the findings are those of one pass, in the same order, whatever the engine."""
+    from tui.core.batch.engine import shared_source, slot_shards
+    from tui.core.batch.shards import holdings_links
 
-    from tui.core.batch import parallel
+    size = src.size
+    links = holdings_links(src)  # once, before the work is shared out
+    with shared_source(src) as key:
+        shards = slot_shards(src, key, engine.workers, smallest=CHUNK_MIN_BYTES, largest=CHUNK_MAX_BYTES)
+        sizes = [s.hi - s.lo for s in shards]
+        finished = [0]
 
-    size, total = src.size, len(src)
-    starts, ends = src.starts, src.ends
-    cuts: list[int] = [0]
-    for c in parallel.guided_cuts(size, processes, smallest=CHUNK_MIN_BYTES)[1:]:
-        slot = bisect_left(starts, c, 0, total) if c < size else total
-        if slot > cuts[-1]:
-            cuts.append(slot)
-    if cuts[-1] != total:
-        cuts.append(total)
-    jobs = list(zip(cuts, cuts[1:]))
-    sizes = [ends[hi - 1] - starts[lo] for lo, hi in jobs]
-    done = [0]
-    me = os.getpid()
-    queue: parallel.JobQueue | None = None
+        def done(k: int) -> None:
+            finished[0] += sizes[k]
+            if progress is not None:
+                progress(min(size, finished[0]), size)
 
-    def finished(k: int) -> None:
-        done[0] += sizes[k]
-        if progress is not None:
-            progress(min(size, done[0] + queue.partial()), size)
-
-    kept: dict[int, _Tracked] = {}  # each process's own: the runs of the jobs it did, by first slot
-
-    def job(lo: int, hi: int):
-        if progress is None:
-            return _validate_chunk(src, lo, hi, duplicates, None, kept)
-        here = os.getpid() == me
-
-        def own(part: int, whole: int) -> None:
-            queue.report(part)  # in a child too: this process draws what all have done
-            if here:
-                queue.poll()
-                progress(min(size, done[0] + queue.partial()), size)
-
-        return _validate_chunk(src, lo, hi, duplicates, own, kept)
-
-    def serve(k: int, request: tuple[list[int], list[int]]) -> tuple[list, list]:
-        return kept[jobs[k][0]].noted(*request)
-
-    merger = _Merger()
-    queue = parallel.JobQueue(
-        job,
-        jobs,
-        processes,
-        encode=_encode_chunk,
-        decode=_decode_chunk,
-        on_ready=merger.add,
-        on_finished=finished,
-        serve=serve,
-    )
-    queue.run(after=merger.look_again)
+        merger = _Merger()
+        for k, result in enumerate(engine.map(_validate_shard, [(s, duplicates) for s in shards], links, done=done)):
+            merger.add(k, _decode_chunk(result))
+    merger.look_again()
     if progress is not None:
         progress(size, size)
     return merger.finish()
 
 
+def _validate_shard(links, shard, duplicates: bool):
+    """One shard checked on its own, in a worker: ``_encode_chunk`` of ``_Tracked.result``."""
+    from tui.core.batch.shards import iter_shard
+
+    run = _Tracked()
+    numbered = ((e.number - 1, e) for e in iter_shard(shard, links))
+    n = _check_entries(run, numbered, duplicates, 0, None, fresh=True)
+    return _encode_chunk(run.result(n))
+
+
+def stable_hash(key) -> int:
+    """A 64-bit hash of a key (a string or a tuple of strings and None) that is the same in every
+    process (``hash()`` of a string is not, across interpreters: dask's workers)."""
+    from hashlib import blake2b
+
+    data = repr(key).encode("utf-8", "surrogatepass")
+    return int.from_bytes(blake2b(data, digest_size=8).digest(), "little", signed=True)
+
+
 class _Tracked(_Run):
-    """A run over one job of a shared-out file: its own cross-record checks, and what each record
-    gave them, for ``_Merger``: the hash of every 001 and duplicate key with the record's number
-    and where the 001 finding went (compact arrays, made at the end: ``result``), and the keys
-    themselves, kept in this process's memory (``noted``) until ``_Merger`` asks for some."""
+    """A run over one shard of a file: its own cross-record checks, and what each record gave
+    them, for ``_Merger``: the stable hash of every 001 and duplicate key with the record's number
+    and where the 001 finding went (compact arrays), and the keys themselves, packed (``result``)."""
 
     def __init__(self):
         super().__init__(None)
@@ -419,39 +401,36 @@ class _Tracked(_Run):
         super().check_duplicates(number, control_number, keys)
 
     def result(self, records: int) -> tuple:
-        """What ``_Merger.add`` takes: (findings, readable records, h001, n001, p001, hdup, ndup):
-        the 001 key hashes, their record numbers and where their findings go; the duplicate key
-        hashes and their record numbers."""
+        """What ``_Merger.add`` takes: (findings, readable records, h001, n001, p001, hdup, ndup,
+        noted): the 001 key hashes, their record numbers and where their findings go; the
+        duplicate key hashes and their record numbers; the keys (``noted_keys``)."""
+        import pickle
+        import zlib
         from array import array
 
         n1, nd = self.noted_001, self.noted_dup
+        flat = [(cn, key, extra) for _, cn, keys in nd for key, extra in keys]
+        packed = zlib.compress(pickle.dumps(([t[3] for t in n1], flat), pickle.HIGHEST_PROTOCOL), 1)
         return (
             self.findings,
             records,
-            array("q", [hash(t[2]) for t in n1]),
+            array("q", [stable_hash(t[2]) for t in n1]),
             array("q", [t[0] for t in n1]),
             array("q", [t[1] for t in n1]),
-            array("q", [hash(k) for t in nd for k, _ in t[2]]),
+            array("q", [stable_hash(key) for _, key, _ in flat]),
             array("q", [t[0] for t in nd for _ in t[2]]),
+            packed,
         )
 
-    def noted(self, i001: list[int], idup: list[int]) -> tuple[list, list]:
-        """The 001 keys ``i001`` (their control numbers) and duplicate keys ``idup`` ((control number,
-        key, extra) each) of this run, by their places in ``result``'s arrays."""
-        flat = [(cn, key, extra) for _, cn, keys in self.noted_dup for key, extra in keys] if idup else []
-        return [self.noted_001[i][3] for i in i001], [flat[i] for i in idup]
 
+def noted_keys(packed: bytes, i001: list[int], idup: list[int]) -> tuple[list, list]:
+    """The 001 keys ``i001`` (their control numbers) and duplicate keys ``idup`` ((control number,
+    key, extra) each) of a shard, by their places in ``result``'s arrays."""
+    import pickle
+    import zlib
 
-def _validate_chunk(src, lo: int, hi: int, duplicates: bool, progress=None, kept: dict | None = None):
-    """Slots ``lo:hi`` checked on their own: ``_Tracked.result`` (the run itself kept in ``kept``
-    under ``lo``, for ``_Tracked.noted``)."""
-    run = _Tracked()
-    n = _check_entries(run, enumerate(src.iter_entries(lo, hi, progress), lo), duplicates, 0, None, fresh=True)
-    result = run.result(n)
-    if kept is not None:  # kept for its keys only
-        run.findings, run.dup_keys, run.seen_001, run.dup_pairs = [], {}, {}, set()
-        kept[lo] = run
-    return result
+    controls, flat = pickle.loads(zlib.decompress(packed))
+    return [controls[i] for i in i001], [flat[i] for i in idup]
 
 
 _FINDING_FIELDS = (
@@ -491,7 +470,8 @@ class _Merger:
 
     def __init__(self):
         self.parts: list[list[Finding]] = []
-        self.keys: list[tuple] = []  # per job: (h001, n001, p001, hdup, ndup)
+        self.keys: list[tuple] = []  # per shard: (h001, n001, p001, hdup, ndup)
+        self.packed: list[bytes] = []  # per shard: its keys (``noted_keys``)
         self.seen_001: set[int] = set()
         self.seen_dup: set[int] = set()
         #: job -> record numbers to look at again
@@ -499,7 +479,7 @@ class _Merger:
         self.records = 0
 
     def add(self, k: int, result) -> None:
-        findings, n, h001, n001, p001, hdup, ndup = result
+        findings, n, h001, n001, p001, hdup, ndup, packed = result
         self.records += n
         again: set[int] = set()
         for hashes, numbers, seen in ((h001, n001, self.seen_001), (hdup, ndup, self.seen_dup)):
@@ -511,6 +491,7 @@ class _Merger:
             self.again[len(self.parts)] = again
         self.parts.append(findings)
         self.keys.append((h001, n001, p001, hdup, ndup))
+        self.packed.append(packed)
 
     def finish(self) -> tuple[list[Finding], int]:
         out: list[Finding] = []
@@ -518,11 +499,11 @@ class _Merger:
             out.extend(part)
         return out, self.records
 
-    def look_again(self, queue) -> None:
+    def look_again(self) -> None:
         """The cross-record checks of the records in ``again`` as one pass makes them: one pass over
         the keys noted, in file order, restricted to the hashes those records have (every earlier
         key that could match), with the dictionaries of ``_Run``; then their findings put back.
-        ``queue.ask({job: (001 places, duplicate key places)})`` gives those keys."""
+        The keys come from what each shard packed (``noted_keys``)."""
         from bisect import bisect_left, bisect_right
 
         keys, again = self.keys, self.again
@@ -542,7 +523,7 @@ class _Merger:
             idup = [i for i, h in enumerate(hdup) if h in want_dup] if not want_dup.isdisjoint(hdup) else []
             if i001 or idup:
                 places[j] = (i001, idup)
-        noted = queue.ask(places)
+        noted = {j: noted_keys(self.packed[j], *places[j]) for j in places}
         run = _Run(None)
         at_001: dict[int, int] = {}  # record number -> where its job put its 001 finding
         new_001: dict[int, list[Finding]] = {}

@@ -33,6 +33,7 @@ from typing import Any
 
 from tui.core.mapping import vocab
 from tui.core.mapping.label_mapping import load_mapping as load_label_mapping
+from tui.core.mapping.marcframe import load_vocabulary
 from tui.core.mapping.terms import term_label_from_uri
 from tui.core.mapping.values import as_list, extract_token, types_of
 from tui.core.views.lines import LabelLine, SourceRef
@@ -466,7 +467,7 @@ def _chip_lens(types: list[str]) -> list | None:
     for t in types:
         if t in chips:
             return chips[t]
-    sup = vocab.superclasses()
+    sup = load_vocabulary().superclasses
     for t in types:
         for s in sorted(sup.get(t, ()), key=lambda c: -len(sup.get(c, ()))):
             if s in chips:

@@ -3,6 +3,12 @@
 Returns ``(format id, path, holdings mode)`` or None. The dialog shows the findings it was given
 (the main screen validates first); the export itself goes through ``tui.core.files.export``, which
 validates again and refuses on errors, so nothing invalid is ever written.
+
+Nothing is written by surprise: the focus starts on the format, Enter in the file name goes to
+the Export button (it does not export), the file proposed is never the input and never a file
+that exists (``tui.core.files.export.default_output``); a file that exists all the same (typed
+in) is replaced only after a question naming it (the writing flow asks). Unreadable records are
+no error here: what happens to them is asked next (keep byte for byte, or leave out).
 """
 
 from __future__ import annotations
@@ -14,17 +20,25 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, Select, Static
 
+from tui.core.files.export import default_output
 from tui.core.formats import registry
 from tui.ui.dialogs.base import Dialog, DialogButton, TextInput
 from tui.ui.dialogs.findings_dialog import finding_text
+from tui.ui.i18n import N_, _, ngettext
 
-HOLDINGS = {"records": "holdings as MARC21 holdings records", "embedded": "holdings embedded ($5 sigel)"}
+HOLDINGS = {
+    "keep": N_("holdings as the file has them"),
+    "records": N_("holdings as MARC21 holdings records"),
+    "embedded": N_("holdings embedded ($5 sigel)"),
+}
+#: the finding of a record that cannot be read: asked about after this dialog, not an error here
+UNREADABLE = "STRUCT-UNREADABLE"
 
 
 def default_path(source_path: str, fmt: str) -> str:
-    """``NAME-export.EXT`` beside the file; relative to the working folder when it is below it."""
-    p = Path(source_path)
-    out = p.with_name(f"{p.stem}-export{registry.get(fmt).extension}")
+    """``NAME-export.EXT`` beside the file (``-2``, ``-3`` ... when that exists; never the input);
+    relative to the working folder when it is below it."""
+    out = default_output(source_path, fmt)
     try:
         return str(out.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
@@ -39,21 +53,22 @@ class ExportDialog(Dialog[tuple[str, str, str] | None]):
     }
     """
 
-    def __init__(self, source_path: str, source_format: str, findings: list, holdings: str = "records") -> None:
+    def __init__(self, source_path: str, source_format: str, findings: list, holdings: str = "keep") -> None:
         super().__init__()
         self._source = source_path
         self._formats = registry.exportable()  # every format export writes, JSON-LD too
         self._fmt = source_format if source_format in registry.exportable_ids() else registry.DEFAULT_EXPORT.id
-        self._holdings = holdings if holdings in HOLDINGS else "records"
+        self._holdings = holdings if holdings in HOLDINGS else "keep"
         self._findings = findings
-        self._errors = [f for f in findings if f.severity == "error"]
+        self._errors = [f for f in findings if f.severity == "error" and f.rule != UNREADABLE]
+        self._unreadable = sum(1 for f in findings if f.rule == UNREADABLE)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="export-dialog") as box:
-            box.border_title = "Export"
-            box.border_subtitle = "tab moves · esc cancels"
+            box.border_title = _("Export")
+            box.border_subtitle = _("tab moves · esc cancels")
             with Horizontal(classes="field-row"):
-                yield Label("Format", classes="field-label")
+                yield Label(_("Format"), classes="field-label")
                 yield Select(
                     [(f.label, f.id) for f in self._formats],
                     value=self._fmt,
@@ -62,46 +77,66 @@ class ExportDialog(Dialog[tuple[str, str, str] | None]):
                     id="format",
                 )
             with Horizontal(classes="field-row"):
-                yield Label("Holdings", classes="field-label")
+                yield Label(_("Holdings"), classes="field-label")
                 yield Select(
-                    [(v, k) for k, v in HOLDINGS.items()],
+                    [(_(v), k) for k, v in HOLDINGS.items()],
                     value=self._holdings,
                     allow_blank=False,
                     compact=True,
                     id="holdings",
                 )
             with Horizontal(classes="field-row"):
-                yield Label("File", classes="field-label")
+                yield Label(_("File"), classes="field-label")
                 yield TextInput(default_path(self._source, self._fmt), id="path")
-            warnings = len(self._findings) - len(self._errors)
+            warnings = sum(1 for f in self._findings if f.severity != "error")
             summary = Text()
             if self._errors:
                 summary.append(
-                    f"Refused: {len(self._errors)} error{'s' if len(self._errors) != 1 else ''} "
-                    f"remain{'s' if len(self._errors) == 1 else ''}",
+                    ngettext("Refused: {n} error remains", "Refused: {n} errors remain", len(self._errors)),
                     "bold red",
                 )
-                summary.append(". Fix them (validate lists them and jumps to each), then export.")
+                summary.append(". " + _("Fix them (validate lists them and jumps to each), then export."))
             else:
-                summary.append("Valid", "bold green")
+                summary.append(_("Valid"), "bold green")
                 summary.append(
-                    f": no errors; {warnings} warning{'s' if warnings != 1 else ''} or note"
-                    f"{'s' if warnings != 1 else ''}, written to a report beside the file."
+                    ": "
+                    + ngettext(
+                        "no errors; {n} warning or note, written to a report beside the file.",
+                        "no errors; {n} warnings or notes, written to a report beside the file.",
+                        warnings,
+                    )
+                )
+            if self._unreadable and not self._errors:
+                summary.append(
+                    "\n"
+                    + ngettext(
+                        "{n} record cannot be read: you choose next whether it is kept or left out.",
+                        "{n} records cannot be read: you choose next whether they are kept or left out.",
+                        self._unreadable,
+                    )
                 )
             yield Static(summary, id="summary")
             with VerticalScroll(classes="scroll-part", id="report"):
-                for f in (self._errors or self._findings)[:100]:
+                for f in (self._errors or [f for f in self._findings if f.rule != UNREADABLE])[:100]:
                     yield Static(finding_text(f))
             yield Static("", classes="problem", id="problem")
             with Horizontal(classes="buttons"):
-                yield DialogButton("Export", id="export-button", variant="primary", disabled=bool(self._errors))
-                yield DialogButton("Cancel", id="cancel")
+                yield DialogButton(_("Export"), id="export-button", variant="primary", disabled=bool(self._errors))
+                yield DialogButton(_("Cancel"), id="cancel")
 
     def on_mount(self) -> None:
+        # never on the file name: Enter there must not be the way to write by accident
         if self._errors:
             self.query_one("#cancel", DialogButton).focus()
         else:
-            self.query_one("#path", TextInput).focus()
+            self.query_one("#format", Select).focus()
+        self.call_after_refresh(self._show_file_name)
+
+    def _show_file_name(self) -> None:
+        """A long path shows its end, the file name (the input scrolls to its cursor)."""
+        path = self.query_one("#path", TextInput)
+        path.cursor_position = len(path.value)
+        path.scroll_to(x=path.max_scroll_x, animate=False, immediate=True)
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
@@ -124,18 +159,22 @@ class ExportDialog(Dialog[tuple[str, str, str] | None]):
 
     def _submit(self) -> None:
         if self._errors:
-            self.show_problem("Export is refused while errors remain.")
+            self.show_problem(_("Export is refused while errors remain."))
             return
         out = self.query_one("#path", TextInput).value.strip()
         if not out:
-            self.show_problem("Give a file name.")
+            self.show_problem(_("Give a file name."))
             return
         holdings = str(self.query_one("#holdings", Select).value)
         self.dismiss((self._fmt, str(Path(out).expanduser()), holdings))
 
     def on_input_submitted(self, event: TextInput.Submitted) -> None:
+        """Enter in the file name goes to the Export button: pressing it exports."""
         event.stop()
-        self._submit()
+        if self._errors:
+            self._submit()
+            return
+        self.query_one("#export-button", DialogButton).focus()
 
     def on_button_pressed(self, event: DialogButton.Pressed) -> None:
         event.stop()

@@ -158,6 +158,7 @@ class IndexFlow(Flow):
         if final:
             self.done = True
             screen.query_one(IndexProgress).finish()
+            screen.call_after_refresh(screen.broken.indexed)  # unreadable records are told
         # the record numbers' column is as wide as the largest number (it grows while indexing)
         width = max(3, len(str(len(self.session))))
         if width != self.number_width:

@@ -17,6 +17,8 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from tui.ui import actions
+from tui.ui.flows.broken import BrokenFlow
+from tui.ui.flows.changes import ChangesFlow
 from tui.ui.flows.editing import EditingFlow
 from tui.ui.flows.holdings import HoldingsFlow
 from tui.ui.flows.indexing import Classified, Indexed, IndexFlow
@@ -56,6 +58,8 @@ class MainScreen(Screen):
         self.validation = ValidationFlow(self)
         self.writing = WritingFlow(self)
         self.journal = JournalFlow(self)
+        self.changes = ChangesFlow(self)
+        self.broken = BrokenFlow(self)
         session.listeners.append(self._on_change)
 
     @property
@@ -230,6 +234,12 @@ class MainScreen(Screen):
 
     def action_export(self) -> None:
         self.writing.export()
+
+    def action_show_changes(self) -> None:
+        self.changes.show()
+
+    def action_recover(self) -> None:
+        self.journal.recover()
 
     def action_save(self) -> None:
         self.writing.save()
