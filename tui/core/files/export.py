@@ -372,6 +372,7 @@ class CheckedRun:
         self.inputs = inputs
         self.transform = transform
         self.progress = progress
+        self._cn_cache: dict[int, str | None] = {}
         self.checker = RecordChecker(control_number=self._control_number)
         self.log = FindingLog()
         self.ks_records: dict[int, LibrisRecord | tuple] = {}
@@ -395,6 +396,17 @@ class CheckedRun:
             yield it, findings
 
     def _control_number(self, number: int) -> str | None:
+        # the same first record answers for every copy of it: asked again, it is not read again
+        hit = self._cn_cache.get(number, self._cn_cache)
+        if hit is not self._cn_cache:
+            return hit  # type: ignore[return-value]
+        cn = self._read_control_number(number)
+        if len(self._cn_cache) > 4096:
+            self._cn_cache.clear()
+        self._cn_cache[number] = cn
+        return cn
+
+    def _read_control_number(self, number: int) -> str | None:
         try:
             e = self.inputs.fetch(number - 1)
         except (IndexError, LibrisError):

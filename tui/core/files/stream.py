@@ -39,6 +39,8 @@ from tui.core.rules.detect import embedded_holding_sigels
 from tui.core.sources.base import RecordSource
 
 HOLDINGS_MODES = ("keep", "records", "embedded")
+#: how far after its bib a holdings record may stand for the bib's parse of it to be reused
+AHEAD = 64
 PLAN_MODES = HOLDINGS_MODES
 
 
@@ -170,12 +172,17 @@ def source_items(
         owners = holdings_owners(src)
     n = len(src)
 
+    #: holdings records parsed for the bib just before them: their own item takes that parse
+    ahead: dict[int, Entry] = {}
+
     def linked(slot: int) -> list[LibrisRecord]:
         out = []
         for j in owners.get(slot, ()):
-            h = pinned.get(j) or src._parse(j)
+            h = src.read_entry(j)
             if isinstance(h, LibrisRecord):
                 out.append(h)
+                if slot < j <= slot + AHEAD and j not in pinned:
+                    ahead[j] = h
         return out
 
     def item(k: int, e: Entry, raw: bytes | None, fresh: bool) -> Item:
@@ -200,7 +207,7 @@ def source_items(
             if reason is not None:
                 yield item(k, BrokenRecord(path, k + 1, starts[k], reason, raw=b), b, False)
                 continue
-            e = parse_record(b, path, k + 1, starts[k])
+            e = ahead.pop(k, None) or parse_record(b, path, k + 1, starts[k])
             if owners and type(e) is LibrisRecord and k in owners:
                 e.holdings = linked(k)
             yield item(k, e, b, True)
@@ -210,7 +217,7 @@ def source_items(
         if p is not None:
             yield item(k, p, src.raw(k) or None, False)
             continue
-        e = src._parse(k)
+        e = ahead.pop(k, None) or src.read_entry(k)
         if isinstance(e, LibrisRecord) and e.kind == "bib":
             e.holdings = linked(k)
         yield item(k, e, src.raw(k) or None, False)
