@@ -5,11 +5,11 @@ from __future__ import annotations
 from functional_helpers import build_app, focus_marc_line, main_screen, said, screen_text
 from textual.widgets import Input
 
-from tui.ui.dialogs.add_field_dialog import AddFieldDialog
 from tui.ui.dialogs.confirm import ConfirmDialog
-from tui.ui.dialogs.field_dialog import FieldDialog
-from tui.ui.dialogs.indicator_dialog import IndicatorDialog
-from tui.ui.dialogs.subfield_dialog import SubfieldDialog
+from tui.ui.dialogs.editing.add_field_dialog import AddFieldDialog
+from tui.ui.dialogs.editing.field_dialog import FieldDialog
+from tui.ui.dialogs.editing.indicator_dialog import IndicatorDialog
+from tui.ui.dialogs.editing.subfield_dialog import SubfieldDialog
 from tui.ui.screens.main_screen import MainScreen
 
 TITLE = "Könsnormer i bildspråket - Fördjupning"

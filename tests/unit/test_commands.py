@@ -7,6 +7,7 @@ import pytest
 
 from tui.core.editing import commands as C
 from tui.core.editing.commands import EditContext, History, Refused, command_from_json
+from tui.core.editing.replace import FindReplace
 from tui.core.formats import open_source
 from tui.core.formats.notation import record_lines
 from tui.core.rules.profile import FULL
@@ -388,6 +389,7 @@ ALL = [
     C.AddUri("https://b.se/", "4", "2", "note"),
     C.ClearSuppress(),
     C.DeleteRecord(),
+    FindReplace("Ä", "A", tag="245", code="a"),
 ]
 
 

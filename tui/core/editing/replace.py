@@ -26,6 +26,7 @@ from typing import ClassVar
 
 from tui.core.editing.commands import COMMANDS, EditCommand, EditContext, SetControlField, SetSubfield
 from tui.core.model.record import ORPHAN
+from tui.core.rules import table
 from tui.core.rules.eplikt import RecordState, Refusal
 
 #: regular-expression flags a command may carry (letters as in Python's inline flags)
@@ -118,10 +119,10 @@ class FindReplace(EditCommand):
         try:
             rx = compile_pattern(self.pattern, self.flags)
         except re.error as exc:
-            return None, Refusal("EDIT-VALUE", f"the pattern {self.pattern!r} is not a valid regular expression: {exc}")
+            return None, Refusal.of("EDIT-VALUE", "bad-pattern", pattern=self.pattern, problem=str(exc))
         problem = replacement_problem(rx, self.replacement)
         if problem:
-            return None, Refusal("EDIT-VALUE", f"the replacement {self.replacement!r}: {problem}")
+            return None, Refusal.of("EDIT-VALUE", "bad-replacement", replacement=self.replacement, problem=problem)
         return rx, None
 
     def plan(self, ctx: EditContext) -> tuple[list[EditCommand], Counter[str], Refusal | None]:
@@ -154,7 +155,11 @@ class FindReplace(EditCommand):
                 try:
                     new = rx.sub(self.replacement, value, count=self.count)
                 except (re.error, IndexError) as exc:
-                    return [], Counter(), Refusal("EDIT-VALUE", f"the replacement {self.replacement!r}: {exc}")
+                    return (
+                        [],
+                        Counter(),
+                        Refusal.of("EDIT-VALUE", "bad-replacement", replacement=self.replacement, problem=str(exc)),
+                    )
                 if new == value:
                     continue
                 cmd: EditCommand
@@ -176,7 +181,7 @@ class FindReplace(EditCommand):
             return (
                 [],
                 skipped,
-                Refusal(first.rule, f"{n} match{'es' if n != 1 else ''}, none may change: {first.message}"),
+                Refusal(first.rule, table.say("EDIT-VALUE", "none-may-change", n=n, why=first.message)),
             )
         return cmds, skipped, None
 

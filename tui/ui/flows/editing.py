@@ -117,10 +117,10 @@ class EditingFlow(Flow):
 
     # -- editing ----------------------------------------------------------------------------------
     def edit_field(self) -> None:
-        from tui.ui.dialogs.control_field_dialog import ControlFieldDialog
-        from tui.ui.dialogs.field_dialog import FieldDialog
-        from tui.ui.dialogs.indicator_dialog import IndicatorDialog
-        from tui.ui.dialogs.subfield_dialog import SubfieldDialog
+        from tui.ui.dialogs.editing.control_field_dialog import ControlFieldDialog
+        from tui.ui.dialogs.editing.field_dialog import FieldDialog
+        from tui.ui.dialogs.editing.indicator_dialog import IndicatorDialog
+        from tui.ui.dialogs.editing.subfield_dialog import SubfieldDialog
 
         t = self.target()
         rec = self.record()
@@ -213,7 +213,7 @@ class EditingFlow(Flow):
     def _apply_field_form(self, slot: int, t: Target, f, result) -> None:
         ind1, ind2, subs = result
         cmds: list[EditCommand] = []
-        from tui.ui.dialogs.indicator_dialog import shown
+        from tui.ui.dialogs.editing.indicator_dialog import shown
 
         for pos, (old, new) in enumerate(((f.indicator1, ind1), (f.indicator2, ind2)), 1):
             if shown(old) != shown(new if new != " " else " "):
@@ -228,7 +228,7 @@ class EditingFlow(Flow):
         self.run_commands(cmds, slot=slot, what=f"Edit {t.tag}[{t.occurrence}]")
 
     def _apply_indicators(self, slot: int, t: Target, f, result) -> None:
-        from tui.ui.dialogs.indicator_dialog import shown
+        from tui.ui.dialogs.editing.indicator_dialog import shown
 
         cmds = [
             SetIndicator(t.tag, t.occurrence, pos, new)
@@ -241,7 +241,7 @@ class EditingFlow(Flow):
             self.say("Nothing changed.", title="Indicators")
 
     def add_field(self) -> None:
-        from tui.ui.dialogs.add_field_dialog import AddFieldDialog
+        from tui.ui.dialogs.editing.add_field_dialog import AddFieldDialog
 
         if self.record() is None:
             self.say("No record to add a field to.", title="Add field")
@@ -310,7 +310,7 @@ class EditingFlow(Flow):
         )
 
     def add_subfield(self) -> None:
-        from tui.ui.dialogs.subfield_dialog import SubfieldDialog
+        from tui.ui.dialogs.editing.subfield_dialog import SubfieldDialog
 
         t = self.target()
         rec = self.record()

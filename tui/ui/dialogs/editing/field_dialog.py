@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
 from tui.ui.dialogs.base import Dialog, DialogButton, TextInput, literal
-from tui.ui.dialogs.indicator_dialog import shown
+from tui.ui.dialogs.editing.indicator_dialog import shown
 
 
 class FieldDialog(Dialog[tuple[str, str, list[tuple[str, str]]] | None]):
