@@ -328,7 +328,7 @@ def test_missing_targets_and_bad_values(src):
     assert C.SetSubfield("245", 1, 0, "  ").check(c).rule == "EDIT-VALUE"
     assert C.AddField("24", subfields=[("a", "x")]).check(c).rule == "EDIT-VALUE"
     assert C.AddField("245", subfields=[("a", "Second")]).check(c).rule == "EDIT-VALUE"
-    assert C.AddField("001", data="x").check(c).rule == "EDIT-VALUE"
+    assert C.AddField("001", data="x").check(c).rule == "SYS-READONLY"  # set by the system
     assert C.SetControlField("008", "short").check(c).rule == "EDIT-VALUE"
     assert C.DeleteSubfield("264", 1, 0).check(c).rule == "EDIT-VALUE"  # only subfield: delete the field
     assert C.MoveField("245", 1, 99).check(c).rule == "EDIT-TARGET"
@@ -389,6 +389,8 @@ ALL = [
     C.AddUri("https://b.se/", "4", "2", "note"),
     C.ClearSuppress(),
     C.DeleteRecord(),
+    C.ReplaceField("245", 1, "=245  10$aNy titel"),
+    C.AddFields(["=650  \\7$aKatter$2sao", "=500  \\\\$aAnm"], index=3),
     FindReplace("Ä", "A", tag="245", code="a"),
 ]
 

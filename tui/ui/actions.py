@@ -92,8 +92,68 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "delete-subfield", "delete_subfield", "Del subfield", "Delete the subfield under the cursor.", "minus,delete"
     ),
+    ActionSpec(
+        "edit-line",
+        "edit_line",
+        "Edit line",
+        "Edit the field under the cursor as one line of MARC text (=245  10$aTitle$bSub); "
+        "checked when you press enter, the problem shown at its column. Pasting lines adds fields.",
+        "E",
+    ),
+    ActionSpec(
+        "fixed-field-editor",
+        "fixed_field_editor",
+        "Fixed fields",
+        "Edit the leader, 006, 007 or 008 position by position, with the codes this record type allows.",
+        "f",
+    ),
+    ActionSpec(
+        "yank-field",
+        "yank_field",
+        "Yank",
+        "Copy the field under the cursor to the register (also for another record or another file).",
+        "y",
+    ),
+    ActionSpec(
+        "put-field",
+        "put_field",
+        "Put",
+        "Add the fields in the register to this record (undoable).",
+        "P",
+    ),
+    ActionSpec("duplicate-field", "duplicate_field", "Duplicate", "Add a copy of the field under the cursor.", "D"),
+    ActionSpec(
+        "field-help",
+        "field_help",
+        "Field help",
+        "What the field under the cursor is: name, whether it repeats, indicators and subfield codes.",
+        "i",
+    ),
     ActionSpec("undo", "undo", "Undo", "Undo the last edit.", "u,ctrl+z", footer=True),
     ActionSpec("redo", "redo", "Redo", "Redo the edit last undone.", "r,ctrl+y"),
+    ActionSpec(
+        "find-replace",
+        "find_replace",
+        "Replace",
+        "Find and replace with a regular expression in one tag and subfield or in all, over the whole "
+        "file; shows the changes first, then one undoable edit per record.",
+        "F",
+    ),
+    # -- records -------------------------------------------------------------------------------
+    ActionSpec(
+        "new-record",
+        "new_record",
+        "New record",
+        "Make a new record from a template (e-bok, tryckt bok, holdings for your sigel, or your own).",
+        "N",
+    ),
+    ActionSpec(
+        "delete-record",
+        "delete_record",
+        "Del record",
+        "Mark the record deleted (leader/05 d); refused for e-plikt (EPL-NODELETE) and channel records.",
+        "X",
+    ),
     # -- e-plikt -------------------------------------------------------------------------------
     ActionSpec(
         "add-holding",
@@ -213,7 +273,26 @@ def bindings(group: Group, ids: tuple[str, ...] | None = None) -> list[Binding]:
 #: how the help screen groups the actions
 HELP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Records", ("next-record", "previous-record", "search", "toggle-channel", "toggle-language", "switch-view")),
-    ("Editing", ("edit-field", "add-field", "delete-field", "add-subfield", "delete-subfield", "undo", "redo")),
+    (
+        "Editing",
+        (
+            "edit-field",
+            "edit-line",
+            "fixed-field-editor",
+            "add-field",
+            "delete-field",
+            "add-subfield",
+            "delete-subfield",
+            "yank-field",
+            "put-field",
+            "duplicate-field",
+            "field-help",
+            "find-replace",
+            "undo",
+            "redo",
+        ),
+    ),
+    ("New and deleted records", ("new-record", "delete-record")),
     ("E-plikt", ("add-holding", "clear-suppress", "move-restricted-uris", "validate", "export")),
     ("The app", ("show-changes", "save", "recover", "help", "quit", "command-palette")),
     (

@@ -29,6 +29,7 @@ from tui.core.editing.commands import (
     Refused,
     command_from_json,
 )
+from tui.core.editing.register import Register
 from tui.core.formats.notation import field_line
 from tui.core.model.record import BrokenRecord, Entry, LibrisRecord
 from tui.core.rules import eplikt as rules
@@ -51,7 +52,14 @@ Listener = Callable[[Change], None]
 
 class Session:
     def __init__(
-        self, source: RecordSource, *, profile: Profile, sigel: str | None = None, journal=None, stamp=None
+        self,
+        source: RecordSource,
+        *,
+        profile: Profile,
+        sigel: str | None = None,
+        journal=None,
+        stamp=None,
+        register: Register | None = None,
     ) -> None:
         self.source = source
         self.path = source.path
@@ -74,6 +82,8 @@ class Session:
         #: how many history entries each undo step takes back (a dialog's edits are one step)
         self._steps: list[int] = []
         self._redo_steps: list[int] = []
+        #: the yanked fields (shared with libris-tui on other files through the state directory)
+        self.register = register if register is not None else Register.shared()
 
     # -- records -----------------------------------------------------------------------------
     def __len__(self) -> int:

@@ -27,6 +27,7 @@ from tui.core.formats.notation import field_line
 from tui.core.model.record import ORPHAN, LibrisError, LibrisRecord
 from tui.core.rules import detect, table
 from tui.core.rules.eplikt import (
+    SYSTEM_TAGS,
     RecordState,
     Refusal,
     field_at,
@@ -62,6 +63,8 @@ __all__ = [
     "AddUri",
     "ClearSuppress",
     "DeleteRecord",
+    "ReplaceField",
+    "AddFields",
 ]
 
 _CODE = re.compile(r"^[0-9a-z]$")
@@ -548,7 +551,9 @@ class AddField(EditCommand):
     def _action(self, ctx):
         return "holding" if self._sigel() is not None else "edit"
 
-    def _shape_refusal(self, ctx) -> Refusal | None:
+    def _shape_refusal(self, ctx, replacing: str | None = None) -> Refusal | None:
+        """``replacing``: the tag of the field this one takes the place of (ReplaceField): a
+        record's one 001 or 245 may be replaced by another."""
         if not _TAG.match(self.tag or ""):
             return Refusal.of("EDIT-VALUE", "STRUCT-TAG.bad", tag=self.tag)
         if self.index is not None and not (0 <= self.index <= len(ctx.record.marc.fields)):
@@ -556,7 +561,7 @@ class AddField(EditCommand):
         if self.tag < "010" and self.tag.isdigit():
             if self.data is None or self.subfields:
                 return Refusal.of("EDIT-VALUE", "control-value", tag=self.tag)
-            if self.tag == "001" and ctx.record.marc.get_fields("001"):
+            if self.tag == "001" and replacing != "001" and ctx.record.marc.get_fields("001"):
                 return Refusal.of("EDIT-VALUE", "second-001")
             return None
         for i in self.indicators:
@@ -568,11 +573,13 @@ class AddField(EditCommand):
             r = _value_refusal(self.tag, c, v)
             if r:
                 return r
-        if self.tag == "245" and ctx.record.kind == "bib" and ctx.record.marc.get_fields("245"):
+        if self.tag == "245" and replacing != "245" and ctx.record.kind == "bib" and ctx.record.marc.get_fields("245"):
             return Refusal.of("EDIT-VALUE", "second-245")
         return None
 
     def _check(self, ctx, st):
+        if self.tag in SYSTEM_TAGS:  # SYS-READONLY before the shape: the system sets them
+            return _protected(ctx, st, self.tag, None, None)
         r = self._shape_refusal(ctx)
         if r:
             return r
@@ -1011,6 +1018,178 @@ class DeleteRecord(EditCommand):
         return "Delete the record (leader/05 'd')"
 
 
+# -- whole fields as lines of MARC text (MarcEdit's editor) ------------------------------------
+
+
+def _line_refusal(line: str, exc: Exception) -> Refusal:
+    from tui.core.editing.lineform import LineError
+
+    if isinstance(exc, LineError):
+        return Refusal(exc.problem.rule, str(exc))
+    return Refusal("EDIT-VALUE", str(exc))
+
+
+def _parse_field_line(line: str) -> tuple[Field | None, Refusal | None]:
+    from tui.core.editing.lineform import LineError, parse_line
+
+    try:
+        return parse_line(line), None
+    except (LineError, LibrisError) as exc:
+        return None, _line_refusal(line, exc)
+
+
+def _as_add(f: Field, index: int | None = None) -> AddField:
+    if f.is_control_field():
+        return AddField(f.tag, data=f.data or "", index=index)
+    return AddField(f.tag, [f.indicator1, f.indicator2], [(sf.code, sf.value) for sf in f.subfields], index=index)
+
+
+@dataclass
+class ReplaceField(EditCommand):
+    """Replace field ``tag[occurrence]`` by the field a line of MARC text stands for
+    (``=245  10$aTitle$bSub``, MARCMaker's line form: ``tui.core.editing.lineform``).
+
+    The rules decide as for the edits the line amounts to: when only indicators and subfield
+    values changed (same tag, same subfield codes in the same order), each change is checked as
+    ``SetIndicator`` / ``SetSubfield`` checks it (so URI-FIX's $u of an e-plikt 856 may still be
+    corrected); otherwise as deleting the old field and adding the new one (EPL-PROTECT of both
+    tags, SYS-READONLY, another library's holding). The field keeps its place in the record."""
+
+    tag: str
+    occurrence: int
+    line: str
+    op: ClassVar[str] = "replace-field"
+
+    def _action(self, ctx):
+        return _holding_action(ctx, field_at(ctx.record, self.tag, self.occurrence))
+
+    def _parts(self, old: Field, new: Field) -> list[EditCommand] | None:
+        """The small edits the line amounts to, when its shape is the old field's."""
+        if new.tag != old.tag:
+            return None
+        if old.is_control_field() or new.is_control_field():
+            if old.is_control_field() and new.is_control_field():
+                return [SetControlField(self.tag, new.data or "", self.occurrence)] if new.data != old.data else []
+            return None
+        if [sf.code for sf in old.subfields] != [sf.code for sf in new.subfields]:
+            return None
+        out: list[EditCommand] = []
+        for pos, (a, b) in enumerate(((old.indicator1, new.indicator1), (old.indicator2, new.indicator2)), 1):
+            if _blank(a) != _blank(b):
+                out.append(SetIndicator(self.tag, self.occurrence, pos, b))
+        for i, (a, b) in enumerate(zip(old.subfields, new.subfields)):
+            if a.value != b.value:
+                out.append(SetSubfield(self.tag, self.occurrence, i, b.value))
+        return out
+
+    def _check(self, ctx, st):
+        old, r = self._field(ctx, self.tag, self.occurrence)
+        if r:
+            return r
+        new, r = _parse_field_line(self.line)
+        if r:
+            return r
+        parts = self._parts(old, new)
+        if parts is not None:
+            for cmd in parts:
+                r = cmd._check(ctx, st)
+                if r:
+                    return r
+            return None
+        r = DeleteField(self.tag, self.occurrence)._check(ctx, st)
+        if r:
+            return r
+        add = _as_add(new)
+        r = add._shape_refusal(ctx, replacing=old.tag)
+        if r:
+            return r
+        sigel = add._sigel()
+        if sigel is not None:
+            return _ownership(ctx, sigel)
+        if new.tag == "856" and st.eplikt:
+            return add._uri_add_refusal()  # URI-ADD: another 856 may come in
+        return _protected(ctx, st, new.tag, None, None)
+
+    def _apply(self, ctx):
+        old = field_at(ctx.record, self.tag, self.occurrence)
+        new, _ = _parse_field_line(self.line)
+        if new is None or _field_text(new) == _field_text(old):
+            return False
+        self._at = _field_index(ctx.record, old)
+        self._old = old
+        ctx.record.marc.fields[self._at] = new
+        return True
+
+    def _undo(self, ctx):
+        ctx.record.marc.fields[self._at] = self._old
+
+    def describe(self):
+        return f"Replace {self.tag}[{self.occurrence}] with {self.line}"
+
+
+@dataclass
+class AddFields(EditCommand):
+    """Add the fields of one or more lines of MARC text (a paste, a put of yanked fields, a
+    duplicate): each checked as ``AddField`` checks it, all or none. ``index``: where the first
+    goes in the record's field list (the others follow it); by default each goes in tag order."""
+
+    lines: list = dc_field(default_factory=list)
+    index: int | None = None
+    op: ClassVar[str] = "add-fields"
+
+    def __post_init__(self):
+        super().__post_init__()
+        self.lines = [str(x) for x in (self.lines or [])]
+        self._inner: list[AddField] = []
+
+    def _adds(self) -> tuple[list[AddField], Refusal | None]:
+        adds = []
+        for k, line in enumerate(self.lines):
+            f, r = _parse_field_line(line)
+            if r:
+                return [], r
+            adds.append(_as_add(f, None if self.index is None else self.index + k))
+        if not adds:
+            return [], Refusal.of("EDIT-VALUE", "no-lines")
+        return adds, None
+
+    def _action(self, ctx):
+        adds, _ = self._adds()
+        return "holding" if adds and all(a._sigel() is not None for a in adds) else "edit"
+
+    def _check(self, ctx, st):
+        adds, r = self._adds()
+        if r:
+            return r
+        for a in adds:
+            r = a._check(ctx, st)
+            if r:
+                return r
+        tags = [a.tag for a in adds]
+        if ctx.record.kind == "bib" and tags.count("245") + len(ctx.record.marc.get_fields("245")) > 1:
+            return Refusal.of("EDIT-VALUE", "second-245")
+        return None
+
+    def _apply(self, ctx):
+        adds, _ = self._adds()
+        done: list[AddField] = []
+        for a in adds:
+            a._apply(ctx)
+            done.append(a)
+        self._inner = done
+        return bool(done)
+
+    def _undo(self, ctx):
+        for a in reversed(self._inner):
+            a._undo(ctx)
+        self._inner = []
+
+    def describe(self):
+        if len(self.lines) == 1:
+            return f"Add {self.lines[0]}"
+        return f"Add {len(self.lines)} fields: " + "; ".join(self.lines[:3]) + ("; ..." if len(self.lines) > 3 else "")
+
+
 COMMANDS: dict[str, type[EditCommand]] = {
     c.op: c
     for c in (
@@ -1028,6 +1207,8 @@ COMMANDS: dict[str, type[EditCommand]] = {
         AddUri,
         ClearSuppress,
         DeleteRecord,
+        ReplaceField,
+        AddFields,
     )
 }
 

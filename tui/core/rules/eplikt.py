@@ -199,6 +199,11 @@ def protection_group(tag: str) -> ProtectGroup | None:
 _EPLIKT_MARKERS = (detect.EPLK, detect.DIGI)
 
 
+#: the fields the system sets in every record (SYS-READONLY): control number, its source, the
+#: latest transaction time
+SYSTEM_TAGS = frozenset({"001", "003", "005"})
+
+
 def _channel_protection() -> Protection:
     return _protected("CHN-READONLY", "protected", label("channel", "Kanalpost"))
 
@@ -220,6 +225,8 @@ def protection(
     st = state or record_state(record)
     if st.channel:
         return _channel_protection()
+    if tag in SYSTEM_TAGS:
+        return _protected("SYS-READONLY", "set-by-system", label("system", "Systemfält"), tag=tag)
     if not st.eplikt:
         return None
     f = field_at(record, tag, occurrence)

@@ -23,6 +23,7 @@ from tui.ui.flows.editing import EditingFlow
 from tui.ui.flows.holdings import HoldingsFlow
 from tui.ui.flows.indexing import Classified, Indexed, IndexFlow
 from tui.ui.flows.journal import JournalFlow
+from tui.ui.flows.lines import LineFlow
 from tui.ui.flows.navigation import NavigationFlow
 from tui.ui.flows.validation import ValidationFlow
 from tui.ui.flows.writing import WritingFlow
@@ -54,6 +55,7 @@ class MainScreen(Screen):
         self.index = IndexFlow(self)
         self.navigation = NavigationFlow(self)
         self.editing = EditingFlow(self)
+        self.lines = LineFlow(self)
         self.holdings = HoldingsFlow(self)
         self.validation = ValidationFlow(self)
         self.writing = WritingFlow(self)
@@ -213,6 +215,23 @@ class MainScreen(Screen):
 
     def action_delete_subfield(self) -> None:
         self.editing.delete_subfield()
+
+    def action_edit_line(self) -> None:
+        self.lines.edit_line()
+
+    def action_yank_field(self) -> None:
+        self.lines.yank()
+
+    def action_put_field(self) -> None:
+        self.lines.put()
+
+    def action_duplicate_field(self) -> None:
+        self.lines.duplicate()
+
+    def on_paste(self, event) -> None:
+        """Lines of MARC text pasted (bracketed paste, also over SSH): added as fields."""
+        event.stop()
+        self.lines.paste(event.text)
 
     def action_undo(self) -> None:
         self.editing.undo()
