@@ -753,6 +753,9 @@ class AddHolding(EditCommand):
     again changes nothing. The holding is a MARC21 holdings record linked to the bib."""
 
     sigel: str | None = None
+    #: more fields for the holdings record, as lines of MARC text (a template's): an 852 among
+    #: them takes the place of the plain ``852 $b sigel``
+    lines: list = dc_field(default_factory=list)
     op: ClassVar[str] = "add-holding"
     action: ClassVar[Action] = "holding"
 
@@ -774,6 +777,15 @@ class AddHolding(EditCommand):
             return Refusal.of("HOLD-ADD", "not-bib", kind=ctx.record.kind)
         if not self.held(ctx) and not (ctx.record.control_number or "").strip():
             return Refusal.of("HOLD-ADD", "no-001")
+        for line in self.lines:
+            f, r = _parse_field_line(line)
+            if r:
+                return r
+            if f.tag in SYSTEM_TAGS or f.tag == "004":
+                return Refusal.of("SYS-READONLY", "set-by-system", tag=f.tag)
+            other = [sf.value.strip() for sf in ([] if f.is_control_field() else f.subfields) if sf.code == "b"]
+            if f.tag == "852" and any(v != s for v in other):
+                return Refusal.of("HOLD-ADD", "not-own", own=s, sigel=next(v for v in other if v != s))
         return None
 
     def held(self, ctx) -> bool:
@@ -793,6 +805,11 @@ class AddHolding(EditCommand):
         from tui.core.model import holdings
 
         marc = holdings.make_holding(ctx.record, self._used_sigel)
+        extra = [f for f in (_parse_field_line(line)[0] for line in self.lines) if f is not None]
+        if any(f.tag == "852" for f in extra):
+            marc.fields = [f for f in marc.fields if f.tag != "852"]
+        for f in extra:
+            marc.fields.insert(_ordered_index(LibrisRecord(marc=marc), f.tag), f)
         self._h = LibrisRecord(marc=marc, path=ctx.record.path, number=0, source_format=ctx.record.source_format)
         ctx.record.holdings.append(self._h)
         return True

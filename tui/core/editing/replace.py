@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -226,3 +227,61 @@ class FindReplace(EditCommand):
 COMMANDS.setdefault(FindReplace.op, FindReplace)  # the journal replays it like the others
 
 __all__ = ["FindReplace", "TagSpec", "compile_pattern", "replacement_problem", "FLAGS"]
+
+
+# -- over a whole file ---------------------------------------------------------------------------
+
+
+@dataclass
+class FilePlan:
+    """What a find and replace would do over a file: the records it would change (``slots``,
+    with their ``RecordChange`` for the changes screen), the values it would change, and the
+    matching lines the rules keep unchanged, counted by rule id over every record."""
+
+    slots: list[int]
+    changes: list
+    replaced: int
+    skipped: Counter[str]
+    refusal: Refusal | None = None
+
+
+def plan_over(
+    entries,
+    make: Callable[[], FindReplace],
+    context: Callable[[int, object], EditContext],
+) -> FilePlan:
+    """Dry-run ``make()`` on a copy of every record of ``entries`` (``(slot, entry)`` pairs): the
+    records themselves are not touched. ``context(slot, record)`` gives the edit context (profile,
+    sigel, source). A pattern or replacement that is not valid refuses the whole at once."""
+    import copy
+
+    from tui.core.editing.changes import record_changes
+    from tui.core.model.record import LibrisRecord
+
+    probe = make()
+    _, bad = probe._regex()
+    if bad is not None:
+        return FilePlan([], [], 0, Counter(), bad)
+    slots: list[int] = []
+    changes: list = []
+    skipped: Counter[str] = Counter()
+    replaced = 0
+    for slot, e in entries:
+        if not isinstance(e, LibrisRecord):
+            continue
+        cmd = make()
+        cmds, skip, _ = cmd.plan(context(slot, e))
+        skipped.update(skip)
+        if not cmds:
+            continue
+        dry = copy.deepcopy(e)
+        cmd.apply(context(slot, dry))
+        replaced += cmd.replaced
+        ch = record_changes(e, dry, before_slot=slot, after_slot=slot, commands=[(0, cmd)])
+        if ch is not None:
+            slots.append(slot)
+            changes.append(ch)
+    return FilePlan(slots, changes, replaced, skipped)
+
+
+__all__ += ["FilePlan", "plan_over"]

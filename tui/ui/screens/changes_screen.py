@@ -63,6 +63,8 @@ class ChangesScreen(ModalScreen[tuple | None]):
         proceed: str | None = None,
         proceed_keys: tuple[str, ...] = (),
         file_name: str = "",
+        note: str = "",
+        title: str = "",
     ) -> None:
         """``changes()`` gives the session's ``RecordChange``s (asked again after an undo);
         ``undo(cause)`` undoes back to a cause; ``proceed``: the label of the button that goes on
@@ -73,6 +75,9 @@ class ChangesScreen(ModalScreen[tuple | None]):
         self._proceed = proceed
         self._proceed_keys = proceed_keys
         self._file_name = file_name
+        #: a line under the summary (a find and replace: what the rules keep unchanged)
+        self._note = note
+        self._title = title
         self._rows: list[Row] = []
         self._changes: list = []
 
@@ -80,6 +85,8 @@ class ChangesScreen(ModalScreen[tuple | None]):
         with Vertical(id="changes-box") as box:
             box.border_subtitle = self._hints()
             yield Static("", id="changes-summary")
+            if self._note:
+                yield Static(Text(visible(self._note)), id="changes-note")
             yield OptionList(id="changes-list")
             with Horizontal(classes="buttons"):
                 if self._proceed:
@@ -112,6 +119,8 @@ class ChangesScreen(ModalScreen[tuple | None]):
         self._changes = list(self._changes_of())
         box = self.query_one("#changes-box")
         title = _("Changes to {file}").format(file=visible(self._file_name)) if self._file_name else _("Changes")
+        if self._title:
+            title = visible(self._title)
         box.border_title = Text(title)
         summary = self.query_one("#changes-summary", Static)
         if not self._changes:

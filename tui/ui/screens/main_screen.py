@@ -25,6 +25,7 @@ from tui.ui.flows.indexing import Classified, Indexed, IndexFlow
 from tui.ui.flows.journal import JournalFlow
 from tui.ui.flows.lines import LineFlow
 from tui.ui.flows.navigation import NavigationFlow
+from tui.ui.flows.records import RecordsFlow
 from tui.ui.flows.validation import ValidationFlow
 from tui.ui.flows.writing import WritingFlow
 from tui.ui.frame_timer import frame_timer, take_pending_repaints
@@ -56,6 +57,7 @@ class MainScreen(Screen):
         self.navigation = NavigationFlow(self)
         self.editing = EditingFlow(self)
         self.lines = LineFlow(self)
+        self.records_flow = RecordsFlow(self)
         self.holdings = HoldingsFlow(self)
         self.validation = ValidationFlow(self)
         self.writing = WritingFlow(self)
@@ -227,6 +229,15 @@ class MainScreen(Screen):
 
     def action_duplicate_field(self) -> None:
         self.lines.duplicate()
+
+    def action_new_record(self) -> None:
+        self.records_flow.new_record()
+
+    def action_delete_record(self) -> None:
+        self.records_flow.delete_record()
+
+    def action_find_replace(self) -> None:
+        self.records_flow.find_replace()
 
     def on_paste(self, event) -> None:
         """Lines of MARC text pasted (bracketed paste, also over SSH): added as fields."""

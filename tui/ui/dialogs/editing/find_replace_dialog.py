@@ -1,0 +1,82 @@
+"""Find and replace over the file: a regular expression, its replacement, which tag and
+subfield (or all), ignore case. Returns a dict of ``FindReplace``'s parameters, or None.
+
+The pattern and the tag are checked here (a problem is shown and the dialog stays open); what
+the replace would change is shown next, as the changes screen, before anything changes."""
+
+from __future__ import annotations
+
+import re
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Checkbox, Input, Label, Static
+
+from tui.core.editing.replace import TagSpec, compile_pattern, replacement_problem
+from tui.ui.dialogs.base import Dialog, DialogButton, TextInput
+
+
+class FindReplaceDialog(Dialog[dict | None]):
+    def __init__(self, last: dict | None = None) -> None:
+        super().__init__()
+        self._last = last or {}
+
+    def compose(self) -> ComposeResult:
+        last = self._last
+        with Vertical(classes="dialog-box", id="find-replace-dialog") as box:
+            box.border_title = "Find and replace in the file"
+            box.border_subtitle = "enter shows the changes first · esc cancels"
+            with Horizontal(classes="field-row"):
+                yield Label("Find (regex)", classes="field-label")
+                yield TextInput(last.get("pattern", ""), id="pattern", placeholder=r"e.g. fargfilm|\bcolour\b")
+            with Horizontal(classes="field-row"):
+                yield Label("Replace with", classes="field-label")
+                yield TextInput(last.get("replacement", ""), id="replacement", placeholder=r"groups: \1, \g<name>")
+            with Horizontal(classes="field-row"):
+                yield Label("Tag", classes="field-label")
+                yield TextInput(last.get("tag", "*"), id="tag", classes="short", placeholder="*")
+                yield Label("Subfield", classes="field-label")
+                yield TextInput(last.get("code", "*"), id="code", classes="short", max_length=1, restrict=r"[0-9a-z*]*")
+            yield Checkbox("Ignore case", "i" in last.get("flags", ""), id="ignore-case")
+            yield Static("Tag: 245, 100,700, 6XX or * for every field; subfield: a code or * for all.", classes="hint")
+            yield Static("", classes="problem", id="problem")
+            with Horizontal(classes="buttons"):
+                yield DialogButton("Preview", id="preview", variant="primary")
+                yield DialogButton("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#pattern", Input).focus()
+
+    def values(self) -> dict:
+        v = {k: self.query_one(f"#{k}", Input).value for k in ("pattern", "replacement", "tag", "code")}
+        v["tag"] = v["tag"].strip() or "*"
+        v["code"] = v["code"].strip() or "*"
+        v["flags"] = "i" if self.query_one("#ignore-case", Checkbox).value else ""
+        return v
+
+    def _submit(self) -> None:
+        v = self.values()
+        if not v["pattern"]:
+            self.show_problem("Give a pattern to find.")
+            return
+        try:
+            rx = compile_pattern(v["pattern"], v["flags"])
+        except re.error as exc:
+            self.show_problem(f"The pattern is not a valid regular expression: {exc}")
+            return
+        problem = replacement_problem(rx, v["replacement"]) or TagSpec.problem(v["tag"])
+        if problem:
+            self.show_problem(problem)
+            return
+        self.dismiss(v)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "preview":
+            self._submit()
+        else:
+            self.dismiss(None)
