@@ -186,3 +186,42 @@ def test_unsaved_changes_on_quit(snap_compare, here, size):
         await pilot.press("q")
 
     assert snap_compare(build_app("seed-records.txt"), terminal_size=size, run_before=run_before)
+
+
+# -- editing at a cataloguer's speed: the line editor, the fixed-field editor, the field help ---------
+
+
+@pytest.fixture
+def plain(here):
+    shutil.copy(DATA / "plain.mrk", here / "plain.mrk")
+    return "plain.mrk"
+
+
+def test_line_editor_with_a_problem_at_its_column(snap_compare, plain):
+    async def run_before(pilot):
+        await _on_marc(pilot, "245")
+        await pilot.press("E")
+        await pilot.pause()
+        pilot.app.screen.query_one("#line", Input).value = "=245  1X$aVanlig bok om färgfilm"
+        await pilot.press("enter")
+        await pilot.pause()
+
+    assert snap_compare(build_app(plain), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_fixed_field_editor_008(snap_compare, plain):
+    async def run_before(pilot):
+        await _on_marc(pilot, "008")
+        await pilot.press("f")
+        await pilot.pause()
+
+    assert snap_compare(build_app(plain), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_field_help_panel(snap_compare, plain):
+    async def run_before(pilot):
+        await _on_marc(pilot, "245")
+        await pilot.press("i")
+        await pilot.pause()
+
+    assert snap_compare(build_app(plain), terminal_size=(80, 24), run_before=run_before)

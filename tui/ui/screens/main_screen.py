@@ -20,6 +20,7 @@ from tui.ui import actions
 from tui.ui.flows.broken import BrokenFlow
 from tui.ui.flows.changes import ChangesFlow
 from tui.ui.flows.editing import EditingFlow
+from tui.ui.flows.fields import FieldsFlow
 from tui.ui.flows.holdings import HoldingsFlow
 from tui.ui.flows.indexing import Classified, Indexed, IndexFlow
 from tui.ui.flows.journal import JournalFlow
@@ -58,6 +59,7 @@ class MainScreen(Screen):
         self.editing = EditingFlow(self)
         self.lines = LineFlow(self)
         self.records_flow = RecordsFlow(self)
+        self.fields = FieldsFlow(self)
         self.holdings = HoldingsFlow(self)
         self.validation = ValidationFlow(self)
         self.writing = WritingFlow(self)
@@ -229,6 +231,12 @@ class MainScreen(Screen):
 
     def action_duplicate_field(self) -> None:
         self.lines.duplicate()
+
+    def action_fixed_field_editor(self) -> None:
+        self.fields.fixed_field_editor()
+
+    def action_field_help(self) -> None:
+        self.fields.field_help()
 
     def action_new_record(self) -> None:
         self.records_flow.new_record()
