@@ -158,3 +158,44 @@ async def test_pasting_lines_adds_fields_as_one_undo_step(plain_file):
         text = screen_text(app)
         assert "Färgfilm" not in text and "En anmärkning" not in text
         assert not screen.session.dirty
+
+
+NEW_IDS = (
+    "edit-line",
+    "fixed-field-editor",
+    "yank-field",
+    "put-field",
+    "duplicate-field",
+    "new-record",
+    "delete-record",
+    "find-replace",
+    "field-help",
+)
+
+
+async def test_every_new_binding_is_in_both_keymaps_the_help_and_the_palette(plain_file):
+    import tomllib
+
+    from tui import resources
+    from tui.ui import actions
+    from tui.ui.app import PALETTE_TITLES
+
+    for name in ("default", "vim"):
+        data = tomllib.loads((resources.keymaps_dir() / f"{name}.toml").read_text("utf-8"))
+        assert all(data.get(i) for i in NEW_IDS), name
+    in_help = {i for _, ids in actions.HELP_SECTIONS for i in ids}
+    assert set(NEW_IDS) <= in_help
+    app = build_app(plain_file, keymap="vim")
+    async with app.run_test(size=(120, 40)) as pilot:
+        titles = {c.title for c in app.get_system_commands(main_screen(app))}
+        assert {PALETTE_TITLES[i] for i in NEW_IDS} <= titles
+        # the help screen shows them with the active keymap's keys
+        await pilot.press("f1")
+        await pilot.pause()
+        keys = app.screen.query_one("#keys")
+        rendered = "\n".join(
+            line.text for line in keys.render_lines(keys.region.__class__(0, 0, keys.size.width, keys.virtual_size.height))
+        )
+        for i in NEW_IDS:
+            assert i in rendered, i
+        assert any("edit-line" in ln and ln.strip().startswith("c ") for ln in rendered.splitlines())
