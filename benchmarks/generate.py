@@ -7,7 +7,7 @@ distinct like a real export (validate's duplicate check finds only the deliberat
 every 500th record repeats the title and identifier of the one before). The mix: ~1% channel
 records, ~3% SUPPRESSRECORD articles, ~63% e-plikt (042 $9 EPLK), some with 506 restricted +
 856 4/0, the rest ordinary records. Roughly 1 KB a record, like the 200k-record / 184 MiB
-reference file of issue 6. Record 1 is an ordinary e-plikt record (the app shows it first).
+reference file of the large-file benchmarks. Record 1 is an ordinary e-plikt record (the app shows it first).
 """
 
 from __future__ import annotations

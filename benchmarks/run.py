@@ -1,4 +1,4 @@
-"""libris-tui benchmarks (issue 6): one command, its own data, ratios in the same run.
+"""libris-tui benchmarks: one command, its own data, ratios in the same run.
 
     python benchmarks/run.py            # 1M-record ISO 2709 + 200k MARCXML (about 1.4 GB on disk)
     python benchmarks/run.py --quick    # 100k / 20k records, for a fast look
@@ -9,7 +9,7 @@ it is absent), a pymarc full parse, ``libris-tui stats``, ``libris-tui validate`
 all cores), and in the app (headless, ``App.run_test``): the time to the first record shown for a
 1-record and the big file, moving to the next record with both views drawn, peak memory with the
 big file open and indexed, and the first record of the MARCXML file. Prints a Markdown table of
-times and ratios against the targets of issue 6 (stdout; progress notes on stderr).
+times and ratios against the targets (stdout; progress notes on stderr).
 
 Command timings are the best of a few runs (other work on the machine only ever adds time);
 each app measurement runs in a fresh interpreter. Timings are never asserted by unit tests.

@@ -3,7 +3,7 @@
 
 * ``seed-records.{mrc,xml,mrk,json}``: the seed's two records (``seed-records.txt``, as KB's page
   prints them) written by our own writers, so the same records can be opened in every format.
-* ``mixed.{mrc,xml,txt}``: one record for each case of SPEC section 2, plus holdings and a broken
+* ``mixed.{mrc,xml,txt}``: one record for each case of the e-plikt rules, plus holdings and a broken
   record (see sample_records/README.md). ``mixed.txt`` is the same in the seed's notation, for
   reading.
 

@@ -1,4 +1,4 @@
-"""How a move reaches the screen (issue 6: moving to another record under 16 ms).
+"""How a move reaches the screen (moving to another record under 16 ms).
 
 No timing is asserted here (benchmarks/run.py measures it). What is asserted is the shape that
 makes a move fast: the record list, both views and the status line change in ONE frame (not the

@@ -1,4 +1,4 @@
-"""``libris-tui dump`` (issue 2 item 5)."""
+"""``libris-tui dump``."""
 
 from __future__ import annotations
 

@@ -247,7 +247,7 @@ def test_format_from_extension_and_unknown_format(tmp_path):
         export(load(), tmp_path / "o.unknown")
     with pytest.raises(LibrisError):
         export(load(), tmp_path / "o.bin", "no-such-format")
-    # JSON-LD (issue 5) is an export format too, and reads back
+    # JSON-LD is an export format too, and reads back
     assert export(load(), tmp_path / "o.jsonld").format == "jsonld"
 
 
@@ -319,7 +319,7 @@ def test_an_edited_holdings_record_is_written_not_its_stale_copy(tmp_path):
 
 
 def test_a_file_changed_on_disk_during_the_export_is_not_written_over(tmp_path, monkeypatch):
-    """issue 7: the stamp taken at open is checked right before the atomic replace."""
+    """The stamp taken at open is checked right before the atomic replace."""
     import tui.core.files.export as ex
     from tui.core.files.filestamp import FileChangedOnDisk, FileStamp
 

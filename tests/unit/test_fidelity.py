@@ -1,4 +1,4 @@
-"""Nothing lost (issue 7, item 6): reading and writing back without edits changes nothing.
+"""Nothing lost: reading and writing back without edits changes nothing.
 
 * ISO 2709: byte-identical for every valid record of the corpus and of sample_records/.
 * MARCXML, MARC-in-JSON and MARCMaker: equal records after a write and a read, for every record.

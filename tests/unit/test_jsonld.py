@@ -1,4 +1,4 @@
-"""Libris XL JSON-LD: reading every shape Libris serves, both views, export both ways (issue 5)."""
+"""Libris XL JSON-LD: reading every shape Libris serves, both views, export both ways."""
 
 from __future__ import annotations
 

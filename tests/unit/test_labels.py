@@ -1,4 +1,4 @@
-"""The Libris label view (issue 2 item 3): the seed's own lines, refs, English, unmapped data,
+"""The Libris label view: the seed's own lines, refs, English, unmapped data,
 holdings, and real Libris data (Libris's own marcframe conversion cases)."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """A mapped record file's records are read with ``read_span`` (``pread``), not by slicing the
-mapping (issue 6: the pages would stay in this process), also while a worker thread indexes."""
+mapping (the pages would stay in this process), also while a worker thread indexes."""
 
 from __future__ import annotations
 

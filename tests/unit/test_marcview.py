@@ -1,4 +1,4 @@
-"""The MARC view (issue 2 item 4) and the links between the two views."""
+"""The MARC view and the links between the two views."""
 
 from __future__ import annotations
 

@@ -69,7 +69,7 @@ PALETTE_TITLES = {
 
 
 def open_session(path: str | Path, config: Config) -> Session:
-    """Open ``path`` for the app: stamp it (issue 7), read it, wrap it in a ``Session``."""
+    """Open ``path`` for the app: stamp it (to notice changes on disk), read it, wrap it in a ``Session``."""
     from tui.core.files.filestamp import FileStamp
     from tui.core.formats import open_source
     from tui.core.model.record import UnreadableFile
@@ -230,7 +230,7 @@ class LibrisApp(App):
             markup=False,
         )
 
-    # -- responsiveness (issue 6) ---------------------------------------------------------------------
+    # -- responsiveness ---------------------------------------------------------------------------------
     #: how long after a key press or a record change background work keeps out of the way
     BUSY_WINDOW = 0.3
     #: how long without input before the garbage collector gets a full run; and the longest gap
@@ -254,7 +254,7 @@ class LibrisApp(App):
 
         A full collection walks every object and takes tens of milliseconds with a record file
         open; a young one (generation 1) takes 5-10 ms here and came every fourth or fifth move,
-        in the middle of one (issue 6: a move under 16 ms). So, once the first record is shown:
+        in the middle of one (a move must reach the screen within a 16 ms frame). So, once the first record is shown:
         what start-up made is frozen (it lives as long as the app; freezing costs nothing), the
         automatic collector is off, and collections run while the keyboard is still: the young
         generations every ``YOUNG_EVERY`` seconds (``collect_young``), a full one after a moment

@@ -4,7 +4,7 @@ frame interval.
 Textual draws a screen from a timer that runs while something is dirty. After a pause, that timer
 waits for the next-but-one tick of its original schedule (its catch-up arithmetic skips one tick
 too many), so a key pressed at the rate a held key repeats (about 30 a second) is drawn 17-33 ms
-after its work is done, twice the work itself (issue 6: moving to another record under 16 ms).
+after its work is done, twice the work itself (moving to another record must take under 16 ms).
 ``FrameTimer`` ticks at once when the last frame is more than an interval ago, and otherwise at
 the end of that interval; ``FRAME_RATE`` frames a second at most, only while there are changes.
 

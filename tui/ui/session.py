@@ -7,7 +7,7 @@ class only keeps the bookkeeping the UI needs around them:
   a deep copy of it as read is kept as the *original* (validation compares against it, and the
   views mark changed lines with it);
 * ``_report`` is the one place where every applied, undone and redone command is reported: to
-  the crash journal (issue 7) and to whoever listens (the main screen redraws).
+  the crash journal and to whoever listens (the main screen redraws).
 
 Thread-safety: the indexing worker reads the source while the UI does; ``lock`` guards it.
 """
@@ -68,7 +68,7 @@ class Session:
         self.history = History()
         self.lock = threading.RLock()
         self.journal = journal
-        #: FileStamp of the file as read (issue 7: notice changes on disk before writing)
+        #: FileStamp of the file as read (a file changed on disk meanwhile is never written over)
         self.stamp = stamp
         self.journal_problem: str | None = None
         self._originals: dict[int, LibrisRecord] = {}

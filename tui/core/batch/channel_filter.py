@@ -2,7 +2,7 @@
 
 The record list hides channel records (CHN-DETECT: ``245 $h [channel record]``). For a file of a
 million records that must neither parse every record nor leave the file in this process's
-memory (issue 6: under 200 MB with the file open):
+memory (under 200 MB with a 1M-record file open):
 
 * the bytes of a range of slots are read in chunks of a few MiB: with the source's
   ``read_span`` (``pread``: page cache, not this process's pages) where it has one, else from

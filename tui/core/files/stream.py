@@ -9,7 +9,7 @@ file is read a window at a time, each record parsed once (the same parser as ``e
 nothing is cached; edited records (``RecordSource.replace``) come as they are now.
 
 ``Planner`` turns items into what is written (``Out``): a record to encode, or bytes to copy.
-Holdings (SPEC section 4), three ways:
+Holdings (embedded with $5 sigel, or holdings records linked by 004), three ways:
 
 * ``keep`` (a save, and an export unless told otherwise): records as they are, holdings records stay holdings records and embedded
   holdings stay embedded; a holding added in this session goes where the file keeps holdings:

@@ -9,7 +9,7 @@ Reading
     readable. Every terminator ends a slot, so a file can be cut after any terminator and its
     parts indexed apart (``tui.core.batch.parallel``). No Python object is made per record beyond the two
     offsets. A mapped file is indexed a window at a time with ``read_span`` (``pread``), not
-    through the mapping: the page cache holds the file, not this process (issue 6: under 200 MB
+    through the mapping: the page cache holds the file, not this process (under 200 MB
     with a 1M-record file open); so is a record read to be shown or parsed (``raw``).
     ``index_step()`` indexes a chunk and may be called from a worker thread: the arrays are only
     ever appended to, under a lock, so ``len()`` grows while the first records are already shown;

@@ -349,7 +349,7 @@ def _nested_too_deep(path: str, text: str) -> UnreadableFile:
 def _load_json(raw: bytes, path: str) -> Any:
     try:
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:  # issue 7: a clear error, not a crash
+    except UnicodeDecodeError as exc:  # a clear error, not a crash
         raise UnreadableFile(path, f"not valid UTF-8 (byte {exc.start}): JSON-LD must be UTF-8") from None
     try:
         doc = json.loads(text)
@@ -379,7 +379,7 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 def _no_lone_surrogates(doc: Any, text: str) -> Any:
     """A "\\ud800" escape without its pair decodes to a lone surrogate, which no codec writes (a crash
-    when printed, saved or shown): make it U+FFFD, as for invalid UTF-8 (issue 7 fuzzing)."""
+    when printed, saved or shown): make it U+FFFD, as for invalid UTF-8 (found by fuzzing)."""
     if "\\u" not in text:
         return doc
     fix = lambda v: _LONE_SURROGATE.sub("\ufffd", v)  # noqa: E731
@@ -433,7 +433,7 @@ def records_to_marc(records: list[JSON], path: str = "") -> list[Entry]:
                     bib_001[ident] = cn
         converted.append((data, marc, err, prov))
     for n, (data, marc, err, prov) in enumerate(converted, start=1):
-        # backslashreplace: a "\ud800" escape in the file gives a lone surrogate (issue 7 fuzzing)
+        # backslashreplace: a "\ud800" escape in the file gives a lone surrogate (found by fuzzing)
         raw = json.dumps(flat_form(data), ensure_ascii=False).encode("utf-8", "backslashreplace")
         if marc is None:
             entries.append(BrokenRecord(path, n, None, err or "cannot convert", raw=raw))

@@ -52,7 +52,7 @@ FORMAT = MARC_JSON.id
 _TAG_KEY = re.compile(r"^[0-9A-Za-z]{3}$")
 _WS = re.compile(r"[ \t\r\n]*")
 _NEXT_RECORD = re.compile(r'\{\s*"(?:leader|fields)"\s*:')
-# undecodable bytes (surrogateescape) and lone "\ud800" escapes alike: no codec writes them (issue 7)
+# undecodable bytes (surrogateescape) and lone "\ud800" escapes alike: no codec writes them
 _SURROGATE = re.compile("[\ud800-\udfff]+")
 _DECODER = json.JSONDecoder(strict=False)  # control characters inside strings are data (pymarc reads them too)
 
@@ -98,7 +98,7 @@ def dict_to_record(obj, path: str = "", number: int = 0, offset: int | None = No
 
 def _raw_bytes(text: str) -> bytes:
     """Bytes of decoded text: surrogateescape gives back undecodable bytes; a JSON "\ud800" escape
-    gives a lone surrogate that no codec takes, shown as its escape (issue 7 fuzzing)."""
+    gives a lone surrogate that no codec takes, shown as its escape (found by fuzzing)."""
     try:
         return text.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError:
@@ -143,7 +143,7 @@ def _to_record(obj, path: str, number: int, offset: int | None) -> LibrisRecord:
         if not isinstance(fobj, dict) or len(fobj) != 1:
             raise _NotARecord(f"field {n} is not an object with exactly one tag")
         ((tag, val),) = fobj.items()
-        tag = _text(tag, "the tag", issues)  # keys too may hold undecodable bytes (issue 7 fuzzing)
+        tag = _text(tag, "the tag", issues)  # keys too may hold undecodable bytes (found by fuzzing)
         tag_text = tag
         if isinstance(val, dict):
             ind = []

@@ -7,7 +7,7 @@ Reading
     processing instructions), and each record's bytes are parsed with lxml when it is needed,
     wrapped in an element that declares the namespaces the document declared before it.
 
-    Safety (issue 7): the parser never loads a DTD, never expands entities, never touches the
+    Safety: the parser never loads a DTD, never expands entities, never touches the
     network and keeps lxml's size limits (``huge_tree=False``). A ``<!DOCTYPE`` or
     ``<!ENTITY`` before the first record refuses the whole document at once (an entity bomb ends
     before anything is expanded); one inside a record makes that record broken.

@@ -1,4 +1,4 @@
-"""The seed's MARC display notation (KB's "E-plikt i Libris" page, SPEC section 3).
+"""The seed's MARC display notation (KB's "E-plikt i Libris" page).
 
 One field a line, records separated by blank lines::
 

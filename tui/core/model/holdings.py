@@ -1,4 +1,4 @@
-"""Holdings, both ways Libris writes them in MARC (SPEC section 4).
+"""Holdings, both ways Libris writes them in MARC (embedded 852/856 with $5 sigel, or separate MARC 21 holdings records linked by 004).
 
 * **Separate MARC 21 holdings records** (leader/06 ``u`` ``v`` ``x`` ``y``) linked to their bib
   by ``004`` = the bib's ``001``, with the library in ``852 $b <sigel>``. Record sources link

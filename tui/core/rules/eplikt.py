@@ -1,4 +1,4 @@
-"""The e-plikt rules (SPEC section 2, KB's "E-plikt i Libris"): what a record is, what may change.
+"""The e-plikt rules (KB's "E-plikt i Libris"): what a record is, what may change.
 
 The rules themselves are data (``tui/data/rules.toml``, read by ``table.py``: id, sentences in
 English and Swedish, label, the field groups that EPL-PROTECT covers); this module applies them:

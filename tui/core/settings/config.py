@@ -74,7 +74,7 @@ def config_dir() -> Path:
 
 
 def state_dir() -> Path:
-    """Where journals and other state live (crash recovery, issue 7)."""
+    """Where journals and other state live (the crash-recovery journals)."""
     env = os.environ.get("LIBRIS_TUI_STATE_DIR")
     if env:
         return Path(env)

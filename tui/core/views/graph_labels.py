@@ -8,7 +8,7 @@ JSON-LD by ``tui.core.formats.jsonld``). It walks the record's description: the 
 
 * Labels come from the KBV vocabulary shipped as data (``data/kbv.ttl``, linked terms in
   ``data/kbv-terms.ttl``), read with rdflib; where the seed words a label differently than the
-  current vocabulary (SPEC section 3), the label mapping's wording is used so both views agree.
+  current vocabulary (the seed's wording wins), the label mapping's wording is used so both views agree.
 * Property order: ``@type`` first, then the Libris client's display lens for the section
   (``data/display-lenses.json``, through the label mapping's ``sections``); the Instance in MARC
   field order, as the MARC label view shows it; properties no lens names come last, in the

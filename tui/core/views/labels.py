@@ -1,4 +1,4 @@
-"""The Libris label view: a MARC record as Libris's cataloguing client shows it (SPEC section 3).
+"""The Libris label view: a MARC record as Libris's cataloguing client shows it.
 
 Everything about *which* MARC goes *where* and *what it is called* is data:
 ``tui/data/label-mapping.json`` (built by ``tools/build_mapping.py`` from Libris's own MARC

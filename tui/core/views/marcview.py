@@ -2,7 +2,7 @@
 
 ``245 1/0 #a Könsnormer i bildspråket - Fördjupning #h [Elektronisk resurs]``: tag, indicator 1
 ``/`` indicator 2 (a blank as read, else ``-``), ``#code value`` per subfield; the leader
-(``000 ...``) and the control fields first (SPEC section 3). The text of a field line is
+(``000 ...``) and the control fields first, as on KB's page. The text of a field line is
 ``tui.core.formats.notation.field_line``, so the view and the notation writer agree.
 
 ``ViewLinks`` maps a line of one view to the lines of the other, both ways (for the UI).

@@ -1,4 +1,4 @@
-"""Crash recovery (issue 7): a session that did not end cleanly left edits in its journal.
+"""Crash recovery: a session that did not end cleanly left edits in its journal.
 Offer to restore them. Returns "restore", "discard" or None (ask again next time)."""
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ Every line has a gutter that reads without colour: ``RO`` where the data is prot
 
 Drawing is Toolong's: only the rows on screen are rendered, each once, into a per-record cache of
 ``Strip``s; a line's styled runs are worked out once per record, and a row is cut from them
-straight into segments (issue 6: moving to another record redraws both views in a few ms).
+straight into segments (moving to another record redraws both views in a few ms).
 Changing the record never asks for a layout of the screen; the scrollbar is drawn in the last
 column by the view itself (``drawn_scrollbar``).
 """

@@ -8,7 +8,7 @@ scrollbar at the right), but draw all of it in ``render_line`` instead of leavin
   a scrolling widget a scrollbar *widget* that is drawn again whenever the widget's height or
   position changes, and comes and goes (a layout of the whole screen) when a record needs it and
   the last did not. Moving to another record redraws most rows of three panes: the border and the
-  scrollbars were 4-6 ms of every move on the machine we measure on (issue 6: a move under 16 ms).
+  scrollbars were 4-6 ms of every move on the machine we measure on (a move has 16 ms).
 * Here each row's framed strip is made once and kept (``LRUCache``), the two frame rows are kept
   per width, title and focus, and the scrollbar is one more cached cell on each row. The bar's
   column is always kept, so text never re-wraps when a record needs the bar.

@@ -46,5 +46,5 @@ class ReasonBar(Static):
             return
         self._shown = key
         self.set_class(protected, "-protected")
-        # two rows, always: no layout of the screen (issue 6: moving between records)
+        # two rows, always: no layout of the screen (moving between records never relayouts the screen)
         self.update(t, layout=False)

@@ -93,7 +93,7 @@ class RecordList(PaneChrome, ScrollView, can_focus=True):
     ) -> None:
         """``on_highlight(row)``, if given, is called as the cursor moves, instead of posting
         ``Highlighted``: the owner shows the row's record in the same handler, so that one frame
-        draws the cursor and the record (issue 6: moving to another record under 16 ms)."""
+        draws the cursor and the record (moving to another record must take under 16 ms)."""
         super().__init__(name=name, id=id, classes=classes)
         self._on_highlight = on_highlight
         self._row_text = row_text

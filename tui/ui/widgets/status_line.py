@@ -2,7 +2,7 @@
 
 Built as ``rich.text.Text`` (a file name is data too: ``[x].mrc`` must not be read as markup)
 and drawn with the line API from a cached strip: it changes on every move to another record, and
-a one-row widget has no layout to redo (issue 6).
+a one-row widget has no layout to redo, so a move stays cheap.
 """
 
 from __future__ import annotations
