@@ -194,7 +194,8 @@ async def test_every_new_binding_is_in_both_keymaps_the_help_and_the_palette(pla
         await pilot.pause()
         keys = app.screen.query_one("#keys")
         rendered = "\n".join(
-            line.text for line in keys.render_lines(keys.region.__class__(0, 0, keys.size.width, keys.virtual_size.height))
+            line.text
+            for line in keys.render_lines(keys.region.__class__(0, 0, keys.size.width, keys.virtual_size.height))
         )
         for i in NEW_IDS:
             assert i in rendered, i
