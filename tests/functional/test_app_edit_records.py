@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from functional_helpers import DATA, build_app, main_screen, said, screen_text
+from functional_helpers import DATA, build_app, focus_marc_line, main_screen, said, screen_text
 from textual.widgets import Input, OptionList
 
 from tui.ui.dialogs.confirm import ConfirmDialog
@@ -214,3 +214,53 @@ async def test_delete_record_and_its_refusals(plain_file, seed_file):
         assert isinstance(app.screen, MainScreen)
         assert "Refused (CHN-READONLY)" in said(app, "error")[-1]
         assert not main_screen(app).session.dirty
+
+
+@pytest.mark.parametrize("name", ["plain.mrk", "plain.mrc"])
+async def test_new_bibliographic_record_from_a_template_saved_and_undone(tmp_path, name):
+    from tui.core.formats import open_source
+
+    src = tmp_path / "plain.mrk"
+    shutil.copy(DATA / "plain.mrk", src)
+    path = src
+    if name.endswith(".mrc"):  # the same records as ISO 2709
+        path = tmp_path / name
+        from pymarc import MARCWriter
+
+        with open(path, "wb") as fh:
+            w = MARCWriter(fh)
+            for e in open_source(src):
+                w.write(e.marc)
+    app = build_app(path, sigel="Li")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = main_screen(app)
+        await pilot.press("N")
+        await pilot.pause()
+        ol = app.screen.query_one(OptionList)
+        ol.highlighted = next(i for i, t in enumerate(app.screen._templates) if t.name == "e-bok")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert len(screen.session) == 3 and screen.slot == 2
+        text = screen_text(app)
+        assert "245 1/0 #a Huvudtitel #h [Elektronisk resurs]" in text and "040 -/- #a Li" in text
+        assert "  3 " in text  # its row in the list
+        # undo takes the record away again, redo brings it back
+        await pilot.press("u")
+        await pilot.pause()
+        assert len(screen.session) == 2 and not screen.session.dirty
+        await pilot.press("r")
+        await pilot.pause()
+        assert len(screen.session) == 3
+        screen.go_to_slot(2)
+        await pilot.pause()
+        await focus_marc_line(pilot, "245")
+        await pilot.press("E")
+        await pilot.pause()
+        app.screen.query_one(Input).value = "=245  10$aMin nya e-bok$h[Elektronisk resurs]"
+        await pilot.press("enter")
+        await pilot.pause()
+        screen.session.save()
+    recs = list(open_source(path))
+    assert len(recs) == 3 and recs[2].title.startswith("Min nya e-bok")
+    assert recs[2].marc["040"]["a"] == "Li" and not recs[2].marc.get_fields("001")

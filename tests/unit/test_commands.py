@@ -391,6 +391,7 @@ ALL = [
     C.DeleteRecord(),
     C.ReplaceField("245", 1, "=245  10$aNy titel"),
     C.AddFields(["=650  \\7$aKatter$2sao", "=500  \\\\$aAnm"], index=3),
+    C.CreateRecord("00000nam a2200000 i 4500", ["=245  10$aNy"], "e-bok"),
     FindReplace("Ä", "A", tag="245", code="a"),
 ]
 

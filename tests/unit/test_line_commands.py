@@ -130,3 +130,29 @@ def test_add_fields_at_an_index_keeps_their_order(src):
     assert History().do(C.AddFields(["=500  \\\\$aB", "=500  \\\\$aA"], index=at), c)
     f = c.record.marc.fields
     assert [f[at]["a"], f[at + 1]["a"]] == ["B", "A"]
+
+
+def test_create_record_fills_a_new_record_from_every_shipped_template():
+    from pymarc import Leader, Record
+
+    from tui.core.editing.templates import load_templates
+    from tui.core.model.record import LibrisRecord
+
+    for t in load_templates(user=None)[0]:
+        if t.kind != "bib":
+            continue
+        marc = Record()
+        marc.leader = Leader("00000nam a2200000 i 4500")
+        marc.fields = []
+        c = EditContext(LibrisRecord(marc=marc), FULL, "Li", None)
+        leader, lines = t.filled("Li")
+        cmd = C.CreateRecord(leader, lines, t.name)
+        h = History()
+        assert h.do(cmd, c), t.name
+        assert c.record.marc.get_fields("245") and c.record.marc.get_fields("008")
+        assert len(c.record.marc.get_fields("008")[0].data) == 40
+        refused(C.CreateRecord(leader, lines, t.name), c, "EDIT-TARGET")  # not new any more
+        h.undo()
+        assert not c.record.marc.fields
+        # a template line that would make a channel record is refused
+        refused(C.CreateRecord(leader, ["=245  10$aX$h[channel record]"]), c, "CHN-READONLY")

@@ -82,6 +82,9 @@ class Session:
         #: how many history entries each undo step takes back (a dialog's edits are one step)
         self._steps: list[int] = []
         self._redo_steps: list[int] = []
+        #: slots of new records (after the file's): slot -> what undo took away, to put back on redo
+        self._added: set[int] = set()
+        self._taken: dict[int, tuple] = {}
         #: the yanked fields (shared with libris-tui on other files through the state directory)
         self.register = register if register is not None else Register.shared()
 
@@ -226,13 +229,68 @@ class Session:
         self._report("apply", slot, cmd)
         return cmd.advice(ctx)
 
+    # -- new records -----------------------------------------------------------------------------
+    def new_record(self, cmd: EditCommand) -> tuple[int, list[Advice]]:
+        """A new record after the file's last one, filled by ``cmd`` (``CreateRecord``) as one
+        undo step; undoing it takes the slot away again. Returns the slot and the advice."""
+        from pymarc import Leader, Record
+
+        with self.lock:
+            marc = Record()
+            marc.leader = Leader(getattr(cmd, "leader", "") or "00000nam a2200000 i 4500")
+            marc.fields = []
+            rec = LibrisRecord(marc=marc, path=self.path, number=len(self.source) + 1, source_format=self.source.format)
+            slot = self.source.append(rec)
+        self._added.add(slot)
+        try:
+            return slot, self.do(slot, cmd)
+        except Exception:
+            self._take_slot(slot)
+            raise
+
+    def is_new(self, slot: int) -> bool:
+        return slot in self._added
+
+    def _take_slot(self, slot: int) -> None:
+        """Undo of a new record: its slot leaves the file (kept aside for a redo)."""
+        with self.lock:
+            self._taken[slot] = (
+                self.source.entry(slot),
+                self._originals.pop(slot, None),
+                self._baseline.pop(slot, None),
+            )
+            self.source.pop_appended(slot)
+        self._added.discard(slot)
+        self._changed_cache.pop(slot, None)
+
+    def _give_slot(self, slot: int) -> None:
+        taken = self._taken.pop(slot, None)
+        if taken is None or slot != len(self.source):
+            return
+        rec, orig, base = taken
+        with self.lock:
+            self.source.append(rec)
+            if orig is not None:
+                self._originals[slot] = orig
+            if base is not None:
+                self._baseline[slot] = base
+        self._added.add(slot)
+
     def _undo_one(self) -> Change | None:
         cmd = self.history.undo()
         if cmd is None:
             return None
-        return self._report("undo", self._slot_of.get(id(cmd), -1), cmd)
+        slot = self._slot_of.get(id(cmd), -1)
+        if cmd.op == "create-record" and slot in self._added:
+            self._take_slot(slot)
+        return self._report("undo", slot, cmd)
 
     def _redo_one(self) -> Change | None:
+        if self.history.can_redo:
+            _, nxt, _ = self.history._undone[-1]
+            slot = self._slot_of.get(id(nxt), -1)
+            if nxt.op == "create-record" and slot in self._taken:
+                self._give_slot(slot)
         cmd = self.history.redo()
         if cmd is None:
             return None
@@ -490,6 +548,8 @@ class Session:
             self._baseline.clear()
             self._slot_of.clear()
             self._contexts.clear()
+            self._added.clear()
+            self._taken.clear()
             self._changed_cache.clear()
             self.generation += 1
 
@@ -529,7 +589,11 @@ class Session:
         """Apply one journal event (``tui.core.editing.journal.JournalEvent``) through the history."""
         # event by event: the steps of the old session are not journalled, each edit is its own
         if event.kind == "apply":
-            self.do(event.record_number - 1, command_from_json(event.command))
+            cmd = command_from_json(event.command)
+            if cmd.op == "create-record" and event.record_number - 1 == len(self.source):
+                self.new_record(cmd)  # a new record of the old session: its slot again
+            else:
+                self.do(event.record_number - 1, cmd)
         elif event.kind == "undo":
             if self._undo_one() is None:
                 raise Refused(Refusal.of("JOURNAL", "undo"))

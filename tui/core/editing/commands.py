@@ -65,6 +65,7 @@ __all__ = [
     "DeleteRecord",
     "ReplaceField",
     "AddFields",
+    "CreateRecord",
 ]
 
 _CODE = re.compile(r"^[0-9a-z]$")
@@ -1207,6 +1208,43 @@ class AddFields(EditCommand):
         return f"Add {len(self.lines)} fields: " + "; ".join(self.lines[:3]) + ("; ..." if len(self.lines) > 3 else "")
 
 
+@dataclass
+class CreateRecord(EditCommand):
+    """Fill a new, empty record (a new slot after the file's records) from a template: its leader
+    and its field lines. Each line is checked as ``AddField`` checks it (a line making a channel
+    record is refused, CHN-READONLY; 001/003/005 are the system's, SYS-READONLY). Undo empties
+    the record again (the session then takes the slot back)."""
+
+    leader: str
+    lines: list = dc_field(default_factory=list)
+    template: str = ""
+    op: ClassVar[str] = "create-record"
+
+    def _check(self, ctx, st):
+        if ctx.record.marc.fields:
+            return Refusal.of("EDIT-TARGET", "not-new")
+        if len(self.leader) != 24 or not self.leader.isascii():
+            return Refusal.of("EDIT-VALUE", "leader-length", length=len(self.leader))
+        return AddFields(list(self.lines))._check(ctx, st)
+
+    def _apply(self, ctx):
+        self._old_leader = str(ctx.record.marc.leader)
+        ctx.record.marc.leader = Leader(self.leader)
+        inner = AddFields(list(self.lines))
+        inner._apply(ctx)
+        return True
+
+    def _undo(self, ctx):
+        ctx.record.marc.fields = []
+        ctx.record.marc.leader = Leader(self._old_leader)
+
+    def advice(self, ctx):
+        return []
+
+    def describe(self):
+        return f"New record from the template {self.template or '(none)'}: {len(self.lines)} fields"
+
+
 COMMANDS: dict[str, type[EditCommand]] = {
     c.op: c
     for c in (
@@ -1226,6 +1264,7 @@ COMMANDS: dict[str, type[EditCommand]] = {
         DeleteRecord,
         ReplaceField,
         AddFields,
+        CreateRecord,
     )
 }
 

@@ -135,6 +135,30 @@ class RecordSource(ABC):
         self._cache[i] = entry
         self._pinned[i] = entry
 
+    # -- new records (a new record from a template) ----------------------------------------------
+    def append(self, entry: Entry) -> int:
+        """Put a new record after the file's last one (indexed through first); kept like an edited
+        one. Returns its slot."""
+        if not self.complete:
+            self.build_index()
+        slot = self._append_slot(entry)
+        self.replace(slot, entry)
+        return slot
+
+    def pop_appended(self, slot: int) -> None:
+        """Take back the last record ``append`` put in (its slot must be the last one)."""
+        if slot != len(self) - 1 or slot not in self._pinned:
+            raise IndexError(slot)
+        self._drop_slot()
+        self._pinned.pop(slot, None)
+        self._cache.pop(slot, None)
+
+    def _append_slot(self, entry: Entry) -> int:
+        raise NotImplementedError(f"{type(self).__name__} cannot take new records")
+
+    def _drop_slot(self) -> None:
+        raise NotImplementedError(f"{type(self).__name__} cannot take new records")
+
     @property
     def has_edits(self) -> bool:
         """Whether any slot holds an edited record (``replace``)."""
@@ -233,3 +257,12 @@ class ListSource(RecordSource):
     def offset(self, i: int) -> int | None:
         e = self._entries[i]
         return e.offset
+
+    def _append_slot(self, entry: Entry) -> int:
+        self._entries.append(entry)
+        self._raws.append(b"")
+        return len(self._entries) - 1
+
+    def _drop_slot(self) -> None:
+        self._entries.pop()
+        self._raws.pop()

@@ -111,6 +111,18 @@ class IndexedSource(RecordSource):
                 pass
         return super().entry(i)
 
+    # -- new records: a slot with no bytes in the file, its record pinned ----------------------------
+    def _append_slot(self, entry) -> int:
+        with self._lock:
+            self.starts.append(self.size)
+            self.ends.append(self.size)
+            return len(self.ends) - 1
+
+    def _drop_slot(self) -> None:
+        with self._lock:
+            self.starts.pop()
+            self.ends.pop()
+
     # -- bytes ----------------------------------------------------------------------------------
     def read_span(self, start: int, end: int) -> bytes:
         """The file's bytes ``start:end``: read with ``pread`` from a mapped file (thread-safe, and
@@ -154,6 +166,9 @@ class IndexedSource(RecordSource):
 
     # -- slots ----------------------------------------------------------------------------------
     def _parse(self, i: int) -> Entry:
+        pinned = self._pinned.get(i)
+        if pinned is not None:  # a new record has no bytes in the file to parse
+            return pinned
         reason = self.bad.get(i)
         if reason is not None:
             return self.broken_slot(i, reason)

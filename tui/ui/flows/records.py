@@ -45,14 +45,32 @@ class RecordsFlow(Flow):
             if t.kind == "holdings":
                 self._new_holding(t, slot)
             else:
-                self.say(
-                    f"{t.title}: a new bibliographic record cannot be added to the file yet; "
-                    "the holdings template works on the record shown.",
-                    title="New record",
-                    severity="warning",
-                )
+                self._new_bib(t)
 
         self.app.push_screen(TemplateDialog(templates, str(user_dir()), problems), done)
+
+    def _new_bib(self, template) -> None:
+        from tui.core.editing.commands import CreateRecord, Refused
+        from tui.core.model.record import LibrisError
+
+        refusal = self.session.profile.refusal("edit")  # limited participation does not catalogue
+        if refusal is not None:
+            self.refuse(refusal)
+            return
+        leader, lines = template.filled(self.session.sigel)
+        cmd = CreateRecord(leader or "00000nam a2200000 i 4500", lines, template.name)
+        try:
+            slot, _ = self.session.new_record(cmd)
+        except Refused as exc:
+            self.refuse(exc.refusal)
+            return
+        except LibrisError as exc:
+            self.say(str(exc), title="New record", severity="error")
+            return
+        self.say(
+            f"{cmd.describe()} (record {slot + 1}); replace the placeholder texts; undo takes it away again.",
+            title="New record",
+        )
 
     def _new_holding(self, template, slot: int | None) -> None:
         rec = self.screen.editing.record()

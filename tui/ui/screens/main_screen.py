@@ -178,6 +178,15 @@ class MainScreen(Screen):
     def _on_change(self, change: Change) -> None:
         """After every edit, undo and redo: the record's findings no longer hold, its row and
         (when shown) the views are drawn again, the status line counts the unsaved records."""
+        if change.command.op == "create-record":  # a slot came or went: the list is made again
+            self.validation.forget()
+            if change.event == "undo" and self.slot is not None and self.slot >= len(self.session):
+                self.slot = len(self.session) - 1 if len(self.session) else None
+            self.index.reset()
+            if change.event != "undo" and 0 <= change.slot < len(self.session):
+                self.navigation.go_to_slot(change.slot)
+            self.navigation.update_status()
+            return
         self.validation.forget(change.slot)
         row = self.index.row_for_slot(change.slot)
         if row is not None:
