@@ -264,3 +264,18 @@ async def test_new_bibliographic_record_from_a_template_saved_and_undone(tmp_pat
     recs = list(open_source(path))
     assert len(recs) == 3 and recs[2].title.startswith("Min nya e-bok")
     assert recs[2].marc["040"]["a"] == "Li" and not recs[2].marc.get_fields("001")
+
+
+def test_a_new_record_comes_back_from_the_crash_journal(plain_file):
+    from tui.core.editing.commands import CreateRecord
+    from tui.core.editing.journal import JournalEvent
+    from tui.core.formats import open_source
+    from tui.core.rules.profile import FULL
+    from tui.ui.session import Session
+
+    session = Session(open_source(plain_file), profile=FULL)
+    cmd = CreateRecord("00000nam a2200000 i 4500", ["=245  10$aÅterställd"], "e-bok")
+    session.replay_event(JournalEvent(1, "apply", 3, cmd.to_json(), 0.0))
+    assert len(session) == 3 and session.entry(2).title.startswith("Återställd")
+    session.replay_event(JournalEvent(2, "undo", 3, cmd.to_json(), 0.0))
+    assert len(session) == 2 and not session.dirty
