@@ -47,6 +47,14 @@ def fifty_records(tmp_path, with_eplikt: bool = True):
     return p
 
 
+async def preview(pilot) -> None:
+    """Enter in the find-and-replace dialog: the file is looked through in a worker."""
+    await pilot.press("enter")
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 async def test_fix_a_mistyped_word_in_50_records_with_one_replace_and_undo_each(tmp_path):
     app = build_app(fifty_records(tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -57,8 +65,7 @@ async def test_fix_a_mistyped_word_in_50_records_with_one_replace_and_undo_each(
         assert isinstance(dlg, FindReplaceDialog)
         dlg.query_one("#pattern", Input).value = "fargfilm"
         dlg.query_one("#replacement", Input).value = "färgfilm"
-        await pilot.press("enter")
-        await pilot.pause()
+        await preview(pilot)
         # the preview is the changes screen; nothing has changed yet
         assert isinstance(app.screen, ChangesScreen)
         text = screen_text(app)
@@ -102,8 +109,7 @@ async def test_replace_in_one_tag_and_subfield_ignoring_case_and_a_bad_pattern(t
         dlg.query_one("#tag", Input).value = "650"
         dlg.query_one("#code", Input).value = "a"
         dlg.query_one("#ignore-case").value = True
-        await pilot.press("enter")
-        await pilot.pause()
+        await preview(pilot)
         assert isinstance(app.screen, ChangesScreen)
         app.screen.action_proceed()
         await pilot.pause()
@@ -120,8 +126,7 @@ async def test_replace_skips_channel_records_and_counts_them(seed_file):
         dlg.query_one("#pattern", Input).value = "Elektronisk resurs"
         dlg.query_one("#replacement", Input).value = "Elektronisk resurs (digital)"
         dlg.query_one("#tag", Input).value = "245"
-        await pilot.press("enter")
-        await pilot.pause()
+        await preview(pilot)
         assert isinstance(app.screen, ChangesScreen)
         assert "Skipped by the rules:" not in screen_text(app) or "CHN-READONLY" in screen_text(app)
         await pilot.press("escape")
@@ -133,8 +138,7 @@ async def test_replace_skips_channel_records_and_counts_them(seed_file):
         dlg.query_one("#replacement", Input).value = "kanal"
         assert dlg.query_one("#tag", Input).value == "245"  # the last replace's, offered again
         dlg.query_one("#tag", Input).value = "*"
-        await pilot.press("enter")
-        await pilot.pause()
+        await preview(pilot)
         # only the channel record and protected lines match: nothing to replace, counted by rule
         assert isinstance(app.screen, MainScreen)
         last = said(app)[-1]

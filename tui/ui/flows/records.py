@@ -149,9 +149,18 @@ class RecordsFlow(Flow):
         return plan_over(entries(), lambda: self._make(params), context)
 
     def _preview(self, params: dict) -> None:
+        """The whole file is looked through in a worker (a big file takes a while); the changes
+        screen opens when it is done."""
+        self.say("Looking through the file ...", title="Find and replace")
+        self.in_thread(self._plan_worker, params, group="find-replace")
+
+    def _plan_worker(self, params: dict) -> None:
+        plan = self.plan(params)
+        self.app.call_from_thread(self._show_plan, params, plan)
+
+    def _show_plan(self, params: dict, plan) -> None:
         from tui.ui.screens.changes_screen import ChangesScreen
 
-        plan = self.plan(params)
         if plan.refusal is not None:
             self.refuse(plan.refusal)
             return
