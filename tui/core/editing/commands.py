@@ -789,6 +789,12 @@ class AddHolding(EditCommand):
                 return Refusal.of("HOLD-ADD", "not-own", own=s, sigel=next(v for v in other if v != s))
         return None
 
+    def to_json(self) -> dict:
+        d = super().to_json()
+        if not self.lines:
+            d.pop("lines", None)  # a plain holding journals as it always did
+        return d
+
     def held(self, ctx) -> bool:
         s = self._sigel(ctx)
         holders = detect.holding_sigels(ctx.record)
