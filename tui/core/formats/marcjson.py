@@ -54,7 +54,81 @@ _WS = re.compile(r"[ \t\r\n]*")
 _NEXT_RECORD = re.compile(r'\{\s*"(?:leader|fields)"\s*:')
 # undecodable bytes (surrogateescape) and lone "\ud800" escapes alike: no codec writes them
 _SURROGATE = re.compile("[\ud800-\udfff]+")
-_DECODER = json.JSONDecoder(strict=False)  # control characters inside strings are data (pymarc reads them too)
+# undecodable bytes as ``surrogateescape`` leaves them in the text: the runs the reader reports
+_BAD_BYTES = re.compile("[\udc80-\udcff]+")
+# the nearest three-character key before a position names the field it belongs to
+_TAG_BEFORE = re.compile(r'"([0-9A-Za-z]{3})"\s*:\s*[{"]')
+# a JSON token, enough to find where object keys are (the text has been decoded already)
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s"{}\[\]:,]+', re.S)
+
+
+class _Num(str):
+    """A JSON number kept as the text it was written as: never converted, so a number of
+    thousands of digits is no error and ``1.50`` is not read as ``1.5``."""
+
+    __slots__ = ()
+
+
+class _Obj(dict):
+    """A JSON object that repeated a key: the dict keeps the last value (as JSON readers do),
+    ``pairs`` every key and value in order, so that repeated subfield codes and tags are kept."""
+
+    __slots__ = ("pairs",)
+
+    def __init__(self, pairs: list[tuple[str, object]]):
+        super().__init__(pairs)
+        self.pairs = pairs
+
+
+def _decoder(repeated: list[int]) -> json.JSONDecoder:
+    """A decoder that keeps numbers as text and notes objects that repeat a key in ``repeated``.
+    Control characters inside strings are data (pymarc reads them too)."""
+
+    def pairs_hook(pairs: list[tuple[str, object]]) -> dict:
+        if len({k for k, _ in pairs}) == len(pairs):
+            return dict(pairs)
+        repeated.append(1)
+        return _Obj(pairs)
+
+    return json.JSONDecoder(
+        strict=False, object_pairs_hook=pairs_hook, parse_int=_Num, parse_float=_Num, parse_constant=_Num
+    )
+
+
+def _repeated_keys(text: str, start: int, end: int) -> list[tuple[str, int, str | None]]:
+    """Every key in ``text[start:end]`` (one valid JSON value) that its object already had:
+    ``(key, index, the key the object's container is under)``."""
+    out: list[tuple[str, int, str | None]] = []
+    # per open container: [kind, keys seen, the key it stands under]
+    stack: list[tuple[str, set[str], str | None]] = []
+    expect_key = False
+    key: str | None = None
+    for m in _TOKEN.finditer(text, start, end):
+        t = m.group(0)
+        if t in ("{", "["):
+            under = (key if stack[-1][0] == "{" else stack[-1][2]) if stack else None
+            stack.append((t, set(), under))
+            expect_key = t == "{"
+            key = None
+        elif t in ("}", "]"):
+            if stack:
+                stack.pop()
+            expect_key = False
+        elif t == ",":
+            expect_key = bool(stack) and stack[-1][0] == "{"
+        elif t == ":":
+            expect_key = False
+        elif expect_key and t.startswith('"'):
+            try:
+                key = json.loads(t, strict=False)
+            except ValueError:
+                key = t[1:-1]
+            seen = stack[-1][1]
+            if key in seen:
+                out.append((key, m.start(), stack[-1][2]))
+            seen.add(key)
+            expect_key = False
+    return out
 
 
 def _skip_ws(text: str, i: int) -> int:
@@ -67,10 +141,22 @@ class _NotARecord(Exception):
     pass
 
 
+class _Issues(list):
+    """A record's issues; ``bytes_located``: its invalid UTF-8 bytes were reported with their
+    positions already (the values need not say so again)."""
+
+    bytes_located = False
+
+
 def _text(v, what: str, issues: list[ReadIssue], tag: str | None = None) -> str:
+    if isinstance(v, _Num):
+        # the number's text exactly as written (no float rounding, no digit limit)
+        issues.append(ReadIssue.of("JSON-TYPE", "number", tag, what=what))
+        return str(v)
     if isinstance(v, str):
         if _SURROGATE.search(v):
-            issues.append(ReadIssue.of("ENC-INVALID-UTF8", "shown", tag))
+            if not getattr(issues, "bytes_located", False):
+                issues.append(ReadIssue.of("ENC-INVALID-UTF8", "shown", tag))
             return _SURROGATE.sub(lambda m: "\ufffd" * len(m.group(0)), v)
         return v
     if v is None:
@@ -82,10 +168,14 @@ def _text(v, what: str, issues: list[ReadIssue], tag: str | None = None) -> str:
     raise _NotARecord(f"{what} is {type(v).__name__}, not a string" + (f" (field {tag})" if tag else ""))
 
 
-def dict_to_record(obj, path: str = "", number: int = 0, offset: int | None = None) -> Entry:
-    """One MARC-in-JSON object -> ``LibrisRecord``, or ``BrokenRecord`` when it is not a record."""
+def dict_to_record(
+    obj, path: str = "", number: int = 0, offset: int | None = None, found: list[ReadIssue] | None = None
+) -> Entry:
+    """One MARC-in-JSON object -> ``LibrisRecord``, or ``BrokenRecord`` when it is not a record.
+    ``found``: what the reader saw in the record's text (repeated keys, bytes that are not UTF-8,
+    with their positions), put first among its issues."""
     try:
-        return _to_record(obj, path, number, offset)
+        return _to_record(obj, path, number, offset, found or [])
     except _NotARecord as exc:
         return BrokenRecord(
             path,
@@ -105,7 +195,11 @@ def _raw_bytes(text: str) -> bytes:
         return text.encode("utf-8", "backslashreplace")
 
 
-def _to_record(obj, path: str, number: int, offset: int | None) -> LibrisRecord:
+def _pairs(obj: dict) -> list[tuple[str, object]]:
+    return obj.pairs if isinstance(obj, _Obj) else list(obj.items())
+
+
+def _to_record(obj, path: str, number: int, offset: int | None, found: list[ReadIssue]) -> LibrisRecord:
     if not isinstance(obj, dict):
         raise _NotARecord(f'a {type(obj).__name__}, not an object with "leader" and "fields"')
     fragment = False
@@ -122,7 +216,8 @@ def _to_record(obj, path: str, number: int, offset: int | None) -> LibrisRecord:
     raw_fields = obj["fields"]
     if not isinstance(raw_fields, list):
         raise _NotARecord('"fields" is not a list')
-    issues: list[ReadIssue] = []
+    issues = _Issues(found)
+    issues.bytes_located = any(i.code == "ENC-INVALID-UTF8" for i in found)
     if fragment:
         issues.append(ReadIssue.of("JSON-FRAGMENT", "fields-as-keys"))
     rec = Record()
@@ -142,82 +237,121 @@ def _to_record(obj, path: str, number: int, offset: int | None) -> LibrisRecord:
     for n, fobj in enumerate(raw_fields, 1):
         if not isinstance(fobj, dict) or len(fobj) != 1:
             raise _NotARecord(f"field {n} is not an object with exactly one tag")
-        ((tag, val),) = fobj.items()
-        tag = _text(tag, "the tag", issues)  # keys too may hold undecodable bytes (found by fuzzing)
-        tag_text = tag
-        if isinstance(val, dict):
-            ind = []
-            for key in ("ind1", "ind2"):
-                v = val.get(key, " ")
-                v = _text(v, key, issues, tag) if v is not None else " "
-                if len(v) > 1:
-                    issues.append(ReadIssue.of("STRUCT-INDICATOR", "read-long", tag, name=key, value=v))
-                ind.append(v[:1] or " ")
-            subs_obj = val.get("subfields", [])
-            if not isinstance(subs_obj, list):
-                raise _NotARecord(f'field {tag}: "subfields" is not a list')
-            subfields: list[Subfield] = []
-            for s in subs_obj:
-                if not isinstance(s, dict):
-                    raise _NotARecord(f"field {tag}: a subfield is not an object")
-                for code, value in s.items():
-                    code = _text(code, "a subfield code", issues, tag)
-                    subfields.append(Subfield(code, _text(value, f"subfield ${code}", issues, tag)))
-            f = Field(tag=tag_text, indicators=Indicators(*ind), subfields=subfields)
-            if f.is_control_field():
-                issues.append(
-                    ReadIssue.of(
-                        "STRUCT-JSON-CONTROL",
-                        "control-with-subfields",
-                        tag,
-                        None,
-                        tag=tag,
-                    )
-                )
-                f = Field(tag=tag_text, data="".join(s.value for s in subfields))
-        else:
-            data = _text(val, f"field {tag}", issues, tag)
-            f = Field(tag=tag_text, data=data)
-            if not f.is_control_field():
-                issues.append(
-                    ReadIssue.of(
-                        "STRUCT-JSON-CONTROL",
-                        "data-as-string",
-                        tag,
-                        None,
-                        tag=tag,
-                    )
-                )
-                f = Field(
-                    tag=tag_text, indicators=Indicators(" ", " "), subfields=[Subfield(ORPHAN, data)] if data else []
-                )
-        if len(tag) != 3:
-            issues.append(ReadIssue.of("STRUCT-TAG", "read-length", tag, tag=tag))
-        fields.append(f)
+        for tag, val in _pairs(fobj):  # a tag repeated in one object: each is a field (reported)
+            fields.append(_field(tag, val, issues))
     rec.fields = fields
     issues.extend(record_issues(rec))
-    return LibrisRecord(marc=rec, path=path, number=number, offset=offset, source_format=FORMAT, issues=issues)
+    return LibrisRecord(marc=rec, path=path, number=number, offset=offset, source_format=FORMAT, issues=list(issues))
+
+
+def _field(tag, val, issues: list[ReadIssue]) -> Field:
+    tag = _text(tag, "the tag", issues)  # keys too may hold undecodable bytes (found by fuzzing)
+    tag_text = tag
+    if isinstance(val, dict):
+        ind = []
+        for key in ("ind1", "ind2"):
+            v = val.get(key, " ")
+            v = _text(v, key, issues, tag) if v is not None else " "
+            if len(v) > 1:
+                issues.append(ReadIssue.of("STRUCT-INDICATOR", "read-long", tag, name=key, value=v))
+            ind.append(v[:1] or " ")
+        subs_obj = val.get("subfields", [])
+        if not isinstance(subs_obj, list):
+            raise _NotARecord(f'field {tag}: "subfields" is not a list')
+        subfields: list[Subfield] = []
+        for s in subs_obj:
+            if not isinstance(s, dict):
+                raise _NotARecord(f"field {tag}: a subfield is not an object")
+            for code, value in _pairs(s):
+                code = _text(code, "a subfield code", issues, tag)
+                subfields.append(Subfield(code, _text(value, f"subfield ${code}", issues, tag)))
+        f = Field(tag=tag_text, indicators=Indicators(*ind), subfields=subfields)
+        if f.is_control_field():
+            issues.append(
+                ReadIssue.of(
+                    "STRUCT-JSON-CONTROL",
+                    "control-with-subfields",
+                    tag,
+                    None,
+                    tag=tag,
+                )
+            )
+            f = Field(tag=tag_text, data="".join(s.value for s in subfields))
+    else:
+        data = _text(val, f"field {tag}", issues, tag)
+        f = Field(tag=tag_text, data=data)
+        if not f.is_control_field():
+            issues.append(
+                ReadIssue.of(
+                    "STRUCT-JSON-CONTROL",
+                    "data-as-string",
+                    tag,
+                    None,
+                    tag=tag,
+                )
+            )
+            f = Field(tag=tag_text, indicators=Indicators(" ", " "), subfields=[Subfield(ORPHAN, data)] if data else [])
+    if len(tag) != 3:
+        issues.append(ReadIssue.of("STRUCT-TAG", "read-length", tag, tag=tag))
+    return f
 
 
 class _ByteOffsets:
     """Character index in the decoded text -> byte offset in the file (surrogateescape keeps it
-    exact even where the bytes are not UTF-8)."""
+    exact even where the bytes are not UTF-8) and line number; counted on from the last answer,
+    so asking in order through the file is linear."""
 
     def __init__(self, text: str, base: int):
         self.text = text
         self.base = base
         self.char = 0
         self.byte = base
+        self.line_no = 1
 
     def __call__(self, i: int) -> int:
         if i < self.char:
-            self.char, self.byte = 0, self.base
+            self.char, self.byte, self.line_no = 0, self.base, 1
         self.byte += len(self.text[self.char : i].encode("utf-8", "surrogateescape"))
+        self.line_no += self.text.count("\n", self.char, i)
         self.char = i
         return self.byte
 
+    def line(self, i: int) -> int:
+        self(i)
+        return self.line_no
+
+
+def _found_in_text(text: str, start: int, end: int, at: _ByteOffsets, repeated: bool) -> list[ReadIssue]:
+    """What the text of one record shows that its decoded value no longer does: keys repeated
+    in one object (a JSON reader keeps only the last) and bytes that are not UTF-8, each with its
+    byte offset and line."""
+    # positions first, in file order: the offsets are counted on from one to the next
+    marks: list[tuple[int, str, str | None, str, str]] = []
+    if repeated:
+        for key, i, under in _repeated_keys(text, start, end):
+            # in "fields" and "subfields" each repetition is kept as a field or subfield of its own
+            marks.append((i, "JSON-DUPLICATE-KEY", None, "kept" if under in ("fields", "subfields") else "last", key))
+    bad = list(_BAD_BYTES.finditer(text, start, end))
+    if bad:
+        tags = [(m.start(), m.group(1)) for m in _TAG_BEFORE.finditer(text, start, end)]
+        for m in bad:
+            tag = next((t for pos, t in reversed(tags) if pos < m.start()), None)
+            run = m.group(0)
+            shown = " ".join(f"{ord(c) - 0xDC00:02X}" for c in run[:8]) + (" ..." if len(run) > 8 else "")
+            marks.append((m.start(), "ENC-INVALID-UTF8", tag, "at", shown))
+    found: list[ReadIssue] = []
+    for i, code, tag, key, what in sorted(marks, key=lambda x: x[0]):
+        offset = at(i)
+        if code == "JSON-DUPLICATE-KEY":
+            found.append(ReadIssue.of(code, key, None, None, key=what, offset=offset, line=at.line_no))
+        else:
+            found.append(ReadIssue.of(code, key, tag, None, bytes=what, offset=offset, line=at.line_no))
+    return found
+
 
 def read_json(path: str, data: bytes | None = None) -> ListSource:
+    """A JSON list of records, one record object, or one record object a line (NDJSON, JSON Lines:
+    any white space between the objects)."""
     path = str(path)
     if data is None:
         data = read_file_bytes(path)
@@ -229,21 +363,25 @@ def read_json(path: str, data: bytes | None = None) -> ListSource:
         raise UnreadableFile(path, "the file is empty")
     entries: list[Entry] = []
     raws: list[bytes] = []
+    repeated: list[int] = []
+    decoder = _decoder(repeated)
 
     def add(obj_start: int, obj_end: int, obj=None, error: str | None = None) -> None:
         number = len(entries) + 1
         off = at(obj_start)
         raw = text[obj_start:obj_end].encode("utf-8", "surrogateescape")
         if error is not None:
-            line = text.count("\n", 0, obj_start) + 1
-            entries.append(BrokenRecord(path, number, off, error, raw=raw[:4000], line=line))
+            entries.append(BrokenRecord(path, number, off, error, raw=raw[:4000], line=at.line_no))
         else:
-            entries.append(dict_to_record(obj, path, number, off))
+            found = _found_in_text(text, obj_start, obj_end, at, bool(repeated))
+            entries.append(dict_to_record(obj, path, number, off, found))
+        repeated.clear()
         raws.append(raw)
 
     def decode_at(j: int):
+        repeated.clear()
         try:
-            return _DECODER.raw_decode(text, j), None
+            return decoder.raw_decode(text, j), None
         except json.JSONDecodeError as exc:
             return None, exc
         except RecursionError:
@@ -254,19 +392,30 @@ def read_json(path: str, data: bytes | None = None) -> ListSource:
         if err is not None:
             raise UnreadableFile(path, f"not valid JSON at byte {at(err.pos)} (line {err.lineno}): {err.msg}")
         obj, end = got
-        if _skip_ws(text, end) != len(text):
+        k = _skip_ws(text, end)
+        if k != len(text) and not (isinstance(obj, dict) and text[k] == "{"):
             raise UnreadableFile(path, f"unexpected text after the JSON value at byte {at(end)}")
         if isinstance(obj, dict) and "fields" not in obj and ("@graph" in obj or "@context" in obj):
             raise UnreadableFile(path, "this is JSON-LD, not MARC-in-JSON")
         if not isinstance(obj, dict):
             raise UnreadableFile(path, "not MARC-in-JSON: expected an object or a list of objects")
         add(i, end, obj)
-        return ListSource(path, entries, raws, FORMAT)
+        if k == len(text):
+            return ListSource(path, entries, raws, FORMAT)
+        # one object after another (NDJSON): read on the same way, without commas
+        return _read_elements(text, k, add, decode_at, sep=None, entries=entries, raws=raws, path=path)
 
     # a list: decode element by element, so that one bad record does not lose the rest
     j = _skip_ws(text, i + 1)
     if j < len(text) and text[j] == "]":
         return ListSource(path, entries, raws, FORMAT)
+    return _read_elements(text, j, add, decode_at, sep=",", entries=entries, raws=raws, path=path)
+
+
+def _read_elements(text: str, j: int, add, decode_at, *, sep: str | None, entries, raws, path: str) -> ListSource:
+    """Records from ``j`` on, each on its own: the elements of a list (``sep`` ","), or values
+    one after another (``sep`` None, NDJSON). A value that is not valid JSON is a broken record,
+    and reading goes on at the next thing that looks like a record."""
     while j < len(text):
         got, err = decode_at(j)
         if err is None:
@@ -274,7 +423,10 @@ def read_json(path: str, data: bytes | None = None) -> ListSource:
             add(j, end, obj)
             k = _skip_ws(text, end)
             if k >= len(text):
-                break  # the list was never closed: what was there is read
+                break  # the list was never closed (or the last line ended): what was there is read
+            if sep is None:
+                j = k
+                continue
             if text[k] == ",":
                 j = _skip_ws(text, k + 1)
                 continue

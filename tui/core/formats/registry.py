@@ -147,10 +147,11 @@ MARC_JSON = Format(
     id="marc-json",
     name="MARC-in-JSON",
     module="tui.core.formats.marcjson",
-    extensions=(".json", ".marcjson"),
-    read="pymarc's and Libris's `application/x-marc-json`",
+    extensions=(".json", ".marcjson", ".ndjson", ".jsonl"),
+    read="pymarc's and Libris's `application/x-marc-json`; a list, one record, or one record a line (NDJSON)",
     write="pymarc's shape",
     carries=MARC,
+    notes="repeated keys, numbers and bytes that are not UTF-8 are reported with byte and line",
     sniff=_is_json,
     sniff_rank=30,
 )
