@@ -19,7 +19,9 @@ Apache-2.0, see THIRD_PARTY_NOTICES):
 * ``tui/data/kbv-terms.ttl``: labels and codes of linked value terms (languages, countries,
   relators, MARC enumerations, RDA, categories...).
 * ``tui/data/display-lenses.json``: the property order the Libris client uses per class
-  (``chips``, ``cards`` and ``full`` lens groups).
+  (``chips``, ``cards`` and ``full`` lens groups), and its Fresnel formats (``formatters``: the
+  text before, between and after properties and values, per class and property), taken from
+  ``upstream/definitions/source/vocab/display.jsonld`` when the reference data has it.
 
 Each output is deterministic (sorted), so a rebuild on unchanged input gives the same bytes.
 """
@@ -235,6 +237,38 @@ def write_turtle(g: Graph, path: Path) -> None:
     path.write_text(data, encoding="utf-8")
 
 
+#: the parts of a fresnel:Format the label view uses: where it applies and the text it puts
+#: around a resource, a property and each value (styles are for a browser, not a terminal)
+_FORMAT_KEYS = (
+    "fresnel:classFormatDomain",
+    "fresnel:propertyFormatDomain",
+    "fresnel:resourceFormat",
+    "fresnel:propertyFormat",
+    "fresnel:valueFormat",
+)
+
+
+def build_formatters(display: dict) -> dict:
+    """The display definitions' ``formatters`` (``fresnel:Format``), each cut to its domains and
+    content (``contentBefore`` / ``contentFirst`` / ``contentAfter`` / ``contentLast``); a
+    domain given as one string becomes a list of one."""
+    out: dict = {}
+    for fid, f in (display.get("formatters") or {}).items():
+        if not isinstance(f, dict) or f.get("@type") != "fresnel:Format":
+            continue
+        kept: dict = {}
+        for k in _FORMAT_KEYS:
+            v = f.get(k)
+            if v is None:
+                continue
+            if k.endswith("Domain"):
+                v = [v] if isinstance(v, str) else list(v)
+            kept[k] = v
+        if any(k in kept for k in _FORMAT_KEYS[2:]):
+            out[fid] = kept
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reference", default=str(ROOT.parent / "shared" / "reference"))
@@ -257,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
         "source": lenses.get("source", ""),
         "lensGroups": {g: lenses["lensGroups"][g] for g in ("chips", "cards", "full") if g in lenses["lensGroups"]},
     }
+    display = ref / "upstream" / "definitions" / "source" / "vocab" / "display.jsonld"
+    if display.exists():
+        subset["formatters"] = build_formatters(json.loads(display.read_text(encoding="utf-8")))
     (out / "display-lenses.json").write_text(
         json.dumps(subset, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
     )

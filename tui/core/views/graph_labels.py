@@ -31,9 +31,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from tui.core.mapping import vocab
+from tui.core.mapping import display, vocab
 from tui.core.mapping.label_mapping import load_mapping as load_label_mapping
-from tui.core.mapping.marcframe import load_vocabulary
 from tui.core.mapping.terms import term_label_from_uri
 from tui.core.mapping.values import as_list, extract_token, types_of
 from tui.core.views.lines import LabelLine, SourceRef
@@ -353,6 +352,9 @@ class _Walker:
         hidden = (entity, props[0]) in _hidden_class_props() and len(props) == 1
         if types and not hidden:
             sub_labels.append(", ".join(term_label(t, self.lang) for t in types))
+        if self._shown_as_chip(node):
+            # a qualified link (a contribution: its agent and roles): one line, as Libris writes it
+            return [LabelLine(section, " / ".join(sub_labels), self._own_chip(node), self.refs(npath, prefix=True))]
         out: list[LabelLine] = []
         for p, v in node.items():
             if p in _SKIP or p == "@type" or p.startswith("_"):
@@ -374,47 +376,41 @@ class _Walker:
             out.append(LabelLine(section, " / ".join(labels), node["@id"], self.refs(npath, prefix=True)))
         return out
 
+    def _shown_as_chip(self, node: dict) -> bool:
+        """Whether an embedded entity shows on one line: its ``chips`` lens names every property
+        it has and it links to an entity described elsewhere (a contribution whose agent is a
+        linked Person: "Holmberg, Åke, 1907-1991 (Författare)"). An entity described in the
+        record itself keeps a line per value, as the MARC label view shows it."""
+        lens = _chip_lens(types_of(node))
+        if not lens:
+            return False
+        named = {a for alts in display.lens_properties(lens) for a in alts}
+        own = [p for p in node if p not in _SKIP and p != "@type" and not p.startswith("_")]
+        if not own or any(_base_prop(p) not in named for p in own):
+            return False
+        return any(
+            isinstance(x, dict) and isinstance(x.get("@id"), str) and not linked_term_label(x["@id"], self.lang)
+            for p in own
+            for x in as_list(node[p])
+        )
+
     def chip(self, v: Any) -> str:
-        """A short text for an entity (Libris's "chip"): a known term's label, else the values
-        of the class's ``chips`` display lens, else a label, name or code, else its URI."""
+        """A short text for an entity (Libris's "chip"): a known term's label, else the entity
+        written by its class's ``chips`` lens and the display formats ("Holmberg, Åke,
+        1907-1991"), else a label, name or code, else what its URI says."""
         if isinstance(v, str):
             return v
         if not isinstance(v, dict):
             return str(v)
         uri = v.get("@id")
         if isinstance(uri, str):
-            known = linked_term_label(uri, self.lang)
-            if known:
-                return known
-        lens = _chip_lens(types_of(v))
-        if lens:
-            parts: list[str] = []
-            for p in lens:
-                alts = p.get("alternateProperties") if isinstance(p, dict) else [p]
-                for a in alts or []:
-                    if not isinstance(a, str):
-                        continue
-                    vals = as_list(v.get(a))
-                    if not vals and isinstance(v.get(a + "ByLang"), dict):
-                        lx = v[a + "ByLang"]
-                        vals = [lx.get(self.lang) or lx.get("sv") or next(iter(lx.values()))]
-                    texts = [
-                        t
-                        for t in (
-                            x
-                            if isinstance(x, str)
-                            else self.chip(x)
-                            if isinstance(x, dict) and "@id" not in x
-                            else None
-                            for x in vals
-                        )
-                        if t
-                    ]
-                    if texts:
-                        parts.append(", ".join(texts))
-                        break
-            if parts:
-                return " ".join(parts)
+            return self.link_text(v) or uri
+        return self._own_chip(v)
+
+    def _own_chip(self, v: dict) -> str:
+        text = display.format_entity(v, self.lang, self.link_text)
+        if text:
+            return text
         for key in ("prefLabel", "label", "name", "code", "mainTitle"):
             x = v.get(key)
             if isinstance(x, list) and x:
@@ -424,10 +420,23 @@ class _Walker:
             lx = v.get(key + "ByLang")
             if isinstance(lx, dict) and lx:
                 return lx.get(self.lang) or lx.get("sv") or next(iter(lx.values()))
-        uri = v.get("@id")
-        if isinstance(uri, str):
-            return linked_term_label(uri, self.lang) or term_label_from_uri(uri) or uri
         return ""
+
+    def link_text(self, v: dict) -> str | None:
+        """How a link to another entity reads: the label of a known term, else the entity's own
+        description where the data embellishes it (framed records), else the token the
+        mapping's URI templates take from it (``https://libris.kb.se/library/Li``: ``Li``)."""
+        uri = v.get("@id")
+        if not isinstance(uri, str):
+            return self._own_chip(v) or None
+        known = linked_term_label(uri, self.lang)
+        if known:
+            return known
+        if len(v) > 1:
+            own = self._own_chip({k: x for k, x in v.items() if k != "@id"})
+            if own:
+                return own
+        return term_label_from_uri(uri) or _template_token(uri) or uri
 
     def link_value(self, entity: str, props: list[str], v: dict):
         """How a link shows: ``("collapse", labels, text)`` to join on one line, or
@@ -451,27 +460,36 @@ class _Walker:
             labs = (t.get("labels") or {}).get(self.lang) or (t.get("labels") or {}).get("sv") or []
             return ("line", list(labs), tok)
         # a linked entity described elsewhere (embellished in framed data, or just its URI)
-        return ("collapse", [], self.chip(v) or uri)
-
-
-@lru_cache(maxsize=1)
-def _lenses() -> dict:
-    try:
-        return json.loads((vocab.DATA / "display-lenses.json").read_text(encoding="utf-8")).get("lensGroups", {})
-    except (OSError, ValueError):
-        return {}
+        return ("collapse", [], self.link_text(v) or uri)
 
 
 def _chip_lens(types: list[str]) -> list | None:
-    chips = _lenses().get("chips", {})
-    for t in types:
-        if t in chips:
-            return chips[t]
-    sup = load_vocabulary().superclasses
-    for t in types:
-        for s in sorted(sup.get(t, ()), key=lambda c: -len(sup.get(c, ()))):
-            if s in chips:
-                return chips[s]
+    """The ``chips`` lens of an entity of ``types`` (its class's, else its nearest superclass's)."""
+    return display.lens_for("chips", types)
+
+
+@lru_cache(maxsize=1)
+def _uri_templates() -> tuple[tuple[str, str], ...]:
+    """The URI templates the mapping links through, each with the text before its token: the
+    longest prefix first, so that the most specific template reads a URI."""
+    seen: dict[str, str] = {}
+    for targets in _link_targets().values():
+        for t in targets:
+            tpl = t["uriTemplate"]
+            head = tpl.split("{", 1)[0]
+            if head.startswith(("http://", "https://")) and "/" in head.split("://", 1)[1]:
+                seen[tpl] = head
+    return tuple(sorted(seen.items(), key=lambda x: -len(x[1])))
+
+
+def _template_token(uri: str) -> str | None:
+    """The code a URI stands for when the mapping makes such URIs from a code (a library's sigel
+    in ``https://libris.kb.se/library/{sigel}``)."""
+    for tpl, head in _uri_templates():
+        if uri.startswith(head):
+            tok = extract_token(tpl, uri)
+            if tok:
+                return tok
     return None
 
 
