@@ -5,16 +5,18 @@ projects' test suites, read as pymarc reads them."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
-from conftest import SHARED
 from pymarc import JSONReader
 
 from tui.cli import main
 from tui.core.formats import detect, marcjson, open_source
 from tui.core.model.record import BrokenRecord, LibrisRecord
 
+# ../shared as tests/conftest.py finds it (a module of its own name is not importable under xdist)
+SHARED = Path(os.environ.get("LIBRIS_TUI_SHARED") or Path(__file__).resolve().parents[2].parent / "shared")
 EXTERNAL = SHARED / "corpus" / "external"
 PYMARC = SHARED / "corpus" / "pymarc"
 
