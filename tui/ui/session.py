@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import tui.core.batch.taskcmd  # noqa: F401  (the journal replays RunTasks)
+import tui.core.editing.replace  # noqa: F401  (the journal replays FindReplace)
 from tui.core.editing.commands import (
     Advice,
     EditCommand,
