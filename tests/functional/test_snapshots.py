@@ -225,3 +225,38 @@ def test_field_help_panel(snap_compare, plain):
         await pilot.pause()
 
     assert snap_compare(build_app(plain), terminal_size=(80, 24), run_before=run_before)
+
+
+# -- a task list in the app: the dialog with a problem, the changes it would make ------------------
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_task_list_dialog_with_a_problem(snap_compare, here, size):
+    (here / "fix.toml").write_text('[[operation]]\naction = "replace-subfeld"\ntag = "245"\n', "utf-8")
+
+    async def run_before(pilot):
+        await pilot.press("T")
+        await pilot.pause()
+        pilot.app.screen.query_one("#path", Input).value = "fix.toml"
+        await pilot.press("enter")
+        await pilot.pause()
+
+    assert snap_compare(build_app("seed-records.txt"), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_task_list_changes_preview(snap_compare, here, size):
+    from tui.ui.screens.changes_screen import ChangesScreen
+
+    (here / "fix.toml").write_text(
+        '[[operation]]\naction = "add-field"\ntag = "500"\nsubfields = [["a", "Rättad i libris-tui"]]\n', "utf-8"
+    )
+
+    async def run_before(pilot):
+        await pilot.press("T")
+        await pilot.pause()
+        pilot.app.screen.query_one("#path", Input).value = "fix.toml"
+        await pilot.press("enter")
+        await _until(pilot, ChangesScreen)
+
+    assert snap_compare(build_app("seed-records.txt"), terminal_size=size, run_before=run_before)

@@ -139,6 +139,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "file; shows the changes first, then one undoable edit per record.",
         "F",
     ),
+    ActionSpec(
+        "run-tasks",
+        "run_tasks",
+        "Task list",
+        "Run a task list (the TOML file libris-tui batch runs) on this record or every record; shows "
+        "the changes first, then one undoable edit per record.",
+        "T",
+    ),
     # -- records -------------------------------------------------------------------------------
     ActionSpec(
         "new-record",
@@ -288,6 +296,7 @@ HELP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "duplicate-field",
             "field-help",
             "find-replace",
+            "run-tasks",
             "undo",
             "redo",
         ),

@@ -51,6 +51,7 @@ PALETTE_TITLES = {
     "duplicate-field": "Duplicate the field under the cursor",
     "field-help": "Field help: what this tag is",
     "find-replace": "Find and replace over the file",
+    "run-tasks": "Run a task list on this record or the file",
     "new-record": "New record from a template",
     "delete-record": "Delete the record",
     "undo": "Undo",

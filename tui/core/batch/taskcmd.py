@@ -12,6 +12,7 @@ import copy
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import ClassVar
 
 from tui.core.batch.tasks import TaskFileError, TaskList, parse_tasks
@@ -68,7 +69,7 @@ class RunTasks(EditCommand):
         self._done = []
 
     def describe(self) -> str:
-        text = f"Task list {self.path}"
+        text = f"Task list {PurePath(self.path).name}"
         if self._applied:
             if self.changed_by:
                 text += ": operation" + ("s " if len(self.changed_by) > 1 else " ")

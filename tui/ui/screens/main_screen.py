@@ -18,6 +18,8 @@ from textual.widgets import Footer
 
 from tui.ui import actions
 from tui.ui.flows.broken import BrokenFlow
+from tui.ui.flows.bulk.find_replace import FindReplaceFlow
+from tui.ui.flows.bulk.tasks import TasksFlow
 from tui.ui.flows.changes import ChangesFlow
 from tui.ui.flows.editing import EditingFlow
 from tui.ui.flows.fields import FieldsFlow
@@ -59,6 +61,8 @@ class MainScreen(Screen):
         self.editing = EditingFlow(self)
         self.lines = LineFlow(self)
         self.records_flow = RecordsFlow(self)
+        self.find_replace_flow = FindReplaceFlow(self)
+        self.tasks_flow = TasksFlow(self)
         self.fields = FieldsFlow(self)
         self.holdings = HoldingsFlow(self)
         self.validation = ValidationFlow(self)
@@ -254,7 +258,10 @@ class MainScreen(Screen):
         self.records_flow.delete_record()
 
     def action_find_replace(self) -> None:
-        self.records_flow.find_replace()
+        self.find_replace_flow.find_replace()
+
+    def action_run_tasks(self) -> None:
+        self.tasks_flow.run_tasks()
 
     def on_paste(self, event) -> None:
         """Lines of MARC text pasted (bracketed paste, also over SSH): added as fields."""

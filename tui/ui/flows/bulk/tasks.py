@@ -1,0 +1,123 @@
+"""Running a task list (``run-tasks``) on this record or on every record of the file: the same
+TOML task lists and operations as ``libris-tui batch``, as one ``RunTasks`` per record, each its
+own undo step, shown first as the changes screen with what the rules refused counted by rule id.
+
+The task list's text is read once, in the dialog; every record gets the same text (a file
+changed on disk meanwhile does not change a run half-way), and the crash journal keeps it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from tui.core.editing.commands import EditContext
+from tui.core.model.record import LibrisRecord
+from tui.ui.flows.base import Flow
+from tui.ui.flows.bulk import skipped_text
+
+TITLE = "Task list"
+
+
+class TasksFlow(Flow):
+    def __init__(self, screen) -> None:
+        super().__init__(screen)
+        self._last: dict | None = None
+
+    def run_tasks(self) -> None:
+        from tui.ui.dialogs.editing.task_dialog import TaskDialog
+
+        def done(params: dict | None) -> None:
+            if params is None:
+                return
+            self._last = {"path": params["path"], "scope": params["scope"]}
+            if params["scope"] == "record" and self.screen.slot is None:
+                self.say("Open the record to run the task list on first.", title=TITLE)
+                return
+            slot = self.screen.slot
+            if params["scope"] == "file":
+                self.say("Trying the task list on every record ...", title=TITLE)
+            self.in_thread(self._plan_worker, params, slot, group="run-tasks")
+
+        path = self.session.path
+        self.app.push_screen(TaskDialog(self._last, str(Path(path).parent) if path else None), done)
+
+    @staticmethod
+    def _make(params: dict):
+        from tui.core.batch.taskcmd import RunTasks
+
+        return RunTasks(params["text"], params["path"])
+
+    def plan(self, params: dict, slot: int | None):
+        """What the task list would do (records as edited so far, none touched): on ``slot``, or
+        on every record when the scope is the file."""
+        from tui.core.batch.taskcmd import plan_tasks
+
+        session = self.session
+
+        def entries():
+            if params["scope"] == "record":
+                if slot is not None:
+                    yield slot, session.entry(slot)
+                return
+            for s in range(len(session)):
+                yield s, session.entry(s)
+
+        def context(s: int, rec: LibrisRecord) -> EditContext:
+            return EditContext(rec, session.profile, session.sigel, session.source)
+
+        if params["scope"] == "file":
+            with session.lock:
+                if not session.source.complete:
+                    session.source.build_index()
+        return plan_tasks(entries(), lambda: self._make(params), context)
+
+    def _plan_worker(self, params: dict, slot: int | None) -> None:
+        plan = self.plan(params, slot)
+        self.app.call_from_thread(self._show_plan, params, plan)
+
+    def _show_plan(self, params: dict, plan) -> None:
+        from tui.ui.screens.changes_screen import ChangesScreen
+
+        if plan.refusal is not None:
+            self.refuse(plan.refusal)
+            return
+        note = f"Refused by the rules: {skipped_text(plan.skipped)}" if plan.skipped else ""
+        where = "this record" if params["scope"] == "record" else "the file"
+        if not plan.slots:
+            self.say(f"The task list changes nothing in {where}." + (f" {note}." if note else ""), title=TITLE)
+            return
+        runs, recs = plan.replaced, len(plan.slots)
+        head = (
+            f"{Path(params['path']).name}: {runs} {'operation run changes' if runs == 1 else 'operation runs change'}"
+            f" {recs} {'record' if recs == 1 else 'records'}"
+        )
+        self.app.push_screen(
+            ChangesScreen(
+                lambda: plan.changes,
+                proceed="Run",
+                note=f"{head}. {note}" if note else head,
+                title="Task list: what would change",
+            ),
+            lambda r: bool(r) and r[0] == "proceed" and self._apply(params, plan),
+        )
+
+    def _apply(self, params: dict, plan) -> None:
+        from tui.core.editing.commands import Refused
+
+        done = 0
+        refused: Counter = Counter()
+        for slot in plan.slots:
+            cmd = self._make(params)
+            try:
+                self.session.do(slot, cmd)  # one undo step per record
+            except Refused as exc:
+                refused[exc.refusal.rule] += 1
+                continue
+            if cmd.changed:
+                done += 1
+        refused = plan.skipped + refused  # the same count the preview showed, and any refused since
+        msg = f"Task list run: {done} {'record' if done == 1 else 'records'} changed, one undo step each"
+        if refused:
+            msg += f"; refused by the rules: {skipped_text(refused)}"
+        self.say(msg, title=TITLE)
