@@ -163,8 +163,6 @@ def holding_of(tag: str) -> tuple[int | None, str]:
 
 # -- the label view --------------------------------------------------------------------------------
 
-SECTIONS = ("ADMINMETADATA", "INSTANS AV VERK", "INSTANS", "BESTÅND")
-
 
 def labels_available() -> bool:
     return _labels is not None

@@ -20,7 +20,6 @@ from typing import Any
 
 from tui.core.mapping import compiled
 
-SECTIONS = ("ADMINMETADATA", "INSTANS AV VERK", "INSTANS", "BESTÅND")
 UNMAPPED_SECTION_ENTITY = "Instance"
 _BIG = 10_000
 

@@ -352,7 +352,7 @@ class _Walker:
         hidden = (entity, props[0]) in _hidden_class_props() and len(props) == 1
         if types and not hidden:
             sub_labels.append(", ".join(term_label(t, self.lang) for t in types))
-        if self._shown_as_chip(node):
+        if self._shown_as_chip(node, entity if props[:1] == ["hasVariant"] else ""):
             # a qualified link (a contribution: its agent and roles): one line, as Libris writes it
             return [LabelLine(section, " / ".join(sub_labels), self._own_chip(node), self.refs(npath, prefix=True))]
         out: list[LabelLine] = []
@@ -376,11 +376,13 @@ class _Walker:
             out.append(LabelLine(section, " / ".join(labels), node["@id"], self.refs(npath, prefix=True)))
         return out
 
-    def _shown_as_chip(self, node: dict) -> bool:
+    def _shown_as_chip(self, node: dict, entity: str = "") -> bool:
         """Whether an embedded entity shows on one line: its ``chips`` lens names every property
         it has and it links to an entity described elsewhere (a contribution whose agent is a
         linked Person: "Holmberg, Åke, 1907-1991 (Författare)"). An entity described in the
-        record itself keeps a line per value, as the MARC label view shows it."""
+        record itself keeps a line per value, as the MARC label view shows it; the variants of an
+        authority record's entity (``entity`` is ``Authority``) are written as chips too ("Haij,
+        Vera, 1914-2001"), as Libris's authority cards show them."""
         lens = _chip_lens(types_of(node))
         if not lens:
             return False
@@ -388,6 +390,8 @@ class _Walker:
         own = [p for p in node if p not in _SKIP and p != "@type" and not p.startswith("_")]
         if not own or any(_base_prop(p) not in named for p in own):
             return False
+        if entity == "Authority":
+            return True
         return any(
             isinstance(x, dict) and isinstance(x.get("@id"), str) and not linked_term_label(x["@id"], self.lang)
             for p in own
@@ -497,6 +501,54 @@ def _base_prop(p: str) -> str:
     return p[:-6] if p.endswith("ByLang") else p
 
 
+def _emitter(lines: list[LabelLine]):
+    def emit(entity: str, items: list[tuple[tuple, LabelLine]]) -> None:
+        items.sort(key=lambda x: x[0])
+        lines.extend(ln for _, ln in items)
+
+    return emit
+
+
+def _authority_lines(w: _Walker, data: dict, lines: list[LabelLine]) -> list[LabelLine]:
+    """An authority record: the Record (ADMINMETADATA), then its main entity, the Person,
+    Organization, Topic ... itself, under AUKTORITET in MARC order (no Work, no Instance)."""
+    sec = w.m.section_ids
+    emit = _emitter(lines)
+    emit("Record", w.entity_lines(sec["Record"], "Record", {k: v for k, v in data.items() if k != "mainEntity"}, ""))
+    main = data.get("mainEntity")
+    thing: dict = main if isinstance(main, dict) else {}
+    items = []
+    skip: set[str] = set()
+    lens = _chip_lens(types_of(thing))
+    if lens:
+        # the entity itself first, written as Libris writes it ("Person: Jansson, Tove, 1914-2001");
+        # the properties that say it are not repeated a line each
+        named = {a for alts in display.lens_properties(lens) for a in alts}
+        skip = {p for p in thing if _base_prop(p) in named}
+        text = w._own_chip(thing)
+        if text:
+            refs: list[SourceRef] = []
+            for p in sorted(skip | {"name"}):
+                refs.extend(r for r in w.refs("mainEntity", p) if r not in refs)
+            label = ", ".join(term_label(t, w.lang) for t in types_of(thing))
+            items.append(((-1, 1, 0), LabelLine(sec["Authority"], label, text, tuple(refs))))
+    items += w.entity_lines(sec["Authority"], "Authority", thing, "mainEntity", skip=skip)
+    emit("Authority", items)
+    return lines
+
+
+def authority_view(record: Any, lang: str = "sv") -> list[LabelLine]:
+    """The label view of a MARC authority record (leader/06 ``z``): converted with marcframe's
+    ``auth`` rules as Libris converts it, and labelled from that JSON-LD; each line points back
+    to the MARC fields its value comes from (the conversion run back, as for JSON-LD files)."""
+    from tui.core.mapping.linked import jsonld_to_marc, marc_to_jsonld
+
+    data = marc_to_jsonld(record.marc)
+    prov: dict = {}
+    jsonld_to_marc(data, prov)
+    return _authority_lines(_Walker(lang, prov, None), data, [])
+
+
 def label_view(record: Any, lang: str = "sv") -> list[LabelLine]:
     """The label view of a record read from JSON-LD, from its graph."""
     origin = record.origin
@@ -505,13 +557,12 @@ def label_view(record: Any, lang: str = "sv") -> list[LabelLine]:
     sec = m.section_ids
     prov = getattr(origin, "provenance", None) or {}
     w = _Walker(lang, prov, None)
+    lines: list[LabelLine] = []
+    if record.kind == "authority":
+        return _authority_lines(w, data, lines)
     rec_node = {k: v for k, v in data.items() if k != "mainEntity"}
     thing = data.get("mainEntity") if isinstance(data.get("mainEntity"), dict) else {}
-    lines: list[LabelLine] = []
-
-    def emit(entity: str, items: list[tuple[tuple, LabelLine]]) -> None:
-        items.sort(key=lambda x: x[0])
-        lines.extend(ln for _, ln in items)
+    emit = _emitter(lines)
 
     emit("Record", w.entity_lines(sec["Record"], "Record", rec_node, ""))
     if origin.kind == "hold":
@@ -533,4 +584,4 @@ def label_view(record: Any, lang: str = "sv") -> list[LabelLine]:
     return lines
 
 
-__all__ = ["label_view", "is_linked", "term_label", "linked_term_label"]
+__all__ = ["authority_view", "label_view", "is_linked", "term_label", "linked_term_label"]

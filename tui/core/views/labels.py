@@ -552,6 +552,11 @@ def label_view(record: LibrisRecord, lang: str = "sv") -> list[LabelLine]:
 
         if graph_labels.is_linked(record):
             return graph_labels.label_view(record, lang)
+    if record.kind == "authority":
+        # no label table for the authority format: marcframe's auth rules, labelled from the graph
+        from tui.core.views import graph_labels
+
+        return graph_labels.authority_view(record, lang)
     m = load_mapping()
     b = _Builder(m, lang)
     fmt = "hold" if record.kind == "holdings" else "bib"

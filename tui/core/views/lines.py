@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SECTIONS = ("ADMINMETADATA", "INSTANS AV VERK", "INSTANS", "BESTÅND")
+#: the label view's sections, in order (their headings and entities are in the label mapping)
+SECTIONS = ("ADMINMETADATA", "INSTANS AV VERK", "INSTANS", "BESTÅND", "AUKTORITET")
 
 
 # -- public types -------------------------------------------------------------------------------
