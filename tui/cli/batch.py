@@ -8,7 +8,8 @@ changes record by record (the MARC lines removed and added, and what made them) 
 Output: a summary on stderr (per operation: records changed, refusals by rule; in all: records,
 changed, refused, unreadable), the written file on the last line of stdout. Exit status: 0 done;
 1 some edits were refused or some records could not be read (the rest is done); 2 bad usage, a
-malformed task file (file, line and what is wrong) or a file that cannot be read or written.
+malformed task file (file, line and what is wrong) or a file that cannot be read; 3 the output
+cannot be written (the old file, if any, is kept).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ def register(subparsers) -> None:
         description="Run the operations of a task list (add, delete or replace fields and subfields, with "
         "conditions; URI-MOVE, HOLD-ADD, SUP-CLEAR) on every record, through the same edit commands "
         "and rules as the app; write the records to OUT. See docs/tasks.md for the format.",
-        epilog="Exit status: 0 done; 1 some edits refused or records unreadable; 2 bad usage or task file.",
+        epilog="Exit status: 0 done; 1 some edits refused or records unreadable; 2 bad usage or task file; "
+        "3 the output cannot be written.",
     )
     p.add_argument("tasks", metavar="TASKS.toml", help="the task list")
     p.add_argument("files", nargs="+", metavar="FILE", help="record files (any supported format)")
