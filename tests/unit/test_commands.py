@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tui.core.batch.taskcmd import RunTasks
 from tui.core.editing import commands as C
 from tui.core.editing.commands import EditContext, History, Refused, command_from_json
 from tui.core.editing.replace import FindReplace
@@ -393,6 +394,7 @@ ALL = [
     C.AddFields(["=650  \\7$aKatter$2sao", "=500  \\\\$aAnm"], index=3),
     C.CreateRecord("00000nam a2200000 i 4500", ["=245  10$aNy"], "e-bok"),
     FindReplace("Ä", "A", tag="245", code="a"),
+    RunTasks('[[operation]]\naction = "delete-field"\ntag = "500"\n', "tasks.toml"),
 ]
 
 

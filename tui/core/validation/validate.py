@@ -701,6 +701,7 @@ def _check_record(
         )
 
     watched = _structure(r, marc, add, fresh and r.valid_fields)
+    _read_findings(run, r, number, control_number, prefix)
     if holding_of is not None and not r.number:
         # a holding made in this session: Libris gives it its control number on import
         run.findings[start:] = [f for f in run.findings[start:] if f.rule != "STRUCT-001" or f.severity != "warning"]
@@ -722,6 +723,24 @@ def _check_record(
         _advice(r, watched, st, ost, orig, add)
         if duplicates and not st.channel and str(marc.leader)[5:6] != "d":
             run.check_duplicates(number, control_number, _dup_keys(watched))
+
+
+#: what a reader notes that the structure pass finds again in the fields themselves (reported once)
+_REDERIVED = frozenset(
+    ("STRUCT-EMPTY-SUBFIELD", "STRUCT-INDICATOR", "STRUCT-ORPHAN-TEXT", "STRUCT-SUBFIELD-CODE", "STRUCT-TAG")
+)
+
+
+def _read_findings(run: _Run, r: LibrisRecord, number: int, control_number: str | None, prefix: str) -> None:
+    """What the reader noticed in the record's bytes (a character it could not decode, a leader
+    it had to mend, a JSON value of the wrong type ...) as findings: nothing it changed on the
+    way in goes unsaid."""
+    for i in r.issues:
+        if i.code in _REDERIVED:
+            continue
+        run.findings.append(
+            Finding(i.severity, i.code, number, control_number, i.tag, i.occurrence, prefix + i.message, False)
+        )
 
 
 #: tags the advice and duplicate checks look at, collected during the structure pass
