@@ -333,6 +333,27 @@ async def test_search_and_jump(seed_file):
         assert isinstance(app.screen, MainScreen) and screen.slot == 1 and screen.show_channels
 
 
+async def test_search_ignores_case_and_accents_and_reads_names(tmp_path):
+    p = tmp_path / "names.mrk"
+    p.write_text(
+        "=LDR  00000nam a2200000 i 4500\n=001  r1\n=245  10$aFörsta boken\n\n"
+        "=LDR  00000nam a2200000 i 4500\n=001  r2\n=100  1\\$aHolmberg, Åke,$d1907-1991\n=245  10$aAndra boken\n",
+        "utf-8",
+    )
+    app = build_app(p)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("slash", *"Ake")
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if app.screen.query_one(OptionList).option_count:
+                break
+        text = screen_text(app)
+        assert "1 record found" in text and "100: Holmberg, Åke, 1907-1991" in text
+        await pilot.press("enter")
+        await pilot.pause()
+        assert main_screen(app).slot == 1
+
+
 async def test_help_shows_the_keys_of_the_active_keymap(seed_file):
     app = build_app(seed_file, keymap="vim")
     async with app.run_test(size=(160, 50)) as pilot:

@@ -1,4 +1,5 @@
-"""Search and jump: titles, identifiers (02X, 035) and control numbers (001).
+"""Search and jump: titles, names, identifiers and control numbers, case and accents ignored
+(``tui.core.views.search``: "ake" finds "Åke").
 
 Searching runs in a worker thread over every record (a big file must not freeze the screen);
 the first 200 hits are listed. Returns the slot of the record chosen, or None.
@@ -17,24 +18,10 @@ from textual.worker import get_current_worker
 from tui.core.model.record import LibrisRecord
 from tui.core.model.textsafe import visible
 from tui.core.rules.detect import is_channel
+from tui.core.views.search import matches, searchable
 from tui.ui.dialogs.base import Dialog, TextInput
 
 LIMIT = 200
-
-
-def searchable(rec: LibrisRecord) -> list[tuple[str, str]]:
-    """(what, value) pairs a search matches against."""
-    out = [("title", rec.title or "")]
-    if rec.control_number:
-        out.append(("001", rec.control_number))
-    for f in rec.marc.fields:
-        if f.is_control_field():
-            continue
-        if f.tag.startswith("02") or f.tag in ("035", "772", "773", "776", "787"):
-            for sf in f.subfields:
-                if sf.code in ("a", "z", "w", "x") and sf.value.strip():
-                    out.append((f"{f.tag} ${sf.code}", sf.value.strip()))
-    return out
 
 
 class SearchDialog(Dialog[int | None]):
@@ -76,7 +63,7 @@ class SearchDialog(Dialog[int | None]):
     @work(thread=True, exclusive=True)
     def _search(self, query: str) -> None:
         worker = get_current_worker()
-        q = query.strip().casefold()
+        q = query.strip()
         hits: list[tuple[int, Text]] = []
         if len(q) >= 2:
             for slot in range(len(self._session)):
@@ -86,7 +73,7 @@ class SearchDialog(Dialog[int | None]):
                 if not isinstance(e, LibrisRecord):
                     continue
                 for what, value in searchable(e):
-                    if q in value.casefold():
+                    if matches(q, what, value):
                         t = Text(no_wrap=True, overflow="ellipsis")
                         t.append(f"{slot + 1:>5} ", "dim")
                         t.append(visible(e.title or "(no title)"), "bold")
