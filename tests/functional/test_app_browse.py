@@ -91,6 +91,29 @@ async def test_moving_in_one_view_highlights_the_same_data_in_the_other(seed_fil
         assert screen.marc.linked_part == {marc_index(app, "506"): 1}
 
 
+async def test_the_cursor_follows_into_the_other_view_when_tab_switches_panes(seed_file):
+    app = build_app(seed_file)
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = main_screen(app)
+        screen.labels.focus()
+        await pilot.pause()
+        i = screen.labels.find_line(lambda ln: ln.text.endswith(": gratis"))
+        screen.labels.move_to(i)
+        await pilot.pause()
+        await pilot.press("tab")  # to the MARC view: its cursor is on the 506 the label line shows
+        await pilot.pause()
+        assert app.focused is screen.marc
+        assert screen.marc.lines[screen.marc.cursor].text == "506 -/- #a gratis" and screen.marc.part == 1
+        screen.marc.move_to(marc_index(app, "245"))
+        await pilot.pause()
+        await pilot.press("shift+tab")  # back: the label view's cursor is on a line of the 245
+        await pilot.pause()
+        assert app.focused is screen.labels
+        assert screen.labels.cursor in screen.labels.linked or "245" in {
+            r[0] for r in screen.labels.lines[screen.labels.cursor].refs
+        }
+
+
 async def test_protected_data_says_why_when_focused(seed_file):
     app = build_app(seed_file)
     async with app.run_test(size=(160, 50)) as pilot:

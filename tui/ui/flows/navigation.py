@@ -69,6 +69,7 @@ class NavigationFlow(Flow):
         screen = self.screen
         target = screen.marc if self.shown_view == "labels" else screen.labels
         self.show_view("marc" if target is screen.marc else "labels")
+        self.pane_switched(screen.focused, target)
         target.focus()
 
     # -- the record list ------------------------------------------------------------------------
@@ -277,6 +278,16 @@ class NavigationFlow(Flow):
             self.shown_view = "labels" if widget is self.screen.labels else "marc"
             self.show_view(self.shown_view)
         self.link()
+
+    def pane_switched(self, before, after) -> None:
+        """The cataloguer went from one view to the other (Tab, switch-view): the cursor of the
+        view now focused starts on what the other one was on (its linked lines), not where it
+        was left."""
+        if not (isinstance(before, LineView) and isinstance(after, LineView)) or before is after:
+            return
+        if after.linked and after.cursor not in after.linked:
+            first = min(after.linked)
+            after.move_to(first, after.linked_part.get(first))
 
     def view_moved(self, message: LineView.Moved) -> None:
         if message.view is self.active:

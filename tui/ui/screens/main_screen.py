@@ -173,6 +173,18 @@ class MainScreen(Screen):
     def on_record_list_opened(self, message: RecordList.Opened) -> None:
         self.navigation.record_opened(message.row)
 
+    def focus_next(self, selector="*"):
+        before = self.focused
+        after = super().focus_next(selector)
+        self.navigation.pane_switched(before, after)
+        return after
+
+    def focus_previous(self, selector="*"):
+        before = self.focused
+        after = super().focus_previous(selector)
+        self.navigation.pane_switched(before, after)
+        return after
+
     def on_descendant_focus(self, event) -> None:
         self.navigation.focused(event.widget)
 
