@@ -114,6 +114,26 @@ async def test_the_cursor_follows_into_the_other_view_when_tab_switches_panes(se
         }
 
 
+async def test_one_numbering_of_records_in_the_list_the_status_line_and_validate(seed_file, tmp_path, capsys):
+    """A hidden channel record before the shown one: the list, the status line and the findings
+    all call the shown record by its number in the file."""
+    first, second = seed_file.read_text("utf-8").split("\n\n", 1)
+    p = tmp_path / "channel-first.txt"
+    p.write_text(second.strip("\n") + "\n\n" + first.strip("\n") + "\n", "utf-8")
+    app = build_app(p)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        screen = main_screen(app)
+        assert screen.slot == 1
+        text = screen_text(app)
+        assert "│  2 E " in text  # the list's row
+        assert "record 2 of 2, 1 channel record hidden" in text  # the status line
+    from tui.cli import main
+
+    main(["validate", str(p)])
+    assert "record 2 001: no control number" in capsys.readouterr().out  # validate says the same
+
+
 async def test_protected_data_says_why_when_focused(seed_file):
     app = build_app(seed_file)
     async with app.run_test(size=(160, 50)) as pilot:

@@ -365,10 +365,11 @@ class NavigationFlow(Flow):
     def update_status(self) -> None:
         screen = self.screen
         index = screen.index
-        row = index.row_for_slot(screen.slot) if screen.slot is not None else None
+        # one numbering everywhere: the record's number in the file, as the list, the findings,
+        # validate and export name it (hidden channel records still count)
         st = Status(
             file=Path(self.session.path).name,
-            position=(row + 1) if row is not None else 0,
+            position=(screen.slot + 1) if screen.slot is not None else 0,
             shown=index.row_count(),
             total=len(self.session),
             hidden_channels=index.chan.channel_count,

@@ -21,7 +21,7 @@ from tui.core.model.textsafe import visible
 @dataclass
 class Status:
     file: str = ""
-    position: int = 0  # 1-based among the rows shown, 0 for none
+    position: int = 0  # the record's number in the file (1-based), 0 for none
     shown: int = 0
     total: int = 0
     hidden_channels: int = 0
@@ -97,7 +97,7 @@ class StatusLine(Widget):
         t.append(visible(st.file), "bold")
         t.append(*sep)
         if st.shown:
-            t.append(f"{st.position}/{st.shown}" if compact else f"record {st.position} of {st.shown}")
+            t.append(f"{st.position}/{st.total}" if compact else f"record {st.position} of {st.total}")
         else:
             t.append("no records shown")
         if st.indexing:
