@@ -137,7 +137,7 @@ def update(locales: Iterable[str] = LOCALES) -> list[str]:
     for locale in locales:
         po = po_path(locale)
         catalog = read_catalog(po, locale)
-        catalog.update(template, update_header_comment=False, update_creation_time=False)
+        catalog.update(template, update_header_comment=False, update_creation_date=False)
         catalog.obsolete.clear()
         text = po_text(catalog)
         po.parent.mkdir(parents=True, exist_ok=True)

@@ -335,9 +335,9 @@ def bindings(group: Group, ids: tuple[str, ...] | None = None) -> list[Binding]:
 
 #: how the help screen groups the actions
 HELP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Records", ("next-record", "previous-record", "search", "toggle-channel", "toggle-language", "switch-view")),
+    (N_("Records"), ("next-record", "previous-record", "search", "toggle-channel", "toggle-language", "switch-view")),
     (
-        "Editing",
+        N_("Editing"),
         (
             "edit-field",
             "edit-line",
@@ -356,11 +356,11 @@ HELP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "redo",
         ),
     ),
-    ("New and deleted records", ("new-record", "delete-record")),
-    ("E-plikt", ("add-holding", "clear-suppress", "move-restricted-uris", "validate", "export")),
-    ("The app", ("show-changes", "save", "recover", "help", "quit", "command-palette")),
+    (N_("New and deleted records"), ("new-record", "delete-record")),
+    (N_("E-plikt"), ("add-holding", "clear-suppress", "move-restricted-uris", "validate", "export")),
+    (N_("The app"), ("show-changes", "save", "recover", "help", "quit", "command-palette")),
     (
-        "Moving in a pane",
+        N_("Moving in a pane"),
         (
             "cursor-up",
             "cursor-down",

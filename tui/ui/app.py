@@ -115,7 +115,7 @@ class LibrisApp(App):
         Binding(
             actions.BY_ID["command-palette"].keys,
             "command_palette",
-            "Commands",
+            N_("Commands"),
             show=False,
             id="command-palette",
             priority=True,
