@@ -21,7 +21,7 @@ from tui.core.model.textsafe import visible
 from tui.core.rules import eplikt as rules
 from tui.core.rules.table import say
 from tui.ui.flows.base import Flow
-from tui.ui.i18n import N_, _
+from tui.ui.i18n import N_, _, ngettext
 from tui.ui.view_lines import holding_of, label_lines, linked_lines, marc_lines
 from tui.ui.widgets.line_view import LineView, ViewLine
 from tui.ui.widgets.status_line import Status
@@ -389,7 +389,11 @@ class NavigationFlow(Flow):
         retitle(
             screen.records,
             (
-                _("Records ({n}, {hidden} channel hidden)").format(n=st.shown, hidden=index.chan.channel_count)
+                ngettext(
+                    "Records ({shown}, {n} channel hidden)",
+                    "Records ({shown}, {n} channel hidden)",
+                    index.chan.channel_count,
+                ).format(shown=st.shown)
                 if index.chan.channel_count and not screen.show_channels
                 else _("Records ({n})").format(n=st.shown)
             ),

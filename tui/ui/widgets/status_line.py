@@ -113,7 +113,7 @@ class StatusLine(Widget):
         if st.hidden_channels and not st.channels_shown:
             n = st.hidden_channels
             t.append(
-                " " + _("+{n} channel hidden").format(n=n)
+                " " + ngettext("+{n} channel hidden", "+{n} channel hidden", n)
                 if compact
                 else ", " + ngettext("{n} channel record hidden", "{n} channel records hidden", n)
             )
