@@ -70,6 +70,11 @@ async def test_swedish_footer_help_status_and_messages(seed_file):
         assert any("u, ^z" in ln and "undo" in ln and "Ångrar den senaste ändringen." in ln for ln in text.splitlines())
         assert "Undo the last edit." not in text
         await pilot.press("escape")
+        await pilot.pause()
+        # the command palette's commands
+        commands = {c.title: c.help for c in app.get_system_commands(main_screen(app))}
+        assert commands["Avsluta"] == "Avslutar; frågar först om det finns osparade ändringar. (tangenter: q, f10)"
+        assert "Ångra" in commands and "Tema" in commands and "Quit" not in commands
 
 
 async def test_swedish_dialog_and_refusal_keep_rule_ids(seed_file):

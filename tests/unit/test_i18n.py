@@ -36,6 +36,7 @@ def test_every_ui_string_has_a_swedish_entry_and_the_mo_is_compiled():
     assert len([m for m in template if m.id]) > 300, "the extraction found the package's strings"
     problems = tool.check()
     assert not problems, "run `python tools/i18n.py`, translate what it lists, run it again:\n" + "\n".join(problems)
+    assert tool.main(["--check"]) == 0
 
 
 def test_the_check_fails_on_a_missing_entry_a_wrong_field_and_a_stale_mo():
