@@ -25,8 +25,16 @@ def build_app(
     theme: str = "default",
     language: str = "sv",
     journal: bool = False,
+    ui_language: str = "en",
 ) -> LibrisApp:
-    config = Config(sigel=sigel or "", participation=profile, keymap=keymap, theme=theme, language=language)
+    config = Config(
+        sigel=sigel or "",
+        participation=profile,
+        keymap=keymap,
+        theme=theme,
+        language=language,
+        ui_language=ui_language,
+    )
     stamp = FileStamp.take(path)
     session = Session(open_source(path), profile=Profile.from_name(profile), sigel=sigel, stamp=stamp)
     # toasts off: what the app says is in app.said; toasts would make snapshots depend on timing

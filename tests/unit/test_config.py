@@ -18,6 +18,7 @@ def test_created_on_first_use_with_comments(tmp_path, monkeypatch):
     assert tomllib.loads(text) == {
         "sigel": "",
         "participation": "full",
+        "ui_language": "en",
         "language": "sv",
         "theme": "default",
         "keymap": "default",

@@ -1,12 +1,16 @@
 """``libris-tui FILE [options]``: the terminal app, or a scripted screenshot of it.
 
     libris-tui FILE [--screenshot OUT.svg] [--press KEYS] [--size 120x40] [--sigel S]
-                    [--profile full|limited] [--keymap NAME] [--theme NAME] [--lang sv|en] [--no-mouse]
+                    [--profile full|limited] [--keymap NAME] [--theme NAME] [--lang sv|en]
+                    [--ui-lang sv|en] [--no-mouse]
 
 ``--screenshot`` renders without a terminal (Textual's headless mode), presses ``--press`` keys
 (comma-separated, Textual key names: ``c,down,enter``; ``comma`` for the comma key; ``wait:500``
 pauses 500 ms), saves an SVG and exits: for scripted UI tests and documentation. No crash
 journal is written in that mode.
+
+``--ui-lang sv`` gives the app's own words (footer, dialogs, messages, help) in Swedish
+(config.toml: ``ui_language``); ``--lang`` is the label view's labels, a toggle of its own.
 
 The file is opened before the app starts, so a file that cannot be read is a one-line error and
 exit status 2, like every other subcommand.
@@ -61,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keymap", help="keymap name (default, vim, or one of yours)")
     p.add_argument("--theme", help="theme name (default, high-contrast, ansi, or one of yours)")
     p.add_argument("--lang", choices=("sv", "en"), help="labels of the label view")
+    p.add_argument(
+        "--ui-lang",
+        choices=("sv", "en"),
+        help="language of the app itself: footer, dialogs, messages, help (overrides config.toml's ui_language)",
+    )
     p.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
     return p
 
@@ -81,6 +90,7 @@ def make_app(args, *, screenshot: bool = False):
         keymap=args.keymap,
         theme=args.theme,
         language=args.lang,
+        ui_language=args.ui_lang,
         mouse=False if args.no_mouse else None,
     )
     session = open_session(args.file, config)

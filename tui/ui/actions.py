@@ -18,6 +18,8 @@ from typing import Literal
 
 from textual.binding import Binding
 
+from tui.ui.i18n import N_
+
 Group = Literal["global", "nav", "pane"]
 
 
@@ -39,161 +41,186 @@ class ActionSpec:
 ACTIONS: tuple[ActionSpec, ...] = (
     # the footer shows the footer=True ones in this order: help and quit first, so that even at
     # 80 columns the way out and the way to every other key are on screen
-    ActionSpec("help", "help", "Help", "Show the keys of the active keymap.", "f1,question_mark", footer=True),
-    ActionSpec("quit", "quit", "Quit", "Quit; asks first when there are unsaved changes.", "q,f10", footer=True),
+    ActionSpec("help", "help", N_("Help"), N_("Show the keys of the active keymap."), "f1,question_mark", footer=True),
+    ActionSpec(
+        "quit", "quit", N_("Quit"), N_("Quit; asks first when there are unsaved changes."), "q,f10", footer=True
+    ),
     # -- records -------------------------------------------------------------------------------
-    ActionSpec("next-record", "next_record", "Next", "Go to the next record in the list.", "n"),
-    ActionSpec("previous-record", "previous_record", "Previous", "Go to the previous record in the list.", "p"),
+    ActionSpec("next-record", "next_record", N_("Next"), N_("Go to the next record in the list."), "n"),
+    ActionSpec("previous-record", "previous_record", N_("Previous"), N_("Go to the previous record in the list."), "p"),
     ActionSpec(
         "search",
         "search",
-        "Search",
-        "Search titles, identifiers and control numbers, and jump.",
+        N_("Search"),
+        N_("Search titles, identifiers and control numbers, and jump."),
         "slash,ctrl+f",
         footer=True,
     ),
     ActionSpec(
         "toggle-channel",
         "toggle_channel",
-        "Channel",
-        "Show or hide channel records (CHN-HIDE: hidden until you ask).",
+        N_("Channel"),
+        N_("Show or hide channel records (CHN-HIDE: hidden until you ask)."),
         "c",
         footer=True,
     ),
     ActionSpec(
-        "toggle-language", "toggle_language", "Sv/En", "Switch the label view between Swedish and English.", "l"
+        "toggle-language", "toggle_language", N_("Sv/En"), N_("Switch the label view between Swedish and English."), "l"
     ),
     ActionSpec(
         "switch-view",
         "switch_view",
-        "Labels/MARC",
-        "Show the other view when only one fits (narrow terminals); move to the other view otherwise.",
+        N_("Labels/MARC"),
+        N_("Show the other view when only one fits (narrow terminals); move to the other view otherwise."),
         "o,f6",
     ),
     # -- editing -------------------------------------------------------------------------------
     ActionSpec(
         "edit-field",
         "edit_field",
-        "Edit",
-        "Edit the subfield or the indicators under the cursor.",
+        N_("Edit"),
+        N_("Edit the subfield or the indicators under the cursor."),
         "e,enter",
         footer=True,
     ),
     ActionSpec(
         "add-field",
         "add_field",
-        "Add field",
-        "Add a field to the record (e.g. a 650 subject heading).",
+        N_("Add field"),
+        N_("Add a field to the record (e.g. a 650 subject heading)."),
         "a,insert",
         footer=True,
     ),
-    ActionSpec("delete-field", "delete_field", "Del field", "Delete the field under the cursor.", "d"),
-    ActionSpec("add-subfield", "add_subfield", "Add subfield", "Add a subfield to the field under the cursor.", "plus"),
+    ActionSpec("delete-field", "delete_field", N_("Del field"), N_("Delete the field under the cursor."), "d"),
     ActionSpec(
-        "delete-subfield", "delete_subfield", "Del subfield", "Delete the subfield under the cursor.", "minus,delete"
+        "add-subfield", "add_subfield", N_("Add subfield"), N_("Add a subfield to the field under the cursor."), "plus"
+    ),
+    ActionSpec(
+        "delete-subfield",
+        "delete_subfield",
+        N_("Del subfield"),
+        N_("Delete the subfield under the cursor."),
+        "minus,delete",
     ),
     ActionSpec(
         "edit-line",
         "edit_line",
-        "Edit line",
-        "Edit the field under the cursor as one line of MARC text (=245  10$aTitle$bSub); "
-        "checked when you press enter, the problem shown at its column. Pasting lines adds fields.",
+        N_("Edit line"),
+        N_(
+            "Edit the field under the cursor as one line of MARC text (=245  10$aTitle$bSub); "
+            "checked when you press enter, the problem shown at its column. Pasting lines adds fields."
+        ),
         "E",
     ),
     ActionSpec(
         "fixed-field-editor",
         "fixed_field_editor",
-        "Fixed fields",
-        "Edit the leader, 006, 007 or 008 position by position, with the codes this record type allows.",
+        N_("Fixed fields"),
+        N_("Edit the leader, 006, 007 or 008 position by position, with the codes this record type allows."),
         "f",
     ),
     ActionSpec(
         "yank-field",
         "yank_field",
-        "Yank",
-        "Copy the field under the cursor to the register (also for another record or another file).",
+        N_("Yank"),
+        N_("Copy the field under the cursor to the register (also for another record or another file)."),
         "y",
     ),
     ActionSpec(
         "put-field",
         "put_field",
-        "Put",
-        "Add the fields in the register to this record (undoable).",
+        N_("Put"),
+        N_("Add the fields in the register to this record (undoable)."),
         "P",
     ),
-    ActionSpec("duplicate-field", "duplicate_field", "Duplicate", "Add a copy of the field under the cursor.", "D"),
+    ActionSpec(
+        "duplicate-field", "duplicate_field", N_("Duplicate"), N_("Add a copy of the field under the cursor."), "D"
+    ),
     ActionSpec(
         "field-help",
         "field_help",
-        "Field help",
-        "What the field under the cursor is: name, whether it repeats, indicators and subfield codes.",
+        N_("Field help"),
+        N_("What the field under the cursor is: name, whether it repeats, indicators and subfield codes."),
         "i",
     ),
-    ActionSpec("undo", "undo", "Undo", "Undo the last edit.", "u,ctrl+z", footer=True),
-    ActionSpec("redo", "redo", "Redo", "Redo the edit last undone.", "r,ctrl+y"),
+    ActionSpec("undo", "undo", N_("Undo"), N_("Undo the last edit."), "u,ctrl+z", footer=True),
+    ActionSpec("redo", "redo", N_("Redo"), N_("Redo the edit last undone."), "r,ctrl+y"),
     ActionSpec(
         "find-replace",
         "find_replace",
-        "Replace",
-        "Find and replace with a regular expression in one tag and subfield or in all, over the whole "
-        "file; shows the changes first, then one undoable edit per record.",
+        N_("Replace"),
+        N_(
+            "Find and replace with a regular expression in one tag and subfield or in all, over the whole "
+            "file; shows the changes first, then one undoable edit per record."
+        ),
         "F",
     ),
     ActionSpec(
         "run-tasks",
         "run_tasks",
-        "Task list",
-        "Run a task list (the TOML file libris-tui batch runs) on this record or every record; shows "
-        "the changes first, then one undoable edit per record.",
+        N_("Task list"),
+        N_(
+            "Run a task list (the TOML file libris-tui batch runs) on this record or every record; shows "
+            "the changes first, then one undoable edit per record."
+        ),
         "T",
     ),
     # -- records -------------------------------------------------------------------------------
     ActionSpec(
         "new-record",
         "new_record",
-        "New record",
-        "Make a new record from a template (e-bok, tryckt bok, holdings for your sigel, or your own).",
+        N_("New record"),
+        N_("Make a new record from a template (e-bok, tryckt bok, holdings for your sigel, or your own)."),
         "N",
     ),
     ActionSpec(
         "delete-record",
         "delete_record",
-        "Del record",
-        "Mark the record deleted (leader/05 d); refused for e-plikt (EPL-NODELETE) and channel records.",
+        N_("Del record"),
+        N_("Mark the record deleted (leader/05 d); refused for e-plikt (EPL-NODELETE) and channel records."),
         "X",
     ),
     # -- e-plikt -------------------------------------------------------------------------------
     ActionSpec(
         "add-holding",
         "add_holding",
-        "Holding",
-        "Add a holding for your sigel (HOLD-ADD); offers to remove SUPPRESSRECORD (SUP-CLEAR).",
+        N_("Holding"),
+        N_("Add a holding for your sigel (HOLD-ADD); offers to remove SUPPRESSRECORD (SUP-CLEAR)."),
         "h",
         footer=True,
     ),
     ActionSpec(
         "clear-suppress",
         "clear_suppress",
-        "Unsuppress",
-        "Remove 599 $a SUPPRESSRECORD from the record (SUP-CLEAR).",
+        N_("Unsuppress"),
+        N_("Remove 599 $a SUPPRESSRECORD from the record (SUP-CLEAR)."),
         "k",
     ),
     ActionSpec(
         "move-restricted-uris",
         "move_restricted_uris",
-        "Move URIs",
-        "Move 856 URIs with second indicator 0 to 2 in records with 506 restricted (URI-MOVE); shows the change first.",
+        N_("Move URIs"),
+        N_(
+            "Move 856 URIs with second indicator 0 to 2 in records with 506 restricted (URI-MOVE); shows the change first."
+        ),
         "m",
     ),
     ActionSpec(
-        "validate", "validate", "Validate", "Check the records; each finding jumps to its field.", "v", footer=True
+        "validate",
+        "validate",
+        N_("Validate"),
+        N_("Check the records; each finding jumps to its field."),
+        "v",
+        footer=True,
     ),
     ActionSpec(
         "export",
         "export",
-        "Export",
-        "Write the records to a file in a format of your choice, "
-        "with the validation report (refused while errors remain).",
+        N_("Export"),
+        N_(
+            "Write the records to a file in a format of your choice, "
+            "with the validation report (refused while errors remain)."
+        ),
         "x",
         footer=True,
     ),
@@ -201,42 +228,70 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "show-changes",
         "show_changes",
-        "Changes",
-        "Show what changed, record by record (MARC lines removed and added, with the edit and "
-        "rule id that made each); go to a record or undo from there. Shown before every save and export.",
+        N_("Changes"),
+        N_(
+            "Show what changed, record by record (MARC lines removed and added, with the edit and "
+            "rule id that made each); go to a record or undo from there. Shown before every save and export."
+        ),
         "w,f4",
     ),
     ActionSpec(
         "recover",
         "recover",
-        "Recover",
-        "List the crash journals of this file (when, how many edits) to restore or discard one.",
+        N_("Recover"),
+        N_("List the crash journals of this file (when, how many edits) to restore or discard one."),
         "R",
     ),
     ActionSpec(
-        "save", "save", "Save", "Write the changes back to the file (a backup is kept).", "ctrl+s,f2", footer=True
+        "save",
+        "save",
+        N_("Save"),
+        N_("Write the changes back to the file (a backup is kept)."),
+        "ctrl+s,f2",
+        footer=True,
     ),
     ActionSpec(
-        "command-palette", "command_palette", "Commands", "Open the command palette.", "ctrl+p,f9", palette=False
+        "command-palette",
+        "command_palette",
+        N_("Commands"),
+        N_("Open the command palette."),
+        "ctrl+p,f9",
+        palette=False,
     ),
     # -- moving inside a pane ------------------------------------------------------------------
-    ActionSpec("cursor-up", "cursor_up", "Up", "Move the cursor up.", "up", group="nav", palette=False),
-    ActionSpec("cursor-down", "cursor_down", "Down", "Move the cursor down.", "down", group="nav", palette=False),
-    ActionSpec("page-up", "page_up", "Page up", "Move the cursor a page up.", "pageup", group="nav", palette=False),
+    ActionSpec("cursor-up", "cursor_up", N_("Up"), N_("Move the cursor up."), "up", group="nav", palette=False),
     ActionSpec(
-        "page-down", "page_down", "Page down", "Move the cursor a page down.", "pagedown", group="nav", palette=False
+        "cursor-down", "cursor_down", N_("Down"), N_("Move the cursor down."), "down", group="nav", palette=False
     ),
     ActionSpec(
-        "first-line", "first_line", "First", "Move the cursor to the first line.", "home", group="nav", palette=False
+        "page-up", "page_up", N_("Page up"), N_("Move the cursor a page up."), "pageup", group="nav", palette=False
     ),
     ActionSpec(
-        "last-line", "last_line", "Last", "Move the cursor to the last line.", "end", group="nav", palette=False
+        "page-down",
+        "page_down",
+        N_("Page down"),
+        N_("Move the cursor a page down."),
+        "pagedown",
+        group="nav",
+        palette=False,
+    ),
+    ActionSpec(
+        "first-line",
+        "first_line",
+        N_("First"),
+        N_("Move the cursor to the first line."),
+        "home",
+        group="nav",
+        palette=False,
+    ),
+    ActionSpec(
+        "last-line", "last_line", N_("Last"), N_("Move the cursor to the last line."), "end", group="nav", palette=False
     ),
     ActionSpec(
         "previous-part",
         "previous_part",
-        "Left",
-        "In the MARC view: move to the previous subfield (or the indicators).",
+        N_("Left"),
+        N_("In the MARC view: move to the previous subfield (or the indicators)."),
         "left",
         group="pane",
         palette=False,
@@ -244,8 +299,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "next-part",
         "next_part",
-        "Right",
-        "In the MARC view: move to the next subfield.",
+        N_("Right"),
+        N_("In the MARC view: move to the next subfield."),
         "right",
         group="pane",
         palette=False,
@@ -253,8 +308,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "open-record",
         "open_record",
-        "Open",
-        "In the record list: open the record in the views.",
+        N_("Open"),
+        N_("In the record list: open the record in the views."),
         "enter",
         group="pane",
         palette=False,
@@ -280,9 +335,9 @@ def bindings(group: Group, ids: tuple[str, ...] | None = None) -> list[Binding]:
 
 #: how the help screen groups the actions
 HELP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Records", ("next-record", "previous-record", "search", "toggle-channel", "toggle-language", "switch-view")),
+    (N_("Records"), ("next-record", "previous-record", "search", "toggle-channel", "toggle-language", "switch-view")),
     (
-        "Editing",
+        N_("Editing"),
         (
             "edit-field",
             "edit-line",
@@ -301,11 +356,11 @@ HELP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "redo",
         ),
     ),
-    ("New and deleted records", ("new-record", "delete-record")),
-    ("E-plikt", ("add-holding", "clear-suppress", "move-restricted-uris", "validate", "export")),
-    ("The app", ("show-changes", "save", "recover", "help", "quit", "command-palette")),
+    (N_("New and deleted records"), ("new-record", "delete-record")),
+    (N_("E-plikt"), ("add-holding", "clear-suppress", "move-restricted-uris", "validate", "export")),
+    (N_("The app"), ("show-changes", "save", "recover", "help", "quit", "command-palette")),
     (
-        "Moving in a pane",
+        N_("Moving in a pane"),
         (
             "cursor-up",
             "cursor-down",

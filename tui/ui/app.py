@@ -27,45 +27,46 @@ from tui.core.settings import config as config_mod
 from tui.core.settings import keymap as keymap_mod
 from tui.core.settings import themes as themes_mod
 from tui.core.settings.config import Config
-from tui.ui import actions, strip_cycles
+from tui.ui import actions, i18n, strip_cycles
 from tui.ui import themes as ui_themes
+from tui.ui.i18n import N_, _
 from tui.ui.session import Session
 
-#: what the command palette calls each command (the footer uses the short title)
+#: what the command palette calls each command (the footer uses the short title); translated where shown
 PALETTE_TITLES = {
-    "next-record": "Next record",
-    "previous-record": "Previous record",
-    "search": "Search and jump (title, identifier, control number)",
-    "toggle-channel": "Show / hide channel records",
-    "toggle-language": "Labels: Swedish / English",
-    "switch-view": "Switch between label view and MARC view",
-    "edit-field": "Edit the field or subfield under the cursor",
-    "add-field": "Add a field",
-    "delete-field": "Delete the field under the cursor",
-    "add-subfield": "Add a subfield",
-    "delete-subfield": "Delete the subfield under the cursor",
-    "edit-line": "Edit the field as one line of MARC text",
-    "fixed-field-editor": "Fixed-field editor (leader, 006, 007, 008)",
-    "yank-field": "Yank (copy) the field under the cursor",
-    "put-field": "Put the yanked fields into this record",
-    "duplicate-field": "Duplicate the field under the cursor",
-    "field-help": "Field help: what this tag is",
-    "find-replace": "Find and replace over the file",
-    "run-tasks": "Run a task list on this record or the file",
-    "new-record": "New record from a template",
-    "delete-record": "Delete the record",
-    "undo": "Undo",
-    "redo": "Redo",
-    "add-holding": "Add a holding for my sigel",
-    "clear-suppress": "Remove SUPPRESSRECORD",
-    "move-restricted-uris": "Move restricted URIs (856 second indicator 0 to 2)",
-    "validate": "Validate",
-    "export": "Export",
-    "show-changes": "Changes: what is changed, before saving or exporting",
-    "save": "Save",
-    "recover": "Recover: restore or discard a crash journal of this file",
-    "help": "Help: keys",
-    "quit": "Quit",
+    "next-record": N_("Next record"),
+    "previous-record": N_("Previous record"),
+    "search": N_("Search and jump (title, identifier, control number)"),
+    "toggle-channel": N_("Show / hide channel records"),
+    "toggle-language": N_("Labels: Swedish / English"),
+    "switch-view": N_("Switch between label view and MARC view"),
+    "edit-field": N_("Edit the field or subfield under the cursor"),
+    "add-field": N_("Add a field"),
+    "delete-field": N_("Delete the field under the cursor"),
+    "add-subfield": N_("Add a subfield"),
+    "delete-subfield": N_("Delete the subfield under the cursor"),
+    "edit-line": N_("Edit the field as one line of MARC text"),
+    "fixed-field-editor": N_("Fixed-field editor (leader, 006, 007, 008)"),
+    "yank-field": N_("Yank (copy) the field under the cursor"),
+    "put-field": N_("Put the yanked fields into this record"),
+    "duplicate-field": N_("Duplicate the field under the cursor"),
+    "field-help": N_("Field help: what this tag is"),
+    "find-replace": N_("Find and replace over the file"),
+    "run-tasks": N_("Run a task list on this record or the file"),
+    "new-record": N_("New record from a template"),
+    "delete-record": N_("Delete the record"),
+    "undo": N_("Undo"),
+    "redo": N_("Redo"),
+    "add-holding": N_("Add a holding for my sigel"),
+    "clear-suppress": N_("Remove SUPPRESSRECORD"),
+    "move-restricted-uris": N_("Move restricted URIs (856 second indicator 0 to 2)"),
+    "validate": N_("Validate"),
+    "export": N_("Export"),
+    "show-changes": N_("Changes: what is changed, before saving or exporting"),
+    "save": N_("Save"),
+    "recover": N_("Recover: restore or discard a crash journal of this file"),
+    "help": N_("Help: keys"),
+    "quit": N_("Quit"),
 }
 
 
@@ -114,7 +115,7 @@ class LibrisApp(App):
         Binding(
             actions.BY_ID["command-palette"].keys,
             "command_palette",
-            "Commands",
+            N_("Commands"),
             show=False,
             id="command-palette",
             priority=True,
@@ -137,6 +138,9 @@ class LibrisApp(App):
             config = config or config_mod.load_config()
             session = open_session(session, config)
         self.config = config or Config()
+        # the app's own words, before any screen or widget is made (tui.ui.i18n); the label view's
+        # labels and the rule table's sentences have languages of their own
+        i18n.set_language(self.config.ui_language)
         table.set_language(self.config.messages)  # the rule table's sentences: refusals, findings, reasons
         #: no blinking cursors (scripted screenshots and snapshot tests must be stable)
         self.steady_cursor = steady_cursor or screenshot
@@ -197,7 +201,9 @@ class LibrisApp(App):
                 theme = ui_themes.to_textual(ui_themes.load(name))
             except themes_mod.ThemeError as exc:
                 if name == wanted:
-                    self._startup_problems.append(("Theme", f"{exc}; using the default theme", "error"))
+                    self._startup_problems.append(
+                        (_("Theme"), _("{error}; using the default theme").format(error=exc), "error")
+                    )
                 continue
             self.register_theme(theme)
             if name == wanted:
@@ -206,9 +212,10 @@ class LibrisApp(App):
             if wanted not in themes_mod.available_themes():
                 self._startup_problems.append(
                     (
-                        "Theme",
-                        f"no theme named {wanted!r} (known: {', '.join(themes_mod.available_themes())}); "
-                        "using the default theme",
+                        _("Theme"),
+                        _("no theme named {name} (known: {known}); using the default theme").format(
+                            name=repr(wanted), known=", ".join(themes_mod.available_themes())
+                        ),
                         "error",
                     )
                 )
@@ -322,9 +329,9 @@ class LibrisApp(App):
         for title, message, severity in self._startup_problems:
             self.say(message, title=title, severity=severity, timeout=12)
         for problem in self.config.problems:
-            self.say(problem, title="Config", severity="warning", timeout=12)
+            self.say(problem, title=_("Config"), severity="warning", timeout=12)
         for p in self.keymap.problems:
-            self.say(str(p), title=f"Keymap {self.keymap.name}", severity=p.severity, timeout=12)
+            self.say(str(p), title=_("Keymap {name}").format(name=self.keymap.name), severity=p.severity, timeout=12)
         if self.use_journal:  # every edit journalled; what a crashed session left is offered
             self.call_after_refresh(main.journal.start)
 
@@ -369,9 +376,13 @@ class LibrisApp(App):
         try:
             path = config_mod.set_value("sigel", sigel, self.config.path)
         except (OSError, ValueError) as exc:
-            self.say(f"Could not save the sigel in the config: {exc}", title="Config", severity="warning")
+            self.say(
+                _("Could not save the sigel in the config: {error}").format(error=exc),
+                title=_("Config"),
+                severity="warning",
+            )
             return
-        self.say(f"Sigel {sigel} saved in {path}.", title="Config")
+        self.say(_("Sigel {sigel} saved in {path}.").format(sigel=sigel, path=path), title=_("Config"))
 
     # -- the command palette ---------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -382,15 +393,19 @@ class LibrisApp(App):
                 if not spec.palette:
                     continue
                 keys = ", ".join(self.key_display(k) for k in self.keymap.keys(spec.id))
-                title = PALETTE_TITLES.get(spec.id, spec.title)
+                title = _(PALETTE_TITLES.get(spec.id, spec.title))
                 yield SystemCommand(
                     title,
-                    f"{spec.help} (keys: {keys})" if keys else spec.help,
+                    _("{help} (keys: {keys})").format(help=_(spec.help), keys=keys) if keys else _(spec.help),
                     lambda a=spec.action: screen.run_action(a),
                 )
         yield SystemCommand(
-            "Theme", "Change the colour theme (for this session; config.toml keeps yours)", self.action_change_theme
+            _("Theme"),
+            _("Change the colour theme (for this session; config.toml keeps yours)"),
+            self.action_change_theme,
         )
         yield SystemCommand(
-            "Screenshot", "Save an SVG screenshot of the screen", lambda: self.set_timer(0.1, self.deliver_screenshot)
+            _("Screenshot"),
+            _("Save an SVG screenshot of the screen"),
+            lambda: self.set_timer(0.1, self.deliver_screenshot),
         )

@@ -5,7 +5,10 @@ Keys (all optional; a missing or wrong one falls back to its default and says so
 * ``sigel``: the library's sigel, used by add-holding (HOLD-ADD); empty means "ask".
 * ``participation``: ``full`` or ``limited`` (seed 000: limited participation libraries add
   holdings but do not catalogue).
-* ``language``: ``sv`` or ``en``, the labels of the label view.
+* ``ui_language``: ``en`` or ``sv``, the language of the user interface itself (footer,
+  dialogs, messages, help, palette: the gettext catalogue of ``tui.ui.i18n``); the command
+  line's ``--ui-lang`` overrides it.
+* ``language``: ``sv`` or ``en``, the labels of the label view (a toggle of its own).
 * ``messages``: ``en`` or ``sv``, the language of refusals, findings and the reason bar (the
   rule table's sentences).
 * ``theme``: a theme name (shipped in ``themes/`` or a user file in ``<config>/themes/``).
@@ -44,6 +47,9 @@ sigel = ""
 # How your library takes part in Libris: "full" (catalogues in Libris) or "limited"
 # (adds holdings and orders, does not edit bibliographic data).
 participation = "full"
+
+# The app's own words (footer, dialogs, messages, help): "en" or "sv" (svenska).
+ui_language = "en"
 
 # Labels of the label view: "sv" (Swedish, as in Libris) or "en".
 language = "sv"
@@ -91,6 +97,7 @@ def config_path() -> Path:
 class Config:
     sigel: str = ""
     participation: str = "full"
+    ui_language: str = "en"
     language: str = "sv"
     messages: str = "en"
     theme: str = "default"
@@ -123,7 +130,7 @@ def _check(key: str, value) -> str | None:
     elif key == "participation":
         if value not in PARTICIPATIONS:
             return f"{value!r} is not one of {', '.join(PARTICIPATIONS)}"
-    elif key in ("language", "messages"):
+    elif key in ("ui_language", "language", "messages"):
         if value not in LANGUAGES:
             return f"{value!r} is not one of {', '.join(LANGUAGES)}"
     elif key in ("theme", "keymap"):

@@ -7,6 +7,7 @@ from functools import partial
 from typing import Any
 
 from tui.core.editing.commands import Refusal
+from tui.ui.i18n import _
 
 
 class Flow:
@@ -37,4 +38,4 @@ class Flow:
         self.app.say(message, title=title, severity=severity, timeout=timeout)
 
     def refuse(self, refusal: Refusal) -> None:
-        self.say(str(refusal), title=f"Refused ({refusal.rule})", severity="error", timeout=10)
+        self.say(str(refusal), title=_("Refused ({rule})").format(rule=refusal.rule), severity="error", timeout=10)

@@ -29,6 +29,7 @@ from tui.core.model.record import LibrisError, LibrisRecord
 from tui.core.model.textsafe import visible
 from tui.core.rules.eplikt import field_at
 from tui.ui.flows.base import Flow
+from tui.ui.i18n import _
 from tui.ui.view_lines import holding_of
 from tui.ui.widgets.line_view import LineView, ViewLine
 
@@ -60,7 +61,7 @@ class EditingFlow(Flow):
             subs = [r for r in line.refs if r[2] is not None]
             tag, occ, sub = subs[0] if subs else line.refs[0]
             return Target(screen.slot, tag, occ, None if sub is None else sub + 1, line, via_label=True)
-        tag, occ, _ = line.refs[0]
+        tag, occ, _sub = line.refs[0]
         return Target(screen.slot, tag, occ, view.part, line)
 
     def record(self) -> LibrisRecord | None:
@@ -88,18 +89,18 @@ class EditingFlow(Flow):
             self.refuse(exc.refusal)
             return False
         except LibrisError as exc:  # the core could not do it (e.g. a holding for a bib with no 001)
-            self.say(str(exc), title="Not done", severity="error", timeout=10)
+            self.say(str(exc), title=_("Not done"), severity="error", timeout=10)
             return False
         done = len(self.session.history) - before
         if not done:
-            self.say("Nothing changed.", title=what or "Edit")
+            self.say(_("Nothing changed."), title=what or _("Edit"))
             return False
         described = "; ".join(c.describe() for c in commands if getattr(c, "changed", True))
-        self.say(described or what, title=what or "Done")
+        self.say(described or what, title=what or _("Done"))
         for a in {str(a): a for a in advice}.values():
-            self.say(str(a), title=f"Advice ({a.rule})", severity="warning", timeout=12)
+            self.say(str(a), title=_("Advice ({rule})").format(rule=a.rule), severity="warning", timeout=12)
         if self.session.journal_problem:
-            self.say(self.session.journal_problem, title="Crash journal", severity="error", timeout=12)
+            self.say(self.session.journal_problem, title=_("Crash journal"), severity="error", timeout=12)
         return True
 
     def holding_target(self, t: Target) -> bool:
@@ -107,9 +108,10 @@ class EditingFlow(Flow):
         h, bare = holding_of(t.tag)
         if h is not None:
             self.say(
-                f"{bare} belongs to holdings record {h + 1}; holdings are added with add-holding "
-                f"({self.app.key_hint('add-holding')}).",
-                title="Holdings",
+                _("{tag} belongs to holdings record {n}; holdings are added with add-holding ({key}).").format(
+                    tag=bare, n=h + 1, key=self.app.key_hint("add-holding")
+                ),
+                title=_("Holdings"),
                 severity="warning",
             )
             return True
@@ -125,7 +127,7 @@ class EditingFlow(Flow):
         t = self.target()
         rec = self.record()
         if t is None or rec is None:
-            self.say("Move the cursor to a field in the label or MARC view first.", title="Edit")
+            self.say(_("Move the cursor to a field in the label or MARC view first."), title=_("Edit"))
             return
         if self.holding_target(t):
             return
@@ -134,8 +136,8 @@ class EditingFlow(Flow):
             if not self.precheck("000", 1):
                 return
             self.app.push_screen(
-                ControlFieldDialog("Edit the leader", "000", str(rec.marc.leader), "24 characters."),
-                lambda v: v is not None and self.run_commands([SetControlField("000", v)], slot=slot, what="Leader"),
+                ControlFieldDialog(_("Edit the leader"), "000", str(rec.marc.leader), _("24 characters.")),
+                lambda v: v is not None and self.run_commands([SetControlField("000", v)], slot=slot, what=_("Leader")),
             )
             return
         f = field_at(rec, t.tag, t.occurrence)
@@ -146,10 +148,12 @@ class EditingFlow(Flow):
             if not self.precheck(t.tag, t.occurrence):
                 return
             self.app.push_screen(
-                ControlFieldDialog(f"Edit {t.tag}", t.tag, f.data or ""),
+                ControlFieldDialog(_("Edit {tag}").format(tag=t.tag), t.tag, f.data or ""),
                 lambda v: (
                     v is not None
-                    and self.run_commands([SetControlField(t.tag, v, t.occurrence)], slot=slot, what=f"Edit {t.tag}")
+                    and self.run_commands(
+                        [SetControlField(t.tag, v, t.occurrence)], slot=slot, what=_("Edit {tag}").format(tag=t.tag)
+                    )
                 ),
             )
             return
@@ -160,7 +164,7 @@ class EditingFlow(Flow):
                 return
             subs = [(sf.code, sf.value) for sf in f.subfields]
             self.app.push_screen(
-                FieldDialog(f"Edit {where}", context, f.indicator1, f.indicator2, subs),
+                FieldDialog(_("Edit {tag}").format(tag=where), context, f.indicator1, f.indicator2, subs),
                 lambda r: r is not None and self._apply_field_form(slot, t, f, r),
             )
             return
@@ -168,7 +172,7 @@ class EditingFlow(Flow):
             if not self.precheck(t.tag, t.occurrence):
                 return
             self.app.push_screen(
-                IndicatorDialog(f"Indicators of {where}", context, f.indicator1, f.indicator2),
+                IndicatorDialog(_("Indicators of {tag}").format(tag=where), context, f.indicator1, f.indicator2),
                 lambda r: r is not None and self._apply_indicators(slot, t, f, r),
             )
             return
@@ -181,16 +185,16 @@ class EditingFlow(Flow):
             return
         if not self.precheck(t.tag, t.occurrence, sf.code or None):
             return
-        label = f"${sf.code}" if sf.code else "text before the first subfield code"
-        hint = "Give this text a subfield code." if not sf.code else ""
+        label = f"${sf.code}" if sf.code else _("text before the first subfield code")
+        hint = _("Give this text a subfield code.") if not sf.code else ""
         self.app.push_screen(
-            SubfieldDialog(f"Edit {where} {label}", context, sf.code, sf.value, hint),
+            SubfieldDialog(_("Edit {tag}").format(tag=f"{where} {label}"), context, sf.code, sf.value, hint),
             lambda r: (
                 r is not None
                 and self.run_commands(
                     [SetSubfield(t.tag, t.occurrence, index, r[1], None if r[0] == sf.code else r[0])],
                     slot=slot,
-                    what=f"Edit {where}",
+                    what=_("Edit {tag}").format(tag=where),
                 )
             ),
         )
@@ -205,9 +209,10 @@ class EditingFlow(Flow):
         free = [k for k, p in enumerate(line.part_protection) if p is None and k > 0]
         if free:
             self.say(
-                f"Parts of {t.tag}[{t.occurrence}] may still be corrected: select them with "
-                f"{self.app.key_hint('next-part')} in the MARC view and edit them.",
-                title="Hint",
+                _(
+                    "Parts of {tag} may still be corrected: select them with {key} in the MARC view and edit them."
+                ).format(tag=f"{t.tag}[{t.occurrence}]", key=self.app.key_hint("next-part")),
+                title=_("Hint"),
             )
 
     def _apply_field_form(self, slot: int, t: Target, f, result) -> None:
@@ -223,9 +228,9 @@ class EditingFlow(Flow):
             if code != old.code or value != old.value:
                 cmds.append(SetSubfield(t.tag, t.occurrence, k, value, None if code == old.code else code))
         if not cmds:
-            self.say("Nothing changed.", title=f"Edit {t.tag}")
+            self.say(_("Nothing changed."), title=_("Edit {tag}").format(tag=t.tag))
             return
-        self.run_commands(cmds, slot=slot, what=f"Edit {t.tag}[{t.occurrence}]")
+        self.run_commands(cmds, slot=slot, what=_("Edit {tag}").format(tag=f"{t.tag}[{t.occurrence}]"))
 
     def _apply_indicators(self, slot: int, t: Target, f, result) -> None:
         from tui.ui.dialogs.editing.indicator_dialog import shown
@@ -236,15 +241,15 @@ class EditingFlow(Flow):
             if shown(old) != shown(new)
         ]
         if cmds:
-            self.run_commands(cmds, slot=slot, what=f"Indicators of {t.tag}[{t.occurrence}]")
+            self.run_commands(cmds, slot=slot, what=_("Indicators of {tag}").format(tag=f"{t.tag}[{t.occurrence}]"))
         else:
-            self.say("Nothing changed.", title="Indicators")
+            self.say(_("Nothing changed."), title=_("Indicators"))
 
     def add_field(self) -> None:
         from tui.ui.dialogs.editing.add_field_dialog import AddFieldDialog
 
         if self.record() is None:
-            self.say("No record to add a field to.", title="Add field")
+            self.say(_("No record to add a field to."), title=_("Add field"))
             return
         if not self.precheck():
             return
@@ -257,7 +262,7 @@ class EditingFlow(Flow):
                 cmd = AddField(d["tag"], data=d["data"])
             else:
                 cmd = AddField(d["tag"], d["indicators"], d["subfields"])
-            if self.run_commands([cmd], slot=slot, what=f"Add {d['tag']}"):
+            if self.run_commands([cmd], slot=slot, what=_("Add {tag}").format(tag=d["tag"])):
                 self._focus_last_of(d["tag"])
 
         self.app.push_screen(AddFieldDialog(), done)
@@ -280,7 +285,7 @@ class EditingFlow(Flow):
 
         t = self.target()
         if t is None or self.record() is None:
-            self.say("Move the cursor to a field first.", title="Delete field")
+            self.say(_("Move the cursor to a field first."), title=_("Delete field"))
             return
         if self.holding_target(t):
             return
@@ -292,20 +297,22 @@ class EditingFlow(Flow):
         rec = self.record()
         f = field_at(rec, t.tag, t.occurrence)
 
-        body = Text("Delete this field?\n\n")
+        body = Text(_("Delete this field?") + "\n\n")
         body.append(visible(field_line(f)), "bold")
         slot = t.slot
         self.app.push_screen(
             ConfirmDialog(
-                f"Delete {t.tag}[{t.occurrence}]",
+                _("Delete {tag}").format(tag=f"{t.tag}[{t.occurrence}]"),
                 body,
-                [("delete", "Delete", "error"), ("cancel", "Cancel", "default")],
+                [("delete", _("Delete"), "error"), ("cancel", _("Cancel"), "default")],
                 focus="cancel",
-                subtitle="undo brings it back",
+                subtitle=_("undo brings it back"),
             ),
             lambda r: (
                 r == "delete"
-                and self.run_commands([DeleteField(t.tag, t.occurrence)], slot=slot, what=f"Delete {t.tag}")
+                and self.run_commands(
+                    [DeleteField(t.tag, t.occurrence)], slot=slot, what=_("Delete {tag}").format(tag=t.tag)
+                )
             ),
         )
 
@@ -315,7 +322,7 @@ class EditingFlow(Flow):
         t = self.target()
         rec = self.record()
         if t is None or rec is None or t.tag == "000":
-            self.say("Move the cursor to a data field first.", title="Add subfield")
+            self.say(_("Move the cursor to a data field first."), title=_("Add subfield"))
             return
         if self.holding_target(t):
             return
@@ -328,11 +335,13 @@ class EditingFlow(Flow):
         index = t.part if t.part is not None and t.part >= 1 else None  # after the selected subfield
         slot = t.slot
         self.app.push_screen(
-            SubfieldDialog(f"Add a subfield to {t.tag}[{t.occurrence}]", visible(t.line.text)),
+            SubfieldDialog(_("Add a subfield to {tag}").format(tag=f"{t.tag}[{t.occurrence}]"), visible(t.line.text)),
             lambda r: (
                 r is not None
                 and self.run_commands(
-                    [AddSubfield(t.tag, t.occurrence, r[0], r[1], index)], slot=slot, what=f"Add subfield to {t.tag}"
+                    [AddSubfield(t.tag, t.occurrence, r[0], r[1], index)],
+                    slot=slot,
+                    what=_("Add subfield to {tag}").format(tag=t.tag),
                 )
             ),
         )
@@ -343,14 +352,14 @@ class EditingFlow(Flow):
         t = self.target()
         rec = self.record()
         if t is None or rec is None:
-            self.say("Move the cursor to a subfield first.", title="Delete subfield")
+            self.say(_("Move the cursor to a subfield first."), title=_("Delete subfield"))
             return
         if self.holding_target(t):
             return
         if t.part is None or t.part == 0:
             self.say(
-                f"Select the subfield with {self.app.key_hint('next-part')} in the MARC view first.",
-                title="Delete subfield",
+                _("Select the subfield with {key} in the MARC view first.").format(key=self.app.key_hint("next-part")),
+                title=_("Delete subfield"),
             )
             return
         f = field_at(rec, t.tag, t.occurrence)
@@ -360,21 +369,23 @@ class EditingFlow(Flow):
         sf = f.subfields[index]
         if not self.precheck(t.tag, t.occurrence, sf.code or None):
             return
-        body = Text(f"Delete subfield {index + 1} of {t.tag}[{t.occurrence}]?\n\n")
+        body = Text(_("Delete subfield {n} of {tag}?").format(n=index + 1, tag=f"{t.tag}[{t.occurrence}]") + "\n\n")
         body.append(visible(f"#{sf.code} {sf.value}" if sf.code else sf.value), "bold")
         slot = t.slot
         self.app.push_screen(
             ConfirmDialog(
-                "Delete subfield",
+                _("Delete subfield"),
                 body,
-                [("delete", "Delete", "error"), ("cancel", "Cancel", "default")],
+                [("delete", _("Delete"), "error"), ("cancel", _("Cancel"), "default")],
                 focus="cancel",
-                subtitle="undo brings it back",
+                subtitle=_("undo brings it back"),
             ),
             lambda r: (
                 r == "delete"
                 and self.run_commands(
-                    [DeleteSubfield(t.tag, t.occurrence, index)], slot=slot, what=f"Delete subfield of {t.tag}"
+                    [DeleteSubfield(t.tag, t.occurrence, index)],
+                    slot=slot,
+                    what=_("Delete subfield of {tag}").format(tag=t.tag),
                 )
             ),
         )
@@ -383,10 +394,10 @@ class EditingFlow(Flow):
     def undo(self) -> None:
         change = self.session.undo()
         if change is None:
-            self.say("Nothing to undo.", title="Undo")
+            self.say(_("Nothing to undo."), title=_("Undo"))
             return
         self._jump_to_change(change)
-        self.say(change.command.describe(), title="Undone")
+        self.say(change.command.describe(), title=_("Undone"))
 
     def redo(self) -> None:
         try:
@@ -395,10 +406,10 @@ class EditingFlow(Flow):
             self.refuse(exc.refusal)
             return
         if change is None:
-            self.say("Nothing to redo.", title="Redo")
+            self.say(_("Nothing to redo."), title=_("Redo"))
             return
         self._jump_to_change(change)
-        self.say(change.command.describe(), title="Redone")
+        self.say(change.command.describe(), title=_("Redone"))
 
     def _jump_to_change(self, change) -> None:
         if change.slot >= 0 and change.slot != self.screen.slot:

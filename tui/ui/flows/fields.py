@@ -13,6 +13,7 @@ from tui.core.editing import fixedfields as ff
 from tui.core.editing.commands import EditCommand, SetControlField
 from tui.core.rules.eplikt import field_at
 from tui.ui.flows.base import Flow
+from tui.ui.i18n import _, language
 
 
 class FieldsFlow(Flow):
@@ -29,15 +30,17 @@ class FieldsFlow(Flow):
         t = ed.target()
         rec = ed.record()
         if t is None or rec is None:
-            self.say("Move the cursor to the leader, 006, 007 or 008 first.", title="Fixed fields")
+            self.say(_("Move the cursor to the leader, 006, 007 or 008 first."), title=_("Fixed fields"))
             return None, None
         if ed.holding_target(t):
             return None, None
         if t.tag not in ff.TAGS:
             self.say(
-                f"{t.tag} is no fixed field: the fixed-field editor is for the leader, 006, 007 and 008; "
-                f"edit {t.tag} with {self.app.key_hint('edit-field')} or {self.app.key_hint('edit-line')}.",
-                title="Fixed fields",
+                _(
+                    "{tag} is no fixed field: the fixed-field editor is for the leader, 006, 007 and 008; "
+                    "edit {tag} with {key} or {line_key}."
+                ).format(tag=t.tag, key=self.app.key_hint("edit-field"), line_key=self.app.key_hint("edit-line")),
+                title=_("Fixed fields"),
             )
             return None, None
         return t, rec
@@ -61,27 +64,33 @@ class FieldsFlow(Flow):
         layout = ff.layout_for(t.tag, rec.kind, leader, value)
         if layout is None:
             self.say(
-                f"No position definitions for {t.tag} starting {value[:1]!r} in this {rec.kind} record.",
-                title="Fixed fields",
+                _("No position definitions for {tag} starting {start} in this {kind} record.").format(
+                    tag=t.tag, start=repr(value[:1]), kind=rec.kind
+                ),
+                title=_("Fixed fields"),
                 severity="warning",
             )
             return
         slot = t.slot
-        where = "the leader" if t.tag == "000" else f"{t.tag}[{t.occurrence}]"
+        where = _("the leader") if t.tag == "000" else f"{t.tag}[{t.occurrence}]"
         note = (
-            "A change of type of record (06) or bibliographic level (07) lays 008 out again." if t.tag == "000" else ""
+            _("A change of type of record (06) or bibliographic level (07) lays 008 out again.")
+            if t.tag == "000"
+            else ""
         )
 
         def done(new: str | None) -> None:
             if new is None or new == value:
                 return
             cmds: list[EditCommand] = [SetControlField(t.tag, new, t.occurrence)]
-            what = f"Fixed fields of {where}"
+            what = _("Fixed fields of {where}").format(where=where)
             if t.tag == "000":
                 cmds += self._relay(rec, leader, new)
             self.editing.run_commands(cmds, slot=slot, what=what)
 
-        self.app.push_screen(FixedFieldDialog(f"Fixed fields: {where}", layout, value, self.lang, note), done)
+        self.app.push_screen(
+            FixedFieldDialog(_("Fixed fields: {where}").format(where=where), layout, value, self.lang, note), done
+        )
 
     def _relay(self, rec, old_leader: str, new_leader: str) -> list[EditCommand]:
         """The 008 laid out for the new record type, when its material changes."""
@@ -92,7 +101,10 @@ class FieldsFlow(Flow):
         new = ff.layout_for("008", rec.kind, new_leader)
         if old is None or new is None or old.name == new.name:
             return []
-        self.say(f"008 laid out again: {old.title('en')} -> {new.title('en')}", title="Fixed fields")
+        self.say(
+            _("008 laid out again: {old} -> {new}").format(old=old.title(language()), new=new.title(language())),
+            title=_("Fixed fields"),
+        )
         return [SetControlField("008", ff.relay_008(f008[0].data or "", new), 1)]
 
     # -- field help ----------------------------------------------------------------------------
@@ -103,7 +115,7 @@ class FieldsFlow(Flow):
         t = ed.target()
         rec = ed.record()
         if t is None or rec is None:
-            self.say("Move the cursor to a field first.", title="Field help")
+            self.say(_("Move the cursor to a field first."), title=_("Field help"))
             return
         from tui.ui.view_lines import holding_of
 
@@ -111,6 +123,8 @@ class FieldsFlow(Flow):
         kind = "holdings" if h is not None else rec.kind
         text = help_for(tag, kind, self.lang)
         if text is None:
-            self.say(f"{tag}: no definition of this tag in the MARC 21 definitions.", title="Field help")
+            self.say(
+                _("{tag}: no definition of this tag in the MARC 21 definitions.").format(tag=tag), title=_("Field help")
+            )
             return
         self.app.push_screen(FieldHelpDialog(tag, text))

@@ -8,6 +8,7 @@ from tui.core.editing.commands import AddHolding, ClearSuppress, EditCommand, Mo
 from tui.core.model.textsafe import visible
 from tui.core.rules import eplikt as rules
 from tui.ui.flows.base import Flow
+from tui.ui.i18n import _
 
 
 class HoldingsFlow(Flow):
@@ -17,7 +18,7 @@ class HoldingsFlow(Flow):
         screen = self.screen
         rec = screen.editing.record()
         if rec is None:
-            self.say("No record to add a holding to.", title="Add holding")
+            self.say(_("No record to add a holding to."), title=_("Add holding"))
             return
         st = rules.record_state(rec, self.session.source)
         if st.channel:
@@ -37,10 +38,11 @@ class HoldingsFlow(Flow):
             cmds: list[EditCommand] = [AddHolding(sigel)]
             if clear and st.suppressed:
                 cmds.append(ClearSuppress())
-            screen.editing.run_commands(cmds, slot=slot, what="Add holding")
+            screen.editing.run_commands(cmds, slot=slot, what=_("Add holding"))
 
         self.app.push_screen(
-            AddHoldingDialog(self.session.sigel or "", st.suppressed, title=visible(rec.title or "this record")), done
+            AddHoldingDialog(self.session.sigel or "", st.suppressed, title=visible(rec.title or _("this record"))),
+            done,
         )
 
     def clear_suppress(self) -> None:

@@ -24,15 +24,15 @@ class JournalFlow(Flow):
             session.journal = journal.Journal.open_for(session.path, session.stamp)
         except Exception as exc:
             self.say(
-                f"{exc}. Edits are not protected against a crash in this session.",
-                title="Crash journal",
+                _("{error}. Edits are not protected against a crash in this session.").format(error=exc),
+                title=_("Crash journal"),
                 severity="warning",
                 timeout=12,
             )
         try:
             pending = journal.pending_sessions(session.path)
         except Exception as exc:
-            self.say(str(exc), title="Crash journal", severity="warning")
+            self.say(str(exc), title=_("Crash journal"), severity="warning")
             return
         self._offer_restore(pending)
 
@@ -48,7 +48,7 @@ class JournalFlow(Flow):
                 self._restore(first)
             elif choice == "discard":
                 first.discard()
-                self.say("The journalled edits were discarded.", title="Crash journal")
+                self.say(_("The journalled edits were discarded."), title=_("Crash journal"))
             self._offer_restore(rest)
 
         can = first.problem is None and first.file_change() is None
@@ -60,15 +60,19 @@ class JournalFlow(Flow):
         try:
             n = pending.replay(self.session.source, self.session.replay_event)
         except JournalReplayError as exc:
-            self.say(str(exc), title="Restore stopped", severity="error", timeout=15)
+            self.say(str(exc), title=_("Restore stopped"), severity="error", timeout=15)
             return
         except (JournalError, Exception) as exc:
-            self.say(str(exc), title="Cannot restore", severity="error", timeout=15)
+            self.say(str(exc), title=_("Cannot restore"), severity="error", timeout=15)
             return
         pending.discard()
         self.say(
-            f"{n} journalled edit{'s' if n != 1 else ''} restored. They are not saved yet.",
-            title="Restored",
+            ngettext(
+                "{n} journalled edit restored. They are not saved yet.",
+                "{n} journalled edits restored. They are not saved yet.",
+                n,
+            ),
+            title=_("Restored"),
             timeout=10,
         )
         screen = self.screen

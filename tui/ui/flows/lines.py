@@ -15,6 +15,7 @@ from tui.core.editing.lineform import LEADER, LineError, check_line, field_line,
 from tui.core.rules import eplikt as rules
 from tui.core.rules.eplikt import field_at
 from tui.ui.flows.base import Flow
+from tui.ui.i18n import _, ngettext
 
 
 def _first_problem(text: str) -> tuple[int, str] | None:
@@ -42,7 +43,7 @@ class LineFlow(Flow):
         t = ed.target()
         rec = ed.record()
         if t is None or rec is None:
-            self.say("Move the cursor to a field in the label or MARC view first.", title="Edit line")
+            self.say(_("Move the cursor to a field in the label or MARC view first."), title=_("Edit line"))
             return
         if ed.holding_target(t):
             return
@@ -50,7 +51,7 @@ class LineFlow(Flow):
         if t.tag == "000":
             if not ed.precheck("000", 1):
                 return
-            line, title = leader_line(str(rec.marc.leader)), "Edit the leader as a line"
+            line, title, what = leader_line(str(rec.marc.leader)), _("Edit the leader as a line"), _("Edit the leader")
         else:
             f = field_at(rec, t.tag, t.occurrence)
             if f is None:
@@ -59,7 +60,12 @@ class LineFlow(Flow):
             if refusal is not None and not self._has_free_part(rec, t.tag, t.occurrence):
                 ed.refuse(refusal)
                 return
-            line, title = field_line(f), f"Edit {t.tag}[{t.occurrence}] as a line"
+            where = f"{t.tag}[{t.occurrence}]"
+            line, title, what = (
+                field_line(f),
+                _("Edit {tag} as a line").format(tag=where),
+                _("Edit {tag}").format(tag=where),
+            )
 
         def make(text: str) -> EditCommand:
             if t.tag == "000":
@@ -71,8 +77,9 @@ class LineFlow(Flow):
             if found is not None:
                 return found
             if (t.tag == "000") != _is_leader_line(text):
-                what = "the leader (=LDR  ...)" if t.tag == "000" else "a field, not the leader"
-                return 2, f"this line edits {what}"
+                return 2, _("this line edits the leader (=LDR  ...)") if t.tag == "000" else _(
+                    "this line edits a field, not the leader"
+                )
             try:
                 cmd = make(text)
             except LineError as exc:
@@ -83,7 +90,7 @@ class LineFlow(Flow):
         def done(text: str | None) -> None:
             if text is None:
                 return
-            ed.run_commands([make(text)], slot=slot, what=title.replace(" as a line", ""))
+            ed.run_commands([make(text)], slot=slot, what=what)
 
         self.app.push_screen(LineDialog(title, line, check), done)
 
@@ -105,15 +112,15 @@ class LineFlow(Flow):
             return
         rec = self.editing.record()
         if rec is None:
-            self.say("No record to add the pasted fields to.", title="Paste")
+            self.say(_("No record to add the pasted fields to."), title=_("Paste"))
             return
         try:
             fields = parse_lines(text)
         except LineError as exc:
-            self.say(f"Nothing added: {exc}", title="Paste", severity="error", timeout=10)
+            self.say(_("Nothing added: {error}").format(error=exc), title=_("Paste"), severity="error", timeout=10)
             return
         lines = [field_line(f) for f in fields]
-        self.editing.run_commands([AddFields(lines)], what=f"Paste {len(lines)} line{'s' if len(lines) != 1 else ''}")
+        self.editing.run_commands([AddFields(lines)], what=ngettext("Paste {n} line", "Paste {n} lines", len(lines)))
 
     # -- the register -----------------------------------------------------------------------------
     def _fields_under_cursor(self):
@@ -136,47 +143,59 @@ class LineFlow(Flow):
         from pathlib import Path
 
         slot = self.screen.slot
-        return f"{Path(self.session.path).name}, record {slot + 1 if slot is not None else '?'}"
+        return _("{file}, record {n}").format(
+            file=Path(self.session.path).name, n=slot + 1 if slot is not None else "?"
+        )
 
     def yank(self) -> None:
         t, fields = self._fields_under_cursor()
         if t is None:
-            self.say("Move the cursor to a field first.", title="Yank")
+            self.say(_("Move the cursor to a field first."), title=_("Yank"))
             return
         if not fields:
             if t.tag == "000":
-                self.say("The leader is not a field to yank; new records get their own.", title="Yank")
+                self.say(_("The leader is not a field to yank; new records get their own."), title=_("Yank"))
             return
         y = self.session.register.yank(fields, self._origin())
-        shown = y.lines[0] if len(y.lines) == 1 else f"{len(y.lines)} fields: {', '.join(ln[1:4] for ln in y.lines)}"
-        self.say(f"Yanked {shown}; put it with {self.app.key_hint('put-field')}.", title="Yank")
+        shown = (
+            y.lines[0]
+            if len(y.lines) == 1
+            else _("{n} fields: {tags}").format(n=len(y.lines), tags=", ".join(ln[1:4] for ln in y.lines))
+        )
+        self.say(
+            _("Yanked {what}; put it with {key}.").format(what=shown, key=self.app.key_hint("put-field")),
+            title=_("Yank"),
+        )
         if self.session.register.problem:
-            self.say(self.session.register.problem, title="Register", severity="warning")
+            self.say(self.session.register.problem, title=_("Register"), severity="warning")
 
     def put(self) -> None:
         if self.editing.record() is None:
-            self.say("No record to put the fields into.", title="Put")
+            self.say(_("No record to put the fields into."), title=_("Put"))
             return
         y = self.session.register.current()
         if not y.lines:
-            self.say(f"The register is empty: yank a field with {self.app.key_hint('yank-field')} first.", title="Put")
+            self.say(
+                _("The register is empty: yank a field with {key} first.").format(key=self.app.key_hint("yank-field")),
+                title=_("Put"),
+            )
             return
         tag = y.lines[0][1:4]
-        if self.editing.run_commands([AddFields(list(y.lines))], what=f"Put from {y.origin}"):
+        if self.editing.run_commands([AddFields(list(y.lines))], what=_("Put from {origin}").format(origin=y.origin)):
             self.editing._focus_last_of(tag)
 
     def duplicate(self) -> None:
         t, fields = self._fields_under_cursor()
         rec = self.editing.record()
         if t is None or rec is None:
-            self.say("Move the cursor to a field first.", title="Duplicate")
+            self.say(_("Move the cursor to a field first."), title=_("Duplicate"))
             return
         if not fields:
             if t.tag == "000":
-                self.say("A record has one leader.", title="Duplicate")
+                self.say(_("A record has one leader."), title=_("Duplicate"))
             return
         f = fields[-1]
         at = next(i for i, g in enumerate(rec.marc.fields) if g is f) + 1
         lines = [field_line(g) for g in fields]
-        if self.editing.run_commands([AddFields(lines, index=at)], what=f"Duplicate {f.tag}"):
+        if self.editing.run_commands([AddFields(lines, index=at)], what=_("Duplicate {tag}").format(tag=f.tag)):
             self.editing._focus_last_of(f.tag)

@@ -21,6 +21,7 @@ from tui.core.model.textsafe import visible
 from tui.core.rules import eplikt as rules
 from tui.core.rules.table import say
 from tui.ui.flows.base import Flow
+from tui.ui.i18n import N_, _, ngettext
 from tui.ui.view_lines import holding_of, label_lines, linked_lines, marc_lines
 from tui.ui.widgets.line_view import LineView, ViewLine
 from tui.ui.widgets.status_line import Status
@@ -28,7 +29,8 @@ from tui.ui.widgets.status_line import Status
 NARROW = 100  # below this many columns the views are switched, not side by side
 PREFETCH_AFTER = 0.01  # seconds after a record is drawn, the next one's view lines are made
 
-LEGEND = "E e-plikt · C channel · S suppressed · * changed · ! error · ? warning"
+#: the record list's marks (translated where shown: the marks stay, the words change)
+LEGEND = N_("E e-plikt · C channel · S suppressed · * changed · ! error · ? warning")
 
 
 class NavigationFlow(Flow):
@@ -45,9 +47,9 @@ class NavigationFlow(Flow):
 
     def mounted(self) -> None:
         screen = self.screen
-        retitle(screen.records, "Records")
-        retitle(screen.records, LEGEND, subtitle=True)
-        retitle(screen.labels, f"Labels ({screen.language})")
+        retitle(screen.records, _("Records"))
+        retitle(screen.records, _(LEGEND), subtitle=True)
+        retitle(screen.labels, _("Labels ({language})").format(language=screen.language))
         retitle(screen.marc, "MARC21")
         self.active = screen.labels
         self.apply_width(self.app.size.width)
@@ -82,7 +84,7 @@ class NavigationFlow(Flow):
         t.append(f"{slot + 1:>{width}} ", "dim")
         if isinstance(e, BrokenRecord):
             t.append("    ! ", "bold")  # unreadable: an error
-            t.append(visible(f"unreadable: {e.reason}"), "italic")
+            t.append(visible(_("unreadable: {reason}").format(reason=e.reason)), "italic")
             return t
         st = rules.record_state(e, self.session.source)
         changed = self.session.is_changed(slot)
@@ -99,7 +101,7 @@ class NavigationFlow(Flow):
         t.append(" ")
         ident = visible(_identifier(e) or "—")
         t.append(f"{ident[:20]:<20} ", "cyan" if not st.channel else "dim")
-        title = visible(e.title or "(no title)")
+        title = visible(e.title or _("(no title)"))
         t.append(title, "dim italic" if st.channel else "")
         return t
 
@@ -148,7 +150,7 @@ class NavigationFlow(Flow):
         index.classify_through(slot)  # a search hit may lie beyond what the worker has reached
         if index.row_for_slot(slot) is None and not screen.show_channels:
             self.set_show_channels(True)
-            self.say("That is a channel record: channel records are shown now.", title="Channel records")
+            self.say(_("That is a channel record: channel records are shown now."), title=_("Channel records"))
         row = index.row_for_slot(slot)
         if row is not None:
             screen.records.cursor = row
@@ -165,13 +167,13 @@ class NavigationFlow(Flow):
             return
         screen.call_after_refresh(self.app.record_shown)
         e = self.session.entry(screen.slot)
-        retitle(labels, f"Labels ({screen.language})")
+        retitle(labels, _("Labels ({language})").format(language=screen.language))
         if isinstance(e, BrokenRecord):
             msg = ViewLine(text=visible(e.describe()), selectable=False)
             labels.set_lines([msg])
             raw = e.raw.decode("utf-8", "replace") if e.raw else ""
             marc.set_lines([msg] + [ViewLine(text=visible(line), selectable=False) for line in raw.splitlines()[:200]])
-            retitle(marc, "unreadable", subtitle=True)
+            retitle(marc, _("unreadable"), subtitle=True)
             return
         keep_marc = marc.current.refs[0] if keep_cursor and marc.current and marc.current.refs else None
         keep_part = marc.part if keep_cursor else None
@@ -217,7 +219,7 @@ class NavigationFlow(Flow):
                 if (slot, self.session.generation, screen.language) not in self.view_cache:
                     e = self.session.entry(slot)
                     if isinstance(e, LibrisRecord):
-                        llines, mlines, _ = self.view_lines(slot, e)
+                        llines, mlines, _subtitle = self.view_lines(slot, e)
                         screen.labels.prepare(llines)
                         screen.marc.prepare(mlines)
                     return
@@ -241,7 +243,7 @@ class NavigationFlow(Flow):
         screen.language = "en" if screen.language == "sv" else "sv"
         self.render_record(keep_cursor=True)
         self.update_status()
-        self.say(f"Labels in {'English' if screen.language == 'en' else 'Swedish'}.", title="Labels")
+        self.say(_("Labels in English.") if screen.language == "en" else _("Labels in Swedish."), title=_("Labels"))
 
     # -- channel records (CHN-HIDE) -------------------------------------------------------------
     def toggle_channel(self) -> None:
@@ -266,9 +268,15 @@ class NavigationFlow(Flow):
         if announce:
             n = index.chan.channel_count
             if show:
-                self.say(f"Channel records shown ({n}). They are read-only (CHN-READONLY).", title="Channel records")
+                self.say(
+                    _("Channel records shown ({n}). They are read-only (CHN-READONLY).").format(n=n),
+                    title=_("Channel records"),
+                )
             else:
-                self.say(f"Channel records hidden ({n}), as in Libris search (CHN-HIDE).", title="Channel records")
+                self.say(
+                    _("Channel records hidden ({n}), as in Libris search (CHN-HIDE).").format(n=n),
+                    title=_("Channel records"),
+                )
 
     # -- linking the views, the reason bar ---------------------------------------------------
     def focused(self, widget) -> None:
@@ -325,12 +333,13 @@ class NavigationFlow(Flow):
             if subs:
                 tag, occ, sub = subs[0]
         h, bare = holding_of(tag)
-        where = f"{bare}[{occ}]" + (f" subfield {sub + 1}" if sub is not None else "")
+        where = f"{bare}[{occ}]" + (" " + _("subfield {n}").format(n=sub + 1) if sub is not None else "")
         if h is not None:
             bar.show_info(
                 Text(
-                    f"{where} in holdings record {h + 1}: added with add-holding "
-                    f"({key_hint('add-holding')}), not edited here"
+                    _("{where} in holdings record {n}: added with add-holding ({key}), not edited here").format(
+                        where=where, n=h + 1, key=key_hint("add-holding")
+                    )
                 )
             )
             return
@@ -351,14 +360,19 @@ class NavigationFlow(Flow):
             if st is not None and st.eplikt:
                 t.append(": " + say("EPL-UPGRADE", "may") + " (EPL-UPGRADE)")
             else:
-                t.append(": may be changed")
+                t.append(": " + _("may be changed"))
             t.append(
-                f"  · {key_hint('edit-field')} edit  {key_hint('add-field')} add field  "
-                f"{key_hint('delete-field')} delete field",
+                "  · "
+                + _("{edit} edit  {add} add field  {delete} delete field").format(
+                    edit=key_hint("edit-field"), add=key_hint("add-field"), delete=key_hint("delete-field")
+                ),
                 "dim",
             )
             if view is screen.marc:
-                t.append(f"  {key_hint('previous-part')}/{key_hint('next-part')} subfields", "dim")
+                t.append(
+                    "  " + _("{keys} subfields").format(keys=f"{key_hint('previous-part')}/{key_hint('next-part')}"),
+                    "dim",
+                )
         bar.show_info(t)
 
     # -- status -------------------------------------------------------------------------------------
@@ -386,13 +400,15 @@ class NavigationFlow(Flow):
         screen._status_widget.show(st)
         retitle(
             screen.records,
-            f"Records ({st.shown}"
-            + (
-                f", {index.chan.channel_count} channel hidden"
+            (
+                ngettext(
+                    "Records ({shown}, {n} channel hidden)",
+                    "Records ({shown}, {n} channel hidden)",
+                    index.chan.channel_count,
+                ).format(shown=st.shown)
                 if index.chan.channel_count and not screen.show_channels
-                else ""
-            )
-            + ")",
+                else _("Records ({n})").format(n=st.shown)
+            ),
         )
 
     # -- search ---------------------------------------------------------------------------------

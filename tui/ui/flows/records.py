@@ -13,6 +13,7 @@ from rich.text import Text
 from tui.core.editing.commands import AddHolding, DeleteRecord
 from tui.core.model.textsafe import visible
 from tui.ui.flows.base import Flow
+from tui.ui.i18n import _
 
 
 class RecordsFlow(Flow):
@@ -47,27 +48,31 @@ class RecordsFlow(Flow):
         leader, lines = template.filled(self.session.sigel)
         cmd = CreateRecord(leader or "00000nam a2200000 i 4500", lines, template.name)
         try:
-            slot, _ = self.session.new_record(cmd)
+            slot, _created = self.session.new_record(cmd)
         except Refused as exc:
             self.refuse(exc.refusal)
             return
         except LibrisError as exc:
-            self.say(str(exc), title="New record", severity="error")
+            self.say(str(exc), title=_("New record"), severity="error")
             return
         self.say(
-            f"{cmd.describe()} (record {slot + 1}); replace the placeholder texts; undo takes it away again.",
-            title="New record",
+            _("{what} (record {n}); replace the placeholder texts; undo takes it away again.").format(
+                what=cmd.describe(), n=slot + 1
+            ),
+            title=_("New record"),
         )
 
     def _new_holding(self, template, slot: int | None) -> None:
         rec = self.screen.editing.record()
         if rec is None or slot is None:
-            self.say("Open the record the holding is for first.", title="New record")
+            self.say(_("Open the record the holding is for first."), title=_("New record"))
             return
         sigel = self.session.sigel
-        _, lines = template.filled(sigel)
+        _leader, lines = template.filled(sigel)
         self.screen.editing.run_commands(
-            [AddHolding(sigel, lines=lines)], slot=slot, what=f"New record: {template.title}"
+            [AddHolding(sigel, lines=lines)],
+            slot=slot,
+            what=_("New record: {template}").format(template=template.title),
         )
 
     # -- delete record ------------------------------------------------------------------------
@@ -77,23 +82,23 @@ class RecordsFlow(Flow):
         rec = self.screen.editing.record()
         slot = self.screen.slot
         if rec is None or slot is None:
-            self.say("No record to delete.", title="Delete record")
+            self.say(_("No record to delete."), title=_("Delete record"))
             return
         refusal = self.session.check(slot, DeleteRecord())
         if refusal is not None:
             self.refuse(refusal)
             return
-        body = Text("Mark this record deleted (leader/05 'd')?\n\n")
-        body.append(visible(rec.title or rec.control_number or f"record {slot + 1}"), "bold")
+        body = Text(_("Mark this record deleted (leader/05 'd')?") + "\n\n")
+        body.append(visible(rec.title or rec.control_number or _("record {n}").format(n=slot + 1)), "bold")
         self.app.push_screen(
             ConfirmDialog(
-                "Delete record",
+                _("Delete record"),
                 body,
-                [("delete", "Delete", "error"), ("cancel", "Cancel", "default")],
+                [("delete", _("Delete"), "error"), ("cancel", _("Cancel"), "default")],
                 focus="cancel",
-                subtitle="undo brings it back",
+                subtitle=_("undo brings it back"),
             ),
             lambda r: (
-                r == "delete" and self.screen.editing.run_commands([DeleteRecord()], slot=slot, what="Delete record")
+                r == "delete" and self.screen.editing.run_commands([DeleteRecord()], slot=slot, what=_("Delete record"))
             ),
         )

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tui.ui.flows.base import Flow
+from tui.ui.i18n import _
 
 
 class ValidationFlow(Flow):
@@ -31,7 +32,7 @@ class ValidationFlow(Flow):
     # -- validating -------------------------------------------------------------------------------
     def validate(self) -> None:
         """The ``validate`` action: validate, then show the findings."""
-        self.say("Validating…", title="Validate", timeout=2)
+        self.say(_("Validating…"), title=_("Validate"), timeout=2)
         self.run(self.show_findings)
 
     def run(self, then: Callable[[list], None]) -> None:

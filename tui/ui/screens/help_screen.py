@@ -17,6 +17,7 @@ from textual.widgets import Static
 from tui.core.model.textsafe import visible
 from tui.core.rules import table
 from tui.ui import actions
+from tui.ui.i18n import N_, _
 
 
 def _shown_path(p: Path) -> str:
@@ -24,7 +25,7 @@ def _shown_path(p: Path) -> str:
     from tui import resources
 
     try:
-        return f"{p.relative_to(resources.keymaps_dir())} (shipped)"
+        return _("{name} (shipped)").format(name=p.relative_to(resources.keymaps_dir()))
     except ValueError:
         return str(p)
 
@@ -32,8 +33,8 @@ def _shown_path(p: Path) -> str:
 def rules_text() -> Text:
     """KB's e-plikt rules and the participation profile, each by its id and sentence."""
     t = Text()
-    t.append("\nRules", "bold underline")
-    t.append(" (libris-tui rules lists every rule and what is said under it)\n", "dim")
+    t.append("\n" + _("Rules"), "bold underline")
+    t.append(" " + _("(libris-tui rules lists every rule and what is said under it)") + "\n", "dim")
     for r in table.rules().values():
         if r.kind in ("rule", "profile"):
             t.append(f"{r.id}", "bold")
@@ -43,13 +44,13 @@ def rules_text() -> Text:
 
 class HelpScreen(ModalScreen[None]):
     CSS_PATH = Path(__file__).with_suffix(".tcss")
-    BINDINGS = [Binding("escape,q", "close", "Close", show=False)]
+    BINDINGS = [Binding("escape,q", "close", N_("Close"), show=False)]
 
     def compose(self) -> ComposeResult:
         app = self.app
         with Vertical(id="help-box") as box:
-            box.border_title = Text(visible(f"Keys: keymap {app.keymap.name!r}"))
-            box.border_subtitle = "esc closes · every key below follows the active keymap"
+            box.border_title = Text(visible(_("Keys: keymap {name}").format(name=repr(app.keymap.name))))
+            box.border_subtitle = _("esc closes · every key below follows the active keymap")
             with VerticalScroll(id="help-scroll"):
                 yield Static(self._keys_table(), id="keys")
                 yield Static(self._legend(), id="legend")
@@ -65,45 +66,53 @@ class HelpScreen(ModalScreen[None]):
     def _keys_table(self) -> Table:
         app = self.app
         table = Table(box=None, show_header=True, header_style="bold", expand=True, pad_edge=False)
-        table.add_column("Keys", no_wrap=True, min_width=14)
-        table.add_column("Binding id", no_wrap=True, style="dim")
-        table.add_column("What it does", ratio=1)
+        table.add_column(_("Keys"), no_wrap=True, min_width=14)
+        table.add_column(_("Binding id"), no_wrap=True, style="dim")
+        table.add_column(_("What it does"), ratio=1)
         for title, ids in actions.HELP_SECTIONS:
-            table.add_row(Text(title, style="bold underline"), "", "")
+            table.add_row(Text(_(title), style="bold underline"), "", "")
             for binding_id in ids:
                 spec = actions.BY_ID[binding_id]
-                keys = ", ".join(app.key_display(k) for k in app.keymap.keys(binding_id)) or "(none)"
-                table.add_row(Text(keys, style="bold"), Text(binding_id), Text(spec.help))
+                keys = ", ".join(app.key_display(k) for k in app.keymap.keys(binding_id)) or _("(none)")
+                table.add_row(Text(keys, style="bold"), Text(binding_id), Text(_(spec.help)))
             table.add_row("", "", "")
         return table
 
     def _legend(self) -> Text:
         t = Text()
-        t.append("Marks\n", "bold underline")
+        t.append(_("Marks") + "\n", "bold underline")
         t.append(
-            "Record list: E e-plikt record · C channel record (hidden until you show them) · "
-            "S SUPPRESSRECORD · * changed · ! errors · ? warnings (validate lists them)\n"
+            _(
+                "Record list: E e-plikt record · C channel record (hidden until you show them) · "
+                "S SUPPRESSRECORD · * changed · ! errors · ? warnings (validate lists them)"
+            )
+            + "\n"
         )
         t.append(
-            "Views: RO protected, may not be changed (focus it for the rule and why) · "
-            "ro some subfields protected · * changed line\n"
+            _(
+                "Views: RO protected, may not be changed (focus it for the rule and why) · "
+                "ro some subfields protected · * changed line"
+            )
+            + "\n"
         )
         return t
 
     def _where(self) -> Text:
         app = self.app
         t = Text()
-        t.append("\nFiles\n", "bold underline")
-        t.append("Config:  ")
+        t.append("\n" + _("Files") + "\n", "bold underline")
+        t.append(_("Config:") + "  ")
         t.append(visible(str(app.config_file)) + "\n")
-        t.append("Keymap:  ")
+        t.append(_("Keymap:") + "  ")
         t.append(visible(", ".join(_shown_path(p) for p in app.keymap.files)) + "\n")
-        t.append("Your keymaps go in ")
-        t.append(visible(str(app.user_keymaps_dir)))
-        t.append(" (name.toml, one 'binding-id = \"keys\"' line each); themes in ")
-        t.append(visible(str(app.user_themes_dir)) + ".\n")
+        t.append(
+            _(
+                "Your keymaps go in {keymaps} (name.toml, one 'binding-id = \"keys\"' line each); themes in {themes}."
+            ).format(keymaps=visible(str(app.user_keymaps_dir)), themes=visible(str(app.user_themes_dir)))
+            + "\n"
+        )
         if app.keymap.problems:
-            t.append("\nKeymap problems\n", "bold underline")
+            t.append("\n" + _("Keymap problems") + "\n", "bold underline")
             for p in app.keymap.problems:
                 t.append(visible(str(p)) + "\n")
         return t

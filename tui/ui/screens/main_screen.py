@@ -14,7 +14,6 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from tui.ui import actions
 from tui.ui.flows.broken import BrokenFlow
@@ -32,7 +31,9 @@ from tui.ui.flows.records import RecordsFlow
 from tui.ui.flows.validation import ValidationFlow
 from tui.ui.flows.writing import WritingFlow
 from tui.ui.frame_timer import frame_timer, take_pending_repaints
+from tui.ui.i18n import _
 from tui.ui.session import Change, Session
+from tui.ui.widgets.footer import Footer
 from tui.ui.widgets.index_progress import IndexProgress
 from tui.ui.widgets.label_view import LabelView
 from tui.ui.widgets.line_view import LineView
@@ -92,11 +93,11 @@ class MainScreen(Screen):
         self._records_widget = RecordList(
             self.navigation.row_text,
             id="records",
-            empty_text="No records (yet)",
+            empty_text=_("No records (yet)"),
             on_highlight=self.navigation.row_highlighted,
         )
-        self._labels_widget = LabelView(id="labels", empty_text="No record")
-        self._marc_widget = MarcView(id="marc", empty_text="No record")
+        self._labels_widget = LabelView(id="labels", empty_text=_("No record"))
+        self._marc_widget = MarcView(id="marc", empty_text=_("No record"))
         yield self._records_widget
         with Horizontal(id="views"):
             yield self._labels_widget

@@ -676,7 +676,7 @@ class LineView(PaneChrome, ScrollView, can_focus=True):
         x, y = at
         row = y + self.scroll_offset.y
         if 0 <= row < len(self._rows):
-            index, start, _, indent = self._rows[row]
+            index, start, _end, indent = self._rows[row]
             if self.lines[index].selectable:
                 part = self._part_at(index, start + max(0, x - GUTTER - indent))
                 self.set_reactive(LineView.part, part)

@@ -21,6 +21,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tui.ui import actions
+from tui.ui.i18n import _
 from tui.ui.widgets.pane_chrome import COMPONENT_CLASSES as CHROME_CLASSES
 from tui.ui.widgets.pane_chrome import PANE_CSS, PaneChrome, chrome_css
 
@@ -85,7 +86,7 @@ class RecordList(PaneChrome, ScrollView, can_focus=True):
         self,
         row_text: RowText,
         *,
-        empty_text: str = "No records",
+        empty_text: str | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -101,7 +102,7 @@ class RecordList(PaneChrome, ScrollView, can_focus=True):
         self._cache: LRUCache[int, Text] = LRUCache(2048)
         self._line_cache: LRUCache[tuple, Strip] = LRUCache(512)
         self._base: Style | None = None
-        self.empty_text = empty_text
+        self.empty_text = _("No records") if empty_text is None else empty_text
 
     # -- data --------------------------------------------------------------------------------
     @property

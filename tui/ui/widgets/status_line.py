@@ -16,6 +16,10 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tui.core.model.textsafe import visible
+from tui.ui.i18n import N_, _, ngettext
+
+#: the participation profiles as the status line names them (translated where shown)
+PROFILE_NAMES = {"full": N_("full"), "limited": N_("limited")}
 
 
 @dataclass
@@ -97,38 +101,49 @@ class StatusLine(Widget):
         t.append(visible(st.file), "bold")
         t.append(*sep)
         if st.shown:
-            t.append(f"{st.position}/{st.total}" if compact else f"record {st.position} of {st.total}")
+            t.append(
+                f"{st.position}/{st.total}"
+                if compact
+                else _("record {position} of {total}").format(position=st.position, total=st.total)
+            )
         else:
-            t.append("no records shown")
+            t.append(_("no records shown"))
         if st.indexing:
-            t.append(" (indexing…)", "italic")
+            t.append(" " + _("(indexing…)"), "italic")
         if st.hidden_channels and not st.channels_shown:
             n = st.hidden_channels
-            t.append(f" +{n} channel hidden" if compact else f", {n} channel record{'s' if n != 1 else ''} hidden")
+            t.append(
+                " " + ngettext("+{n} channel hidden", "+{n} channel hidden", n)
+                if compact
+                else ", " + ngettext("{n} channel record hidden", "{n} channel records hidden", n)
+            )
             if st.channel_key:
-                t.append(f" ({st.channel_key})" if compact else f" ({st.channel_key} shows)", "dim")
+                t.append(
+                    f" ({st.channel_key})" if compact else " " + _("({key} shows)").format(key=st.channel_key), "dim"
+                )
         elif st.channels_shown and st.hidden_channels:
-            t.append(" +channel" if compact else ", channel records shown")
+            t.append(" " + _("+channel") if compact else ", " + _("channel records shown"))
         t.append(*sep)
         t.append(
             f"{visible(st.sigel) if st.sigel else '–'}"
             if compact
-            else f"sigel {visible(st.sigel) if st.sigel else '(not set)'}"
+            else _("sigel {sigel}").format(sigel=visible(st.sigel) if st.sigel else _("(not set)"))
         )
         t.append(*sep)
-        t.append(st.profile if compact else f"{st.profile} participation")
+        profile = _(PROFILE_NAMES.get(st.profile, st.profile))
+        t.append(profile if compact else _("{profile} participation").format(profile=profile))
         t.append(*sep)
-        t.append(st.language if compact else f"labels {st.language}")
+        t.append(st.language if compact else _("labels {language}").format(language=st.language))
         t.append(*sep)
         if st.unsaved:
             t.append(
-                f"UNSAVED {st.unsaved}"
+                _("UNSAVED {n}").format(n=st.unsaved)
                 if compact
-                else f"UNSAVED: {st.unsaved} record{'s' if st.unsaved != 1 else ''} changed",
+                else ngettext("UNSAVED: {n} record changed", "UNSAVED: {n} records changed", st.unsaved),
                 "bold",
             )
         else:
-            t.append("saved" if compact else "no unsaved changes")
+            t.append(_("saved") if compact else _("no unsaved changes"))
         return t
 
 

@@ -10,6 +10,7 @@ from tui.core.editing.commands import EditContext
 from tui.core.model.record import LibrisRecord
 from tui.ui.flows.base import Flow
 from tui.ui.flows.bulk import skipped_text
+from tui.ui.i18n import _
 
 
 class FindReplaceFlow(Flow):
@@ -56,7 +57,7 @@ class FindReplaceFlow(Flow):
     def _preview(self, params: dict) -> None:
         """The whole file is looked through in a worker (a big file takes a while); the changes
         screen opens when it is done."""
-        self.say("Looking through the file ...", title="Find and replace")
+        self.say(_("Looking through the file ..."), title=_("Find and replace"))
         self.in_thread(self._plan_worker, params, group="find-replace")
 
     def _plan_worker(self, params: dict) -> None:
@@ -69,17 +70,22 @@ class FindReplaceFlow(Flow):
         if plan.refusal is not None:
             self.refuse(plan.refusal)
             return
-        note = f"Skipped by the rules: {skipped_text(plan.skipped)}" if plan.skipped else ""
+        note = _("Skipped by the rules: {counts}").format(counts=skipped_text(plan.skipped)) if plan.skipped else ""
         if not plan.slots:
-            self.say("Nothing to replace." + (f" {note}." if note else ""), title="Find and replace")
+            self.say(_("Nothing to replace.") + (f" {note}." if note else ""), title=_("Find and replace"))
             return
-        head = f"Replace /{params['pattern']}/ with {params['replacement']!r}: {plan.replaced} values in {len(plan.slots)} records"
+        head = _("Replace /{pattern}/ with {replacement}: {values} values in {records} records").format(
+            pattern=params["pattern"],
+            replacement=repr(params["replacement"]),
+            values=plan.replaced,
+            records=len(plan.slots),
+        )
         self.app.push_screen(
             ChangesScreen(
                 lambda: plan.changes,
-                proceed="Replace",
+                proceed=_("Replace"),
                 note=f"{head}. {note}" if note else head,
-                title="Find and replace: what would change",
+                title=_("Find and replace: what would change"),
             ),
             lambda r: bool(r) and r[0] == "proceed" and self._apply(params, plan),
         )
@@ -99,7 +105,7 @@ class FindReplaceFlow(Flow):
             done += 1
             values += cmd.replaced
         skipped = plan.skipped + refused  # every record's lines the rules kept, by rule id
-        msg = f"{values} values replaced in {done} records, one undo step each"
+        msg = _("{values} values replaced in {records} records, one undo step each").format(values=values, records=done)
         if skipped:
-            msg += f"; skipped by the rules: {skipped_text(skipped)}"
-        self.say(msg, title="Find and replace")
+            msg += "; " + _("skipped by the rules: {counts}").format(counts=skipped_text(skipped))
+        self.say(msg, title=_("Find and replace"))

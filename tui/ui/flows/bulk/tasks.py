@@ -15,8 +15,9 @@ from tui.core.editing.commands import EditContext
 from tui.core.model.record import LibrisRecord
 from tui.ui.flows.base import Flow
 from tui.ui.flows.bulk import skipped_text
+from tui.ui.i18n import N_, _, ngettext
 
-TITLE = "Task list"
+TITLE = N_("Task list")
 
 
 class TasksFlow(Flow):
@@ -32,11 +33,11 @@ class TasksFlow(Flow):
                 return
             self._last = {"path": params["path"], "scope": params["scope"]}
             if params["scope"] == "record" and self.screen.slot is None:
-                self.say("Open the record to run the task list on first.", title=TITLE)
+                self.say(_("Open the record to run the task list on first."), title=_(TITLE))
                 return
             slot = self.screen.slot
             if params["scope"] == "file":
-                self.say("Trying the task list on every record ...", title=TITLE)
+                self.say(_("Trying the task list on every record ..."), title=_(TITLE))
             self.in_thread(self._plan_worker, params, slot, group="run-tasks")
 
         path = self.session.path
@@ -82,22 +83,29 @@ class TasksFlow(Flow):
         if plan.refusal is not None:
             self.refuse(plan.refusal)
             return
-        note = f"Refused by the rules: {skipped_text(plan.skipped)}" if plan.skipped else ""
-        where = "this record" if params["scope"] == "record" else "the file"
+        note = _("Refused by the rules: {counts}").format(counts=skipped_text(plan.skipped)) if plan.skipped else ""
         if not plan.slots:
-            self.say(f"The task list changes nothing in {where}." + (f" {note}." if note else ""), title=TITLE)
+            nothing = (
+                _("The task list changes nothing in this record.")
+                if params["scope"] == "record"
+                else _("The task list changes nothing in the file.")
+            )
+            self.say(nothing + (f" {note}." if note else ""), title=_(TITLE))
             return
         runs, recs = plan.replaced, len(plan.slots)
         head = (
-            f"{Path(params['path']).name}: {runs} {'operation run changes' if runs == 1 else 'operation runs change'}"
-            f" {recs} {'record' if recs == 1 else 'records'}"
+            Path(params["path"]).name
+            + ": "
+            + ngettext("{n} operation run changes", "{n} operation runs change", runs)
+            + " "
+            + ngettext("{n} record", "{n} records", recs)
         )
         self.app.push_screen(
             ChangesScreen(
                 lambda: plan.changes,
-                proceed="Run",
+                proceed=_("Run"),
                 note=f"{head}. {note}" if note else head,
-                title="Task list: what would change",
+                title=_("Task list: what would change"),
             ),
             lambda r: bool(r) and r[0] == "proceed" and self._apply(params, plan),
         )
@@ -117,7 +125,11 @@ class TasksFlow(Flow):
             if cmd.changed:
                 done += 1
         refused = plan.skipped + refused  # the same count the preview showed, and any refused since
-        msg = f"Task list run: {done} {'record' if done == 1 else 'records'} changed, one undo step each"
+        msg = ngettext(
+            "Task list run: {n} record changed, one undo step each",
+            "Task list run: {n} records changed, one undo step each",
+            done,
+        )
         if refused:
-            msg += f"; refused by the rules: {skipped_text(refused)}"
-        self.say(msg, title=TITLE)
+            msg += "; " + _("refused by the rules: {counts}").format(counts=skipped_text(refused))
+        self.say(msg, title=_(TITLE))
