@@ -579,6 +579,7 @@ BY_FORMAT = {
         splice_token(MARC8_ESC),
     ],
     "marcxml": [xml_nest, xml_entity_bomb, xml_text_mutation, xml_attr_mutation, splice_token(XML_TOKENS)],
+    "turbomarc": [xml_nest, xml_entity_bomb, xml_text_mutation, xml_attr_mutation, splice_token(XML_TOKENS)],
     "marc-json": [json_tree, json_tree, json_nest, splice_token(JSON_TOKENS)],
     "jsonld": [json_tree, json_tree, json_nest, splice_token(JSON_TOKENS)],
     "mrk": [line_mutation, line_mutation, splice_token(LINE_TOKENS), splice_token(BAD_UTF8)],

@@ -47,7 +47,7 @@ def _run(path: Path) -> str:
 
 def test_there_are_seeds_of_every_format():
     fmts = {format_of(p.read_bytes(), p.name) for p in SEEDS}
-    assert {"iso2709", "marcxml", "marc-json", "mrk", "notation", "jsonld"} <= fmts
+    assert {"iso2709", "marcxml", "turbomarc", "marc-json", "mrk", "notation", "jsonld"} <= fmts
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.name)
@@ -71,6 +71,7 @@ def test_mutated_file_reads_cleanly(seed: Path, workdir: Path, data):
 _PREFIXES = {
     "iso2709": b"00000nam a2200000 i 4500",
     "marcxml": b"<?xml version='1.0'?><collection xmlns='http://www.loc.gov/MARC21/slim'><record>",
+    "turbomarc": b"<collection xmlns='http://www.indexdata.com/turbomarc'><r><l>00000nam a2200000 i 4500</l><d245 i1='1'>",
     "marc-json": b'{"leader": "00000nam a2200000 i 4500", "fields": [',
     "jsonld": b'{"@graph": [',
     "mrk": b"=LDR  00000nam a2200000 i 4500\n=245  10$a",

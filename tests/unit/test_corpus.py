@@ -48,7 +48,7 @@ CORPUS_TABLE = [
     ("one.json", "marc-json", 1, [], set(), ""),
     ("regression45.dat", "iso2709", 12, [], {"STRUCT-ORPHAN-TEXT"}, "text before the first subfield code"),
     ("test.dat", "iso2709", 10, [], set(), ""),
-    ("test.json", "marc-json", 1, [], set(), "raw line breaks inside JSON strings"),
+    ("test.json", "marc-json", 1, [], {"JSON-CONTROL-CHAR"}, "raw line breaks inside JSON strings (reported)"),
     ("testunimarc.dat", "iso2709", 1, [], {"ENC-LEADER09"}, "UNIMARC in UTF-8 under a blank leader/09"),
     ("utf8.xml", "marcxml", 1, [], set(), ""),
     ("utf8_errors.dat", "iso2709", 1, [], set(), ""),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -187,6 +188,115 @@ def test_marc_json_nested_900_deep_is_a_broken_record(tmp_path):
     p = write(tmp_path, "[" + json.dumps(rec_obj("A")) + ", " + "[" * 900 + "]" * 900 + "]")
     entries = list(open_source(p))
     assert entries[0].control_number == "1" and isinstance(entries[1], BrokenRecord)
+    assert "nested more than 256 levels deep" in entries[1].reason and "(JSON-DEPTH)" in entries[1].reason
+
+
+@pytest.mark.parametrize("levels", [300, 900, 5000, 100_000])
+def test_a_record_nested_too_deep_says_where_in_one_line(tmp_path, capsys, levels):
+    """A record whose subfield value nests deeper than 256 levels, alone in the file or in a list,
+    is a broken record whose line says the limit and where it is passed; never a RecursionError
+    (however deep: Python's own limit is about 1,000)."""
+    head = '{"leader": "00000cam a2200000 a 4500", "fields": [{"001": "1"}, {"245": {"subfields": [{"a": '
+    deep = head + "[" * levels + "]" * levels + "}]}}]}"
+    for text in (deep, "[" + json.dumps(rec_obj("B", "2")) + ",\n" + deep + "]"):
+        p = write(tmp_path, text)
+        code, out, err = run(capsys, "validate", p)
+        assert code == 1 and "nested more than 256 levels deep at byte" in out and "(JSON-DEPTH)" in out, (out, err)
+        assert "Recursion" not in out + err
+        (offset,) = [int(x) for x in re.findall(r"deep at byte (\d+)", out)]
+        # the bracket that opens level 257: the record, "fields", the field, the 245 object, its
+        # subfields and the subfield object are six of them
+        assert offset == text.index("[", text.rindex('"a": ')) + 250
+
+
+def test_a_deep_list_is_not_a_record(tmp_path, capsys):
+    p = write(tmp_path, "[" + "[" * 400 + "]" * 400 + "]")
+    code, out, err = run(capsys, "stats", p)
+    assert code == 2 and "(FORMAT-NOT-MARC)" in err and "Recursion" not in err
+
+
+def test_a_list_nested_too_deep_at_the_top_is_not_marc(tmp_path, capsys):
+    p = write(tmp_path, "[" * 100_000 + "]" * 100_000)
+    code, out, err = run(capsys, "stats", p)
+    assert code == 2 and err.count("\n") == 1 and "Recursion" not in err
+
+
+# -- raw control characters -------------------------------------------------------------------
+
+
+def test_raw_control_characters_in_strings_are_read_and_reported_with_position(tmp_path):
+    text = (
+        '[{"leader": "00000cam a2200000 a 4500",\n'
+        ' "fields": [{"001": "1"},\n'
+        '  {"245": {"ind1": "1", "ind2": "0", "subfields": [{"a": "Dylan,\n Bob\tå"}, {"b": "bell\x07"}]}}]}]\n'
+    )
+    (e,) = open_source(write(tmp_path, text))
+    assert e.marc["245"]["a"] == "Dylan,\n Bob\tå" and e.marc["245"]["b"] == "bell\x07"
+    found = [i for i in e.issues if i.code == "JSON-CONTROL-CHAR"]
+    assert len(found) == 3
+    data = text.encode()
+    for issue, char, byte in zip(
+        found, ("U+000A", "U+0009", "U+0007"), (data.index(b"\n Bob"), data.index(b"\t"), data.index(b"\x07"))
+    ):
+        line = data[:byte].count(b"\n") + 1
+        assert f"{char} in a JSON string at byte {byte} (line {line})" in issue.message
+
+
+def test_escaped_control_characters_and_white_space_between_values_are_no_finding(tmp_path):
+    obj = rec_obj("Rad ett\nrad två\u0007")
+    (e,) = open_source(write(tmp_path, json.dumps(obj, indent=2)))  # escapes, pretty-printed
+    assert e.marc["245"]["a"] == "Rad ett\nrad två\u0007"
+    assert "JSON-CONTROL-CHAR" not in codes(e)
+
+
+def test_many_raw_control_characters_are_counted_not_listed(tmp_path):
+    text = '{"leader": "00000cam a2200000 a 4500", "fields": [{"500": {"subfields": [{"a": "' + "x\n" * 50 + '"}]}}]}'
+    (e,) = open_source(write(tmp_path, text))
+    found = [i.message for i in e.issues if i.code == "JSON-CONTROL-CHAR"]
+    assert len(found) == 4 and found[-1].startswith("47 more raw control characters")
+
+
+# -- not MARC-in-JSON ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        ('{"name": "Ada", "born": 1815}', "an object with the keys 'name', 'born'"),
+        (
+            '[{"a": 1}, {"b": 2}, {"c": 3}]',
+            "a list of 3 values, none of them a record (the first: an object with the keys 'a')",
+        ),
+        ('{"a": 1}\n{"b": 2}\n', "an object with the keys 'a'"),
+        ("[1, 2, 3]", "a list of 3 values, none of them a record (the first: a number)"),
+        ('"just a string"', "a string"),
+        ("42", "a number"),
+    ],
+    ids=["object", "list-of-objects", "ndjson", "list-of-numbers", "string", "number"],
+)
+@pytest.mark.parametrize("command", ["stats", "validate", "export"])
+def test_json_of_another_shape_is_refused_in_one_line(tmp_path, capsys, text, said, command):
+    p = write(tmp_path, text)
+    extra = ["-o", tmp_path / "out.json"] if command == "export" else []
+    code, out, err = run(capsys, command, p, *extra)
+    assert code == 2 and err.count("\n") == 1, (out, err)
+    assert f"JSON, but not MARC-in-JSON: {said};" in err and err.rstrip().endswith("(FORMAT-NOT-MARC)")
+
+
+def test_a_list_with_a_record_among_other_things_keeps_the_record(tmp_path):
+    entries = list(open_source(write(tmp_path, json.dumps([{"a": 1}, rec_obj("B", "2")]))))
+    assert isinstance(entries[0], BrokenRecord) and entries[1].control_number == "2"
+
+
+def test_a_broken_record_is_not_taken_for_something_else(tmp_path):
+    """A record with a leader and fields of the wrong kind is a broken record (exit 1), not a file
+    of another kind."""
+    entries = list(open_source(write(tmp_path, '{"leader": "00000cam a2200000 a 4500", "fields": "none"}')))
+    assert isinstance(entries[0], BrokenRecord) and '"fields" is not a list' in entries[0].reason
+
+
+def test_an_empty_list_is_no_records(tmp_path):
+    assert list(open_source(write(tmp_path, "[]"))) == []
 
 
 # -- real files -------------------------------------------------------------------------------

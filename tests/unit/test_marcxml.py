@@ -129,7 +129,7 @@ def test_missing_end_tag_and_truncation(tmp_path):
 def test_no_records_at_all(tmp_path):
     p = tmp_path / "n.xml"
     p.write_text("<html><body>hello</body></html>", "utf-8")
-    with pytest.raises(UnreadableFile, match="no MARCXML <record>"):
+    with pytest.raises(UnreadableFile, match="root element <html>, but no MARC record in it .FORMAT-NOT-MARC"):
         marcxml.open_source(str(p)).build_index()
 
 

@@ -8,6 +8,8 @@ Written with pymarc's own writers (not ours), so that the seeds do not depend on
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -96,6 +98,16 @@ def to_mrk(records: list[Record]) -> bytes:
     return "\n".join(str(r) for r in records).encode("utf-8") + b"\n"
 
 
+def to_turbomarc(iso: bytes) -> bytes | None:
+    """TurboMARC as yaz-marcdump writes it (None without yaz): a writer that is not ours either."""
+    yaz = shutil.which("yaz-marcdump")
+    if yaz is None:
+        return None
+    return subprocess.run(
+        [yaz, "-i", "marc", "-o", "turbomarc", "/dev/stdin"], input=iso, capture_output=True, check=True
+    ).stdout
+
+
 def to_notation(records: list[Record]) -> bytes:
     out = []
     for r in records:
@@ -116,6 +128,9 @@ def main() -> None:
     (HERE / "seed-records.xml").write_bytes(to_xml(seeds))
     (HERE / "seed-records.json").write_bytes(to_json(seeds))
     (HERE / "seed-records.mrk").write_bytes(to_mrk(seeds))
+    turbo = to_turbomarc(to_iso(seeds))
+    if turbo is not None:  # else the file as it is
+        (HERE / "seed-records.turbomarc").write_bytes(turbo)
     attack = [attack_record()]
     (HERE / "terminal-attack.mrc").write_bytes(to_iso(attack))
     (HERE / "terminal-attack.xml").write_bytes(to_xml(attack).replace(b"\x1b", b"").replace(b"\x07", b""))

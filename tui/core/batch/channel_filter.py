@@ -22,7 +22,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 
-from tui.core.formats.registry import MARCXML
+from tui.core.formats.registry import MARCXML, TURBOMARC
 from tui.core.sources.indexed import IndexedSource
 
 #: a record whose bytes (lowered: ASCII only) do not hold this cannot be a channel record
@@ -157,7 +157,7 @@ def channel_slots(
     """
     if start >= end:
         return []
-    hint = _HINT_XML if src.format == MARCXML.id else _HINT
+    hint = _HINT_XML if src.format in (MARCXML.id, TURBOMARC.id) else _HINT
     read, release = _reader(src)
     out: list[int] = []
     if read is None:

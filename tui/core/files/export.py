@@ -439,8 +439,8 @@ def _verify(path: Path, fmt: str, expected: int, broken: int = 0) -> str | None:
     written), MARCXML by a streaming parse (well-formed, its records counted), the others by
     reading them. Memory stays flat for the first two."""
     try:
-        if fmt == "marcxml":
-            return _verify_xml(path, expected)
+        if fmt in ("marcxml", "turbomarc"):
+            return _verify_xml(path, expected, fmt)
         src = open_source(path, fmt)
         src.build_index()
         bad = getattr(src, "bad", None)
@@ -464,12 +464,13 @@ def _verify(path: Path, fmt: str, expected: int, broken: int = 0) -> str | None:
     return None
 
 
-def _verify_xml(path: Path, expected: int) -> str | None:
+def _verify_xml(path: Path, expected: int, fmt: str = "marcxml") -> str | None:
     from lxml import etree
 
     from tui.core.formats.marcxml import MARC_NS
+    from tui.core.formats.turbomarc import TURBOMARC_NS
 
-    record = f"{{{MARC_NS}}}record"
+    record = f"{{{TURBOMARC_NS}}}r" if fmt == "turbomarc" else f"{{{MARC_NS}}}record"
     n = 0
     try:
         for _event, el in etree.iterparse(

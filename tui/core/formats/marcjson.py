@@ -16,7 +16,13 @@ are tags (``{"245": {...}}``: read as a record of those fields).
 Parsed whole (these files are small), but record by record: each list element is decoded on its
 own (``raw_decode``), so a record that is not valid JSON or not a record becomes a
 ``BrokenRecord`` with its record number and byte offset, and the reader carries on at the next
-record it can find. Invalid UTF-8 becomes U+FFFD and is flagged (``ENC-INVALID-UTF8``).
+record it can find. What the decoded value no longer shows is reported with byte and line:
+invalid UTF-8 (shown as U+FFFD, ``ENC-INVALID-UTF8``), repeated keys (``JSON-DUPLICATE-KEY``),
+control characters written raw in strings (read as they are, as pymarc does:
+``JSON-CONTROL-CHAR``). A value nested more than ``MAX_DEPTH`` (256) levels deep is a broken
+record saying where (``JSON-DEPTH``), never a ``RecursionError``. JSON in which nothing is or
+could be a record (an object of another shape, a list of numbers) is refused in one line saying
+what it is (``FORMAT-NOT-MARC``); an empty list is no records.
 
 Writing: pymarc's shape, a JSON list, one record a line. Orphan text is a subfield whose code is
 the empty string (``{"": "text"}``), read back as orphan text.
@@ -26,7 +32,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import BinaryIO
 
 from tui.core.formats.common import record_issues
@@ -45,6 +51,7 @@ from tui.core.model.record import (
     UnreadableFile,
     new_leader,
 )
+from tui.core.rules import table
 from tui.core.sources.base import ListSource, read_file_bytes
 
 FORMAT = MARC_JSON.id
@@ -60,6 +67,19 @@ _BAD_BYTES = re.compile("[\udc80-\udcff]+")
 _TAG_BEFORE = re.compile(r'"([0-9A-Za-z]{3})"\s*:\s*[{"]')
 # a JSON token, enough to find where object keys are (the text has been decoded already)
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s"{}\[\]:,]+', re.S)
+# a JSON string as written, and the brackets outside strings
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
+# a control character (JSON escapes them in strings; read here as they are, and reported)
+_CONTROL = re.compile("[\x00-\x1f]")
+
+#: How deep a MARC-in-JSON value may nest, objects and lists counted alike (as for JSON-LD). A
+#: record nests seven levels (list, record, fields, field, data field, subfields, subfield); a
+#: value deeper than this is refused with where it gets too deep (JSON-DEPTH), never a crash.
+MAX_DEPTH = 256
+#: raw control characters of one record reported one by one; the rest are counted in one issue
+CONTROLS_SHOWN = 3
+NOT_MARC = "FORMAT-NOT-MARC"
 
 
 class _Num(str):
@@ -143,9 +163,11 @@ class _NotARecord(Exception):
 
 class _Issues(list):
     """A record's issues; ``bytes_located``: its invalid UTF-8 bytes were reported with their
-    positions already (the values need not say so again)."""
+    positions already (the values need not say so again); ``control``: a value holds a control
+    character (written raw or escaped: the text tells which)."""
 
     bytes_located = False
+    control = False
 
 
 def _text(v, what: str, issues: list[ReadIssue], tag: str | None = None) -> str:
@@ -154,6 +176,8 @@ def _text(v, what: str, issues: list[ReadIssue], tag: str | None = None) -> str:
         issues.append(ReadIssue.of("JSON-TYPE", "number", tag, what=what))
         return str(v)
     if isinstance(v, str):
+        if _CONTROL.search(v) is not None and isinstance(issues, _Issues):
+            issues.control = True
         if _SURROGATE.search(v):
             if not getattr(issues, "bytes_located", False):
                 issues.append(ReadIssue.of("ENC-INVALID-UTF8", "shown", tag))
@@ -169,14 +193,22 @@ def _text(v, what: str, issues: list[ReadIssue], tag: str | None = None) -> str:
 
 
 def dict_to_record(
-    obj, path: str = "", number: int = 0, offset: int | None = None, found: list[ReadIssue] | None = None
+    obj,
+    path: str = "",
+    number: int = 0,
+    offset: int | None = None,
+    found: list[ReadIssue] | None = None,
+    controls: Callable[[], list[ReadIssue]] | None = None,
 ) -> Entry:
     """One MARC-in-JSON object -> ``LibrisRecord``, or ``BrokenRecord`` when it is not a record.
     ``found``: what the reader saw in the record's text (repeated keys, bytes that are not UTF-8,
-    with their positions), put first among its issues."""
+    with their positions), put first among its issues; ``controls()``: the raw control
+    characters in its strings, with their positions, asked for only when a value holds one."""
     try:
-        return _to_record(obj, path, number, offset, found or [])
+        return _to_record(obj, path, number, offset, found or [], controls)
     except _NotARecord as exc:
+        if depth(obj) > MAX_DEPTH:  # said by the reader, which knows where; never dumped
+            return BrokenRecord(path, number, offset, f"not a MARC-in-JSON record: {exc}")
         return BrokenRecord(
             path,
             number,
@@ -184,6 +216,39 @@ def dict_to_record(
             f"not a MARC-in-JSON record: {exc}",
             raw=_raw_bytes(json.dumps(obj, ensure_ascii=False)[:2000]),
         )
+
+
+def depth(doc) -> int:
+    """How deep ``doc`` nests (a scalar is 0, ``{}`` is 1), without recursion; stops counting at
+    ``MAX_DEPTH + 1``."""
+    deepest = 0
+    stack = [(doc, 1)] if isinstance(doc, (dict, list)) else []
+    while stack:
+        node, d = stack.pop()
+        if d > deepest:
+            deepest = d
+            if d > MAX_DEPTH:
+                break
+        for v in node.values() if isinstance(node, dict) else node:
+            if isinstance(v, (dict, list)):
+                stack.append((v, d + 1))
+    return deepest
+
+
+def _too_deep_at(text: str, start: int) -> int:
+    """Where in ``text`` the value at ``start`` opens level ``MAX_DEPTH + 1`` (or ``start``)."""
+    level = 0
+    for m in _BRACKET.finditer(text, start):
+        ch = m.group()
+        if ch in "[{":
+            level += 1
+            if level > MAX_DEPTH:
+                return m.start()
+        elif ch in "]}":
+            level -= 1
+            if level <= 0:
+                break
+    return start
 
 
 def _raw_bytes(text: str) -> bytes:
@@ -199,7 +264,7 @@ def _pairs(obj: dict) -> list[tuple[str, object]]:
     return obj.pairs if isinstance(obj, _Obj) else list(obj.items())
 
 
-def _to_record(obj, path: str, number: int, offset: int | None, found: list[ReadIssue]) -> LibrisRecord:
+def _to_record(obj, path: str, number: int, offset: int | None, found: list[ReadIssue], controls=None) -> LibrisRecord:
     if not isinstance(obj, dict):
         raise _NotARecord(f'a {type(obj).__name__}, not an object with "leader" and "fields"')
     fragment = False
@@ -240,6 +305,8 @@ def _to_record(obj, path: str, number: int, offset: int | None, found: list[Read
         for tag, val in _pairs(fobj):  # a tag repeated in one object: each is a field (reported)
             fields.append(_field(tag, val, issues))
     rec.fields = fields
+    if issues.control and controls is not None:
+        issues[len(found) : len(found)] = controls()
     issues.extend(record_issues(rec))
     return LibrisRecord(marc=rec, path=path, number=number, offset=offset, source_format=FORMAT, issues=list(issues))
 
@@ -349,6 +416,27 @@ def _found_in_text(text: str, start: int, end: int, at: _ByteOffsets, repeated: 
     return found
 
 
+class _TooDeep(Exception):
+    def __init__(self, pos: int):
+        super().__init__(pos)
+        self.pos = pos
+
+
+def _describe(obj) -> str:
+    """A JSON value that is not a record, in a few words (FORMAT-NOT-MARC)."""
+    if isinstance(obj, dict):
+        keys = [repr(k if len(k) <= 40 else k[:40] + "...") for k in list(obj)[:5]]
+        return table.say(NOT_MARC, "json-object", keys=", ".join(keys) + (", ..." if len(obj) > 5 else ""))
+    kind = {list: "list", str: "string", bool: "boolean", type(None): "null"}.get(type(obj), "number")
+    return table.say(NOT_MARC, "json-value", kind=kind)
+
+
+def _marc_like(obj) -> bool:
+    """Could a value that is not a record have been meant as one (a broken record, not a file of
+    something else)?"""
+    return isinstance(obj, dict) and ("leader" in obj or "fields" in obj)
+
+
 def read_json(path: str, data: bytes | None = None) -> ListSource:
     """A JSON list of records, one record object, or one record object a line (NDJSON, JSON Lines:
     any white space between the objects)."""
@@ -365,16 +453,40 @@ def read_json(path: str, data: bytes | None = None) -> ListSource:
     raws: list[bytes] = []
     repeated: list[int] = []
     decoder = _decoder(repeated)
+    #: per entry: could it be a MARC record; and what the first one is, when it is not
+    marc_like: list[bool] = []
+    first_not: list[str] = []
 
-    def add(obj_start: int, obj_end: int, obj=None, error: str | None = None) -> None:
+    def deep_reason(pos: int) -> str:
+        k = _too_deep_at(text, pos)
+        col = k - (text.rfind("\n", 0, k) + 1) + 1
+        offset = at(k)
+        return table.say("JSON-DEPTH", "deep", limit=MAX_DEPTH, offset=offset, line=at.line_no, column=col)
+
+    def add(obj_start: int, obj_end: int, obj=None, error: str | None = None, like: bool = True) -> None:
         number = len(entries) + 1
         off = at(obj_start)
+        line0 = at.line_no
         raw = text[obj_start:obj_end].encode("utf-8", "surrogateescape")
         if error is not None:
-            entries.append(BrokenRecord(path, number, off, error, raw=raw[:4000], line=at.line_no))
+            entries.append(BrokenRecord(path, number, off, error, raw=raw[:4000], line=line0))
+            marc_like.append(like)
+            if not like and not first_not:
+                first_not.append(error)
         else:
             found = _found_in_text(text, obj_start, obj_end, at, bool(repeated))
-            entries.append(dict_to_record(obj, path, number, off, found))
+            e = dict_to_record(obj, path, number, off, found, lambda: _controls(text, obj_start, obj_end, off, line0))
+            if isinstance(e, BrokenRecord):
+                if depth(obj) > MAX_DEPTH:
+                    e = BrokenRecord(path, number, off, f"{deep_reason(obj_start)} (JSON-DEPTH)", raw=raw[:4000])
+                else:
+                    e.raw = raw[:4000]
+                e.line = line0
+            entries.append(e)
+            like = isinstance(e, LibrisRecord) or _marc_like(obj)
+            marc_like.append(like)
+            if not like and not first_not:
+                first_not.append(_describe(obj))
         repeated.clear()
         raws.append(raw)
 
@@ -385,10 +497,21 @@ def read_json(path: str, data: bytes | None = None) -> ListSource:
         except json.JSONDecodeError as exc:
             return None, exc
         except RecursionError:
-            return None, json.JSONDecodeError("nested too deeply", text, j)
+            return None, _TooDeep(j)
+
+    def done(listed: bool) -> ListSource:
+        if entries and not any(marc_like):
+            what = first_not[0] if first_not else "?"
+            if listed and len(entries) > 1:
+                what = table.say(NOT_MARC, "json-list", n=len(entries), first=what)
+            raise UnreadableFile(path, f"{table.say(NOT_MARC, 'json', what=what)} ({NOT_MARC})")
+        return ListSource(path, entries, raws, FORMAT)
 
     if text[i] != "[":
         got, err = decode_at(i)
+        if isinstance(err, _TooDeep):  # a broken record (an object), or not MARC (a list: done says so)
+            _read_elements(text, i, add, decode_at, deep_reason, sep=None)
+            return done(False)
         if err is not None:
             raise UnreadableFile(path, f"not valid JSON at byte {at(err.pos)} (line {err.lineno}): {err.msg}")
         obj, end = got
@@ -398,26 +521,30 @@ def read_json(path: str, data: bytes | None = None) -> ListSource:
         if isinstance(obj, dict) and "fields" not in obj and ("@graph" in obj or "@context" in obj):
             raise UnreadableFile(path, "this is JSON-LD, not MARC-in-JSON")
         if not isinstance(obj, dict):
-            raise UnreadableFile(path, "not MARC-in-JSON: expected an object or a list of objects")
+            what = _describe(obj) if depth(obj) <= MAX_DEPTH else deep_reason(i)
+            raise UnreadableFile(path, f"{table.say(NOT_MARC, 'json', what=what)} ({NOT_MARC})")
         add(i, end, obj)
         if k == len(text):
-            return ListSource(path, entries, raws, FORMAT)
+            return done(False)
         # one object after another (NDJSON): read on the same way, without commas
-        return _read_elements(text, k, add, decode_at, sep=None, entries=entries, raws=raws, path=path)
+        _read_elements(text, k, add, decode_at, deep_reason, sep=None)
+        return done(False)
 
     # a list: decode element by element, so that one bad record does not lose the rest
     j = _skip_ws(text, i + 1)
     if j < len(text) and text[j] == "]":
-        return ListSource(path, entries, raws, FORMAT)
-    return _read_elements(text, j, add, decode_at, sep=",", entries=entries, raws=raws, path=path)
+        return done(True)
+    _read_elements(text, j, add, decode_at, deep_reason, sep=",")
+    return done(True)
 
 
-def _read_elements(text: str, j: int, add, decode_at, *, sep: str | None, entries, raws, path: str) -> ListSource:
+def _read_elements(text: str, j: int, add, decode_at, deep_reason, *, sep: str | None) -> None:
     """Records from ``j`` on, each on its own: the elements of a list (``sep`` ","), or values
     one after another (``sep`` None, NDJSON). A value that is not valid JSON is a broken record,
     and reading goes on at the next thing that looks like a record."""
     while j < len(text):
         got, err = decode_at(j)
+        like = True
         if err is None:
             obj, end = got
             add(j, end, obj)
@@ -437,17 +564,45 @@ def _read_elements(text: str, j: int, add, decode_at, *, sep: str | None, entrie
                 break
             bad_start, bad_pos = k, k
             why = "unexpected text between records (expected ',' or ']')"
+        elif isinstance(err, _TooDeep):
+            bad_start, bad_pos = j, j + 1
+            why = f"{deep_reason(j)} (JSON-DEPTH)"
+            like = text[j] == "{"
         else:
             bad_start, bad_pos = j, err.pos
             why = f"not valid JSON (line {err.lineno}, column {err.colno}): {err.msg}"
         # resynchronise at the next thing that looks like a record
         nxt = _NEXT_RECORD.search(text, max(bad_pos, bad_start + 1))
         stop = nxt.start() if nxt else len(text)
-        add(bad_start, stop, error=why)
+        add(bad_start, stop, error=why, like=like)
         if nxt is None:
             break
         j = stop
-    return ListSource(path, entries, raws, FORMAT)
+
+
+def _controls(text: str, start: int, end: int, offset: int, line: int) -> list[ReadIssue]:
+    """The raw control characters in the strings of ``text[start:end]`` (one record, at byte
+    ``offset``, line ``line``), each with its byte and line: the first few one by one, the rest
+    counted."""
+    out: list[ReadIssue] = []
+    more = 0
+    more_at: tuple[int, int] | None = None
+    pos, byte, ln = start, offset, line
+    for s in _STRING.finditer(text, start, end):
+        for c in _CONTROL.finditer(s.group(0)):
+            k = s.start() + c.start()
+            byte += len(text[pos:k].encode("utf-8", "surrogateescape"))
+            ln += text.count("\n", pos, k)
+            pos = k
+            if len(out) < CONTROLS_SHOWN:
+                char = f"U+{ord(c.group(0)):04X}"
+                out.append(ReadIssue.of("JSON-CONTROL-CHAR", "raw", None, None, char=char, offset=byte, line=ln))
+            else:
+                more += 1
+                more_at = more_at or (byte, ln)
+    if more and more_at is not None:
+        out.append(ReadIssue.of("JSON-CONTROL-CHAR", "more", None, None, n=more, offset=more_at[0], line=more_at[1]))
+    return out
 
 
 def open_source(path: str) -> ListSource:

@@ -90,6 +90,22 @@ def _is_xml(head: bytes, s: bytes) -> bool:
     return s[:1] == b"<"
 
 
+_TURBOMARC_NS = re.compile(rb"""\sxmlns(?::[A-Za-z_][\w.\-]*)?\s*=\s*["']http://www\.indexdata\.com/turbomarc["']""")
+
+
+#: yaz's shape without the namespace: an ``<r>`` whose first element is ``<l>``
+_TURBOMARC_SHAPE = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?r(?:\s[^>]*)?>\s*<(?:[A-Za-z_][\w.\-]*:)?l>")
+
+
+def _is_turbomarc(head: bytes, s: bytes) -> bool:
+    if s[:1] != b"<":
+        return False
+    first = s[:65536]
+    return _TURBOMARC_NS.search(first) is not None or (
+        b"http://www.loc.gov/MARC21/slim" not in first and _TURBOMARC_SHAPE.search(first) is not None
+    )
+
+
 def _is_jsonld(head: bytes, s: bytes) -> bool:
     return s[:1] in (b"{", b"[") and any(k in s[:65536] for k in _LD_KEYS)
 
@@ -136,12 +152,24 @@ MARCXML = Format(
     name="MARCXML",
     module="tui.core.formats.marcxml",
     extensions=(".xml", ".marcxml"),
-    read="indexed by a raw scan, lxml per record",
+    read="indexed by a raw scan, lxml per record; with or without the namespace, any prefix, inside OAI-PMH and SRU responses",
     write="yes",
     carries=MARC,
-    notes="no DTDs, no entities, no network",
+    notes="no DTDs, no entities, no network; XML that is not MARC is refused in one line (FORMAT-NOT-MARC), a document cut short before `</collection>` is an error with its line (XML-UNCLOSED)",
     sniff=_is_xml,
     sniff_rank=10,
+)
+TURBOMARC = Format(
+    id="turbomarc",
+    name="TurboMARC",
+    module="tui.core.formats.turbomarc",
+    extensions=(".turbomarc",),
+    read="as MARCXML: indexed by a raw scan, lxml per record",
+    write="byte for byte as `yaz-marcdump -o turbomarc`",
+    carries=MARC,
+    notes="Index Data's XML form (`<c001>`, `<d245 i1 i2>`, `<sa>`), recognised by its namespace or its shape",
+    sniff=_is_turbomarc,
+    sniff_rank=9,
 )
 MARC_JSON = Format(
     id="marc-json",
@@ -151,7 +179,7 @@ MARC_JSON = Format(
     read="pymarc's and Libris's `application/x-marc-json`; a list, one record, or one record a line (NDJSON)",
     write="pymarc's shape",
     carries=MARC,
-    notes="repeated keys, numbers and bytes that are not UTF-8 are reported with byte and line",
+    notes="repeated keys, numbers, raw control characters and bytes that are not UTF-8 are reported with byte and line; at most 256 levels of nesting (JSON-DEPTH); JSON of another shape is refused in one line (FORMAT-NOT-MARC)",
     sniff=_is_json,
     sniff_rank=30,
 )
@@ -223,7 +251,7 @@ TURTLE = Format(
 )
 
 #: every format, in the order they are listed (help, dialog, README)
-FORMATS: tuple[Format, ...] = (ISO2709, MARCXML, MARC_JSON, MRK, NOTATION, JSONLD, TURTLE)
+FORMATS: tuple[Format, ...] = (ISO2709, MARCXML, TURBOMARC, MARC_JSON, MRK, NOTATION, JSONLD, TURTLE)
 #: what export writes when neither ``--to``, the output's extension nor the input's format says
 DEFAULT_EXPORT = ISO2709
 
