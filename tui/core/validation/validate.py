@@ -302,7 +302,8 @@ def validate_source(src, *, progress=None, duplicates: bool = True, engine=None)
     if engine is None and src.size >= PARALLEL_MIN_BYTES and len(src) >= 2 * PARALLEL_MIN_RECORDS:
         engine = engines.LocalEngine()  # cheap to decide: no look at the data
     if engine is not None and (engine.workers > 1 or not isinstance(engine, engines.LocalEngine)):
-        return _validate_shared(src, engine, duplicates, progress)
+        findings, n = _validate_shared(src, engine, duplicates, progress)
+        return findings + _filler_findings(src), n
 
     def own_progress(done: int, whole: int) -> None:
         if progress is not None and whole:
@@ -312,7 +313,20 @@ def validate_source(src, *, progress=None, duplicates: bool = True, engine=None)
     n = _check_entries(run, enumerate(src.iter_entries(0, total, own_progress)), duplicates, 0, None, fresh=True)
     if progress is not None:
         progress(src.size, src.size)
-    return run.findings, n
+    return run.findings + _filler_findings(src), n
+
+
+def _filler_findings(src) -> list[Finding]:
+    """STRUCT-FILLER for the bytes between the records of an ISO 2709 file (from its index: the
+    records themselves do not carry them when read for a whole-file check), on the record after
+    them, or the last record."""
+    out = []
+    for start, end, slot in src.filler():
+        i = src.filler_issue(start, end, slot)
+        out.append(
+            Finding(i.severity, i.code, (slot + 1) if slot is not None else len(src), None, None, None, i.message)
+        )  # type: ignore[arg-type]
+    return out
 
 
 #: ISO 2709 files smaller than this are validated in one process (forking, sharing out and
@@ -700,6 +714,13 @@ def _check_record(
             )
         )
 
+    if r.issues:
+        _read_findings(
+            r,
+            lambda i: run.findings.append(
+                Finding(i.severity, i.code, number, control_number, i.tag, i.occurrence, prefix + i.message)
+            ),
+        )
     watched = _structure(r, marc, add, fresh and r.valid_fields)
     if holding_of is not None and not r.number:
         # a holding made in this session: Libris gives it its control number on import
@@ -749,7 +770,9 @@ def _leader_findings(leader: str, bib: bool, add) -> None:
     """The leader checks of ``_structure`` (a 24-character ASCII leader)."""
     if leader[9] not in " a":
         add("STRUCT-LEADER", "coding", "000", None, value=leader[9])
-    if leader[10:12] != "22":
+    if leader[10:12] == "  ":
+        add("STRUCT-LEADER-BLANK", "counts", "000", None)
+    elif leader[10:12] != "22":
         add("STRUCT-LEADER", "counts", "000", None, value=leader[10:12])
     if leader[5] not in _STATUS:
         add("STRUCT-LEADER", "status", "000", None, value=leader[5])
@@ -758,11 +781,32 @@ def _leader_findings(leader: str, bib: bool, add) -> None:
     elif bib and leader[7] not in _BIB_LEVEL:
         add("STRUCT-LEADER", "level", "000", None, value=leader[7])
     if leader[20:24] != "4500":
-        add("STRUCT-LEADER", "entry-map", "000", None, value=leader[20:24])
+        if "4500".startswith(leader[20:24].rstrip(" ")):  # blanks where 4500 belongs (all or the end)
+            add("STRUCT-LEADER-BLANK", "entry-map", "000", None)
+        else:
+            add("STRUCT-LEADER", "entry-map", "000", None, value=leader[20:24])
 
 
 #: leader positions -> the leader checks that fire for them: (arguments, fields) of ``add``
 _LEADER_FINDINGS: dict[str, list[tuple[tuple, dict]]] = {}
+
+
+#: MARC structure characters, which no field text may hold (STRUCT-DELIMITER-IN-DATA)
+_STRUCT_CHARS = re.compile("[\x1d\x1e\x1f]")
+_STRUCT_NAMES = {
+    "\x1f": "a subfield delimiter (U+001F)",
+    "\x1e": "a field terminator (U+001E)",
+    "\x1d": "a record terminator (U+001D)",
+}
+#: what the readers recovered that validate reports as findings (the reader's sentence, its
+#: severity and its byte position): the ISO 2709 reader's structure recoveries
+_READ_REPORTED = frozenset(("STRUCT-RECORD-LENGTH", "STRUCT-LEADER-BYTES", "STRUCT-DIRECTORY", "STRUCT-FILLER"))
+
+
+def _read_findings(r: LibrisRecord, add_issue) -> None:
+    for issue in r.issues:
+        if issue.code in _READ_REPORTED:
+            add_issue(issue)
 
 
 def _structure(r: LibrisRecord, marc, add, valid_fields: bool = False) -> dict[str, list[Field]]:
@@ -807,8 +851,13 @@ def _structure(r: LibrisRecord, marc, add, valid_fields: bool = False) -> dict[s
             data = f.data
             if not data:
                 add("STRUCT-EMPTY-SUBFIELD", "control", tag, _occ(fields, i), tag=tag)
-            elif tag == "008" and bib and len(data) != 40:
+                continue
+            if tag == "008" and bib and len(data) != 40:
                 add("STRUCT-008", "length", tag, _occ(fields, i), length=len(data))
+            m = _STRUCT_CHARS.search(data)
+            if m is not None:
+                what = _STRUCT_NAMES[m.group()]
+                add("STRUCT-DELIMITER-IN-DATA", "control", tag, _occ(fields, i), tag=tag, what=what, position=m.start())
             continue
         if valid_fields:
             continue
@@ -830,9 +879,26 @@ def _structure(r: LibrisRecord, marc, add, valid_fields: bool = False) -> dict[s
                 if not value or value.isspace():
                     add("STRUCT-EMPTY-SUBFIELD", "empty", tag, _occ(fields, i), code=code)
             elif code == ORPHAN:
-                add("STRUCT-ORPHAN-TEXT", "text", tag, _occ(fields, i), value=value)
+                if value:
+                    add("STRUCT-ORPHAN-TEXT", "text", tag, _occ(fields, i), value=value)
+                else:  # a delimiter with nothing after it (as ISO 2709 and MARCMaker read it)
+                    add("STRUCT-EMPTY-DELIMITER", "field", tag, _occ(fields, i))
             else:
                 add("STRUCT-SUBFIELD-CODE", "bad", tag, _occ(fields, i), code=code)
+            if value:
+                m = _STRUCT_CHARS.search(value)
+                if m is not None:
+                    what = _STRUCT_NAMES[m.group()]
+                    position = m.start()
+                    add(
+                        "STRUCT-DELIMITER-IN-DATA",
+                        "subfield",
+                        tag,
+                        _occ(fields, i),
+                        code=code,
+                        what=what,
+                        position=position,
+                    )
 
     counts = {t: len(watched.get(t, ())) for t in ("001", "008", "245")}
     n001 = counts.get("001", 0)
