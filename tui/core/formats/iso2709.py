@@ -385,25 +385,29 @@ def locate(buf: bytes) -> tuple[int, list[tuple[bytes, int, int]], list[Mend]]:
     return base, fields, mends
 
 
-#: bytes a realigned directory entry may start after where the one before it ended
+#: bytes a realigned directory entry may start before or after where the one before it ended
 _STRAY = 2
 
 
 def _realign(directory: bytes, pieces: list[bytes], len_len: int, start_len: int, width: int) -> list[bytes] | None:
     """The tag of each field (``pieces``, in the order of the data) from a directory that cannot
     be read as whole entries: the 3 bytes before the digits that give the field's length and
-    position (written with as many digits as they need), else the 3 bytes where the next entry
-    should start. None when a tag is not 3 printable ASCII bytes, the directory runs out of
-    entries, or more than an entry's worth of it is left over."""
+    position (written with as many digits as they need, a byte or two from where the entry
+    before ended), else the 3 bytes where the next entry should start. A tag that lost a byte
+    (the entry before it ends where it should start) is filled with ``?`` in front, which the
+    reader flags as a bad tag. None when a tag is not printable ASCII, the directory runs out
+    of entries, or more than an entry's worth of it is left over."""
     tags: list[bytes] = []
-    cursor, pos, n = 0, 0, len(directory)
+    cursor, solid, pos, n = 0, 0, 0, len(directory)
     for piece in pieces:
         length = len(piece) + 1
         pattern = b"%0*d%0*d" % (len_len, length, start_len, pos)
-        j = directory.find(pattern, cursor + 3, cursor + 3 + _STRAY + len(pattern))
-        if j >= 0:  # at most a few stray bytes before it (an entry is never skipped)
-            tag = directory[j - 3 : j]
-            cursor = j + len(pattern)
+        lo = max(solid + 1, cursor + 3 - _STRAY)
+        j = directory.find(pattern, lo, cursor + 3 + _STRAY + len(pattern))
+        if j >= 0:  # at most a few stray or missing bytes before it (an entry is never skipped)
+            tag = directory[max(j - 3, solid) : j]
+            tag = b"?" * (3 - len(tag)) + tag
+            cursor = solid = j + len(pattern)
         else:
             tag = directory[cursor : cursor + 3]
             cursor += width
