@@ -854,10 +854,19 @@ def _structure(r: LibrisRecord, marc, add, valid_fields: bool = False) -> dict[s
                 continue
             if tag == "008" and bib and len(data) != 40:
                 add("STRUCT-008", "length", tag, _occ(fields, i), length=len(data))
-            m = _STRUCT_CHARS.search(data)
-            if m is not None:
-                what = _STRUCT_NAMES[m.group()]
-                add("STRUCT-DELIMITER-IN-DATA", "control", tag, _occ(fields, i), tag=tag, what=what, position=m.start())
+            if "\x1f" in data or "\x1e" in data or "\x1d" in data:  # C-level: the usual field has none
+                m = _STRUCT_CHARS.search(data)
+                if m is not None:
+                    what = _STRUCT_NAMES[m.group()]
+                    add(
+                        "STRUCT-DELIMITER-IN-DATA",
+                        "control",
+                        tag,
+                        _occ(fields, i),
+                        tag=tag,
+                        what=what,
+                        position=m.start(),
+                    )
             continue
         if valid_fields:
             continue
@@ -885,7 +894,7 @@ def _structure(r: LibrisRecord, marc, add, valid_fields: bool = False) -> dict[s
                     add("STRUCT-EMPTY-DELIMITER", "field", tag, _occ(fields, i))
             else:
                 add("STRUCT-SUBFIELD-CODE", "bad", tag, _occ(fields, i), code=code)
-            if value:
+            if "\x1f" in value or "\x1e" in value or "\x1d" in value:
                 m = _STRUCT_CHARS.search(value)
                 if m is not None:
                     what = _STRUCT_NAMES[m.group()]
