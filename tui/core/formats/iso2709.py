@@ -3,10 +3,11 @@
 Reading
     The file is mapped (``mmap``; files up to 16 MiB are simply read, so that another program
     truncating them cannot hurt) and *indexed*: record start and end offsets in two
-    ``array('q')``, found by looking for each record terminator (0x1D) and checking it against
-    the record length in the leader (``segment``). A length that lies makes that slot a
-    ``BrokenRecord`` and indexing goes on after the terminator it found, so the neighbours stay
-    readable. Every terminator ends a slot, so a file can be cut after any terminator and its
+    ``array('q')``, found by looking for each record terminator (0x1D) (``segment``). Every
+    terminator ends a slot, and a record whose leader length disagrees with it is read up to the
+    terminator (STRUCT-RECORD-LENGTH); line ends, NUL, blanks and DOS end-of-file bytes between
+    records are skipped and reported from the gaps they leave (``filler``, STRUCT-FILLER). A
+    file that ends inside a record makes that slot a ``BrokenRecord``; a file can be cut after any terminator and its
     parts indexed apart (``tui.core.batch.parallel``). No Python object is made per record beyond the two
     offsets. A mapped file is indexed a window at a time with ``read_span`` (``pread``), not
     through the mapping: the page cache holds the file, not this process (under 200 MB
@@ -17,7 +18,14 @@ Reading
     index indexes up to ``i``. ``iter_entries`` reads slots a window at a time for batch work.
 
     Each record is parsed when asked for, by our own tolerant parser (pymarc's drops text before
-    the first subfield delimiter; we keep it as ``Subfield(ORPHAN, ...)``). The usual record
+    the first subfield delimiter; we keep it as ``Subfield(ORPHAN, ...)``). It reads what
+    yaz-marcdump and pymarc read, and then some (``locate``): a leader with bytes that are not
+    printable (STRUCT-LEADER-BYTES), a base address that does not point past the directory, a
+    directory ended by 0x1F, a directory whose entries are not whole or do not point at their
+    fields (oversize fields, lengths or positions written with too many digits): the fields are
+    found by their terminators and given the tags of the entries that fit them
+    (STRUCT-DIRECTORY). Each recovery is a warning with its byte offset in the file, which
+    ``validate`` reports; a record stays broken only where no tags can be found for its fields. The usual record
     (UTF-8, numeric tags, fields in directory order, nothing to flag) takes a fast path of
     C-level splits (``_parse_standard``, about twice pymarc's speed); anything else the general
     one (``_parse_slow``); a test holds the two together. Encoding: leader/09
@@ -27,10 +35,14 @@ Reading
     converted with pymarc's MARC-8 tables (``ENC-MARC8`` flags what they cannot map).
 
 Writing
-    Byte-exact: every field read from ISO 2709 remembers its bytes (``IsoField``) and, unless it
-    has been changed since, is written back with exactly those bytes; the leader is kept except
-    the record length and base address, which are recomputed. So a valid record read and written
-    without edits gives identical bytes, whether UTF-8, MARC-8, or with invalid bytes. A changed
+    Byte-exact: a record read by the general parser remembers its bytes (``IsoRecord``) and,
+    while its leader and fields are unchanged, is written back as read: directory order, leader
+    blanks, lengths that lie and all. Every field read from ISO 2709 remembers its bytes
+    (``IsoField``) and, unless it has been changed since, is written back with exactly those
+    bytes; in an edited record the directory is rebuilt in field order, the record length and
+    base address are recomputed, and blank leader/10-11 and 20-23 become ``22`` and ``4500``
+    (STRUCT-LEADER-BLANK). So a record read and written without edits gives identical bytes,
+    whether UTF-8, MARC-8, or with invalid bytes. A changed
     field is encoded as UTF-8; in a MARC-8 record a changed field that is not plain ASCII turns
     the whole record into UTF-8 (leader/09 ``a``), since we have no Unicode-to-MARC-8 encoder and
     never write mixed encodings.
