@@ -395,3 +395,26 @@ def test_every_recovery_is_never_a_traceback(tmp_path):
             src = iso2709.read_bytes(piece)
             for e in src:
                 assert isinstance(e, (LibrisRecord, BrokenRecord))
+
+
+def _iso_corpus() -> list:
+    from tests.conftest import SHARED
+
+    out = []
+    for d in ("external", "pymarc"):
+        folder = SHARED / "corpus" / d
+        if folder.is_dir():
+            out += [p for p in sorted(folder.iterdir()) if p.suffix in (".mrc", ".marc", ".dat")]
+    return out or [None]
+
+
+@pytest.mark.parametrize("path", _iso_corpus(), ids=lambda p: p.name if p else "absent")
+def test_index_stats_and_validate_agree_on_the_real_files(path):
+    if path is None:
+        pytest.skip("../shared/corpus/external and ../shared/corpus/pymarc are not present")
+    src = open_source(str(path))
+    fmt = src.format
+    src.close()
+    if fmt != "iso2709":
+        pytest.skip("not ISO 2709")
+    agree(path)
