@@ -86,17 +86,25 @@ def test_blank_and_nul_filler_between_records(tmp_path):
         (len(one) + 7 + len(two), src.starts[2]),
         (src.ends[2], src.size),
     ]
-    # the app shows each run on the record after it (the last, on the last record)
+    # each run on the record after it (the one after the last record, on the last record)
     assert [i.code for i in src.entry(1).issues] == ["STRUCT-FILLER"]
-    assert "after the last record" in src.entry(2).issues[0].message
+    assert [i.message.split(" (")[0] for i in src.entry(2).issues] == [
+        "300 bytes of filler before this record skipped",
+        "2 bytes of filler after the last record skipped",
+    ]
     assert agree(p) == 3
     found = findings(p, "STRUCT-FILLER")
-    assert [(f.severity, f.record_number, at_byte(f)) for f in found] == [
-        ("warning", 2, len(one)),
-        ("warning", 3, len(one) + 7 + len(two)),
-        ("warning", 3, src.ends[2]),
+    assert [(f.severity, f.record_number, f.control_number, at_byte(f)) for f in found] == [
+        ("warning", 2, "a2", len(one)),
+        ("warning", 3, "a3", len(one) + 7 + len(two)),
+        ("warning", 3, "a3", src.ends[2]),
     ]
     assert "7 bytes of filler" in found[0].message and "300 bytes" in found[1].message
+    # validate says the same whether the records come from the index or from an edited session
+    src.replace(0, src.entry(0))
+    assert [f.describe() for f in V.validate_source(src)[0] if f.rule == "STRUCT-FILLER"] == [
+        f.describe() for f in found
+    ]
 
 
 def test_line_ends_between_records_are_only_noted(tmp_path):
@@ -121,6 +129,16 @@ def test_filler_is_found_the_same_on_two_workers(tmp_path, monkeypatch):
     assert n1 == n2 == 300
     assert [f.describe() for f in one] == [f.describe() for f in two]
     assert [f.record_number for f in one if f.rule == "STRUCT-FILLER"] == [i + 2 for i in range(300) if i % 50 == 7]
+    # with filler before the first record and after the last, and shards cut just after filler
+    monkeypatch.setattr(V, "CHUNK_MIN_BYTES", 1_000)
+    q = write(tmp_path, b"\x00\x00", *parts, b"\x00\x00\x00", name="g.mrc")
+    src = open_source(str(q))
+    one, _ = V.validate_source(src, engine=engine.InlineEngine())
+    two, _ = V.validate_source(src, engine=engine.LocalEngine(2))
+    src.close()
+    assert [f.describe() for f in one] == [f.describe() for f in two]
+    fill = [f.record_number for f in one if f.rule == "STRUCT-FILLER"]
+    assert fill == [1] + [i + 2 for i in range(300) if i % 50 == 7] + [300]
 
 
 def test_blanks_that_begin_a_record_are_not_filler(tmp_path):

@@ -857,6 +857,40 @@ def raw_linked_bib(buf: bytes):
     return None
 
 
+def filler_issue(src, start: int, end: int, last: bool) -> ReadIssue:
+    """The STRUCT-FILLER warning for the bytes ``start:end`` of ``src`` (anything with
+    ``read_span``) before a record, or after the last one: line ends alone are only noted (info)."""
+    gap = src.read_span(start, end)
+    what = visible(repr(gap[:8])[2:-1]) + ("..." if len(gap) > 8 else "")
+    key = "line-end" if gap.strip(b"\r\n") == b"" else "between"
+    return ReadIssue.of("STRUCT-FILLER", key + ("-last" if last else ""), n=end - start, at=start, bytes=what)
+
+
+def filler_edge(src, pos: int, forward: bool) -> int:
+    """Where the run of bytes ``segment`` skips (``_BETWEEN``) that ends (or, ``forward``,
+    starts) at ``pos`` begins (ends): for a worker that has a shard of the file but not the
+    index, the end of the record before its first one, or whether only filler follows its last.
+    A record never ends with such a byte (it ends with its terminator), so the run is exactly
+    the gap between the two slots."""
+    size, step = src.size, 4096
+    while (pos > 0) if not forward else (pos < size):
+        lo, hi = (pos, min(size, pos + step)) if forward else (max(0, pos - step), pos)
+        chunk = src.read_span(lo, hi)
+        if forward:
+            k = 0
+            while k < len(chunk) and chunk[k] in _BETWEEN:
+                k += 1
+            pos += k
+        else:
+            k = len(chunk)
+            while k > 0 and chunk[k - 1] in _BETWEEN:
+                k -= 1
+            pos -= len(chunk) - k
+        if k != (len(chunk) if forward else 0):
+            break
+    return pos
+
+
 class Iso2709Source(IndexedSource):
     """An ISO 2709 file: an index of record offsets over the mapped bytes."""
 
@@ -916,6 +950,7 @@ class Iso2709Source(IndexedSource):
         hi = len(self) if hi is None else min(hi, len(self))
         link = len(self.holdings_slots) > 0
         starts, ends, bad, path = self.starts, self.ends, self.bad, self.path
+        size, last = self.size, (len(self) - 1 if self.complete else -1)
         total = ends[hi - 1] - starts[lo] if hi > lo else 0
         edits = self.has_edits
         i = lo
@@ -938,6 +973,10 @@ class Iso2709Source(IndexedSource):
                     yield BrokenRecord(path, k + 1, starts[k], reason, raw=bytes(data[a:e]))
                     continue
                 rec = parse_record(data[a:e], path, k + 1, starts[k])
+                if (starts[k] != (ends[k - 1] if k else 0) or (k == last and ends[k] < size)) and type(
+                    rec
+                ) is LibrisRecord:
+                    self._add_filler(rec, k)
                 if link and type(rec) is LibrisRecord and rec.kind == "bib":
                     rec.holdings = self.holdings_for(rec)
                 yield rec
@@ -948,12 +987,20 @@ class Iso2709Source(IndexedSource):
     def parse_slot(self, i: int) -> Entry:
         e = parse_record(self.raw(i), self.path, i + 1, self.starts[i])
         if isinstance(e, LibrisRecord):
-            before = self.ends[i - 1] if i else 0
-            if self.starts[i] != before:
-                e.issues.insert(0, self.filler_issue(before, self.starts[i], i))
-            if self.complete and i == len(self) - 1 and self.ends[i] < self.size:
-                e.issues.insert(0, self.filler_issue(self.ends[i], self.size, None))
+            self._add_filler(e, i)
         return e
+
+    def _add_filler(self, e: LibrisRecord, i: int) -> None:
+        """STRUCT-FILLER on record ``i`` for the bytes skipped before it (and, on the last record,
+        after it), first among its issues."""
+        before = self.ends[i - 1] if i else 0
+        gaps = []
+        if self.starts[i] != before:
+            gaps.append(filler_issue(self, before, self.starts[i], False))
+        if self.complete and i == len(self) - 1 and self.ends[i] < self.size:
+            gaps.append(filler_issue(self, self.ends[i], self.size, True))
+        if gaps:
+            e.issues[:0] = gaps
 
     # -- filler between records: the gaps between slots ------------------------------------------
     def filler(self) -> list[tuple[int, int, int | None]]:
@@ -969,16 +1016,6 @@ class Iso2709Source(IndexedSource):
         if last < self.size and self.complete:
             out.append((last, self.size, None))
         return out
-
-    def filler_issue(self, start: int, end: int, slot: int | None) -> ReadIssue:
-        """The STRUCT-FILLER warning for the bytes ``start:end`` before slot ``slot`` (or after the
-        last record): line ends alone are only noted (info)."""
-        gap = self.read_span(start, end)
-        what = visible(repr(gap[:8])[2:-1]) + ("..." if len(gap) > 8 else "")
-        key = "line-end" if gap.strip(b"\r\n") == b"" else "between"
-        if slot is None:
-            key += "-last"
-        return ReadIssue.of("STRUCT-FILLER", key, n=end - start, at=start, bytes=what)
 
     # -- holdings: found by leader/06 while indexing, linked by a raw read of 004 ---------------
     def linked_bib_of(self, j: int) -> str | None:

@@ -302,8 +302,7 @@ def validate_source(src, *, progress=None, duplicates: bool = True, engine=None)
     if engine is None and src.size >= PARALLEL_MIN_BYTES and len(src) >= 2 * PARALLEL_MIN_RECORDS:
         engine = engines.LocalEngine()  # cheap to decide: no look at the data
     if engine is not None and (engine.workers > 1 or not isinstance(engine, engines.LocalEngine)):
-        findings, n = _validate_shared(src, engine, duplicates, progress)
-        return findings + _filler_findings(src), n
+        return _validate_shared(src, engine, duplicates, progress)
 
     def own_progress(done: int, whole: int) -> None:
         if progress is not None and whole:
@@ -313,20 +312,7 @@ def validate_source(src, *, progress=None, duplicates: bool = True, engine=None)
     n = _check_entries(run, enumerate(src.iter_entries(0, total, own_progress)), duplicates, 0, None, fresh=True)
     if progress is not None:
         progress(src.size, src.size)
-    return run.findings + _filler_findings(src), n
-
-
-def _filler_findings(src) -> list[Finding]:
-    """STRUCT-FILLER for the bytes between the records of an ISO 2709 file (from its index: the
-    records themselves do not carry them when read for a whole-file check), on the record after
-    them, or the last record."""
-    out = []
-    for start, end, slot in src.filler():
-        i = src.filler_issue(start, end, slot)
-        out.append(
-            Finding(i.severity, i.code, (slot + 1) if slot is not None else len(src), None, None, None, i.message)
-        )  # type: ignore[arg-type]
-    return out
+    return run.findings, n
 
 
 #: ISO 2709 files smaller than this are validated in one process (forking, sharing out and
