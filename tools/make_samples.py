@@ -177,14 +177,14 @@ def _bytes(mod, records) -> bytes:
 
 
 def break_iso(data: bytes) -> bytes:
-    """Corrupt the last record's directory (the 245 entry's length is not a number)."""
+    """Corrupt the last record beyond repair: the field terminator after its 001 is gone, so its
+    data holds one field fewer than its directory has entries, and no entry gives the length of
+    the merged field."""
     start = data.rindex(b"\x1d", 0, len(data) - 1) + 1
     rec = data[start:]
     base = int(rec[12:17])
-    directory = rec[24 : base - 1]
-    k = next(k for k in range(0, len(directory), 12) if directory[k : k + 3] == b"245")
-    bad = directory[: k + 3] + b"00x0" + directory[k + 7 :]
-    return data[:start] + rec[:24] + bad + rec[base - 1 :]
+    k = rec.index(b"\x1e", base)
+    return data[:start] + rec[:k] + b"|" + rec[k + 1 :]
 
 
 def break_xml(data: bytes) -> bytes:

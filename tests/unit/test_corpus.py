@@ -22,14 +22,28 @@ CORPUS_TABLE = [
     (
         "bad_indicator.dat",
         "iso2709",
-        2,
-        [2],
-        {"STRUCT-NO-INDICATORS", "STRUCT-TAG"},
-        "a field without indicators; the second record is cut off",
+        1,
+        [],
+        {"STRUCT-NO-INDICATORS", "STRUCT-TAG", "STRUCT-FILLER"},
+        "a field without indicators; blanks after the record (filler)",
     ),
     ("bad_marc8_escape.dat", "iso2709", 1, [], {"ENC-MARC8"}, "a MARC-8 escape to an unknown set"),
-    ("bad_records.mrc", "iso2709", 8, [2, 3, 4, 5, 6], set(), "bad base addresses and directories"),
-    ("bad_subfield_code.dat", "iso2709", 1, [1], set(), "the leader's length is one byte short"),
+    (
+        "bad_records.mrc",
+        "iso2709",
+        8,
+        [],
+        {"STRUCT-DIRECTORY", "STRUCT-FILLER"},
+        "bad base addresses and directories, mended; a line end after the last record",
+    ),
+    (
+        "bad_subfield_code.dat",
+        "iso2709",
+        1,
+        [],
+        {"ENC-LEADER09", "STRUCT-RECORD-LENGTH", "STRUCT-DIRECTORY"},
+        "the leader's length is one byte short (a two-byte subfield code, $á): read to the terminator",
+    ),
     (
         "bad_tag.xml",
         "marcxml",
@@ -49,7 +63,14 @@ CORPUS_TABLE = [
     ("regression45.dat", "iso2709", 12, [], {"STRUCT-ORPHAN-TEXT"}, "text before the first subfield code"),
     ("test.dat", "iso2709", 10, [], set(), ""),
     ("test.json", "marc-json", 1, [], {"JSON-CONTROL-CHAR"}, "raw line breaks inside JSON strings (reported)"),
-    ("testunimarc.dat", "iso2709", 1, [], {"ENC-LEADER09"}, "UNIMARC in UTF-8 under a blank leader/09"),
+    (
+        "testunimarc.dat",
+        "iso2709",
+        1,
+        [],
+        {"ENC-LEADER09", "STRUCT-FILLER"},
+        "UNIMARC in UTF-8 under a blank leader/09; a line end after it",
+    ),
     ("utf8.xml", "marcxml", 1, [], set(), ""),
     ("utf8_errors.dat", "iso2709", 1, [], set(), ""),
     ("utf8_invalid.mrc", "iso2709", 1, [], set(), ""),
@@ -87,7 +108,7 @@ def test_corpus_file(corpus, name, fmt, slots, broken, issues, why):
 def test_broken_records_leave_the_others_readable(corpus):
     src = open_source(corpus / "bad_records.mrc")
     ok = [e for e in src if isinstance(e, LibrisRecord)]
-    assert [e.marc["245"]["a"] for e in ok if e.marc.fields] == ["The pragmatic programmer : "] * 2
+    assert [e.marc["245"]["a"] for e in ok if e.marc.fields] == ["The pragmatic programmer : "] * 7
 
 
 # -- the project's own samples --------------------------------------------------------------------

@@ -37,18 +37,7 @@ def _files() -> list:
 FILES = _files()
 
 #: where the reader still falls short (each an xfail that must start passing when fixed)
-SHORT = {
-    "yaz": {
-        "external/m4j-bad-characters-in-various-fields.mrc",
-        "external/m4j-bad_oversize_field_bad_directory.mrc",
-        "external/m4j-datos-20161010-slice.mrc",
-        "external/m4j-pride-and-prejudice-with-many-errors.mrc",
-        "external/rm-cp866_unimarc.marc",
-        "pymarc/bad_records.mrc",
-        "pymarc/bad_subfield_code.dat",
-    },
-    "bytes": {"external/m4j-bad_leaders_10_11.mrc", "external/m4j-unordered-directory-entries.mrc"},
-}
+SHORT: dict[str, set[str]] = {}
 
 
 def _params(check: str) -> list:

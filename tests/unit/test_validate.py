@@ -94,7 +94,13 @@ def test_finding_fields_and_description():
 @pytest.mark.parametrize(
     "make,rule,severity",
     [
-        (lambda: bib("x1", title(), leader="00000nam a2200000 i 450 "), "STRUCT-LEADER", "warning"),
+        (lambda: bib("x1", title(), leader="00000nam a2200000 i 450 "), "STRUCT-LEADER-BLANK", "warning"),
+        (lambda: bib("x1", title(), leader="00000nam a2200000 i     "), "STRUCT-LEADER-BLANK", "warning"),
+        (lambda: bib("x1", title(), leader="00000nam a  00000 i 4500"), "STRUCT-LEADER-BLANK", "warning"),
+        (lambda: bib("x1", title(), leader="00000nam a2200000 i 5500"), "STRUCT-LEADER", "warning"),
+        (lambda: bib("x1", title(), Field(tag="005", data="2020\x1f01")), "STRUCT-DELIMITER-IN-DATA", "error"),
+        (lambda: bib("x1", title(), df("650", ("a", "x\x1fby"))), "STRUCT-DELIMITER-IN-DATA", "error"),
+        (lambda: bib("x1", title(), df("650", ("a", "x"), ("", ""))), "STRUCT-EMPTY-DELIMITER", "warning"),
         (lambda: bib("x1", title(), leader="00000nam x2200000 i 4500"), "STRUCT-LEADER", "error"),
         (lambda: bib("x1", title(), leader="00000nam a3300000 i 4500"), "STRUCT-LEADER", "error"),
         (lambda: bib("x1", title(), leader="00000q#m a2200000 i 4500"), "STRUCT-LEADER", "warning"),
@@ -117,6 +123,23 @@ def test_finding_fields_and_description():
 def test_structure_problems(make, rule, severity):
     found = [f for f in validate([make()]) if f.rule == rule]
     assert found and found[0].severity == severity, validate([make()])
+
+
+def test_blank_leader_counts_are_a_warning_not_an_error():
+    found = validate([bib("x1", title(), leader="00000nam a  00000 i     ")])
+    assert [(f.rule, f.severity) for f in found] == [("STRUCT-LEADER-BLANK", "warning")] * 2
+    assert not [f for f in found if f.rule == "STRUCT-LEADER"]
+
+
+def test_an_empty_delimiter_is_not_orphan_text():
+    found = validate([bib("x1", title(), df("650", ("a", "x"), ("", "")))])
+    assert [(f.rule, f.severity, f.tag) for f in found] == [("STRUCT-EMPTY-DELIMITER", "warning", "650")]
+
+
+def test_a_delimiter_in_data_names_its_place():
+    (f,) = validate([bib("x1", title(), df("650", ("a", "ab\x1fcd")))])
+    assert (f.rule, f.severity, f.tag) == ("STRUCT-DELIMITER-IN-DATA", "error", "650")
+    assert "subfield $a" in f.message and "U+001F" in f.message and "character 2" in f.message
 
 
 def test_wrong_leader_length():

@@ -1,14 +1,16 @@
 """``libris-tui stats [--json] FILE...``: what is in a record file, counted from raw scans.
 
 Per file: bibliographic records, e-plikt records (EPL-DETECT), channel records (CHN-DETECT),
-suppressed records (``599 $a SUPPRESSRECORD``), MARC 21 holdings records and broken records.
+suppressed records (``599 $a SUPPRESSRECORD``), MARC 21 holdings records (leader/06 u v x y),
+authority records (z), other records (classification w, community information q) and broken
+records; ``records`` counts the bibliographic ones only.
 The counts come from ``tui.core.batch.scan`` (raw byte scans over the record index, confirmed by a
 parse only where the bytes cannot decide), so a file of a million records is counted without
 parsing a million records.
 
 Output: a table, or with ``--json`` exactly
 ``{"files": [{"path": ..., "records": N, "eplikt": N, "channel": N, "suppressed": N,
-"holdings": N, "broken": N}, ...]}``. Each broken record is named on stderr (file, record
+"holdings": N, "broken": N, "authority": N, "other": N}, ...]}``. Each broken record is named on stderr (file, record
 number, byte offset, reason).
 
 Exit status: 0; 1 if any record is broken; 2 if a file cannot be read at all (one line on
@@ -27,13 +29,16 @@ from tui.core.model.record import LibrisError
 from tui.core.model.textsafe import visible
 
 EXIT_OK, EXIT_BROKEN, EXIT_UNREADABLE = 0, 1, 2
-KEYS = ("records", "eplikt", "channel", "suppressed", "holdings", "broken")
+#: the counts, in their order (authority and other come last: the keys before them are as they were)
+KEYS = ("records", "eplikt", "channel", "suppressed", "holdings", "broken", "authority", "other")
 HEADINGS = {
     "records": "records",
     "eplikt": "e-plikt",
     "channel": "channel",
     "suppressed": "suppressed",
     "holdings": "holdings",
+    "authority": "authority",
+    "other": "other",
     "broken": "broken",
 }
 
@@ -41,10 +46,11 @@ HEADINGS = {
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "stats",
-        help="count records, e-plikt, channel, suppressed, holdings and broken records per file",
+        help="count records, e-plikt, channel, suppressed, holdings, authority, other and broken records per file",
         description="Count, per file, bibliographic records, e-plikt records (042 $9 EPLK, or an APIS "
         "holding without 042 $9 DIGI), channel records (245 $h [channel record]), suppressed "
-        "records (599 $a SUPPRESSRECORD), MARC 21 holdings records and broken records.",
+        "records (599 $a SUPPRESSRECORD), MARC 21 holdings, authority and other (classification, "
+        "community information) records, and broken records.",
         epilog="Exit status: 0 all read; 1 some records are broken; 2 a file cannot be read at all.",
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="record files (any supported format)")

@@ -41,11 +41,17 @@ from tui.core.model.record import BrokenRecord, LibrisRecord, Record
 from tui.core.rules import detect
 from tui.core.sources.base import Progress, RecordSource
 
-# slot flags
-BROKEN, HOLDINGS, AUTHORITY, EPLIKT, CHANNEL, SUPPRESSED, PARSED = 1, 2, 4, 8, 16, 32, 64
+# slot flags (OTHER: a classification or community information record, leader/06 w or q)
+BROKEN, HOLDINGS, AUTHORITY, EPLIKT, CHANNEL, SUPPRESSED, PARSED, OTHER = 1, 2, 4, 8, 16, 32, 64, 128
 
 _HOLD_TYPES = frozenset(b"uvxy")
 _AUTH_TYPES = frozenset(b"z")
+_OTHER_TYPES = frozenset(b"wq")
+#: leader/06 byte -> its kind's flag (0: bibliographic)
+_KIND_FLAGS = bytes(
+    HOLDINGS if b in _HOLD_TYPES else AUTHORITY if b in _AUTH_TYPES else OTHER if b in _OTHER_TYPES else 0
+    for b in range(256)
+)
 _V = rb"[^\x1d\x1e\x1f]*?"  # the rest of a subfield value, lazily
 # MARCXML: bytes that may hold a marker (SUPPRESSRECORD's "UPP" cannot come from non-ASCII
 # letters either), or a character reference that may spell one
@@ -76,8 +82,8 @@ class ScanResult:
 
     @property
     def records(self) -> int:
-        """Bibliographic records: readable slots that are neither holdings nor authority."""
-        return len(self.flags) - self.count(BROKEN) - self.count(HOLDINGS) - self.count(AUTHORITY)
+        """Bibliographic records: readable slots that are not holdings, authority or other records."""
+        return len(self.flags) - self.count(BROKEN) - self.count(HOLDINGS) - self.count(AUTHORITY) - self.count(OTHER)
 
     def counts(self) -> dict:
         return {
@@ -87,13 +93,15 @@ class ScanResult:
             "channel": self.count(CHANNEL),
             "suppressed": self.count(SUPPRESSED),
             "holdings": self.count(HOLDINGS),
+            "authority": self.count(AUTHORITY),
+            "other": self.count(OTHER),
             "broken": self.count(BROKEN),
         }
 
 
 _BIT_TABLES = {
     f: bytes(1 if b & f else 0 for b in range(256))
-    for f in (BROKEN, HOLDINGS, AUTHORITY, EPLIKT, CHANNEL, SUPPRESSED, PARSED)
+    for f in (BROKEN, HOLDINGS, AUTHORITY, EPLIKT, CHANNEL, SUPPRESSED, PARSED, OTHER)
 }
 _BIT_PATTERNS = {
     f: re.compile(b"[" + b"".join(re.escape(bytes([b])) for b in range(256) if b & f) + b"]") for f in _BIT_TABLES
@@ -109,6 +117,8 @@ def flags_of(e, linked_apis: bool | None = None) -> int:
         return HOLDINGS
     if kind == "authority":
         return AUTHORITY
+    if str(e.marc.leader)[6:7] in ("w", "q"):
+        return OTHER
     f = 0
     if detect.is_eplikt(e):
         f |= EPLIKT
@@ -371,13 +381,13 @@ class _IsoPart:
         A record whose leader gives its length right (the usual case) is taken as the index takes
         it; anything else (bytes between records, a wrong length, a record running past the
         window) goes through ``segment``, the index's own code, one slot at a time."""
-        from tui.core.formats.iso2709 import segment, structure_reason
+        from tui.core.formats.iso2709 import segment, structure_verdict
 
         starts, ends, bad, flags = self.starts, self.ends, self.bad, self.flags
         starts_append, ends_append, flags_append = starts.append, ends.append, flags.append
         bases, leaders, lead = _BASES, _LEADERS, _LEADER45.match
         count, rfind, find = window.count, window.rfind, window.find
-        hold_types, auth_types = _HOLD_TYPES, _AUTH_TYPES
+        hold_types, auth_types, other_types = _HOLD_TYPES, _AUTH_TYPES, _OTHER_TYPES
         d4, d5 = _DIGITS or _digits()
         bits, eplk = self.bits, b"EPLK\x1e"
         bits_append = bits.append
@@ -446,12 +456,22 @@ class _IsoPart:
             if ok:
                 base = a + b
             else:  # anything unusual: exactly what the parser says
-                if structure_reason(window[a:e]) is not None:
-                    flags[i] = BROKEN
-                    self.broken.append(i)
+                reason, mended = structure_verdict(window[a:e])
+                if reason is not None or mended:
                     while nxt < e:
                         h += 1
                         nxt = hits[h]
+                if reason is not None:
+                    flags[i] = BROKEN
+                    self.broken.append(i)
+                    continue
+                if mended:  # readable only as the parser mends it: the parser decides, from its record
+                    t = window[a + 6]
+                    flags[i] = _KIND_FLAGS[t]
+                    if flags[i] == HOLDINGS:
+                        self._holdings_apis(i, window[a:e])
+                    elif flags[i] == 0:
+                        self.undecided.add(i)
                     continue
                 base = before = -1
             t = window[a + 6]
@@ -459,6 +479,8 @@ class _IsoPart:
                 flags[i] = HOLDINGS
             elif t in auth_types:
                 flags[i] = AUTHORITY
+            elif t in other_types:
+                flags[i] = OTHER
             elif window[a + 9] != 0x61 and find(b"\x1b", a, e) >= 0:
                 # MARC-8 escapes vanish when read ("EP<ESC>(BLK" is EPLK): the parser decides
                 self.undecided.add(i)
@@ -631,7 +653,7 @@ def _linked_part(links: set[str], shard, flags: bytes) -> tuple[set[int], set[in
         s0 = slot
         p, slot, more = segment(window, wbase, p, at_eof, slot, 1 << 62, part.starts, part.ends, part.bad, part.hold)
         for i in range(s0, slot):
-            if flags[i] & (BROKEN | HOLDINGS | AUTHORITY | EPLIKT):
+            if flags[i] & (BROKEN | HOLDINGS | AUTHORITY | OTHER | EPLIKT):
                 continue
             raw = window[part.starts[i] - wbase : part.ends[i] - wbase]
             first = field_bytes(raw, b"001")[:1]
@@ -766,6 +788,8 @@ def _scan_xml(src) -> ScanResult:
             flags[i] = HOLDINGS
         elif t == "z":
             flags[i] = AUTHORITY
+        elif t in ("w", "q"):
+            flags[i] = OTHER
         low = src.raw(i).lower()
         if any(marker in low for marker in _XML_MARKERS):
             records[i] = element_to_record(el, src.path, i + 1, src.starts[i])

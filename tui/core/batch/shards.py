@@ -97,14 +97,35 @@ def iter_shard(shard: Shard, links: Links | None = None, progress: Progress | No
     src = shard_source(shard.file)
     path = src.path
     linked = LinkedHoldings(src, links) if links else None
-    for number, start, _end, data, a, e, reason in iter_slots(src, shard.lo, shard.hi, shard.first, progress):
+    prev = -1  # where the slot before ended (-1: before the shard, not known here)
+    for number, start, end, data, a, e, reason in iter_slots(src, shard.lo, shard.hi, shard.first, progress):
         if reason is not None:
+            prev = end
             yield BrokenRecord(path, number, start, reason, raw=bytes(data[a:e]))
             continue
         rec = parse_record(data[a:e], path, number, start)
+        if type(rec) is LibrisRecord:
+            _filler(src, rec, prev, start, end, shard.hi)
+        prev = end
         if linked is not None and type(rec) is LibrisRecord and rec.kind == "bib":
             rec.holdings = linked.holdings_for(rec)
         yield rec
+
+
+def _filler(src, rec: LibrisRecord, prev: int, start: int, end: int, hi: int) -> None:
+    """STRUCT-FILLER on ``rec`` as ``Iso2709Source.iter_entries`` puts it, found without the
+    index: the bytes skipped before it (before the shard's first record, found by looking back),
+    and after it when it is the file's last record (only filler follows)."""
+    from tui.core.formats.iso2709 import filler_edge, filler_issue
+
+    gaps = []
+    before = prev if prev >= 0 else (filler_edge(src, start, False) if start > 0 else 0)
+    if before != start:
+        gaps.append(filler_issue(src, before, start, False))
+    if end == hi and end < src.size and filler_edge(src, end, True) >= src.size:
+        gaps.append(filler_issue(src, end, src.size, True))
+    if gaps:
+        rec.issues[:0] = gaps
 
 
 __all__ = ["Links", "LinkedHoldings", "holdings_links", "iter_windows", "iter_slots", "iter_shard"]

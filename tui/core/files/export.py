@@ -638,10 +638,15 @@ def export(
 
     try:
         try:
-            if fmt == "iso2709":
-                w.iso(planned())
-            else:
-                w.other(planned())
+            try:
+                if fmt == "iso2709":
+                    w.iso(planned())
+                else:
+                    w.other(planned())
+            except ExportFailed:
+                if log.blocking:  # the writer refused a record validation already refused: say why, as validate does
+                    raise ExportRefused(log.first_errors, log.blocking) from None
+                raise
             writer.flush()
         except OSError as exc:
             raise write_failure(writer.path, exc, w.where(), existed=writer.existed) from None

@@ -3,10 +3,11 @@
 Reading
     The file is mapped (``mmap``; files up to 16 MiB are simply read, so that another program
     truncating them cannot hurt) and *indexed*: record start and end offsets in two
-    ``array('q')``, found by looking for each record terminator (0x1D) and checking it against
-    the record length in the leader (``segment``). A length that lies makes that slot a
-    ``BrokenRecord`` and indexing goes on after the terminator it found, so the neighbours stay
-    readable. Every terminator ends a slot, so a file can be cut after any terminator and its
+    ``array('q')``, found by looking for each record terminator (0x1D) (``segment``). Every
+    terminator ends a slot, and a record whose leader length disagrees with it is read up to the
+    terminator (STRUCT-RECORD-LENGTH); line ends, NUL, blanks and DOS end-of-file bytes between
+    records are skipped and reported from the gaps they leave (``filler``, STRUCT-FILLER). A
+    file that ends inside a record makes that slot a ``BrokenRecord``; a file can be cut after any terminator and its
     parts indexed apart (``tui.core.batch.parallel``). No Python object is made per record beyond the two
     offsets. A mapped file is indexed a window at a time with ``read_span`` (``pread``), not
     through the mapping: the page cache holds the file, not this process (under 200 MB
@@ -17,7 +18,14 @@ Reading
     index indexes up to ``i``. ``iter_entries`` reads slots a window at a time for batch work.
 
     Each record is parsed when asked for, by our own tolerant parser (pymarc's drops text before
-    the first subfield delimiter; we keep it as ``Subfield(ORPHAN, ...)``). The usual record
+    the first subfield delimiter; we keep it as ``Subfield(ORPHAN, ...)``). It reads what
+    yaz-marcdump and pymarc read, and then some (``locate``): a leader with bytes that are not
+    printable (STRUCT-LEADER-BYTES), a base address that does not point past the directory, a
+    directory ended by 0x1F, a directory whose entries are not whole or do not point at their
+    fields (oversize fields, lengths or positions written with too many digits): the fields are
+    found by their terminators and given the tags of the entries that fit them
+    (STRUCT-DIRECTORY). Each recovery is a warning with its byte offset in the file, which
+    ``validate`` reports; a record stays broken only where no tags can be found for its fields. The usual record
     (UTF-8, numeric tags, fields in directory order, nothing to flag) takes a fast path of
     C-level splits (``_parse_standard``, about twice pymarc's speed); anything else the general
     one (``_parse_slow``); a test holds the two together. Encoding: leader/09
@@ -27,10 +35,14 @@ Reading
     converted with pymarc's MARC-8 tables (``ENC-MARC8`` flags what they cannot map).
 
 Writing
-    Byte-exact: every field read from ISO 2709 remembers its bytes (``IsoField``) and, unless it
-    has been changed since, is written back with exactly those bytes; the leader is kept except
-    the record length and base address, which are recomputed. So a valid record read and written
-    without edits gives identical bytes, whether UTF-8, MARC-8, or with invalid bytes. A changed
+    Byte-exact: a record read by the general parser remembers its bytes (``IsoRecord``) and,
+    while its leader and fields are unchanged, is written back as read: directory order, leader
+    blanks, lengths that lie and all. Every field read from ISO 2709 remembers its bytes
+    (``IsoField``) and, unless it has been changed since, is written back with exactly those
+    bytes; in an edited record the directory is rebuilt in field order, the record length and
+    base address are recomputed, and blank leader/10-11 and 20-23 become ``22`` and ``4500``
+    (STRUCT-LEADER-BLANK). So a record read and written without edits gives identical bytes,
+    whether UTF-8, MARC-8, or with invalid bytes. A changed
     field is encoded as UTF-8; in a MARC-8 record a changed field that is not plain ASCII turns
     the whole record into UTF-8 (leader/09 ``a``), since we have no Unicode-to-MARC-8 encoder and
     never write mixed encodings.
@@ -75,7 +87,7 @@ SD = 0x1F  # subfield delimiter
 RT_B, FT_B, SD_B = b"\x1d", b"\x1e", b"\x1f"
 
 #: bytes allowed between records (line ends some exporters add, DOS end-of-file)
-_BETWEEN = frozenset(b"\r\n\x00\x1a")
+_BETWEEN = frozenset(b"\r\n\x00\x1a ")
 _HOLDINGS_TYPES = frozenset(b"uvxy")
 _HIGH = re.compile(rb"[\x80-\xff]")
 _NEEDS_MARC8 = re.compile(rb"[\x1b\x80-\xff]")
@@ -274,72 +286,150 @@ class _Broken(Exception):
 
 
 def leader_reason(buf: bytes) -> str | None:
-    """Why a record's leader cannot be used, or None."""
+    """Why a record's leader cannot be used at all, or None (a leader with bytes that are not
+    printable ASCII is read, and flagged by ``locate``: STRUCT-LEADER-BYTES)."""
     if len(buf) < 25:
         return f"the record is only {len(buf)} bytes long, shorter than a leader"
-    if not _LEADER_OK.match(buf):
-        return "the leader contains bytes that are not printable ASCII"
     return None
 
 
-def locate(buf: bytes) -> tuple[int, list[tuple[bytes, int, int]], bool]:
-    """Check a record's structure: (base address, [(tag, start, end)], fell_back) with
-    ``start:end`` the field's bytes including its terminator. Raises ``_Broken`` with a reason
-    for the user.
+#: what ``locate`` recovered: (rule id, sentence key, the sentence's fields); ``at`` is a byte
+#: position in the record (the reader adds the record's offset in the file)
+Mend = tuple[str, str, dict]
 
-    A record is broken when its leader, base address or directory cannot be read. When the
-    directory's entries do not each point at one field (bytes inside the record whose only field
-    terminator is their last byte) but the data holds exactly one field terminator per entry,
-    the fields are read in order, one after the other, with the directory's tags (``fell_back``;
-    the parser flags it, STRUCT-DIRECTORY); otherwise the record is broken too. Gaps and out-of-order data are tolerated.
-    """
+
+def locate(buf: bytes) -> tuple[int, list[tuple[bytes, int, int]], list[Mend]]:
+    """Check a record's structure: (base address, [(tag, start, end)], mends) with ``start:end``
+    the field's bytes including its terminator. Raises ``_Broken`` with a reason for the user.
+
+    Lenient where yaz-marcdump and pymarc are, and then some; each recovery is one ``Mend``
+    (the parser makes it a warning with its byte position):
+
+    * a leader with bytes that are not printable ASCII is read as it is (STRUCT-LEADER-BYTES);
+    * a base address that is not a number, or does not point just past the directory, is replaced
+      by the end of the directory (the first field terminator), and a directory ended by a
+      subfield delimiter (0x1F) instead of a field terminator is read (STRUCT-DIRECTORY);
+    * when the directory's entries do not each point at one field (bytes inside the record whose
+      only field terminator is their last byte), the fields are found by their terminators, in
+      order, and each is given the tag of the directory entry that gives its length and position
+      (entries of the wrong width, lengths over 9999 or positions over 99999 written with more
+      digits), or else of the entry where the next one should stand (STRUCT-DIRECTORY).
+
+    A record stays broken when no leader, no directory end or no tags for its fields can be found.
+    Gaps and out-of-order data are tolerated."""
     why = leader_reason(buf)
     if why:
         raise _Broken(why)
+    mends: list[Mend] = []
+    if not _LEADER_OK.match(buf):
+        bad = [k for k in range(24) if not 0x20 <= buf[k] <= 0x7E]
+        mends.append(("STRUCT-LEADER-BYTES", "read", {"positions": ", ".join(f"{k:02d}" for k in bad), "at": bad[0]}))
     size = len(buf)
-    try:
-        base = int(buf[12:17])
-    except ValueError:
-        raise _Broken(f"the base address in the leader ({buf[12:17].decode('latin-1')!r}) is not a number") from None
-    if base < 25 or base > size - 1 or buf[base - 1] != FT:
-        raise _Broken(f"bad base address {base}: the directory does not end there (record is {size} bytes)")
+    base_b = buf[12:17]
+    base = int(base_b) if base_b.isdigit() else -1
+    if not (25 <= base <= size - 1 and buf[base - 1] in (FT, SD)):
+        ft, sd = buf.find(FT_B, 24, size - 1), buf.find(SD_B, 24, size - 1)
+        end = min(ft, sd) if ft >= 0 and sd >= 0 else max(ft, sd)
+        if end < 0:
+            raise _Broken(
+                f"bad base address {base_b.decode('latin-1')!r}, and no field terminator ends a directory"
+                f" (record is {size} bytes)"
+            )
+        mends.append(("STRUCT-DIRECTORY", "base", {"value": base_b.decode("latin-1"), "base": end + 1, "at": 12}))
+        base = end + 1
+    if buf[base - 1] == SD:
+        mends.append(("STRUCT-DIRECTORY", "delimiter", {"at": base - 1}))
     len_len, start_len = _entry_map(buf)
     width = 3 + len_len + start_len
     directory = buf[24 : base - 1]
-    if len(directory) % width:
-        raise _Broken(f"bad directory: {len(directory)} bytes is not a whole number of {width}-byte entries")
-    entries: list[tuple[bytes, int, int]] = []
     limit = size - 1  # fields end before the record terminator
+    entries: list[tuple[bytes, int, int]] = []
     problem = None
-    for k in range(0, len(directory), width):
-        tag = directory[k : k + 3]
-        ln_b = directory[k + 3 : k + 3 + len_len]
-        st_b = directory[k + 3 + len_len : k + width]
-        if not (ln_b.isdigit() and st_b.isdigit()) or any(c < 0x20 or c > 0x7E for c in tag):
-            raise _Broken(f"bad directory entry {k // width + 1}: {directory[k : k + width].decode('latin-1')!r}")
-        start = base + int(st_b)
-        end = start + int(ln_b)
+    whole = len(directory) % width == 0
+    if whole:
+        for k in range(0, len(directory), width):
+            tag = directory[k : k + 3]
+            ln_b = directory[k + 3 : k + 3 + len_len]
+            st_b = directory[k + 3 + len_len : k + width]
+            if not (ln_b.isdigit() and st_b.isdigit()) or any(c < 0x20 or c > 0x7E for c in tag):
+                problem = f"bad directory entry {k // width + 1}: {directory[k : k + width].decode('latin-1')!r}"
+                whole = False
+                break
+            start = base + int(st_b)
+            end = start + int(ln_b)
+            if problem is None:
+                if end <= start or end > limit:
+                    problem = f"field {tag.decode('ascii')} (entry {k // width + 1}) points outside the record"
+                elif buf[end - 1] != FT:
+                    problem = (
+                        f"field {tag.decode('ascii')} (entry {k // width + 1}) does not end with a field terminator"
+                    )
+                elif buf.find(FT_B, start, end - 1) >= 0:
+                    problem = f"field {tag.decode('ascii')} (entry {k // width + 1}) runs over a field terminator"
+            entries.append((tag, start, end))
         if problem is None:
-            if end <= start or end > limit:
-                problem = f"field {tag.decode('ascii')} (entry {k // width + 1}) points outside the record"
-            elif buf[end - 1] != FT:
-                problem = f"field {tag.decode('ascii')} (entry {k // width + 1}) does not end with a field terminator"
-            elif buf.find(FT_B, start, end - 1) >= 0:
-                problem = f"field {tag.decode('ascii')} (entry {k // width + 1}) runs over a field terminator"
-        entries.append((tag, start, end))
-    if problem is None:
-        return base, entries, False
+            return base, entries, mends
+    else:
+        problem = f"{len(directory)} bytes is not a whole number of {width}-byte entries"
     pieces = buf[base:limit].split(FT_B)
-    if pieces[-1] != b"" or len(pieces) - 1 != len(entries):
+    if pieces[-1] != b"":
+        raise _Broken(f"bad directory: {problem}, and the data does not end with a field terminator")
+    pieces.pop()
+    if whole and len(pieces) == len(entries):
+        # whole entries, one per field: the fields in order, with the directory's tags
+        fields, pos = [], base
+        for (tag, _s, _e), piece in zip(entries, pieces):
+            fields.append((tag, pos, pos + len(piece) + 1))
+            pos += len(piece) + 1
+        mends.append(("STRUCT-DIRECTORY", "mismatch", {"at": 24}))
+        return base, fields, mends
+    tags = _realign(directory, pieces, len_len, start_len, width)
+    if tags is None:
         raise _Broken(
             f"bad directory: {problem}, and the data does not hold one field per directory entry "
-            f"({len(entries)} entries, {len(pieces) - 1} field terminators)"
+            f"({len(directory) // width} entries, {len(pieces)} field terminators)"
         )
     fields, pos = [], base
-    for (tag, _s, _e), piece in zip(entries, pieces):
+    for tag, piece in zip(tags, pieces):
         fields.append((tag, pos, pos + len(piece) + 1))
         pos += len(piece) + 1
-    return base, fields, True
+    mends.append(("STRUCT-DIRECTORY", "realigned", {"problem": problem, "at": 24}))
+    return base, fields, mends
+
+
+#: bytes a realigned directory entry may start before or after where the one before it ended
+_STRAY = 2
+
+
+def _realign(directory: bytes, pieces: list[bytes], len_len: int, start_len: int, width: int) -> list[bytes] | None:
+    """The tag of each field (``pieces``, in the order of the data) from a directory that cannot
+    be read as whole entries: the 3 bytes before the digits that give the field's length and
+    position (written with as many digits as they need, a byte or two from where the entry
+    before ended), else the 3 bytes where the next entry should start. A tag that lost a byte
+    (the entry before it ends where it should start) is filled with ``?`` in front, which the
+    reader flags as a bad tag. None when a tag is not printable ASCII, the directory runs out
+    of entries, or more than an entry's worth of it is left over."""
+    tags: list[bytes] = []
+    cursor, solid, pos, n = 0, 0, 0, len(directory)
+    for piece in pieces:
+        length = len(piece) + 1
+        pattern = b"%0*d%0*d" % (len_len, length, start_len, pos)
+        lo = max(solid + 1, cursor + 3 - _STRAY)
+        j = directory.find(pattern, lo, cursor + 3 + _STRAY + len(pattern))
+        if j >= 0:  # at most a few stray or missing bytes before it (an entry is never skipped)
+            tag = directory[max(j - 3, solid) : j]
+            tag = b"?" * (3 - len(tag)) + tag
+            cursor = solid = j + len(pattern)
+        else:
+            tag = directory[cursor : cursor + 3]
+            cursor += width
+        if len(tag) != 3 or any(c < 0x20 or c > 0x7E for c in tag):
+            return None
+        tags.append(tag)
+        pos += length
+    if n - cursor >= width:
+        return None
+    return tags
 
 
 def _entry_map(buf: bytes) -> tuple[int, int]:
@@ -356,6 +446,12 @@ def structure_reason(buf: bytes) -> str | None:
     data, already settle it: either every entry points at its field, or the fields are read in
     order. Anything else goes through ``locate``.
     """
+    return structure_verdict(buf)[0]
+
+
+def structure_verdict(buf: bytes) -> tuple[str | None, bool]:
+    """``(structure_reason(buf), mended)``: ``mended`` when the record is readable only as
+    ``locate`` mends it (a base address, directory or leader that is not as it should be)."""
     size = len(buf)
     if size >= 26 and buf[20:22] == b"45" and _LEADER_OK.match(buf):
         b = buf[12:17]
@@ -369,12 +465,12 @@ def structure_reason(buf: bytes) -> str | None:
                 and buf.count(FT_B, base, size - 1) == (base - 25) // 12
                 and buf[size - 2] == FT
             ):
-                return None
+                return None, False
     try:
-        locate(buf)
+        _base, _entries, mends = locate(buf)
     except _Broken as exc:
-        return exc.reason
-    return None
+        return exc.reason, False
+    return None, bool(mends)
 
 
 def is_standard(buf: bytes) -> bool:
@@ -423,7 +519,7 @@ def digit_tables() -> tuple[list[bytes], list[bytes]]:
 
 def field_bytes(buf: bytes, tag: bytes) -> list[bytes]:
     """The bytes (without terminator) of every field ``tag`` of a structurally sound record."""
-    _base, entries, _fell_back = locate(buf)
+    _base, entries, _mends = locate(buf)
     return [buf[s : e - 1] for t, s, e in entries if t == tag]
 
 
@@ -483,10 +579,19 @@ def parse_record(buf: bytes, path: str = "", number: int = 0, offset: int | None
     return rec
 
 
-def _record(leader: str, fields: list) -> Record:
+class IsoRecord(Record):
+    """A record read by the general parser: it remembers the bytes it was read from, its leader
+    and its fields (``iso_source``), so that ``record_bytes`` writes it back as read while none
+    of them has changed (a directory out of order, blanks in the leader, lengths that lie)."""
+
+    __slots__ = ("iso_source",)
+    iso_source: tuple[bytes, str, tuple]
+
+
+def _record(leader: str, fields: list, cls: type = Record):
     """A pymarc ``Record`` with this leader and these fields (``Record(leader=...)`` would set
     leader/10-11 and 20-23 to ``22`` and ``4500``: what was read is kept)."""
-    rec = Record()
+    rec = cls()
     rec.leader = Leader(leader)
     rec.fields = fields
     return rec
@@ -500,7 +605,9 @@ _CLEAN_DATA_FIELDS = re.compile(rb"(?:[0-9a-z| ]{2}(?:\x1f[!-~][^\x1d\x1e\x1f]+)
 #: visible ASCII character, so not blank)
 _VALID_DATA_FIELDS = re.compile(rb"(?:[0-9a-z ]{2}(?:\x1f[0-9a-z][^\x1d\x1e\x1f!-~]*[!-~][^\x1d\x1e\x1f]*)+\x1e)*")
 
-_LEADER_STD = re.compile(rb"[0-9]{5}[\x20-\x7e]{4}a[\x20-\x7e]{2}[0-9]{5}[\x20-\x7e]{3}45[\x20-\x7e]{2}")
+#: the usual leader: UTF-8, indicator and subfield code counts 22, entry map 4500 (a leader with
+#: blanks there is read by the slow path, which keeps the record's bytes to write it back as read)
+_LEADER_STD = re.compile(rb"[0-9]{5}[\x20-\x7e]{4}a22[0-9]{5}[\x20-\x7e]{3}4500")
 _CTRL_LIMIT = b"010"
 
 
@@ -513,6 +620,8 @@ def _parse_standard(buf: bytes) -> tuple[list, bool] | None:
     size = len(buf)
     if size < 27 or buf[size - 1] != RT or buf[size - 2] != FT or _LEADER_STD.match(buf) is None:
         return None
+    if size >= 100000 or buf[:5] != (_DIGITS or digit_tables())[1][size]:
+        return None  # the leader's record length is not the record's: the slow path says so
     base = int(buf[12:17])
     if base < 37 or base >= size - 1 or buf[base - 1] != FT or (base - 25) % 12:
         return None
@@ -581,13 +690,21 @@ def _parse_standard(buf: bytes) -> tuple[list, bool] | None:
 def _parse_slow(buf: bytes, path: str, number: int, offset: int | None) -> Entry:
     """The general parser: any layout ``locate`` accepts, MARC-8, invalid UTF-8, odd fields."""
     try:
-        base, entries, fell_back = locate(buf)
+        base, entries, mends = locate(buf)
     except _Broken as exc:
         return BrokenRecord(path, number, offset, exc.reason, raw=bytes(buf))
-    leader = buf[:24].decode("ascii")
+    leader = buf[:24].decode("latin-1")
     encoding, issues = _choose_encoding(leader, buf[base : len(buf) - 1])
-    if fell_back:
-        issues.append(ReadIssue.of("STRUCT-DIRECTORY", "mismatch"))
+    first = offset or 0
+    declared = buf[:5]
+    if not (declared.isdigit() and int(declared) == len(buf)):
+        issues.append(
+            ReadIssue.of(
+                "STRUCT-RECORD-LENGTH", "terminator", value=declared.decode("latin-1"), length=len(buf), at=first
+            )
+        )
+    for code, key, fields_ in mends:
+        issues.append(ReadIssue.of(code, key, **{**fields_, "at": first + fields_["at"]}))
     fields: list[Field] = []
     seen: dict[str, int] = {}
     for tag_b, start, end in entries:
@@ -645,7 +762,9 @@ def _parse_slow(buf: bytes, path: str, number: int, offset: int | None) -> Entry
         if marc8_bad:
             issues.append(ReadIssue.of("ENC-MARC8", "unconverted", tag, occ, n=marc8_bad))
         fields.append(f)
-    rec = _record(leader, fields)
+    rec = _record(leader, fields, IsoRecord)
+    # what was read, to be written back byte for byte while nothing changes (``record_bytes``)
+    rec.iso_source = (bytes(buf), leader, tuple(fields))
     issues.extend(record_issues(rec))
     return LibrisRecord(marc=rec, path=path, number=number, offset=offset, source_format=FORMAT, issues=issues)
 
@@ -675,15 +794,25 @@ def segment(
 
     Every record terminator ends a slot, so slots found from any offset just after a terminator
     are the slots a scan from the start of the file finds there (what lets a file be split
-    between processes). Bytes between records (``_BETWEEN``) are skipped."""
+    between processes). Bytes between records (``_BETWEEN``: line ends, NUL, DOS end-of-file,
+    blanks before a record length) are skipped; the gaps they leave between slots are what
+    ``filler`` reports. A record's length in its leader is not checked here: every slot ends at
+    its record terminator, and the parser flags a length that disagrees."""
     n = len(window)
     find = window.find
     starts_append, ends_append, hold_append = starts.append, ends.append, holdings.append
     between, holdings_types = _BETWEEN, _HOLDINGS_TYPES
     while p < n and slot < stop:
         if window[p] in between:
-            p += 1
-            continue
+            q = p + 1
+            while q < n and window[q] in between:
+                q += 1
+            if q >= n and not at_eof:
+                return p, slot, True
+            if q >= n or window[p:q].strip(b"\r\n\x00\x1a") == b"" or window[q : q + 5].isdigit():
+                p = q  # filler (STRUCT-FILLER: found from the gaps between slots, ``filler``)
+                continue
+            # blanks that do not stand before a record length: the record starts here
         t = find(RT_B, p)
         if t < 0:
             if not at_eof:
@@ -694,18 +823,9 @@ def segment(
             if p + 5 > n and not at_eof:
                 return p, slot, True
             end = t + 1
+            # a leader whose record length is not the record's is read up to its terminator
+            # (the parser says so: STRUCT-RECORD-LENGTH)
             reason = None
-            head = window[p : p + 5]
-            try:
-                declared = int(head)
-            except ValueError:
-                reason = f"the record length in the leader ({head.decode('latin-1')!r}) is not a number"
-            else:
-                if declared != end - p:
-                    reason = (
-                        f"the leader gives a record length of {declared} bytes but the record "
-                        f"terminator comes after {end - p} bytes"
-                    )
         starts_append(wbase + p)
         if reason is not None:
             bad[slot] = reason
@@ -725,7 +845,7 @@ def raw_linked_bib(buf: bytes):
     if len(buf) < 7 or buf[6] not in b"uvxy":
         return None
     try:
-        _base, entries, _fell_back = locate(buf)
+        _base, entries, _mends = locate(buf)
     except _Broken:
         return None
     for tag, start, end in entries:
@@ -735,6 +855,40 @@ def raw_linked_bib(buf: bytes):
                 return Ellipsis
             return body.decode("ascii").strip() or None
     return None
+
+
+def filler_issue(src, start: int, end: int, last: bool) -> ReadIssue:
+    """The STRUCT-FILLER warning for the bytes ``start:end`` of ``src`` (anything with
+    ``read_span``) before a record, or after the last one: line ends alone are only noted (info)."""
+    gap = src.read_span(start, end)
+    what = visible(repr(gap[:8])[2:-1]) + ("..." if len(gap) > 8 else "")
+    key = "line-end" if gap.strip(b"\r\n") == b"" else "between"
+    return ReadIssue.of("STRUCT-FILLER", key + ("-last" if last else ""), n=end - start, at=start, bytes=what)
+
+
+def filler_edge(src, pos: int, forward: bool) -> int:
+    """Where the run of bytes ``segment`` skips (``_BETWEEN``) that ends (or, ``forward``,
+    starts) at ``pos`` begins (ends): for a worker that has a shard of the file but not the
+    index, the end of the record before its first one, or whether only filler follows its last.
+    A record never ends with such a byte (it ends with its terminator), so the run is exactly
+    the gap between the two slots."""
+    size, step = src.size, 4096
+    while (pos > 0) if not forward else (pos < size):
+        lo, hi = (pos, min(size, pos + step)) if forward else (max(0, pos - step), pos)
+        chunk = src.read_span(lo, hi)
+        if forward:
+            k = 0
+            while k < len(chunk) and chunk[k] in _BETWEEN:
+                k += 1
+            pos += k
+        else:
+            k = len(chunk)
+            while k > 0 and chunk[k - 1] in _BETWEEN:
+                k -= 1
+            pos -= len(chunk) - k
+        if k != (len(chunk) if forward else 0):
+            break
+    return pos
 
 
 class Iso2709Source(IndexedSource):
@@ -796,6 +950,7 @@ class Iso2709Source(IndexedSource):
         hi = len(self) if hi is None else min(hi, len(self))
         link = len(self.holdings_slots) > 0
         starts, ends, bad, path = self.starts, self.ends, self.bad, self.path
+        size, last = self.size, (len(self) - 1 if self.complete else -1)
         total = ends[hi - 1] - starts[lo] if hi > lo else 0
         edits = self.has_edits
         i = lo
@@ -818,6 +973,10 @@ class Iso2709Source(IndexedSource):
                     yield BrokenRecord(path, k + 1, starts[k], reason, raw=bytes(data[a:e]))
                     continue
                 rec = parse_record(data[a:e], path, k + 1, starts[k])
+                if (starts[k] != (ends[k - 1] if k else 0) or (k == last and ends[k] < size)) and type(
+                    rec
+                ) is LibrisRecord:
+                    self._add_filler(rec, k)
                 if link and type(rec) is LibrisRecord and rec.kind == "bib":
                     rec.holdings = self.holdings_for(rec)
                 yield rec
@@ -826,7 +985,37 @@ class Iso2709Source(IndexedSource):
                 progress(ends[j - 1] - starts[lo], total)
 
     def parse_slot(self, i: int) -> Entry:
-        return parse_record(self.raw(i), self.path, i + 1, self.starts[i])
+        e = parse_record(self.raw(i), self.path, i + 1, self.starts[i])
+        if isinstance(e, LibrisRecord):
+            self._add_filler(e, i)
+        return e
+
+    def _add_filler(self, e: LibrisRecord, i: int) -> None:
+        """STRUCT-FILLER on record ``i`` for the bytes skipped before it (and, on the last record,
+        after it), first among its issues."""
+        before = self.ends[i - 1] if i else 0
+        gaps = []
+        if self.starts[i] != before:
+            gaps.append(filler_issue(self, before, self.starts[i], False))
+        if self.complete and i == len(self) - 1 and self.ends[i] < self.size:
+            gaps.append(filler_issue(self, self.ends[i], self.size, True))
+        if gaps:
+            e.issues[:0] = gaps
+
+    # -- filler between records: the gaps between slots ------------------------------------------
+    def filler(self) -> list[tuple[int, int, int | None]]:
+        """``(start, end, slot)`` of each run of bytes between records that indexing skipped
+        (``segment``): before slot ``slot``, or after the last record (``None``). The usual
+        file has none, and that is one C-level comparison of the offsets."""
+        n = len(self)
+        starts, ends = self.starts, self.ends
+        out: list[tuple[int, int, int | None]] = []
+        if n and (starts[0] != 0 or starts[1:n] != ends[: n - 1]):
+            out += [(ends[i - 1] if i else 0, starts[i], i) for i in range(n) if starts[i] != (ends[i - 1] if i else 0)]
+        last = ends[n - 1] if n else 0
+        if last < self.size and self.complete:
+            out.append((last, self.size, None))
+        return out
 
     # -- holdings: found by leader/06 while indexing, linked by a raw read of 004 ---------------
     def linked_bib_of(self, j: int) -> str | None:
@@ -872,9 +1061,35 @@ def _encode_field(f: Field) -> bytes:
     return b"".join(parts) + FT_B
 
 
+def source_bytes(rec: Record) -> bytes | None:
+    """The bytes a record was read from, if it was read by the ISO 2709 reader's general parser
+    and nothing in it has changed since: the same leader, the same field objects in the same
+    order, each with its content as read."""
+    src = getattr(rec, "iso_source", None)
+    if src is None:
+        return None
+    raw, leader, fields = src
+    now = rec.fields
+    if len(now) != len(fields) or _leader_text(rec) != leader:
+        return None
+    for f, g in zip(now, fields):
+        if f is not g or unchanged_raw(f) is None:
+            return None
+    return raw
+
+
 def record_bytes(rec: Record, force_utf8: bool = False) -> bytes:
-    """One record as ISO 2709 bytes. Unchanged fields read from ISO 2709 keep their bytes."""
+    """One record as ISO 2709 bytes. A record read from ISO 2709 and not changed since is written
+    back as read, byte for byte (its directory order, leader blanks, lengths and all); otherwise
+    unchanged fields keep their bytes and the rest is canonical: the directory in field order,
+    the record length and base address recomputed, leader/10-11 ``22`` and 20-23 ``4500``."""
+    if not force_utf8:
+        raw = source_bytes(rec)
+        if raw is not None:
+            return raw
     leader = _leader_text(rec)
+    if leader[10:12] == "  ":
+        leader = leader[:10] + "22" + leader[12:]  # STRUCT-LEADER-BLANK, fixed on a canonical write
     marc8 = leader[9] != "a"
     bodies: list[bytes] = []
     fresh: list[bool] = []
@@ -900,8 +1115,8 @@ def record_bytes(rec: Record, force_utf8: bool = False) -> bytes:
     total = base + pos + 1
     if total > 99999:
         raise WriteError(f"the record would be {total} bytes; ISO 2709 allows at most 99999")
-    if leader[20:22] != "45":
-        leader = leader[:20] + "45" + (leader[22:24] if leader[22:24].isdigit() else "00")
+    if leader[20:24] != "4500":
+        leader = leader[:20] + "4500"
     head = f"{total:05d}{leader[5:12]}{base:05d}{leader[17:]}"
     return head.encode("ascii", "replace") + b"".join(directory) + FT_B + b"".join(bodies) + RT_B
 

@@ -700,6 +700,13 @@ def _check_record(
             )
         )
 
+    if r.issues:
+        _read_findings(
+            r,
+            lambda i: run.findings.append(
+                Finding(i.severity, i.code, number, control_number, i.tag, i.occurrence, prefix + i.message)
+            ),
+        )
     watched = _structure(r, marc, add, fresh and r.valid_fields)
     _read_findings(run, r, number, control_number, prefix)
     if holding_of is not None and not r.number:
@@ -768,7 +775,9 @@ def _leader_findings(leader: str, bib: bool, add) -> None:
     """The leader checks of ``_structure`` (a 24-character ASCII leader)."""
     if leader[9] not in " a":
         add("STRUCT-LEADER", "coding", "000", None, value=leader[9])
-    if leader[10:12] != "22":
+    if leader[10:12] == "  ":
+        add("STRUCT-LEADER-BLANK", "counts", "000", None)
+    elif leader[10:12] != "22":
         add("STRUCT-LEADER", "counts", "000", None, value=leader[10:12])
     if leader[5] not in _STATUS:
         add("STRUCT-LEADER", "status", "000", None, value=leader[5])
@@ -777,11 +786,32 @@ def _leader_findings(leader: str, bib: bool, add) -> None:
     elif bib and leader[7] not in _BIB_LEVEL:
         add("STRUCT-LEADER", "level", "000", None, value=leader[7])
     if leader[20:24] != "4500":
-        add("STRUCT-LEADER", "entry-map", "000", None, value=leader[20:24])
+        if "4500".startswith(leader[20:24].rstrip(" ")):  # blanks where 4500 belongs (all or the end)
+            add("STRUCT-LEADER-BLANK", "entry-map", "000", None)
+        else:
+            add("STRUCT-LEADER", "entry-map", "000", None, value=leader[20:24])
 
 
 #: leader positions -> the leader checks that fire for them: (arguments, fields) of ``add``
 _LEADER_FINDINGS: dict[str, list[tuple[tuple, dict]]] = {}
+
+
+#: MARC structure characters, which no field text may hold (STRUCT-DELIMITER-IN-DATA)
+_STRUCT_CHARS = re.compile("[\x1d\x1e\x1f]")
+_STRUCT_NAMES = {
+    "\x1f": "a subfield delimiter (U+001F)",
+    "\x1e": "a field terminator (U+001E)",
+    "\x1d": "a record terminator (U+001D)",
+}
+#: what the readers recovered that validate reports as findings (the reader's sentence, its
+#: severity and its byte position): the ISO 2709 reader's structure recoveries
+_READ_REPORTED = frozenset(("STRUCT-RECORD-LENGTH", "STRUCT-LEADER-BYTES", "STRUCT-DIRECTORY", "STRUCT-FILLER"))
+
+
+def _read_findings(r: LibrisRecord, add_issue) -> None:
+    for issue in r.issues:
+        if issue.code in _READ_REPORTED:
+            add_issue(issue)
 
 
 def _structure(r: LibrisRecord, marc, add, valid_fields: bool = False) -> dict[str, list[Field]]:
@@ -826,8 +856,22 @@ def _structure(r: LibrisRecord, marc, add, valid_fields: bool = False) -> dict[s
             data = f.data
             if not data:
                 add("STRUCT-EMPTY-SUBFIELD", "control", tag, _occ(fields, i), tag=tag)
-            elif tag == "008" and bib and len(data) != 40:
+                continue
+            if tag == "008" and bib and len(data) != 40:
                 add("STRUCT-008", "length", tag, _occ(fields, i), length=len(data))
+            if "\x1f" in data or "\x1e" in data or "\x1d" in data:  # C-level: the usual field has none
+                m = _STRUCT_CHARS.search(data)
+                if m is not None:
+                    what = _STRUCT_NAMES[m.group()]
+                    add(
+                        "STRUCT-DELIMITER-IN-DATA",
+                        "control",
+                        tag,
+                        _occ(fields, i),
+                        tag=tag,
+                        what=what,
+                        position=m.start(),
+                    )
             continue
         if valid_fields:
             continue
@@ -849,9 +893,26 @@ def _structure(r: LibrisRecord, marc, add, valid_fields: bool = False) -> dict[s
                 if not value or value.isspace():
                     add("STRUCT-EMPTY-SUBFIELD", "empty", tag, _occ(fields, i), code=code)
             elif code == ORPHAN:
-                add("STRUCT-ORPHAN-TEXT", "text", tag, _occ(fields, i), value=value)
+                if value:
+                    add("STRUCT-ORPHAN-TEXT", "text", tag, _occ(fields, i), value=value)
+                else:  # a delimiter with nothing after it (as ISO 2709 and MARCMaker read it)
+                    add("STRUCT-EMPTY-DELIMITER", "field", tag, _occ(fields, i))
             else:
                 add("STRUCT-SUBFIELD-CODE", "bad", tag, _occ(fields, i), code=code)
+            if "\x1f" in value or "\x1e" in value or "\x1d" in value:
+                m = _STRUCT_CHARS.search(value)
+                if m is not None:
+                    what = _STRUCT_NAMES[m.group()]
+                    position = m.start()
+                    add(
+                        "STRUCT-DELIMITER-IN-DATA",
+                        "subfield",
+                        tag,
+                        _occ(fields, i),
+                        code=code,
+                        what=what,
+                        position=position,
+                    )
 
     counts = {t: len(watched.get(t, ())) for t in ("001", "008", "245")}
     n001 = counts.get("001", 0)
