@@ -700,13 +700,6 @@ def _check_record(
             )
         )
 
-    if r.issues:
-        _read_findings(
-            r,
-            lambda i: run.findings.append(
-                Finding(i.severity, i.code, number, control_number, i.tag, i.occurrence, prefix + i.message)
-            ),
-        )
     watched = _structure(r, marc, add, fresh and r.valid_fields)
     _read_findings(run, r, number, control_number, prefix)
     if holding_of is not None and not r.number:
@@ -734,7 +727,17 @@ def _check_record(
 
 #: what a reader notes that the structure pass finds again in the fields themselves (reported once)
 _REDERIVED = frozenset(
-    ("STRUCT-EMPTY-SUBFIELD", "STRUCT-INDICATOR", "STRUCT-ORPHAN-TEXT", "STRUCT-SUBFIELD-CODE", "STRUCT-TAG")
+    (
+        "STRUCT-EMPTY-DELIMITER",
+        "STRUCT-EMPTY-SUBFIELD",
+        "STRUCT-INDICATOR",
+        "STRUCT-ORPHAN-TEXT",
+        "STRUCT-SUBFIELD-CODE",
+        "STRUCT-TAG",
+        "STRUCT-LEADER",
+        "STRUCT-LEADER-BLANK",
+        "STRUCT-DELIMITER-IN-DATA",
+    )
 )
 
 
@@ -805,15 +808,6 @@ _STRUCT_NAMES = {
 }
 #: what the readers recovered that validate reports as findings (the reader's sentence, its
 #: severity and its byte position): the ISO 2709 reader's structure recoveries
-_READ_REPORTED = frozenset(("STRUCT-RECORD-LENGTH", "STRUCT-LEADER-BYTES", "STRUCT-DIRECTORY", "STRUCT-FILLER"))
-
-
-def _read_findings(r: LibrisRecord, add_issue) -> None:
-    for issue in r.issues:
-        if issue.code in _READ_REPORTED:
-            add_issue(issue)
-
-
 def _structure(r: LibrisRecord, marc, add, valid_fields: bool = False) -> dict[str, list[Field]]:
     """Structure checks in one pass over the fields; returns the watched fields by tag.
     ``valid_fields``: the data fields' indicators and subfields are known to be valid."""
