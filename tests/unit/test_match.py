@@ -434,9 +434,21 @@ def _many(n: int) -> tuple[list[Record], list[Record]]:
 
 def test_raw_keys_are_the_parsed_keys():
     own, lib = _many(300)
-    for r in own + lib:
+    busy = bib(
+        "1",
+        *[("650", " 7", [("a", f"ämne {k}")]) for k in range(40)],
+        ("020", "  ", [("a", "0-306-40615-2"), ("z", "x")]),
+        ("035", "  ", [("a", "(X)1")]),
+        ("338", "  ", [("b", "nc")]),
+        ("856", "41", [("u", "https://ex.se/1"), ("5", "Abc")]),
+        ("007", "ta"),
+        ("003", "SE-LIBR"),
+    )
+    for r in own + lib + [busy]:
         buf = iso2709.record_bytes(r)
-        leader, lite = match.raw_info(buf)
+        got = match.raw_info(buf)
+        assert got is not None  # read from the bytes, not parsed
+        leader, lite = got
         parsed = iso2709.parse_record(buf)
         assert (leader, lite) == (str(parsed.marc.leader), match.lite_of(parsed.marc))
 
@@ -449,3 +461,66 @@ def test_many_shards_give_what_one_gives(tmp_path, monkeypatch):
     assert got == want and got_h.read_bytes() == want_h.read_bytes()
     assert {x["status"] for x in got} == {"matched", "ambiguous", "unmatched"}
     assert len(holdings(got_h)) > 1000
+
+
+# -- the dask engine on a real LocalCluster ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed (the 'dask' extra)")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as c:
+        yield c
+
+
+def test_dask_gives_what_local_gives_byte_for_byte(tmp_path, monkeypatch, dask_cluster):
+    import distributed
+
+    own, lib = _many(3000)
+    lib.append(bib("77", ("599", "  ", [("a", "SUPPRESSRECORD")]), ("035", "  ", [("a", "(X)77")])))
+    own.append(bib("o77", ("035", "  ", [("a", "(X)77")])))
+    o, lb = write(tmp_path / "own.mrc", own), write(tmp_path / "lib.mrc", lib)
+    monkeypatch.setattr(match, "SHARD_MIN_BYTES", 20_000)
+    outs = {}
+    for name in ("local", "dask"):
+        h, r = tmp_path / f"{name}.mrc", tmp_path / f"{name}.tsv"
+        if name == "dask":
+            with distributed.Client(dask_cluster) as client:
+                eng = engine.DaskEngine(client=client)
+                rep = match_files(str(o), str(lb), SIGEL, str(h), str(r), engine=eng, clear_suppress=True)
+        else:
+            rep = match_files(str(o), str(lb), SIGEL, str(h), str(r), engine=engine.LocalEngine(2), clear_suppress=True)
+        outs[name] = (h.read_bytes(), r.read_bytes(), rep.statuses, rep.keys)
+    assert outs["dask"] == outs["local"]
+    assert outs["local"][2]["ambiguous"] and outs["local"][2]["unmatched"]
+
+
+def test_hold_add_on_the_fields_it_reads_says_what_it_says_on_the_whole_record():
+    from tui.core.batch.shards import LinkedHoldings
+
+    rules = Path(__file__).parents[1] / "data" / "rules" / "records.txt"
+    recs = [e.marc for e in open_source(rules) if e.kind == "bib"]
+    recs += [
+        bib("1", ("599", "  ", [("a", "SUPPRESSRECORD")])),
+        bib("2", ("841", "  ", [("a", "x"), ("5", SIGEL)])),
+        bib("3", ("852", "  ", [("b", "APIS"), ("5", "APIS")]), ("042", "  ", [("9", "EPLK")])),
+        bib("4", ("245", "10", [("a", "K"), ("h", "[channel record]")])),
+        bib("5", *[("650", " 7", [("a", f"ämne {k}")]) for k in range(30)]),
+    ]
+    opts = match.HoldOptions(SIGEL)
+    seen = set()
+    for r in recs:
+        raw = iso2709.record_bytes(r)
+        view = match.hold_view(raw)
+        assert view is not None and len(view) <= len(raw)
+        assert len(view) < len(raw) or not any(f.tag == "650" for f in r.fields)
+        got = []
+        for buf in (raw, view):
+            rec = iso2709.parse_record(buf)
+            code, rule, out = match.hold_one(rec, LinkedHoldings(None, None), opts)
+            got.append((code, rule, [iso2709.record_bytes(x) for x in out]))
+        assert got[0] == got[1]
+        seen.add(got[0][0] & 3)
+    assert seen == {match.ADDED, match.HELD, match.REFUSED}

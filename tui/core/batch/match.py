@@ -347,7 +347,12 @@ def raw_info(buf: bytes) -> tuple[str, Lite] | None:
     base = int(buf[12:17])
     lite: Lite = {}
     try:
-        for m in _WANT_ENTRY.finditer(buf, 24, base - 1):
+        pos, stop, want = 24, base - 1, _WANT_ENTRY.match
+        while True:
+            m = want(buf, pos, stop)  # anchored: entries are read at 12-byte steps only
+            if m is None:
+                break
+            pos = m.end()
             start = base + int(m.group(3))
             end = start + int(m.group(2)) - 1
             if end >= len(buf) or buf[end] != 0x1E or buf.find(b"\x1e", start, end) >= 0:
@@ -537,6 +542,7 @@ def hold_one(rec: LibrisRecord, source, opts: HoldOptions) -> tuple[int, str, li
     """HOLD-ADD (and SUP-CLEAR when asked) on one Libris record: (outcome bits, refusing rule,
     the records to write)."""
     from tui.core.editing.commands import AddHolding, ClearSuppress, EditContext, Refused
+    from tui.core.rules import detect
 
     ctx = EditContext(rec, sigel=opts.sigel, source=source)
     add = AddHolding(opts.sigel)
@@ -546,7 +552,7 @@ def hold_one(rec: LibrisRecord, source, opts: HoldOptions) -> tuple[int, str, li
         return REFUSED, exc.refusal.rule, []
     code = ADDED if add.changed else HELD
     bib_changed = False
-    if ctx.state().suppressed:
+    if detect.is_suppressed(rec):
         code |= SUPPRESSED
         if opts.clear_suppress and add.changed:
             clear = ClearSuppress()
@@ -566,6 +572,53 @@ def hold_one(rec: LibrisRecord, source, opts: HoldOptions) -> tuple[int, str, li
     return code, "", ([rec.marc] if bib_changed else []) + new
 
 
+#: what HOLD-ADD reads of a bib (its state: 042, 245, 506, 599 and the embedded holdings' fields;
+#: its 001 and leader), so what a bib is read with when only its holding is written
+_HOLD_TAGS: frozenset[str] | None = None
+_HOLD_ENTRY: re.Pattern | None = None
+
+
+def _hold_entry() -> re.Pattern:
+    global _HOLD_TAGS, _HOLD_ENTRY
+    if _HOLD_ENTRY is None:
+        from tui.core.rules.detect import EMBEDDED_HOLDING_TAGS
+
+        _HOLD_TAGS = frozenset({"001", "003", "004", "005", "008", "042", "245", "506", "599"} | EMBEDDED_HOLDING_TAGS)
+        alts = "|".join(sorted(_HOLD_TAGS)).encode()
+        _HOLD_ENTRY = re.compile(rb"(?:[0-9]{12})*?(" + alts + rb")([0-9]{4})([0-9]{5})")
+    return _HOLD_ENTRY
+
+
+def hold_view(buf: bytes) -> bytes | None:
+    """The bytes of a record with only the fields HOLD-ADD reads (``_HOLD_TAGS``), in their order,
+    for a UTF-8 record whose directory points at its fields; None: read the whole record."""
+    from tui.core.formats.iso2709 import structure_reason
+
+    if len(buf) < 26 or buf[9] != 0x61 or buf[20:22] != b"45" or structure_reason(buf) is not None:
+        return None
+    want = _hold_entry().match
+    base = int(buf[12:17])
+    pos, stop = 24, base - 1
+    directory: list[bytes] = []
+    data: list[bytes] = []
+    at = 0
+    while True:
+        m = want(buf, pos, stop)
+        if m is None:
+            break
+        pos = m.end()
+        start = base + int(m.group(3))
+        n = int(m.group(2))
+        if start + n > len(buf) - 1 or buf[start + n - 1] != 0x1E or buf.find(b"\x1e", start, start + n - 1) >= 0:
+            return None
+        directory.append(b"%s%04d%05d" % (m.group(1), n, at))
+        data.append(buf[start : start + n])
+        at += n
+    new_base = 24 + 12 * len(directory) + 1
+    body = b"".join(directory) + b"\x1e" + b"".join(data) + b"\x1d"
+    return b"%05d" % (24 + len(body)) + buf[5:12] + b"%05d" % new_base + buf[17:24] + body
+
+
 def _hold_shard(common, shard, wanted: bytes) -> tuple[bytes, list]:
     """The chosen records of one Libris shard, each given its holding: (ISO 2709 bytes to write,
     [(slot, outcome, rule)])."""
@@ -574,6 +627,7 @@ def _hold_shard(common, shard, wanted: bytes) -> tuple[bytes, list]:
     from tui.core.formats.iso2709 import parse_record, record_bytes
 
     opts, links = common
+    whole = opts.holdings == "embedded"  # the bib is written: read all of it
     slots = array("q")
     slots.frombytes(wanted)
     want = set(slots)
@@ -588,13 +642,21 @@ def _hold_shard(common, shard, wanted: bytes) -> tuple[bytes, list]:
             if slot > hi:
                 break
             continue
-        rec = parse_record(data[a:e], src.path, number, start)
+        raw = data[a:e]
+        view = None if whole else hold_view(raw)
+        rec = parse_record(raw if view is None else view, src.path, number, start)
         if not isinstance(rec, LibrisRecord):
             outcomes.append((slot, REFUSED, "STRUCT"))
             continue
         if links:
             rec.holdings = linked.holdings_for(rec)
         code, rule, recs = hold_one(rec, linked, opts)
+        if view is not None and code & SUPPRESSED and opts.clear_suppress:  # the whole bib is written
+            rec = parse_record(raw, src.path, number, start)
+            assert isinstance(rec, LibrisRecord)  # it was read from these bytes above
+            if links:
+                rec.holdings = linked.holdings_for(rec)
+            code, rule, recs = hold_one(rec, linked, opts)
         outcomes.append((slot, code, rule))
         out.extend(record_bytes(r) for r in recs)
     return b"".join(out), outcomes
