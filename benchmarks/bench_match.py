@@ -218,7 +218,7 @@ if eng is not None:
     mb = (mb[0], max(w.get("metrics", {{}}).get("memory", 0) for w in client.scheduler_info()["workers"].values()) // 2**20)
     client.close(); cluster.close()
 print(json.dumps({{"s": dt, "records": rep.own_records + rep.libris_records, "mb": mb, "statuses": dict(rep.statuses),
-                  "keys": dict(rep.keys), "added": rep.holdings_added}}))
+                  "keys": dict(rep.keys), "added": rep.holdings_added, "phases": rep.timings}}))
 """
 )
 
@@ -264,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         rows.append((f"libris-tui match, {name} engine" + (" (2-worker LocalCluster)" if name == "dask" else ""), res))
         outs[name] = (hold.read_bytes(), report.read_bytes())
+        print(f"{name}: {res['s']:.1f} s, phases (s): {res['phases']}")
         if name == "local":
             print("statuses:", res["statuses"], "keys:", res["keys"], "holdings added:", res["added"])
     print()

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -84,6 +85,8 @@ _ISBN_RUN = re.compile(r"[0-9][0-9\- ]{8,20}[0-9Xx]|[0-9]{9}[0-9Xx]")
 def isbn(value: str) -> str | None:
     """ISBN-13 (digits) for an ISBN-10 or -13 written any way (hyphens, spaces, ``ISBN`` before
     it, a qualifier after it); None when there is none or its check digit is wrong."""
+    if len(value) == 13 and value.isdigit():  # the usual form, quickly
+        return value if value[:3] in ("978", "979") and _ean_check(value[:12]) == value[12] else None
     for m in _ISBN_RUN.finditer(value):
         d = m.group().replace("-", "").replace(" ", "").upper()
         if len(d) == 10 and d[:9].isdigit():
@@ -100,7 +103,7 @@ def isbn(value: str) -> str | None:
 
 
 def _ean_check(d12: str) -> str:
-    s = sum(int(c) * (3 if k % 2 else 1) for k, c in enumerate(d12))
+    s = sum(map(int, d12[0::2])) + 3 * sum(map(int, d12[1::2]))
     return str((10 - s % 10) % 10)
 
 
@@ -510,7 +513,7 @@ def _own_one(out: list, number: int, info) -> None:
     out.append((number, cn, instance_type(leader, lite), own_keys(lite)))
 
 
-def _own_shard(_common, shard) -> list:
+def _own_shard(_common, shard) -> tuple[str, list]:
     from tui.core.batch.engine import shard_source
     from tui.core.batch.shards import iter_slots
 
@@ -522,6 +525,42 @@ def _own_shard(_common, shard) -> list:
         else:
             info = entry_info(data[a:e], src.path, number, start)
         _own_one(out, number, info)
+    return _pack(out)
+
+
+def _pack(rows: list) -> tuple[str, list]:
+    """Own rows of an ISO 2709 shard as one text (quick to send from a worker): rows split by
+    GS, fields by RS, key and value by US (an ISO 2709 value holds none of them); the broken
+    records apart, marked by their place. Lookups are made again by the parent."""
+    lines: list[str] = []
+    broken: list = []
+    for row in rows:
+        if row is None:
+            continue
+        if isinstance(row, BrokenRecord):
+            lines.append(f"B\x1e{len(broken)}")
+            broken.append(row)
+            continue
+        number, cn, kind, keys = row
+        lines.append("\x1e".join([str(number), cn, kind, *(f"{k}\x1f{v}" for k, v, _lk in keys)]))
+    return "\x1d".join(lines), broken
+
+
+def _unpack(packed: tuple[str, list]) -> list:
+    text, broken = packed
+    out: list = []
+    if not text:
+        return out
+    for line in text.split("\x1d"):
+        cols = line.split("\x1e")
+        if cols[0] == "B":
+            out.append(broken[int(cols[1])])
+            continue
+        keys = []
+        for kv in cols[3:]:
+            k, v = kv.split("\x1f", 1)
+            keys.append((k, v, lookup(_KIND[k], v)))
+        out.append((int(cols[0]), cols[1], cols[2], keys))
     return out
 
 
@@ -680,6 +719,8 @@ class MatchReport:
     suppressed: int = 0
     cleared: int = 0
     guarded: int = 0
+    #: seconds per phase: index (Libris keys), own (own keys, decided), holdings, report
+    timings: dict = field(default_factory=dict)
     broken: list = field(default_factory=list)
     broken_count: int = 0
     written: int = 0
@@ -773,6 +814,7 @@ def match_files(
         iso = isinstance(lsrc, Iso2709Source)
         with engines.shared_source(lsrc) if iso else _null() as lkey:
             # 1. the key index of the Libris side
+            clock = time.perf_counter()
             if iso:
                 shards = _iso_shards(lsrc, lkey, eng)
                 for part in eng.map(_index_shard, [(s,) for s in shards], done=_moved(progress, "index", shards)):
@@ -787,6 +829,7 @@ def match_files(
                 rep.note_broken(b)
 
             # 2. the own side, decided a shard at a time; rows kept in a file until the holdings are known
+            clock = _lap(rep, "index", clock)
             osrc = open_source(own)
             osrc.build_index()
             chosen: dict[int, None] = {}
@@ -822,6 +865,7 @@ def match_files(
             osrc = None
 
             # 3. holdings for the chosen Libris records, in Libris file order
+            clock = _lap(rep, "own", clock)
             outcome = bytearray(len(idx.ids))
             rules: dict[int, str] = {}
             hold_file = hold_w.open()
@@ -834,6 +878,7 @@ def match_files(
         hold_w.flush()
 
         # 4. the report, with what became of each chosen record's holding
+        clock = _lap(rep, "holdings", clock)
         w = rep_w.open()
         given: set[int] = set()
         w.write(("\t".join(COLUMNS) + "\n").encode("utf-8"))
@@ -846,6 +891,7 @@ def match_files(
         rep_w.flush()
         hold_w.commit()
         rep_w.commit()
+        _lap(rep, "report", clock)
     except BaseException:
         for wr in (hold_w, rep_w):
             if wr.file is not None and not wr.committed:
@@ -858,6 +904,12 @@ def match_files(
             osrc.close()
         lsrc.close()
     return rep
+
+
+def _lap(rep: MatchReport, phase: str, since: float) -> float:
+    now = time.perf_counter()
+    rep.timings[phase] = round(now - since, 3)
+    return now
 
 
 def _holding_text(slot: int, outcome: bytearray, rules: dict, given: set, rep: MatchReport, clear: bool) -> str:
@@ -920,7 +972,8 @@ def _own_parts(osrc, eng, progress) -> Iterator[list]:
     if isinstance(osrc, Iso2709Source):
         with engines.shared_source(osrc) as okey:
             shards = _iso_shards(osrc, okey, eng)
-            yield from eng.map(_own_shard, [(s,) for s in shards], done=_moved(progress, "own", shards))
+            for packed in eng.map(_own_shard, [(s,) for s in shards], done=_moved(progress, "own", shards)):
+                yield _unpack(packed)
         return
     out: list = []
     for slot, info in _entries(osrc):
