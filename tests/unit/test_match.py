@@ -524,3 +524,32 @@ def test_hold_add_on_the_fields_it_reads_says_what_it_says_on_the_whole_record()
         assert got[0] == got[1]
         seen.add(got[0][0] & 3)
     assert seen == {match.ADDED, match.HELD, match.REFUSED}
+
+
+def test_the_example_in_docs_match_md_is_real_output(tmp_path, monkeypatch, capsys):
+    """The console block and report.tsv of docs/match.md's example, from the files it describes."""
+    import re
+
+    doc = (Path(__file__).parents[2] / "docs" / "match.md").read_text("utf-8")
+    console = re.search(r"```console\n\$ (libris-tui match [^\n]+)\n(.*?)```", doc, re.S)
+    tsv = re.search(r"`report.tsv`:\n\n```\n(.*?)```", doc, re.S)
+    isbn = ("020", "  ", [("a", "9789170001239")])
+    own = [
+        bib("a1", ("020", "  ", [("a", "91-7000-123-5 (inb.)")]), title("Röda rummet")),
+        bib("a2", ("035", "  ", [("a", "(LIBRIS)2345678")]), title("Hemsöborna")),
+        bib("a3", ("020", "  ", [("a", "0-306-40615-2")]), title("Fysik")),
+        bib("a4", ("020", "  ", [("a", "9789170001239")]), title("Röda rummet (e-bok)"), f008=E_008),
+        bib("a5", title("Lokal skrift")),
+    ]
+    lib = [
+        bib("1234567", isbn, title("Röda rummet")),
+        bib("2345678", title("Hemsöborna"), ("841", "  ", [("a", "x"), ("5", "Xyz")])),
+        bib("3456790", ("020", "  ", [("z", "0306406152")]), title("Fysik")),
+        bib("3456789", ("020", "  ", [("a", "9780306406157")]), title("Fysik")),
+    ]
+    write(tmp_path / "own.mrc", own)
+    write(tmp_path / "libris.mrc", lib)
+    monkeypatch.chdir(tmp_path)
+    assert main(console.group(1).split()[1:]) == 0
+    assert capsys.readouterr().out == console.group(2)
+    assert (tmp_path / "report.tsv").read_text("utf-8") == tsv.group(1)

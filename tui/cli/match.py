@@ -105,8 +105,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def summary(rep: MatchReport, sigel: str, holdings: str, report: str) -> list[str]:
     """The summary: counts per status and per key, then the holdings."""
     lines = [
-        f"{rep.own_path}: {count(rep.own_records, 'record')} matched against "
-        f"{rep.libris_path}: {count(rep.libris_records, 'record')}"
+        f"own: {rep.own_path}, {count(rep.own_records, 'record')}; "
+        f"Libris: {rep.libris_path}, {count(rep.libris_records, 'record')}"
     ]
     total = sum(rep.statuses[s] for s in STATUSES) or 1
     for s in STATUSES:
@@ -119,7 +119,7 @@ def summary(rep: MatchReport, sigel: str, holdings: str, report: str) -> list[st
             lines.append(f"  {k:<10} {rep.keys[k]:>9}")
     if rep.guarded:
         lines.append(
-            f"instance-type guard: left out Libris records of the other type for {count(rep.guarded, 'record')}"
+            f"instance-type guard: Libris records of the other type left out for {count(rep.guarded, 'own record')}"
         )
     text = f"holdings for {sigel}: {rep.holdings_added} added, {rep.already_held} already there"
     if rep.same_title:
