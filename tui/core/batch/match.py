@@ -49,12 +49,14 @@ Every engine gives the same files byte for byte (results come back in shard orde
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import time
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -440,7 +442,7 @@ def _index_one(part: IndexPart, slot: int, info) -> None:
             index[lk] = got + (slot,)
 
 
-def _index_shard(_common, shard) -> IndexPart:
+def _index_part(shard) -> IndexPart:
     """Keys of the records of one shard of an ISO 2709 Libris file (in a worker)."""
     from tui.core.batch.engine import shard_source
     from tui.core.batch.shards import iter_slots
@@ -513,7 +515,7 @@ def _own_one(out: list, number: int, info) -> None:
     out.append((number, cn, instance_type(leader, lite), own_keys(lite)))
 
 
-def _own_shard(_common, shard) -> tuple[str, list]:
+def _own_part(shard) -> tuple[str, list]:
     from tui.core.batch.engine import shard_source
     from tui.core.batch.shards import iter_slots
 
@@ -658,7 +660,7 @@ def hold_view(buf: bytes) -> bytes | None:
     return b"%05d" % (24 + len(body)) + buf[5:12] + b"%05d" % new_base + buf[17:24] + body
 
 
-def _hold_shard(common, shard, wanted: bytes) -> tuple[bytes, list]:
+def _hold_part(common, shard, wanted: bytes) -> tuple[bytes, list]:
     """The chosen records of one Libris shard, each given its holding: (ISO 2709 bytes to write,
     [(slot, outcome, rule)])."""
     from tui.core.batch.engine import shard_source
@@ -699,6 +701,42 @@ def _hold_shard(common, shard, wanted: bytes) -> tuple[bytes, list]:
         outcomes.append((slot, code, rule))
         out.extend(record_bytes(r) for r in recs)
     return b"".join(out), outcomes
+
+
+# -- the shard functions (what the engine runs) ----------------------------------------------------
+
+
+@contextmanager
+def quiet_gc() -> Iterator[None]:
+    """No cyclic garbage collection meanwhile (what is made here is acyclic: records, keys, the
+    index; a collection would only walk it again and again), and what is left over collected at
+    the end; the collector's state as it was."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect(0)
+        if was:
+            gc.enable()
+
+
+def _index_shard(_common, shard) -> IndexPart:
+    """The keys of one shard of an ISO 2709 Libris file (in a worker)."""
+    with quiet_gc():
+        return _index_part(shard)
+
+
+def _own_shard(_common, shard) -> tuple[str, list]:
+    """The own rows of one shard of an ISO 2709 file, packed (in a worker)."""
+    with quiet_gc():
+        return _own_part(shard)
+
+
+def _hold_shard(common, shard, wanted: bytes) -> tuple[bytes, list]:
+    """The chosen records of one shard of the Libris file given their holdings (in a worker)."""
+    with quiet_gc():
+        return _hold_part(common, shard, wanted)
 
 
 # -- the run ----------------------------------------------------------------------------------------
@@ -784,10 +822,8 @@ def match_files(
     ``report_out``. Raises ``LibrisError`` for a file that cannot be read or written."""
     from tui.core.batch import engine as engines
     from tui.core.editing.commands import AddHolding, EditContext
-    from tui.core.files.atomic import AtomicWriter
     from tui.core.files.export import check_output
-    from tui.core.formats import detect, format_for_output, open_source
-    from tui.core.formats.iso2709 import Iso2709Source
+    from tui.core.formats import detect, format_for_output
     from tui.core.model.record import LibrisRecord as LR
 
     check = AddHolding(sigel)._check(EditContext(LR(marc=_bib()), sigel=sigel), None)
@@ -800,6 +836,16 @@ def match_files(
         raise LibrisError("the holdings file and the report must be two files")
     detect(own), detect(libris)
     eng = engine or engines.LocalEngine()
+    with quiet_gc():
+        return _match(own, libris, sigel, holdings_out, report_out, out_fmt, holdings, clear_suppress, eng, progress)
+
+
+def _match(own, libris, sigel, holdings_out, report_out, out_fmt, holdings, clear_suppress, eng, progress):
+    from tui.core.batch import engine as engines
+    from tui.core.files.atomic import AtomicWriter
+    from tui.core.formats import open_source
+    from tui.core.formats.iso2709 import Iso2709Source
+
     rep = MatchReport(own, libris)
     opts = HoldOptions(sigel, holdings, clear_suppress)
 
