@@ -170,6 +170,9 @@ def peak():
     hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return int(hwm) // 1024, kids // 1024
+def cpu():
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 """
 
 STATS = (
@@ -177,9 +180,9 @@ STATS = (
     + """
 import sys; sys.path.insert(0, {root!r})
 from tui.core.batch.scan import scan_file
-t = time.perf_counter()
+t, c = time.perf_counter(), cpu()
 n = sum(scan_file(p).records for p in {files!r})
-print(json.dumps({{"s": time.perf_counter() - t, "records": n, "mb": peak()}}))
+print(json.dumps({{"s": time.perf_counter() - t, "cpu": cpu() - c, "records": n, "mb": peak()}}))
 """
 )
 
@@ -187,7 +190,7 @@ PYMARC = (
     STATUS
     + """
 import pymarc
-t = time.perf_counter()
+t, c = time.perf_counter(), cpu()
 n = 0
 for p in {files!r}:
     with open(p, "rb") as fh:
@@ -210,14 +213,14 @@ if {engine!r} == "dask":
                                        dashboard_address=None)
     client = distributed.Client(cluster)
     eng = engines.DaskEngine(client=client)
-t = time.perf_counter()
+t, c = time.perf_counter(), cpu()
 rep = match_files({own!r}, {lib!r}, "Xyz", {hold!r}, {report!r}, engine=eng, overwrite=True)
 dt = time.perf_counter() - t
 mb = peak()
 if eng is not None:
     mb = (mb[0], max(w.get("metrics", {{}}).get("memory", 0) for w in client.scheduler_info()["workers"].values()) // 2**20)
     client.close(); cluster.close()
-print(json.dumps({{"s": dt, "records": rep.own_records + rep.libris_records, "mb": mb, "statuses": dict(rep.statuses),
+print(json.dumps({{"s": dt, "cpu": cpu() - c, "records": rep.own_records + rep.libris_records, "mb": mb, "statuses": dict(rep.statuses),
                   "keys": dict(rep.keys), "added": rep.holdings_added, "phases": rep.timings}}))
 """
 )
@@ -268,15 +271,17 @@ def main(argv: list[str] | None = None) -> int:
         if name == "local":
             print("statuses:", res["statuses"], "keys:", res["keys"], "holdings added:", res["added"])
     print()
-    print(f"| measurement ({n:,} own x {n:,} Libris records) | time | rate | ratio | peak memory (main / workers) |")
-    print("|---|---|---|---|---|")
+    print(
+        f"| measurement ({n:,} own x {n:,} Libris records) | time | CPU time | rate | ratio | peak memory (main / workers) |"
+    )
+    print("|---|---|---|---|---|---|")
     local = dict(rows).get("libris-tui match, local engine")
     for name, r in rows:
         ratio = f"{r['s'] / stats['s']:.1f}x stats"
         if "dask" in name and local:
             ratio += f"; {r['s'] / local['s']:.2f}x local"
         print(
-            f"| {name} | {r['s']:.1f} s | {r['records'] / r['s']:,.0f} records/s | {ratio} | "
+            f"| {name} | {r['s']:.1f} s | {r['cpu']:.1f} s | {r['records'] / r['s']:,.0f} records/s | {ratio} | "
             f"{r['mb'][0]} / {r['mb'][1]} MB |"
         )
     if "dask" in outs:
