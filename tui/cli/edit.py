@@ -338,7 +338,7 @@ def match_summary(rep: MatchReport, sigel: str, holdings: str, report: str) -> l
         n = rep.statuses[s]
         if n or s != "unreadable":
             lines.append(f"  {s:<10} {n:>9}  {100 * n / total:5.1f}%")
-    lines.append("by key:")
+    lines.append("by key:" + ("" if any(rep.keys.values()) else " none"))
     for k in KEYS:
         if rep.keys[k]:
             lines.append(f"  {k:<10} {rep.keys[k]:>9}")
