@@ -196,7 +196,7 @@ for p in {files!r}:
     with open(p, "rb") as fh:
         for r in pymarc.MARCReader(fh, to_unicode=True, force_utf8=True):
             n += r is not None
-print(json.dumps({{"s": time.perf_counter() - t, "records": n, "mb": peak()}}))
+print(json.dumps({{"s": time.perf_counter() - t, "cpu": cpu() - c, "records": n, "mb": peak()}}))
 """
 )
 
