@@ -43,7 +43,12 @@ record slot(s); per slot its 001 and type): ISO 2709 is cut into record-offset s
 (``raw_info``, the same answer as from a parsed record: a test holds the two together; a record
 it cannot read that way is parsed); other formats are read record by record in this process.
 The own file is read the same way, a shard at a time, and each shard's rows are decided and
-written as they come. Only the chosen Libris records are parsed and edited, again in shards.
+written as they come. Only the chosen Libris records are parsed and edited, again in shards,
+each read with just the fields HOLD-ADD reads (``hold_view``: leader, control fields, 042, 245,
+506, 599, the embedded-holding fields; a test holds its verdicts to the whole record's) unless
+the bib itself is written (embedded holdings, SUP-CLEAR). Cyclic garbage collection is off
+meanwhile (``quiet_gc``: what is made is acyclic, and the collector would walk the index again
+and again).
 Every engine gives the same files byte for byte (results come back in shard order).
 """
 
