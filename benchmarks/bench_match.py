@@ -262,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
         if name == "dask" and a.no_dask:
             continue
         hold, report = DATA / f"match-holdings-{name}.mrc", DATA / f"match-report-{name}.tsv"
+        for old in [*DATA.glob(f"{hold.name}*"), *DATA.glob(f"{report.name}*")]:  # no backups piling up
+            old.unlink()
         res = run(
             MATCH.format(root=str(ROOT), engine=name, own=str(own), lib=str(lib), hold=str(hold), report=str(report))
         )
