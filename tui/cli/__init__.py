@@ -28,7 +28,7 @@ SUBCOMMANDS = {
     "diff": "diff",
     "rules": "rules",
     "batch": "batch",
-    "match": "match",
+    "match": "edit",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2

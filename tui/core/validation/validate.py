@@ -806,8 +806,8 @@ _STRUCT_NAMES = {
     "\x1e": "a field terminator (U+001E)",
     "\x1d": "a record terminator (U+001D)",
 }
-#: what the readers recovered that validate reports as findings (the reader's sentence, its
-#: severity and its byte position): the ISO 2709 reader's structure recoveries
+
+
 def _structure(r: LibrisRecord, marc, add, valid_fields: bool = False) -> dict[str, list[Field]]:
     """Structure checks in one pass over the fields; returns the watched fields by tag.
     ``valid_fields``: the data fields' indicators and subfields are known to be valid."""
