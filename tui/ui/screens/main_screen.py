@@ -14,7 +14,6 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from tui.ui import actions
 from tui.ui.flows.broken import BrokenFlow
@@ -31,6 +30,7 @@ from tui.ui.flows.validation import ValidationFlow
 from tui.ui.flows.writing import WritingFlow
 from tui.ui.frame_timer import frame_timer, take_pending_repaints
 from tui.ui.session import Change, Session
+from tui.ui.widgets.footer import FittingFooter
 from tui.ui.widgets.index_progress import IndexProgress
 from tui.ui.widgets.label_view import LabelView
 from tui.ui.widgets.line_view import LineView
@@ -102,7 +102,7 @@ class MainScreen(Screen):
         yield self._reason_widget
         yield IndexProgress(id="progress")
         yield self._status_widget
-        yield Footer(compact=True)
+        yield FittingFooter(compact=True)
 
     @property
     def records(self) -> RecordList:
