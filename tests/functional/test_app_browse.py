@@ -220,3 +220,34 @@ async def test_a_broken_record_is_shown_with_its_reason_and_the_rest_stays_usabl
         await pilot.press("e")  # nothing to edit in it, and no crash
         await pilot.press("p")
         assert main_screen(app).slot == 0
+
+
+async def test_the_footer_shows_whole_key_hints_at_every_width(seed_file):
+    """At 80x24 Textual's footer cut a hint (``hHoldi``) and showed a stray letter after the
+    palette's key; now a hint is shown whole or not at all, and help and quit always are."""
+    from rich.cells import cell_len
+    from textual.widgets._footer import FooterKey
+
+    from tui.ui.widgets.footer import Footer
+
+    app = build_app(seed_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for width in (80, 60, 100, 120, 160, 80):
+            await pilot.resize_terminal(width, 24)
+            for _ in range(3):
+                await pilot.pause()
+            footer = app.screen.query_one(Footer)
+            keys = [k for k in footer.query(FooterKey) if k.display]
+            palette = next(k for k in keys if k.has_class("-command-palette"))
+            line = screen_text(app).splitlines()[-1]
+            assert line.rstrip().endswith("^p Commands"), (width, line)
+            shown = [k for k in keys if k is not palette]
+            assert [k.description for k in shown[:2]] == ["Help", "Quit"], (width, line)
+            for k in shown:
+                r = k.region
+                assert r.right <= palette.region.x, (width, k.description, r, palette.region)
+                assert f"{k.key_display} {k.description}" in line, (width, k.description, line)
+            assert cell_len(line) <= width
+            hidden = [k.description for k in footer.query(FooterKey) if not k.display]
+            for d in hidden:
+                assert d[:3] not in line.replace("Commands", ""), (width, d, line)

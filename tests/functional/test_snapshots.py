@@ -112,6 +112,19 @@ def test_add_field_dialog(snap_compare, here, size):
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_add_field_dialog_placeholders(snap_compare, here, size):
+    """A fresh dialog: its placeholders are examples (e.g. 650), dim and italic, never values."""
+
+    async def run_before(pilot):
+        await pilot.press("a")
+        await pilot.pause()
+        pilot.app.screen.query_one("#body", Input).focus()  # the tag's placeholder shows uncovered
+        await pilot.pause()
+
+    assert snap_compare(build_app("seed-records.txt"), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_delete_field_confirmation(snap_compare, here, size):
     async def run_before(pilot):
         await _on_marc(pilot, "520")

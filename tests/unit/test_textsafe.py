@@ -124,3 +124,62 @@ def test_distinct_controls_stay_distinct(text):
     controls = sorted({c for c in text if dangerous(c)})
     pictures = [visible(c) for c in controls]
     assert len(set(pictures)) == len(pictures)
+
+
+# -- editing the visible form: the record keeps its own characters (unshow) ----------------------------
+
+from tui.core.model.textsafe import shown_index, unshow, visible_map  # noqa: E402
+
+#: control characters, and plain letters that are in no stand-in (so that what is typed cannot be
+#: mistaken for part of one: ``\x9b`` typed next to a C1's ``\x9b`` looks the same, on purpose)
+EDIT_ALPHABET = sorted(set("".join(ATTACKS.values())) | set("äöåQWRTYZ [/]"))
+texts = st.lists(st.sampled_from(EDIT_ALPHABET), max_size=25).map("".join)
+
+
+def test_visible_map_says_where_each_character_is_shown():
+    shown, starts = visible_map("a\x1bb\x9bc\u202e")
+    assert shown == "a␛b\\x9bc\\u202e"
+    assert starts == [0, 1, 2, 3, 7, 8, 14]
+    assert shown_index("a\x9bb", 2) == 5
+    assert visible_map("plain") == ("plain", [0, 1, 2, 3, 4, 5])
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=())))
+def test_an_unedited_text_comes_back_exactly(text):
+    assert unshow(text, visible(text)) == text
+    shown, starts = visible_map(text)
+    assert shown == visible(text) and len(starts) == len(text) + 1 and starts[-1] == len(shown)
+
+
+def test_literal_stand_ins_in_the_record_come_back_as_they_are():
+    """A record may hold ``␛`` or ``\\x9b`` as plain text: unedited, they stay plain text."""
+    text = "lit ␛ och \\x9b och äkta \x1b"
+    assert unshow(text, visible(text)) == text
+    assert unshow(text, visible(text) + "!") == text + "!"
+
+
+@settings(max_examples=400, derandomize=True, database=None)
+@given(texts, st.data())
+def test_typing_anywhere_keeps_every_control_character(text, data):
+    k = data.draw(st.integers(0, len(text)))
+    typed = data.draw(st.text(alphabet="äQZ ", min_size=1, max_size=4))
+    edited = visible(text[:k]) + typed + visible(text[k:])
+    assert unshow(text, edited) == text[:k] + typed + text[k:]
+
+
+@settings(max_examples=400, derandomize=True, database=None)
+@given(texts.filter(bool), st.data())
+def test_deleting_a_stand_in_deletes_its_character_and_only_it(text, data):
+    k = data.draw(st.integers(0, len(text) - 1))
+    edited = visible(text[:k]) + visible(text[k + 1 :])
+    assert unshow(text, edited) == text[:k] + text[k + 1 :]
+
+
+def test_typed_stand_ins_are_text_never_control_characters():
+    assert unshow("", "␛[2J") == "␛[2J"
+    assert unshow("a", "a\\x9b") == "a\\x9b"
+    # a stand-in edited inside is no longer one: what is left of it is text
+    assert unshow("x\x9by", "x\\x9cy") == "x\\x9cy"
+    # a pasted control character arrives made visible (SafeInput.replace): it is text too
+    assert not has_unsafe(unshow("före\x1b[2J", visible("före\x1b[2J") + visible("\x07")).replace("\x1b", ""))

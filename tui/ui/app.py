@@ -20,8 +20,9 @@ from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Input
 
-from tui.core.model.textsafe import visible
+from tui.core.model.textsafe import has_unsafe
 from tui.core.rules import table
 from tui.core.settings import config as config_mod
 from tui.core.settings import keymap as keymap_mod
@@ -30,6 +31,7 @@ from tui.core.settings.config import Config
 from tui.ui import actions, i18n, strip_cycles
 from tui.ui import themes as ui_themes
 from tui.ui.i18n import N_, _
+from tui.ui.safe import ControlFilter, safe, safe_paste
 from tui.ui.session import Session
 
 #: what the command palette calls each command (the footer uses the short title); translated where shown
@@ -156,6 +158,9 @@ class LibrisApp(App):
         # NO_COLOR: Textual turns colours to grey levels, which needs real colours; the ansi theme's
         # native ANSI colours would come out black on black, so they are converted first.
         super().__init__(ansi_color=False if "NO_COLOR" in os.environ else None)
+        #: the net under every drawn line (``tui.ui.safe``): no control character is drawn raw
+        self.control_filter = ControlFilter()
+        self._filters.append(self.control_filter)
         self.set_keymap(keymap_overrides(self.keymap.bindings))
         self._theme_name = self._register_themes(self.config.theme)
         #: set once the first record is drawn in the views (benchmarks: time to first record)
@@ -231,8 +236,8 @@ class LibrisApp(App):
         if not self.toasts:
             return
         self.notify(
-            visible(message),
-            title=visible(title),
+            safe(message),
+            title=safe(title),
             severity=severity,  # type: ignore[arg-type]
             timeout=timeout if timeout is not None else (8 if severity != "information" else 4),
             markup=False,
@@ -255,6 +260,9 @@ class LibrisApp(App):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
             self.interacting()
+        if isinstance(event, events.Paste) and has_unsafe(event.text) and isinstance(self.focused, Input):
+            # a paste into any input (the palette's too) arrives with its control characters shown
+            event.text = safe_paste(event.text)
         await super().on_event(event)
 
     def tune_gc(self) -> None:
@@ -395,8 +403,8 @@ class LibrisApp(App):
                 keys = ", ".join(self.key_display(k) for k in self.keymap.keys(spec.id))
                 title = _(PALETTE_TITLES.get(spec.id, spec.title))
                 yield SystemCommand(
-                    title,
-                    _("{help} (keys: {keys})").format(help=_(spec.help), keys=keys) if keys else _(spec.help),
+                    safe(title),
+                    safe(_("{help} (keys: {keys})").format(help=_(spec.help), keys=keys) if keys else _(spec.help)),
                     lambda a=spec.action: screen.run_action(a),
                 )
         yield SystemCommand(

@@ -9,6 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from tui.ui.dialogs.base import Dialog, DialogButton, TextInput, literal
+from tui.ui.safe import safe
 
 
 class AddHoldingDialog(Dialog[tuple[str, bool, bool] | None]):
@@ -23,7 +24,7 @@ class AddHoldingDialog(Dialog[tuple[str, bool, bool] | None]):
             box.border_title = "Add a holding (HOLD-ADD)"
             box.border_subtitle = "enter adds · esc cancels"
             t = Text("Your library holds ")
-            t.append(self._record_title, "bold")
+            t.append(safe(self._record_title), "bold")
             t.append(". One holding per sigel and title: adding it again changes nothing.")
             yield Static(t, classes="context")
             with Horizontal(classes="field-row"):
@@ -56,7 +57,7 @@ class AddHoldingDialog(Dialog[tuple[str, bool, bool] | None]):
             self.query_one("#sigel", Input).focus()
 
     def _submit(self) -> None:
-        sigel = self.query_one("#sigel", Input).value.strip()
+        sigel = self.query_one("#sigel", TextInput).raw_value.strip()
         if not sigel:
             self.show_problem("Give your library's sigel.")
             self.query_one("#sigel", Input).focus()

@@ -1,7 +1,9 @@
 """What every dialog shares: a modal screen, escape cancels, the box styled by dialog.tcss.
 
 Every dialog returns its result through ``dismiss`` (``None`` when cancelled). Record text in a
-dialog is data: it goes into ``rich.text.Text`` / ``Static(Text)``, never into markup.
+dialog is data: it goes into ``rich.text.Text`` / ``Static(Text)`` through ``literal`` (never
+markup, control characters shown as stand-ins: ``tui.ui.safe``), and into a ``TextInput``, which
+shows it safely and gives back the record's own characters (read ``raw_value``, not ``value``).
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from typing import Generic, TypeVar
 from rich.text import Text
 from textual.binding import Binding
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input
+from textual.widgets import Button
 
-from tui.core.model.textsafe import visible
+from tui.ui.safe import safe_text
+from tui.ui.widgets.safe_input import SafeInput
 
 R = TypeVar("R")
 
@@ -45,8 +48,18 @@ class Dialog(ModalScreen[R], Generic[R]):
                 w.display = bool(text)
 
 
-class TextInput(Input):
-    """A one-line input (compact: dialogs must fit 80x24); no blinking in scripted snapshots."""
+class TextInput(SafeInput):
+    """A one-line input (compact: dialogs must fit 80x24); no blinking in scripted snapshots.
+
+    A ``SafeInput``: it shows control characters as stand-ins; ``raw_value`` is what to keep.
+    A placeholder is an example (``e.g. 650``), drawn dim and italic: never taken for a value."""
+
+    DEFAULT_CSS = """
+    TextInput > .input--placeholder {
+        color: $text-disabled;
+        text-style: italic;
+    }
+    """
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("compact", True)
@@ -63,6 +76,6 @@ class DialogButton(Button):
         super().__init__(*args, **kwargs)
 
 
-def literal(text: str, style: str = "") -> Text:
+def literal(text: Text | str, style: str = "") -> Text:
     """Record (or file) text for a widget: never markup, control characters made visible."""
-    return Text(visible(text), style=style)
+    return safe_text(text, style)

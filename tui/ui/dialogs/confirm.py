@@ -23,7 +23,7 @@ class ConfirmDialog(Dialog[str | None]):
     ) -> None:
         super().__init__()
         self._title = title
-        self._body = body if isinstance(body, Text) else Text(body)
+        self._body = literal(body if isinstance(body, Text) else Text(body))  # it may quote record data
         self._buttons = buttons
         self._focus = focus or (buttons[0][0] if buttons else None)
         self._subtitle = subtitle

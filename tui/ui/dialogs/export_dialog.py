@@ -143,7 +143,7 @@ class ExportDialog(Dialog[tuple[str, str, str] | None]):
         if event.select.id != "format" or event.value == self._fmt:
             return
         path = self.query_one("#path", TextInput)
-        if path.value == default_path(self._source, self._fmt):
+        if path.raw_value == default_path(self._source, self._fmt):
             path.value = default_path(self._source, str(event.value))
         self._fmt = str(event.value)
 
@@ -151,7 +151,7 @@ class ExportDialog(Dialog[tuple[str, str, str] | None]):
         """A file name with a known extension picks its format (seed.mrc -> ISO 2709)."""
         if event.input.id != "path":
             return
-        by_name = registry.for_extension(event.value.strip())
+        by_name = registry.for_extension(self.query_one("#path", TextInput).raw_value.strip())
         fmt = by_name.id if by_name is not None else None
         if fmt in registry.exportable_ids() and fmt != self._fmt:
             self._fmt = fmt
@@ -161,7 +161,7 @@ class ExportDialog(Dialog[tuple[str, str, str] | None]):
         if self._errors:
             self.show_problem(_("Export is refused while errors remain."))
             return
-        out = self.query_one("#path", TextInput).value.strip()
+        out = self.query_one("#path", TextInput).raw_value.strip()
         if not out:
             self.show_problem(_("Give a file name."))
             return

@@ -44,7 +44,7 @@ class SearchDialog(Dialog[int | None]):
         with Vertical(classes="dialog-box", id="search-dialog") as box:
             box.border_title = "Search"
             box.border_subtitle = "enter jumps · tab to the hits · esc closes"
-            yield TextInput(placeholder="title, identifier (ISBN, URN...) or control number", id="query")
+            yield TextInput(placeholder="e.g. a title, an ISBN, a URN or a control number", id="query")
             yield Static("", id="count", classes="hint")
             yield OptionList(id="hits")
 
@@ -52,7 +52,7 @@ class SearchDialog(Dialog[int | None]):
         self.query_one("#query", Input).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self._search(event.value)
+        self._search(self.query_one("#query", TextInput).raw_value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -18,6 +18,7 @@ from tui.core.model.textsafe import visible
 from tui.core.rules import table
 from tui.ui import actions
 from tui.ui.i18n import N_, _
+from tui.ui.safe import safe
 
 
 def _shown_path(p: Path) -> str:
@@ -49,7 +50,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         app = self.app
         with Vertical(id="help-box") as box:
-            box.border_title = Text(visible(_("Keys: keymap {name}").format(name=repr(app.keymap.name))))
+            box.border_title = Text(safe(_("Keys: keymap {name}").format(name=repr(app.keymap.name))))
             box.border_subtitle = _("esc closes · every key below follows the active keymap")
             with VerticalScroll(id="help-scroll"):
                 yield Static(self._keys_table(), id="keys")
@@ -74,7 +75,8 @@ class HelpScreen(ModalScreen[None]):
             for binding_id in ids:
                 spec = actions.BY_ID[binding_id]
                 keys = ", ".join(app.key_display(k) for k in app.keymap.keys(binding_id)) or _("(none)")
-                table.add_row(Text(keys, style="bold"), Text(binding_id), Text(_(spec.help)))
+                # a user's keymap names the keys: shown safely like every text from outside
+                table.add_row(Text(safe(keys), style="bold"), Text(binding_id), Text(_(spec.help)))
             table.add_row("", "", "")
         return table
 

@@ -34,6 +34,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 
 from tui.core.model.textsafe import visible
+from tui.ui.safe import safe
 
 #: the scrollbar's column (always kept: text is laid out one cell narrower)
 BAR = 1
@@ -146,7 +147,10 @@ class PaneChrome:
 
     # -- titles ---------------------------------------------------------------------------------
     def set_titles(self, title: str | None = None, subtitle: str | None = None) -> None:
-        """The frame's title (top left) and subtitle (bottom right); only a changed one is drawn."""
+        """The frame's title (top left) and subtitle (bottom right); only a changed one is drawn.
+        Titles may quote record data: shown safely (``tui.ui.safe``)."""
+        title = None if title is None else safe(title)
+        subtitle = None if subtitle is None else safe(subtitle)
         chrome = self._chrome()
         width, height = self.outer_size  # type: ignore[attr-defined]
         if title is not None and title != chrome["title"]:

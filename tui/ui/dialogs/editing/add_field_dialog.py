@@ -53,17 +53,16 @@ class AddFieldDialog(Dialog[dict | None]):
             with Horizontal(classes="field-row"):
                 yield Label("Tag", classes="field-label")
                 yield TextInput(
-                    self._tag, id="tag", max_length=3, restrict=r"[0-9A-Za-z]*", classes="short", placeholder="650"
+                    self._tag, id="tag", max_length=3, restrict=r"[0-9A-Za-z]*", classes="tag", placeholder="e.g. 650"
                 )
-                yield TextInput(
-                    "", id="ind1", max_length=1, restrict=r"[0-9a-z #_-]*", classes="short", placeholder="-"
-                )
-                yield TextInput(
-                    "", id="ind2", max_length=1, restrict=r"[0-9a-z #_-]*", classes="short", placeholder="-"
-                )
+                yield Label("Indicators", classes="field-label")
+                for n in (1, 2):  # empty is blank, and says so
+                    yield TextInput(
+                        "", id=f"ind{n}", max_length=1, restrict=r"[0-9a-z #_-]*", classes="short", placeholder="blank"
+                    )
             with Horizontal(classes="field-row"):
                 yield Label("Subfields", classes="field-label")
-                yield TextInput(self._body, id="body", placeholder="#a Bildanalys #2 sao")
+                yield TextInput(self._body, id="body", placeholder="e.g. #a Bildanalys #2 sao")
             yield Static(
                 literal(
                     "Subfields as in the MARC view: #a value #2 source. "
@@ -81,7 +80,7 @@ class AddFieldDialog(Dialog[dict | None]):
         self.query_one("#tag" if not self._tag else "#body", Input).focus()
 
     def _values(self) -> tuple[str, str, str, str]:
-        return tuple(self.query_one(f"#{n}", Input).value for n in ("tag", "ind1", "ind2", "body"))  # type: ignore
+        return tuple(self.query_one(f"#{n}", TextInput).raw_value for n in ("tag", "ind1", "ind2", "body"))  # type: ignore
 
     def on_input_changed(self, event: Input.Changed) -> None:
         tag, i1, i2, body = self._values()

@@ -32,8 +32,8 @@ class ControlFieldDialog(Dialog[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.dismiss(event.value)
+        self.dismiss(self.query_one("#value", TextInput).raw_value)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss(self.query_one("#value", Input).value if event.button.id == "save" else None)
+        self.dismiss(self.query_one("#value", TextInput).raw_value if event.button.id == "save" else None)

@@ -63,12 +63,12 @@ class FieldDialog(Dialog[tuple[str, str, list[tuple[str, str]]] | None]):
         self.query_one(target, Input).focus()
 
     def _result(self):
-        ind1 = self.query_one("#ind1", Input).value or " "
-        ind2 = self.query_one("#ind2", Input).value or " "
+        ind1 = self.query_one("#ind1", TextInput).raw_value or " "
+        ind2 = self.query_one("#ind2", TextInput).raw_value or " "
         subs = []
         for k, (old_code, _) in enumerate(self._subfields):
-            code = self.query_one(f"#code-{k}", Input).value.strip()
-            value = self.query_one(f"#value-{k}", Input).value
+            code = self.query_one(f"#code-{k}", TextInput).raw_value.strip()
+            value = self.query_one(f"#value-{k}", TextInput).raw_value
             if not code and old_code:
                 self.show_problem(f"Subfield {k + 1} needs a code.")
                 return None

@@ -31,7 +31,9 @@ class FindReplaceDialog(Dialog[dict | None]):
                 yield TextInput(last.get("pattern", ""), id="pattern", placeholder=r"e.g. fargfilm|\bcolour\b")
             with Horizontal(classes="field-row"):
                 yield Label("Replace with", classes="field-label")
-                yield TextInput(last.get("replacement", ""), id="replacement", placeholder=r"groups: \1, \g<name>")
+                yield TextInput(
+                    last.get("replacement", ""), id="replacement", placeholder=r"e.g. färgfilm, or \1 for a group"
+                )
             with Horizontal(classes="field-row"):
                 yield Label("Tag", classes="field-label")
                 yield TextInput(last.get("tag", "*"), id="tag", classes="short", placeholder="*")
@@ -48,7 +50,7 @@ class FindReplaceDialog(Dialog[dict | None]):
         self.query_one("#pattern", Input).focus()
 
     def values(self) -> dict:
-        v = {k: self.query_one(f"#{k}", Input).value for k in ("pattern", "replacement", "tag", "code")}
+        v = {k: self.query_one(f"#{k}", TextInput).raw_value for k in ("pattern", "replacement", "tag", "code")}
         v["tag"] = v["tag"].strip() or "*"
         v["code"] = v["code"].strip() or "*"
         v["flags"] = "i" if self.query_one("#ignore-case", Checkbox).value else ""

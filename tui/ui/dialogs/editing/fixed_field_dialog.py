@@ -141,13 +141,13 @@ class FixedFieldDialog(Dialog[str | None]):
             return
         event.stop()
         meaning = self.query_one(f"#meaning-{p.offset}", Static)
-        text = typed(event.value)
+        text = typed(self.query_one(f"#{event.input.id}", TextInput).raw_value)
         meaning.update(self._meaning_text(p, text.ljust(p.length)) if len(text) == p.length else Text(""))
 
     def edits(self) -> dict[int, str]:
         out = {}
         for wid, p in self._by_id.items():
-            text = typed(self.query_one(f"#{wid}", Input).value)
+            text = typed(self.query_one(f"#{wid}", TextInput).raw_value)
             if text != value_at(self._old_value, p).rstrip() and text != value_at(self._old_value, p):
                 out[p.offset] = text
         return out

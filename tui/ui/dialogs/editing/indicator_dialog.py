@@ -40,7 +40,7 @@ class IndicatorDialog(Dialog[tuple[str, str] | None]):
         self.query_one("#ind1", Input).focus()
 
     def _values(self) -> tuple[str, str]:
-        return tuple(self.query_one(f"#ind{n}", Input).value or " " for n in (1, 2))  # type: ignore[return-value]
+        return tuple(self.query_one(f"#ind{n}", TextInput).raw_value or " " for n in (1, 2))  # type: ignore[return-value]
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
-from tui.core.model.textsafe import visible
+from tui.core.model.textsafe import shown_index, visible
 from tui.ui.dialogs.base import Dialog, DialogButton, TextInput, literal
 
 #: (column, message): 1-based column in the line as typed; None when the line is accepted
@@ -26,14 +26,18 @@ _WINDOW = 70
 
 
 def caret_lines(text: str, column: int | None, message: str, width: int = _WINDOW) -> Text:
-    """The line (a window of it around ``column``), a caret under the column, then the message."""
+    """The line (a window of it around ``column``), a caret under the column, then the message.
+
+    ``text`` is the line as the record has it and ``column`` a column in it; the line is shown
+    with its control characters as stand-ins, the caret under the column's character there."""
     out = Text()
     if column is not None and column >= 1:
         shown = visible(text)
-        start = max(0, min(column - 1 - width // 2, len(shown) - width))
+        at = shown_index(text, column - 1)  # 0-based, in the shown line
+        start = max(0, min(at - width // 2, len(shown) - width))
         window = shown[start : start + width]
         out.append(window + "\n", "bold")
-        out.append(" " * (column - 1 - start) + "^", "bold")
+        out.append(" " * (at - start) + "^", "bold")
         out.append(f" column {column}\n")
     out.append(visible(message))
     return out
@@ -78,12 +82,13 @@ class LineDialog(Dialog[str | None]):
 
     def problem(self, column: int | None, message: str) -> None:
         """Show what is wrong, at its column, and put the cursor there."""
-        line = self.query_one("#line", Input)
+        line = self.query_one("#line", TextInput)
         box = self.query_one("#line-problem", Static)
-        box.update(caret_lines(line.value, column, message))
+        raw = line.raw_value
+        box.update(caret_lines(raw, column, message))
         box.display = True
         if column is not None:
-            line.cursor_position = max(0, min(column - 1, len(line.value)))
+            line.cursor_position = shown_index(raw, column - 1)
         line.focus()
 
     @property
@@ -93,7 +98,7 @@ class LineDialog(Dialog[str | None]):
         return str(box.render()) if box.display else ""
 
     def _submit(self) -> None:
-        text = self.query_one("#line", Input).value
+        text = self.query_one("#line", TextInput).raw_value
         found = self._check(text)
         if found is not None:
             self.problem(*found)

@@ -26,11 +26,11 @@ class SubfieldDialog(Dialog[tuple[str, str] | None]):
             with Horizontal(classes="field-row"):
                 yield Label("Code", classes="field-label")
                 yield TextInput(
-                    self._code, id="code", max_length=1, restrict=r"[0-9a-z]*", classes="short", placeholder="a"
+                    self._code, id="code", max_length=1, restrict=r"[0-9a-z]*", classes="short", placeholder="e.g. a"
                 )
             with Horizontal(classes="field-row"):
                 yield Label("Value", classes="field-label")
-                yield TextInput(self._value, id="value", placeholder="the subfield's text")
+                yield TextInput(self._value, id="value", placeholder="e.g. Bildanalys")
             if self._hint:
                 yield Static(literal(self._hint), classes="hint")
             yield Static("", classes="problem", id="problem")
@@ -42,8 +42,8 @@ class SubfieldDialog(Dialog[tuple[str, str] | None]):
         self.query_one("#code" if not self._code else "#value", Input).focus()
 
     def _submit(self) -> None:
-        code = self.query_one("#code", Input).value.strip()
-        value = self.query_one("#value", Input).value
+        code = self.query_one("#code", TextInput).raw_value.strip()
+        value = self.query_one("#value", TextInput).raw_value
         if not code:
             self.show_problem("Give a subfield code: one digit or lowercase letter.")
             self.query_one("#code", Input).focus()

@@ -47,7 +47,7 @@ class TaskDialog(Dialog[dict | None]):
         self.query_one("#path", Input).focus()
 
     def _path(self) -> Path | None:
-        raw = self.query_one("#path", Input).value.strip()
+        raw = self.query_one("#path", TextInput).raw_value.strip()
         if not raw:
             return None
         p = Path(raw).expanduser()
