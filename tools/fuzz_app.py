@@ -23,10 +23,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import atexit
 import collections
 import json
-import multiprocessing as mp
 import os
 import random
 import shutil
@@ -41,11 +39,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "fuzz"))
 sys.path.insert(0, str(ROOT))
 
-for _var, _prefix in (("LIBRIS_TUI_STATE_DIR", "libris-fuzz-state-"), ("LIBRIS_TUI_CONFIG_DIR", "libris-fuzz-config-")):
-    if _var not in os.environ:
-        os.environ[_var] = tempfile.mkdtemp(prefix=_prefix)
-        atexit.register(shutil.rmtree, os.environ[_var], True)
+sys.path.insert(0, str(ROOT / "tools"))
 
+# (its scratch config and state directories, the seeds' harness, the mutations, the pool, the merge)
+import fuzz_campaign as C  # noqa: E402
 import fuzz_harness as H  # noqa: E402
 import fuzz_mutations as M  # noqa: E402
 
@@ -68,12 +65,7 @@ RECORDS = 3
 PER_INPUT = 4
 
 
-class Hang(BaseException):
-    """From SIGALRM: an input that takes too long (BaseException: nobody swallows it)."""
-
-
-def _alarm(signum, frame):
-    raise Hang()
+Hang = C.Hang
 
 
 class Unsafe(Exception):
@@ -170,7 +162,7 @@ def seeds_for(folder: Path, include_corpus: bool) -> list[Path]:
 
 def worker(args: tuple) -> dict:
     wid, seed, deadline, max_inputs, timeout, out_dir, seeds = args
-    signal.signal(signal.SIGALRM, _alarm)
+    signal.signal(signal.SIGALRM, C._alarm)
     M.HUGE_SIZES[:] = [5_000, 10_000]
     rng = random.Random(f"app-{seed}-{wid}")
     chooser = M.RandomChooser(rng)
@@ -184,6 +176,7 @@ def worker(args: tuple) -> dict:
         "outcomes": collections.Counter(),
         "crashes": collections.Counter(),
         "examples": {},
+        "mutations": collections.Counter(),
     }
     n = 0
     while time.time() < deadline and (max_inputs is None or n < max_inputs):
@@ -204,6 +197,7 @@ def worker(args: tuple) -> dict:
         stats["inputs"] += 1
         stats["by_format"][fmts[p] or "?"] += 1
         stats["outcomes"][outcome.split(":")[0]] += 1
+        stats["mutations"].update(names)
         if sig:
             stats["crashes"][sig] += 1
             ex = stats["examples"].setdefault(sig, [])
@@ -212,24 +206,9 @@ def worker(args: tuple) -> dict:
                 saved.write_bytes(data)
                 ex.append({"file": str(saved), "seed": p.name, "mutations": names, "text": text[-3000:]})
     shutil.rmtree(tmpdir, ignore_errors=True)
-    for k in ("by_format", "outcomes", "crashes"):
+    for k in ("by_format", "outcomes", "crashes", "mutations"):
         stats[k] = dict(stats[k])
     return stats
-
-
-def merge(parts: list[dict]) -> dict:
-    total: dict = {"inputs": 0, "by_format": collections.Counter(), "outcomes": collections.Counter()}
-    total["crashes"] = collections.Counter()
-    total["examples"] = {}
-    for s in parts:
-        total["inputs"] += s["inputs"]
-        for k in ("by_format", "outcomes", "crashes"):
-            total[k].update(s[k])
-        for sig, ex in s["examples"].items():
-            total["examples"].setdefault(sig, []).extend(ex)
-    for k in ("by_format", "outcomes", "crashes"):
-        total[k] = dict(total[k])
-    return total
 
 
 def report(total: dict, seconds: float, seeds: list[Path]) -> str:
@@ -263,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--replay", nargs="+", metavar="FILE", help="drive the app over these files once and report")
     a = ap.parse_args(argv)
     if a.replay:
-        signal.signal(signal.SIGALRM, _alarm)
+        signal.signal(signal.SIGALRM, C._alarm)
         bad = 0
         for f in a.replay:
             outcome, sig, text = _one(Path(f), a.timeout)
@@ -278,12 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     seeds = seeds_for(a.out, include_corpus=not a.no_corpus)
     t0 = time.time()
     jobs = [(w, a.seed, deadline, a.inputs, a.timeout, a.out, [str(p) for p in seeds]) for w in range(a.workers)]
-    if a.workers == 1:
-        parts = [worker(jobs[0])]
-    else:
-        with mp.get_context("spawn").Pool(a.workers) as pool:
-            parts = pool.map(worker, jobs)
-    total = merge(parts)
+    total = C.merge(C.run_pool(worker, jobs))
     seconds = time.time() - t0
     print(report(total, seconds, seeds))
     if a.json:

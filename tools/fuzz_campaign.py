@@ -125,6 +125,14 @@ def worker(args: tuple) -> dict:
     return stats
 
 
+def run_pool(work, jobs: list[tuple]) -> list[dict]:
+    """``work`` on each job, one process a job (in this one when there is a single job)."""
+    if len(jobs) == 1:
+        return [work(jobs[0])]
+    with mp.get_context("fork").Pool(len(jobs)) as pool:
+        return pool.map(work, jobs)
+
+
 def merge(parts: list[dict]) -> dict:
     total = {
         "inputs": 0,
@@ -201,12 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         (w, a.seed, deadline, a.inputs, a.timeout, not a.no_dump, a.out, a.memory_mb, [str(p) for p in seeds])
         for w in range(a.workers)
     ]
-    if a.workers == 1:
-        parts = [worker(jobs[0])]
-    else:
-        with mp.get_context("fork").Pool(a.workers) as pool:
-            parts = pool.map(worker, jobs)
-    total = merge(parts)
+    total = merge(run_pool(worker, jobs))
     seconds = time.time() - t0
     print(report(total, seconds, seeds))
     if a.json:

@@ -4,12 +4,10 @@ by rule id."""
 
 from __future__ import annotations
 
-from collections import Counter
-
 from tui.core.editing.commands import EditContext
 from tui.core.model.record import LibrisRecord
 from tui.ui.flows.base import Flow
-from tui.ui.flows.bulk import skipped_text
+from tui.ui.flows.bulk import apply_per_record, skipped_text
 from tui.ui.i18n import _
 
 
@@ -91,19 +89,8 @@ class FindReplaceFlow(Flow):
         )
 
     def _apply(self, params: dict, plan) -> None:
-        from tui.core.editing.commands import Refused
-
-        done = values = 0
-        refused: Counter = Counter()
-        for slot in plan.slots:
-            cmd = self._make(params)
-            try:
-                self.session.do(slot, cmd)  # one undo step per record
-            except Refused as exc:
-                refused[exc.refusal.rule] += 1
-                continue
-            done += 1
-            values += cmd.replaced
+        cmds, refused = apply_per_record(self.session, plan.slots, lambda: self._make(params))
+        done, values = len(cmds), sum(cmd.replaced for cmd in cmds)
         skipped = plan.skipped + refused  # every record's lines the rules kept, by rule id
         msg = _("{values} values replaced in {records} records, one undo step each").format(values=values, records=done)
         if skipped:

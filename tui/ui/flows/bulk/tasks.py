@@ -8,13 +8,12 @@ changed on disk meanwhile does not change a run half-way), and the crash journal
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 from tui.core.editing.commands import EditContext
 from tui.core.model.record import LibrisRecord
 from tui.ui.flows.base import Flow
-from tui.ui.flows.bulk import skipped_text
+from tui.ui.flows.bulk import apply_per_record, skipped_text
 from tui.ui.i18n import N_, _, ngettext
 
 TITLE = N_("Task list")
@@ -111,19 +110,8 @@ class TasksFlow(Flow):
         )
 
     def _apply(self, params: dict, plan) -> None:
-        from tui.core.editing.commands import Refused
-
-        done = 0
-        refused: Counter = Counter()
-        for slot in plan.slots:
-            cmd = self._make(params)
-            try:
-                self.session.do(slot, cmd)  # one undo step per record
-            except Refused as exc:
-                refused[exc.refusal.rule] += 1
-                continue
-            if cmd.changed:
-                done += 1
+        cmds, refused = apply_per_record(self.session, plan.slots, lambda: self._make(params))
+        done = sum(1 for cmd in cmds if cmd.changed)
         refused = plan.skipped + refused  # the same count the preview showed, and any refused since
         msg = ngettext(
             "Task list run: {n} record changed, one undo step each",
