@@ -23,11 +23,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import collections
 import json
 import os
 import random
-import shutil
 import signal
 import sys
 import tempfile
@@ -165,50 +163,18 @@ def worker(args: tuple) -> dict:
     signal.signal(signal.SIGALRM, C._alarm)
     M.HUGE_SIZES[:] = [5_000, 10_000]
     rng = random.Random(f"app-{seed}-{wid}")
-    chooser = M.RandomChooser(rng)
-    seeds = [Path(p) for p in seeds]
-    blobs = {p: p.read_bytes() for p in seeds}
-    fmts = {p: H.format_of(blobs[p], p.name) for p in seeds}
-    tmpdir = Path(tempfile.mkdtemp(prefix=f"libris-fuzz-app-w{wid}-"))
-    stats: dict = {
-        "inputs": 0,
-        "by_format": collections.Counter(),
-        "outcomes": collections.Counter(),
-        "crashes": collections.Counter(),
-        "examples": {},
-        "mutations": collections.Counter(),
-    }
-    n = 0
-    while time.time() < deadline and (max_inputs is None or n < max_inputs):
-        p = rng.choice(seeds)
-        try:
-            data, names = M.mutate(blobs[p], fmts[p], chooser)
-        except MemoryError:
-            continue
-        target = tmpdir / f"input{p.suffix}"
-        target.write_bytes(data)
+
+    def try_one(path: Path):
         # the MARC view and PER_INPUT of the dialogs, chosen afresh for each input (every dialog
-        # gets about PER_INPUT / len(STEPS) of the inputs); --replay drives them all
-        # (the MARC view's cursor goes down 0-8 lines: the dialogs open on every kind of field)
+        # gets about PER_INPUT / len(STEPS) of the inputs; --replay drives them all); the MARC
+        # view's cursor goes down 0-8 lines, so the dialogs open on every kind of field
         marc = ("marc view", ("enter", "o") + ("down",) * rng.randint(0, 8))
         steps = (marc,) + tuple(sorted(rng.sample(STEPS[1:], PER_INPUT), key=STEPS.index))
-        outcome, sig, text = _one(target, timeout, steps)
-        n += 1
-        stats["inputs"] += 1
-        stats["by_format"][fmts[p] or "?"] += 1
-        stats["outcomes"][outcome.split(":")[0]] += 1
-        stats["mutations"].update(names)
-        if sig:
-            stats["crashes"][sig] += 1
-            ex = stats["examples"].setdefault(sig, [])
-            if len(ex) < 3:
-                saved = out_dir / f"crash-w{wid}-{n}{p.suffix}"
-                saved.write_bytes(data)
-                ex.append({"file": str(saved), "seed": p.name, "mutations": names, "text": text[-3000:]})
-    shutil.rmtree(tmpdir, ignore_errors=True)
-    for k in ("by_format", "outcomes", "crashes", "mutations"):
-        stats[k] = dict(stats[k])
-    return stats
+        return _one(path, timeout, steps)
+
+    return C.mutation_loop(
+        wid, rng, deadline, max_inputs, out_dir, seeds, try_one, lambda outcome: outcome.split(":")[0]
+    )
 
 
 def report(total: dict, seconds: float, seeds: list[Path]) -> str:

@@ -75,14 +75,11 @@ def _one(path: Path, timeout: float, dump: bool) -> tuple[str, str | None, str]:
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def worker(args: tuple) -> dict:
-    wid, seed, deadline, max_inputs, timeout, dump, out_dir, memory_mb, seeds = args
-    if memory_mb:
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    signal.signal(signal.SIGALRM, _alarm)
-    M.HUGE_SIZES[:] = [5_000, 10_000, 20_000, 100_000, 300_000]
-    rng = random.Random(f"{seed}-{wid}")
+def mutation_loop(wid, rng, deadline, max_inputs, out_dir, seeds, try_one, classify) -> dict:
+    """Mutate seed files until ``deadline`` or ``max_inputs``: each input written to a scratch
+    file and given to ``try_one(path)`` -> (outcome, crash signature or None, crash text);
+    ``classify(outcome)`` is what the outcome counts as. Crashing inputs are saved to ``out_dir``
+    (three per distinct crash)."""
     chooser = M.RandomChooser(rng)
     seeds = [Path(p) for p in seeds]
     blobs = {p: p.read_bytes() for p in seeds}
@@ -105,13 +102,12 @@ def worker(args: tuple) -> dict:
             continue
         target = tmpdir / f"input{p.suffix}"
         target.write_bytes(data)
-        outcome, sig, text = _one(target, timeout, dump)
+        outcome, sig, text = try_one(target)
         n += 1
         stats["inputs"] += 1
         stats["by_format"][fmts[p] or "?"] += 1
         stats["mutations"].update(names)
-        kind = outcome.split(":")[0]
-        stats["outcomes"]["broken-records" if kind == "records" and not outcome.endswith("/0") else kind] += 1
+        stats["outcomes"][classify(outcome)] += 1
         if sig:
             stats["crashes"][sig] += 1
             ex = stats["examples"].setdefault(sig, [])
@@ -123,6 +119,24 @@ def worker(args: tuple) -> dict:
     for k in ("by_format", "outcomes", "crashes", "mutations"):
         stats[k] = dict(stats[k])
     return stats
+
+
+def _classify(outcome: str) -> str:
+    kind = outcome.split(":")[0]
+    return "broken-records" if kind == "records" and not outcome.endswith("/0") else kind
+
+
+def worker(args: tuple) -> dict:
+    wid, seed, deadline, max_inputs, timeout, dump, out_dir, memory_mb, seeds = args
+    if memory_mb:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    signal.signal(signal.SIGALRM, _alarm)
+    M.HUGE_SIZES[:] = [5_000, 10_000, 20_000, 100_000, 300_000]
+    rng = random.Random(f"{seed}-{wid}")
+    return mutation_loop(
+        wid, rng, deadline, max_inputs, out_dir, seeds, lambda path: _one(path, timeout, dump), _classify
+    )
 
 
 def run_pool(work, jobs: list[tuple]) -> list[dict]:
