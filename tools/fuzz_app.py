@@ -123,6 +123,7 @@ async def _drive(path: Path, steps=STEPS) -> str:
 
 
 def _one(path: Path, timeout: float, steps=STEPS) -> tuple[str, str | None, str]:
+    signal.signal(signal.SIGALRM, C._alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
         return asyncio.run(_drive(path, steps)), None, ""
