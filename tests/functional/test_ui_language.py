@@ -240,3 +240,22 @@ async def test_english_dialogs_by_default(seed_file):
     assert "Add a holding (HOLD-ADD)" in seen["add-holding"] and "Give your library's sigel." in seen["add-holding"]
     for swedish in ("Avbryt", "Förhandsgranska", "Ersätt med", "hittades", "Ange ditt", "Alla poster"):
         assert all(swedish not in t for t in seen.values()), swedish
+
+
+async def test_swedish_validation_dialog_keeps_rule_ids(seed_file):
+    from tui.ui.dialogs.findings_dialog import FindingsDialog
+
+    app = build_app(seed_file, ui_language="sv")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        dialog = await _open(pilot, "v", FindingsDialog)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Validering" in text and "enter hoppar till fältet · esc stänger" in text and "Stäng" in text
+        counts = {s: sum(1 for f in dialog._findings if f.severity == s) for s in ("error", "warning", "info")}
+        assert f"{counts['error']} fel, " in text and ("anmärkning" in text or "Inga anmärkningar" in text)
+        for f in dialog._findings[:3]:  # the severity word Swedish, the rule id as it is
+            word = {"error": "fel", "warning": "varning", "info": "info"}[f.severity]
+            assert any(word in ln and f.rule in ln for ln in text.splitlines()), (word, f.rule)
+        assert " error " not in text and " warning " not in text
