@@ -3,12 +3,12 @@ remove it at the same time (SUP-CLEAR). Returns ``(sigel, remember, clear_suppre
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from tui.ui.dialogs.base import Dialog, DialogButton, TextInput, literal
+from tui.ui.i18n import _, styled
 from tui.ui.safe import safe
 
 
@@ -21,34 +21,39 @@ class AddHoldingDialog(Dialog[tuple[str, bool, bool] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="add-holding-dialog") as box:
-            box.border_title = "Add a holding (HOLD-ADD)"
-            box.border_subtitle = "enter adds · esc cancels"
-            t = Text("Your library holds ")
-            t.append(safe(self._record_title), "bold")
-            t.append(". One holding per sigel and title: adding it again changes nothing.")
+            box.border_title = _("Add a holding ({rule})").format(rule="HOLD-ADD")
+            box.border_subtitle = _("enter adds · esc cancels")
+            t = styled(
+                _("Your library holds {title}. One holding per sigel and title: adding it again changes nothing."),
+                title=(safe(self._record_title), "bold"),
+            )
             yield Static(t, classes="context")
             with Horizontal(classes="field-row"):
-                yield Label("Sigel", classes="field-label")
+                yield Label(_("Sigel"), classes="field-label")
                 yield TextInput(
                     self._sigel,
                     id="sigel",
                     restrict=r"[A-Za-z0-9_-]*",
                     max_length=16,
-                    placeholder="e.g. Li",
+                    placeholder=_("e.g. {example}").format(example="Li"),
                     classes="short" if self._sigel else "",
                 )
             if not self._sigel:
-                yield Checkbox("Remember this sigel in config.toml", value=True, id="remember")
-                yield Static(literal("No sigel is set in the configuration yet."), classes="hint")
+                yield Checkbox(_("Remember this sigel in {file}").format(file="config.toml"), value=True, id="remember")
+                yield Static(literal(_("No sigel is set in the configuration yet.")), classes="hint")
             if self._suppressed:
-                yield Checkbox("Remove 599 $a SUPPRESSRECORD too (SUP-CLEAR)", value=True, id="clear")
+                yield Checkbox(
+                    _("Remove {field} too ({rule})").format(field="599 $a SUPPRESSRECORD", rule="SUP-CLEAR"),
+                    value=True,
+                    id="clear",
+                )
                 yield Static(
-                    literal("Otherwise the record never reaches Libris search or your local system."), classes="hint"
+                    literal(_("Otherwise the record never reaches Libris search or your local system.")), classes="hint"
                 )
             yield Static("", classes="problem", id="problem")
             with Horizontal(classes="buttons"):
-                yield DialogButton("Add holding", id="add", variant="primary")
-                yield DialogButton("Cancel", id="cancel")
+                yield DialogButton(_("Add holding"), id="add", variant="primary")
+                yield DialogButton(_("Cancel"), id="cancel")
 
     def on_mount(self) -> None:
         if self._sigel:
@@ -59,7 +64,7 @@ class AddHoldingDialog(Dialog[tuple[str, bool, bool] | None]):
     def _submit(self) -> None:
         sigel = self.query_one("#sigel", TextInput).raw_value.strip()
         if not sigel:
-            self.show_problem("Give your library's sigel.")
+            self.show_problem(_("Give your library's sigel."))
             self.query_one("#sigel", Input).focus()
             return
         remember = bool(self.query("#remember") and self.query_one("#remember", Checkbox).value)

@@ -8,6 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
 from tui.ui.dialogs.base import Dialog, DialogButton, literal
+from tui.ui.i18n import _
 
 
 class ConfirmDialog(Dialog[str | None]):
@@ -31,7 +32,7 @@ class ConfirmDialog(Dialog[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="confirm-dialog") as box:
             box.border_title = literal(self._title)  # may quote record data: never markup
-            box.border_subtitle = literal(self._subtitle or "esc cancels")
+            box.border_subtitle = literal(self._subtitle or _("esc cancels"))
             yield Static(self._body, id="body")
             with Horizontal(classes="buttons"):
                 for bid, label, variant in self._buttons:

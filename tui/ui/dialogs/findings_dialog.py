@@ -11,21 +11,24 @@ from textual.widgets.option_list import Option
 
 from tui.core.model.textsafe import visible
 from tui.ui.dialogs.base import Dialog, DialogButton
+from tui.ui.i18n import N_, _, ngettext
 
 _MARK = {"error": ("E", "bold red"), "warning": ("W", "bold yellow"), "info": ("i", "dim")}
+#: the severity words, translated where shown (the letter before them and the rule id stay as they are)
+_SEVERITY = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
 
 
 def finding_text(f) -> Text:
     mark, style = _MARK.get(f.severity, ("?", ""))
     t = Text(no_wrap=False)
-    t.append(f"{mark} {f.severity:<7} ", style)
+    t.append(f"{mark} {_(_SEVERITY.get(f.severity, f.severity)):<7} ", style)
     t.append(f"{f.rule:<14} ", "bold")
     where = f.where
     if where:
         t.append(visible(where) + ": ", "cyan")
     t.append(visible(f.message))
     if getattr(f, "katalogsupport", False):
-        t.append("  (report to Katalogsupport)", "italic")
+        t.append("  " + _("(report to Katalogsupport)"), "italic")
     return t
 
 
@@ -50,24 +53,29 @@ class FindingsDialog(Dialog[object | None]):
     def compose(self) -> ComposeResult:
         counts = {s: sum(1 for f in self._findings if f.severity == s) for s in ("error", "warning", "info")}
         with Vertical(classes="dialog-box", id="findings-dialog") as box:
-            box.border_title = "Validation"
-            box.border_subtitle = "enter jumps to the field · esc closes"
+            box.border_title = _("Validation")
+            box.border_subtitle = _("enter jumps to the field · esc closes")
             summary = Text()
             summary.append(visible(self._file), "bold")
             summary.append(
-                f": {counts['error']} error{'s' if counts['error'] != 1 else ''}, "
-                f"{counts['warning']} warning{'s' if counts['warning'] != 1 else ''}, "
-                f"{counts['info']} note{'s' if counts['info'] != 1 else ''}"
+                ": "
+                + ", ".join(
+                    (
+                        ngettext("{n} error", "{n} errors", counts["error"]),
+                        ngettext("{n} warning", "{n} warnings", counts["warning"]),
+                        ngettext("{n} note", "{n} notes", counts["info"]),
+                    )
+                )
             )
             if counts["error"]:
-                summary.append(" (export is refused while errors remain)", "italic")
+                summary.append(" " + _("(export is refused while errors remain)"), "italic")
             yield Static(summary, classes="context")
             if self._findings:
                 yield OptionList(*[Option(finding_text(f), id=str(i)) for i, f in enumerate(self._findings)], id="list")
             else:
-                yield Static(Text("No findings: the records are valid."), id="none")
+                yield Static(Text(_("No findings: the records are valid.")), id="none")
             with Horizontal(classes="buttons"):
-                yield DialogButton("Close", id="close")
+                yield DialogButton(_("Close"), id="close")
 
     def on_mount(self) -> None:
         if self._findings:

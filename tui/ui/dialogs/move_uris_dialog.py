@@ -9,6 +9,7 @@ from textual.widgets import Button, Static
 
 from tui.core.model.textsafe import visible
 from tui.ui.dialogs.base import Dialog, DialogButton
+from tui.ui.i18n import _
 
 
 class MoveUrisDialog(Dialog[bool | None]):
@@ -25,12 +26,14 @@ class MoveUrisDialog(Dialog[bool | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="move-uris-dialog") as box:
-            box.border_title = "Move restricted URIs (URI-MOVE)"
-            box.border_subtitle = "enter moves · esc cancels"
+            box.border_title = _("Move restricted URIs ({rule})").format(rule="URI-MOVE")
+            box.border_subtitle = _("enter moves · esc cancels")
             intro = Text(
-                "In e-plikt records with 506 restricted, a URI under 856 second indicator 0 "
-                "(Tillhörande media) usually points to a home page; it may move to second indicator 2 "
-                "(Relaterad beskrivning) without notice. This will change:"
+                _(
+                    "In e-plikt records with 506 restricted, a URI under 856 second indicator 0 "
+                    "(Tillhörande media) usually points to a home page; it may move to second indicator 2 "
+                    "(Relaterad beskrivning) without notice. This will change:"
+                )
             )
             yield Static(intro, classes="context")
             with VerticalScroll(id="changes"):
@@ -42,8 +45,8 @@ class MoveUrisDialog(Dialog[bool | None]):
                     t.append(visible(after))
                     yield Static(t)
             with Horizontal(classes="buttons"):
-                yield DialogButton("Move", id="move", variant="primary")
-                yield DialogButton("Cancel", id="cancel")
+                yield DialogButton(_("Move"), id="move", variant="primary")
+                yield DialogButton(_("Cancel"), id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#move", Button).focus()

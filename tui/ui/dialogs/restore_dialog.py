@@ -10,6 +10,7 @@ from textual.widgets import Button, Static
 
 from tui.core.model.textsafe import visible
 from tui.ui.dialogs.base import Dialog, DialogButton
+from tui.ui.i18n import _
 
 
 class RestoreDialog(Dialog[str | None]):
@@ -20,20 +21,23 @@ class RestoreDialog(Dialog[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="restore-dialog") as box:
-            box.border_title = "Unsaved edits from a session that ended"
-            box.border_subtitle = "esc: decide later"
+            box.border_title = _("Unsaved edits from a session that ended")
+            box.border_subtitle = _("esc: decide later")
             t = Text(
-                "An earlier session on this file ended without saving (a crash, a killed process or a "
-                "dropped connection). Its edits were journalled:\n\n"
+                _(
+                    "An earlier session on this file ended without saving (a crash, a killed process or a "
+                    "dropped connection). Its edits were journalled:"
+                )
+                + "\n\n"
             )
             t.append(visible(self._description), "bold")
-            t.append("\n\nRestore them now? Discarding throws them away for good.")
+            t.append("\n\n" + _("Restore them now? Discarding throws them away for good."))
             yield Static(t, id="restore-text")
             with Horizontal(classes="buttons"):
                 if self._can_restore:
-                    yield DialogButton("Restore", id="restore", variant="primary")
-                yield DialogButton("Discard", id="discard", variant="error")
-                yield DialogButton("Later", id="later")
+                    yield DialogButton(_("Restore"), id="restore", variant="primary")
+                yield DialogButton(_("Discard"), id="discard", variant="error")
+                yield DialogButton(_("Later"), id="later")
 
     def on_mount(self) -> None:
         self.query_one("#restore" if self._can_restore else "#later", Button).focus()

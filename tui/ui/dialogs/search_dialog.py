@@ -20,6 +20,7 @@ from tui.core.model.textsafe import visible
 from tui.core.rules.detect import is_channel
 from tui.core.views.search import matches, searchable
 from tui.ui.dialogs.base import Dialog, TextInput
+from tui.ui.i18n import _, ngettext
 
 LIMIT = 200
 
@@ -42,9 +43,9 @@ class SearchDialog(Dialog[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="search-dialog") as box:
-            box.border_title = "Search"
-            box.border_subtitle = "enter jumps · tab to the hits · esc closes"
-            yield TextInput(placeholder="e.g. a title, an ISBN, a URN or a control number", id="query")
+            box.border_title = _("Search")
+            box.border_subtitle = _("enter jumps · tab to the hits · esc closes")
+            yield TextInput(placeholder=_("e.g. a title, an ISBN, a URN or a control number"), id="query")
             yield Static("", id="count", classes="hint")
             yield OptionList(id="hits")
 
@@ -76,11 +77,11 @@ class SearchDialog(Dialog[int | None]):
                     if matches(q, what, value):
                         t = Text(no_wrap=True, overflow="ellipsis")
                         t.append(f"{slot + 1:>5} ", "dim")
-                        t.append(visible(e.title or "(no title)"), "bold")
+                        t.append(visible(e.title or _("(no title)")), "bold")
                         t.append(f"  {what}: ", "dim")
                         t.append(visible(value))
                         if is_channel(e):
-                            t.append("  (channel record)", "italic")
+                            t.append("  " + _("(channel record)"), "italic")
                         hits.append((slot, t))
                         break
                 if len(hits) >= LIMIT:
@@ -95,11 +96,14 @@ class SearchDialog(Dialog[int | None]):
         if hits:
             ol.highlighted = 0
         n = len(hits)
-        msg = (
-            ""
-            if len(query.strip()) < 2
-            else (f"{n}{'+' if n >= LIMIT else ''} record{'s' if n != 1 else ''} found" if n else "nothing found")
-        )
+        if len(query.strip()) < 2:
+            msg = ""
+        elif not n:
+            msg = _("nothing found")
+        elif n >= LIMIT:
+            msg = ngettext("{n}+ record found", "{n}+ records found", n)
+        else:
+            msg = ngettext("{n} record found", "{n} records found", n)
         self.query_one("#count", Static).update(Text(msg))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

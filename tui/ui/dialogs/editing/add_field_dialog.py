@@ -7,7 +7,6 @@ cataloguer types here is exactly what the MARC view shows. Returns a dict
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
@@ -16,16 +15,17 @@ from tui.core.formats.notation import NotationError, field_line, parse_field_lin
 from tui.core.model.record import ORPHAN
 from tui.core.model.textsafe import visible
 from tui.ui.dialogs.base import Dialog, DialogButton, TextInput, literal
+from tui.ui.i18n import _, styled
 
 
 def parse_new_field(tag: str, ind1: str, ind2: str, body: str) -> dict:
     """The field the cataloguer described, or ValueError with a sentence for them."""
     tag = tag.strip()
     if len(tag) != 3 or not tag.isalnum():
-        raise ValueError("The tag is three digits, e.g. 650.")
+        raise ValueError(_("The tag is three digits, e.g. {example}.").format(example="650"))
     if tag < "010" and tag.isdigit():
         if not body.strip():
-            raise ValueError(f"{tag} is a control field: give its value.")
+            raise ValueError(_("{tag} is a control field: give its value.").format(tag=tag))
         return {"tag": tag, "data": body.strip()}
     i1 = ind1.strip() or "-"
     i2 = ind2.strip() or "-"
@@ -35,46 +35,60 @@ def parse_new_field(tag: str, ind1: str, ind2: str, body: str) -> dict:
         raise ValueError(str(exc)) from None
     subs = [(sf.code, sf.value) for sf in f.subfields]
     if not subs:
-        raise ValueError("Give at least one subfield, e.g. #a Bildanalys #2 sao")
-    if any(code == ORPHAN for code, _ in subs):
-        raise ValueError("Start with a subfield code, e.g. #a, before the text.")
+        raise ValueError(_("Give at least one subfield, e.g. {example}").format(example="#a Bildanalys #2 sao"))
+    if any(code == ORPHAN for code, _value in subs):
+        raise ValueError(_("Start with a subfield code, e.g. {example}, before the text.").format(example="#a"))
     return {"tag": tag, "indicators": [f.indicator1, f.indicator2], "subfields": subs, "line": field_line(f)}
 
 
 class AddFieldDialog(Dialog[dict | None]):
-    def __init__(self, title: str = "Add a field", tag: str = "", body: str = "") -> None:
+    def __init__(self, title: str = "", tag: str = "", body: str = "") -> None:
         super().__init__()
-        self._title, self._tag, self._body = title, tag, body
+        self._title, self._tag, self._body = title or _("Add a field"), tag, body
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="add-field-dialog") as box:
             box.border_title = literal(self._title)  # may quote record data: never markup
-            box.border_subtitle = "enter adds · esc cancels"
+            box.border_subtitle = _("enter adds · esc cancels")
             with Horizontal(classes="field-row"):
-                yield Label("Tag", classes="field-label")
+                yield Label(_("Tag"), classes="field-label")
                 yield TextInput(
-                    self._tag, id="tag", max_length=3, restrict=r"[0-9A-Za-z]*", classes="tag", placeholder="e.g. 650"
+                    self._tag,
+                    id="tag",
+                    max_length=3,
+                    restrict=r"[0-9A-Za-z]*",
+                    classes="tag",
+                    placeholder=_("e.g. {example}").format(example="650"),
                 )
-                yield Label("Indicators", classes="field-label")
+                yield Label(_("Indicators"), classes="field-label")
                 for n in (1, 2):  # empty is blank, and says so
                     yield TextInput(
-                        "", id=f"ind{n}", max_length=1, restrict=r"[0-9a-z #_-]*", classes="short", placeholder="blank"
+                        "",
+                        id=f"ind{n}",
+                        max_length=1,
+                        restrict=r"[0-9a-z #_-]*",
+                        classes="short",
+                        placeholder=_("blank"),
                     )
             with Horizontal(classes="field-row"):
-                yield Label("Subfields", classes="field-label")
-                yield TextInput(self._body, id="body", placeholder="e.g. #a Bildanalys #2 sao")
+                yield Label(_("Subfields"), classes="field-label")
+                yield TextInput(
+                    self._body, id="body", placeholder=_("e.g. {example}").format(example="#a Bildanalys #2 sao")
+                )
             yield Static(
                 literal(
-                    "Subfields as in the MARC view: #a value #2 source. "
-                    "A control field (001-009) takes its value as is."
+                    _(
+                        "Subfields as in the MARC view: #a value #2 source. "
+                        "A control field (001-009) takes its value as is."
+                    )
                 ),
                 classes="hint",
             )
             yield Static("", id="preview", classes="hint")
             yield Static("", classes="problem", id="problem")
             with Horizontal(classes="buttons"):
-                yield DialogButton("Add", id="add", variant="primary")
-                yield DialogButton("Cancel", id="cancel")
+                yield DialogButton(_("Add"), id="add", variant="primary")
+                yield DialogButton(_("Cancel"), id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#tag" if not self._tag else "#body", Input).focus()
@@ -92,8 +106,7 @@ class AddFieldDialog(Dialog[dict | None]):
                 preview.update("")
                 return
             line = d.get("line") or f"{d['tag']} {d['data']}"
-            t = Text("Will add: ")
-            t.append(visible(line), "bold")
+            t = styled(_("Will add: {line}"), line=(visible(line), "bold"))
             preview.update(t)
         else:
             preview.update("")

@@ -7,6 +7,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
 from tui.ui.dialogs.base import Dialog, DialogButton, TextInput, literal
+from tui.ui.i18n import _
 
 
 class ControlFieldDialog(Dialog[str | None]):
@@ -17,15 +18,15 @@ class ControlFieldDialog(Dialog[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="control-dialog") as box:
             box.border_title = literal(self._title)  # may quote record data: never markup
-            box.border_subtitle = "enter saves · esc cancels"
+            box.border_subtitle = _("enter saves · esc cancels")
             with Horizontal(classes="field-row"):
                 yield Label(literal(self._tag), classes="field-label")
                 yield TextInput(self._value, id="value")
             if self._hint:
                 yield Static(literal(self._hint), classes="hint")
             with Horizontal(classes="buttons"):
-                yield DialogButton("Save", id="save", variant="primary")
-                yield DialogButton("Cancel", id="cancel")
+                yield DialogButton(_("Save"), id="save", variant="primary")
+                yield DialogButton(_("Cancel"), id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#value", Input).focus()

@@ -12,6 +12,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from tui.ui.dialogs.base import Dialog, DialogButton, TextInput, literal
 from tui.ui.dialogs.editing.indicator_dialog import shown
+from tui.ui.i18n import _
 
 
 class FieldDialog(Dialog[tuple[str, str, list[tuple[str, str]]] | None]):
@@ -34,16 +35,16 @@ class FieldDialog(Dialog[tuple[str, str, list[tuple[str, str]]] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="field-dialog") as box:
             box.border_title = literal(self._title)  # may quote record data: never markup
-            box.border_subtitle = "tab moves · enter on the last saves · esc cancels"
+            box.border_subtitle = _("tab moves · enter on the last saves · esc cancels")
             yield Static(literal(self._context_text), classes="context")
             with Horizontal(classes="field-row"):
-                yield Label("Indicators", classes="field-label")
+                yield Label(_("Indicators"), classes="field-label")
                 yield TextInput(self._ind[0], id="ind1", max_length=1, restrict=r"[0-9a-z #_-]*", classes="short")
                 yield TextInput(self._ind[1], id="ind2", max_length=1, restrict=r"[0-9a-z #_-]*", classes="short")
             with VerticalScroll(id="subfields"):
                 for k, (code, value) in enumerate(self._subfields):
                     with Horizontal(classes="field-row"):
-                        yield Label(f"Subfield {k + 1}", classes="field-label")
+                        yield Label(_("Subfield {n}").format(n=k + 1), classes="field-label")
                         yield TextInput(
                             code,
                             id=f"code-{k}",
@@ -55,8 +56,8 @@ class FieldDialog(Dialog[tuple[str, str, list[tuple[str, str]]] | None]):
                         yield TextInput(value, id=f"value-{k}")
             yield Static("", classes="problem", id="problem")
             with Horizontal(classes="buttons"):
-                yield DialogButton("Save", id="save", variant="primary")
-                yield DialogButton("Cancel", id="cancel")
+                yield DialogButton(_("Save"), id="save", variant="primary")
+                yield DialogButton(_("Cancel"), id="cancel")
 
     def on_mount(self) -> None:
         target = "#value-0" if self._subfields else "#ind1"
@@ -66,11 +67,11 @@ class FieldDialog(Dialog[tuple[str, str, list[tuple[str, str]]] | None]):
         ind1 = self.query_one("#ind1", TextInput).raw_value or " "
         ind2 = self.query_one("#ind2", TextInput).raw_value or " "
         subs = []
-        for k, (old_code, _) in enumerate(self._subfields):
+        for k, (old_code, _old_value) in enumerate(self._subfields):
             code = self.query_one(f"#code-{k}", TextInput).raw_value.strip()
             value = self.query_one(f"#value-{k}", TextInput).raw_value
             if not code and old_code:
-                self.show_problem(f"Subfield {k + 1} needs a code.")
+                self.show_problem(_("Subfield {n} needs a code.").format(n=k + 1))
                 return None
             subs.append((code, value))
         return ind1, ind2, subs

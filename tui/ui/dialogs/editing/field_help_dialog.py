@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from tui.core.model.textsafe import visible
 from tui.ui.dialogs.base import Dialog
+from tui.ui.i18n import _
 
 
 def fixed_help(tag: str, kind: str, lang: str) -> Text | None:
@@ -63,8 +64,8 @@ class FieldHelpDialog(Dialog[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="field-help") as box:
-            box.border_title = Text(f"Field help: {self._tag}")
-            box.border_subtitle = "esc closes"
+            box.border_title = Text(_("Field help: {tag}").format(tag=self._tag))
+            box.border_subtitle = _("esc closes")
             with VerticalScroll(id="field-help-scroll"):
                 yield Static(self._text, id="field-help-text")
 

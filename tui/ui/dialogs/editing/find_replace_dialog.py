@@ -14,6 +14,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from tui.core.editing.replace import TagSpec, compile_pattern, replacement_problem
 from tui.ui.dialogs.base import Dialog, DialogButton, TextInput
+from tui.ui.i18n import _
 
 
 class FindReplaceDialog(Dialog[dict | None]):
@@ -24,27 +25,38 @@ class FindReplaceDialog(Dialog[dict | None]):
     def compose(self) -> ComposeResult:
         last = self._last
         with Vertical(classes="dialog-box", id="find-replace-dialog") as box:
-            box.border_title = "Find and replace in the file"
-            box.border_subtitle = "enter shows the changes first · esc cancels"
+            box.border_title = _("Find and replace in the file")
+            box.border_subtitle = _("enter shows the changes first · esc cancels")
             with Horizontal(classes="field-row"):
-                yield Label("Find (regex)", classes="field-label")
-                yield TextInput(last.get("pattern", ""), id="pattern", placeholder=r"e.g. fargfilm|\bcolour\b")
-            with Horizontal(classes="field-row"):
-                yield Label("Replace with", classes="field-label")
+                yield Label(_("Find (regex)"), classes="field-label")
                 yield TextInput(
-                    last.get("replacement", ""), id="replacement", placeholder=r"e.g. färgfilm, or \1 for a group"
+                    last.get("pattern", ""),
+                    id="pattern",
+                    placeholder=_("e.g. {example}").format(example=r"fargfilm|\bcolour\b"),
                 )
             with Horizontal(classes="field-row"):
-                yield Label("Tag", classes="field-label")
+                yield Label(_("Replace with"), classes="field-label")
+                yield TextInput(
+                    last.get("replacement", ""),
+                    id="replacement",
+                    placeholder=_("e.g. {example}, or {group} for a group").format(example="färgfilm", group=r"\1"),
+                )
+            with Horizontal(classes="field-row"):
+                yield Label(_("Tag"), classes="field-label")
                 yield TextInput(last.get("tag", "*"), id="tag", classes="short", placeholder="*")
-                yield Label("Subfield", classes="field-label")
+                yield Label(_("Subfield"), classes="field-label")
                 yield TextInput(last.get("code", "*"), id="code", classes="short", max_length=1, restrict=r"[0-9a-z*]*")
-            yield Checkbox("Ignore case", "i" in last.get("flags", ""), id="ignore-case")
-            yield Static("Tag: 245, 100,700, 6XX or * for every field; subfield: a code or * for all.", classes="hint")
+            yield Checkbox(_("Ignore case"), "i" in last.get("flags", ""), id="ignore-case")
+            yield Static(
+                _("Tag: {examples} or * for every field; subfield: a code or * for all.").format(
+                    examples="245, 100,700, 6XX"
+                ),
+                classes="hint",
+            )
             yield Static("", classes="problem", id="problem")
             with Horizontal(classes="buttons"):
-                yield DialogButton("Preview", id="preview", variant="primary")
-                yield DialogButton("Cancel", id="cancel")
+                yield DialogButton(_("Preview"), id="preview", variant="primary")
+                yield DialogButton(_("Cancel"), id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#pattern", Input).focus()
@@ -59,12 +71,12 @@ class FindReplaceDialog(Dialog[dict | None]):
     def _submit(self) -> None:
         v = self.values()
         if not v["pattern"]:
-            self.show_problem("Give a pattern to find.")
+            self.show_problem(_("Give a pattern to find."))
             return
         try:
             rx = compile_pattern(v["pattern"], v["flags"])
         except re.error as exc:
-            self.show_problem(f"The pattern is not a valid regular expression: {exc}")
+            self.show_problem(_("The pattern is not a valid regular expression: {error}").format(error=exc))
             return
         problem = replacement_problem(rx, v["replacement"]) or TagSpec.problem(v["tag"])
         if problem:

@@ -19,6 +19,7 @@ from textual.widgets import Button, Input, Label, Static
 from tui.core.editing.fixedfields import Layout, Position, compose, problem, value_at
 from tui.core.model.textsafe import visible
 from tui.ui.dialogs.base import Dialog, DialogButton, TextInput, literal
+from tui.ui.i18n import _
 
 BLANK = "_"
 
@@ -73,7 +74,7 @@ class FixedFieldDialog(Dialog[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="fixed-dialog") as box:
             box.border_title = literal(self._title)
-            box.border_subtitle = "tab: next position · enter saves · esc cancels"
+            box.border_subtitle = _("tab: next position · enter saves · esc cancels")
             yield Static(Text(visible(f"{self.fixed_layout.title('sv')} · {self.fixed_layout.title('en')}"), "bold"))
             with VerticalScroll(id="fixed-rows"):
                 for p in self.fixed_layout.positions:
@@ -95,8 +96,8 @@ class FixedFieldDialog(Dialog[str | None]):
                 yield Static(literal(self._note_text), classes="hint")
             yield Static("", classes="problem", id="problem")
             with Horizontal(classes="buttons"):
-                yield DialogButton("Save", id="save", variant="primary")
-                yield DialogButton("Cancel", id="cancel")
+                yield DialogButton(_("Save"), id="save", variant="primary")
+                yield DialogButton(_("Cancel"), id="cancel")
 
     def _row_name(self, p: Position) -> Text:
         t = Text(f"{p.span} ", "bold")
@@ -113,7 +114,7 @@ class FixedFieldDialog(Dialog[str | None]):
             return Text(visible(m))
         if code == "|" * p.length:
             return Text("no attempt to code" if self._language == "en" else "ingen kodning gjord")
-        return Text(f"{shown(code)!r} is not a code here", "bold")
+        return Text(_("{code} is not a code here").format(code=repr(shown(code))), "bold")
 
     def on_mount(self) -> None:
         first = next(iter(self._by_id), None)
@@ -125,7 +126,7 @@ class FixedFieldDialog(Dialog[str | None]):
         p = self._by_id.get(getattr(w, "id", "") or "")
         codes = self.query_one("#fixed-codes", Static)
         if p is None or p.codes is None:
-            codes.update(Text("free text" if p is not None else ""))
+            codes.update(Text(_("free text") if p is not None else ""))
             return
         t = Text()
         for k, (code, (sv, en)) in enumerate(sorted(p.codes.items())):

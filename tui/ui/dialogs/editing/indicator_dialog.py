@@ -8,6 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
 from tui.ui.dialogs.base import Dialog, DialogButton, TextInput, literal
+from tui.ui.i18n import _
 
 
 def shown(ind: str) -> str:
@@ -23,18 +24,18 @@ class IndicatorDialog(Dialog[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="indicators-dialog") as box:
             box.border_title = literal(self._title)  # may quote record data: never markup
-            box.border_subtitle = "enter saves · esc cancels"
+            box.border_subtitle = _("enter saves · esc cancels")
             yield Static(literal(self._context_text), classes="context")
             with Horizontal(classes="field-row"):
-                yield Label("Indicator 1", classes="field-label")
+                yield Label(_("Indicator {n}").format(n=1), classes="field-label")
                 yield TextInput(self._ind[0], id="ind1", max_length=1, restrict=r"[0-9a-z #_-]*", classes="short")
             with Horizontal(classes="field-row"):
-                yield Label("Indicator 2", classes="field-label")
+                yield Label(_("Indicator {n}").format(n=2), classes="field-label")
                 yield TextInput(self._ind[1], id="ind2", max_length=1, restrict=r"[0-9a-z #_-]*", classes="short")
-            yield Static(literal("Blank: '-' (or a space, or nothing)."), classes="hint")
+            yield Static(literal(_("Blank: {dash} (or a space, or nothing).").format(dash="'-'")), classes="hint")
             with Horizontal(classes="buttons"):
-                yield DialogButton("Save", id="save", variant="primary")
-                yield DialogButton("Cancel", id="cancel")
+                yield DialogButton(_("Save"), id="save", variant="primary")
+                yield DialogButton(_("Cancel"), id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#ind1", Input).focus()

@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Static
 
 from tui.core.model.textsafe import shown_index, visible
 from tui.ui.dialogs.base import Dialog, DialogButton, TextInput, literal
+from tui.ui.i18n import _
 
 #: (column, message): 1-based column in the line as typed; None when the line is accepted
 Problem = tuple[int | None, str]
@@ -38,7 +39,7 @@ def caret_lines(text: str, column: int | None, message: str, width: int = _WINDO
         window = shown[start : start + width]
         out.append(window + "\n", "bold")
         out.append(" " * (at - start) + "^", "bold")
-        out.append(f" column {column}\n")
+        out.append(" " + _("column {column}").format(column=column) + "\n")
     out.append(visible(message))
     return out
 
@@ -62,18 +63,21 @@ class LineDialog(Dialog[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="line-dialog") as box:
             box.border_title = literal(self._title)  # may quote record data: never markup
-            box.border_subtitle = "enter checks and saves · esc cancels"
+            box.border_subtitle = _("enter checks and saves · esc cancels")
             yield TextInput(self._line, id="line", select_on_focus=False)
             yield Static(
                 literal(
-                    self._hint or "$ before each subfield code, \\ for a blank indicator, {dollar} for a literal $"
+                    self._hint
+                    or _(
+                        "{sign} before each subfield code, {blank} for a blank indicator, {dollar} for a literal {sign}"
+                    ).format(sign="$", blank="\\", dollar="{dollar}")
                 ),
                 classes="hint",
             )
             yield Static("", id="line-problem")
             with Horizontal(classes="buttons"):
-                yield DialogButton("Save", id="save", variant="primary")
-                yield DialogButton("Cancel", id="cancel")
+                yield DialogButton(_("Save"), id="save", variant="primary")
+                yield DialogButton(_("Cancel"), id="cancel")
 
     def on_mount(self) -> None:
         line = self.query_one("#line", Input)

@@ -7,6 +7,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
 from tui.ui.dialogs.base import Dialog, DialogButton, TextInput, literal
+from tui.ui.i18n import _
 
 
 class SubfieldDialog(Dialog[tuple[str, str] | None]):
@@ -21,22 +22,27 @@ class SubfieldDialog(Dialog[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="subfield-dialog") as box:
             box.border_title = literal(self._title)  # may quote record data: never markup
-            box.border_subtitle = "enter saves · esc cancels"
+            box.border_subtitle = _("enter saves · esc cancels")
             yield Static(literal(self._context_text), classes="context")
             with Horizontal(classes="field-row"):
-                yield Label("Code", classes="field-label")
+                yield Label(_("Code"), classes="field-label")
                 yield TextInput(
-                    self._code, id="code", max_length=1, restrict=r"[0-9a-z]*", classes="short", placeholder="e.g. a"
+                    self._code,
+                    id="code",
+                    max_length=1,
+                    restrict=r"[0-9a-z]*",
+                    classes="short",
+                    placeholder=_("e.g. {example}").format(example="a"),
                 )
             with Horizontal(classes="field-row"):
-                yield Label("Value", classes="field-label")
-                yield TextInput(self._value, id="value", placeholder="e.g. Bildanalys")
+                yield Label(_("Value"), classes="field-label")
+                yield TextInput(self._value, id="value", placeholder=_("e.g. {example}").format(example="Bildanalys"))
             if self._hint:
                 yield Static(literal(self._hint), classes="hint")
             yield Static("", classes="problem", id="problem")
             with Horizontal(classes="buttons"):
-                yield DialogButton("Save", id="save", variant="primary")
-                yield DialogButton("Cancel", id="cancel")
+                yield DialogButton(_("Save"), id="save", variant="primary")
+                yield DialogButton(_("Cancel"), id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#code" if not self._code else "#value", Input).focus()
@@ -45,7 +51,7 @@ class SubfieldDialog(Dialog[tuple[str, str] | None]):
         code = self.query_one("#code", TextInput).raw_value.strip()
         value = self.query_one("#value", TextInput).raw_value
         if not code:
-            self.show_problem("Give a subfield code: one digit or lowercase letter.")
+            self.show_problem(_("Give a subfield code: one digit or lowercase letter."))
             self.query_one("#code", Input).focus()
             return
         self.dismiss((code, value))

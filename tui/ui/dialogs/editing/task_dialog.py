@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 from tui.core.batch.tasks import TaskFileError, parse_tasks
 from tui.core.model.textsafe import visible
 from tui.ui.dialogs.base import Dialog, DialogButton, TextInput
+from tui.ui.i18n import _
 
 
 class TaskDialog(Dialog[dict | None]):
@@ -27,21 +28,28 @@ class TaskDialog(Dialog[dict | None]):
     def compose(self) -> ComposeResult:
         last = self._last
         with Vertical(classes="dialog-box", id="task-dialog") as box:
-            box.border_title = "Run a task list"
-            box.border_subtitle = "enter shows the changes first · esc cancels"
+            box.border_title = _("Run a task list")
+            box.border_subtitle = _("enter shows the changes first · esc cancels")
             with Horizontal(classes="field-row"):
-                yield Label("Task list", classes="field-label")
-                yield TextInput(last.get("path", ""), id="path", placeholder="e.g. ~/tasks/fix-856.toml")
+                yield Label(_("Task list"), classes="field-label")
+                yield TextInput(
+                    last.get("path", ""),
+                    id="path",
+                    placeholder=_("e.g. {example}").format(example="~/tasks/fix-856.toml"),
+                )
             with RadioSet(id="scope"):
-                yield RadioButton("This record", value=last.get("scope", "record") == "record", id="scope-record")
-                yield RadioButton("Every record of the file", value=last.get("scope") == "file", id="scope-file")
+                yield RadioButton(_("This record"), value=last.get("scope", "record") == "record", id="scope-record")
+                yield RadioButton(_("Every record of the file"), value=last.get("scope") == "file", id="scope-file")
             yield Static(
-                "A TOML file of [[operation]] tables, as libris-tui batch runs (docs/tasks.md).", classes="hint"
+                _("A TOML file of {tables} tables, as {command} runs ({doc}).").format(
+                    tables="[[operation]]", command="libris-tui batch", doc="docs/tasks.md"
+                ),
+                classes="hint",
             )
             yield Static("", classes="problem", id="problem")
             with Horizontal(classes="buttons"):
-                yield DialogButton("Preview", id="preview", variant="primary")
-                yield DialogButton("Cancel", id="cancel")
+                yield DialogButton(_("Preview"), id="preview", variant="primary")
+                yield DialogButton(_("Cancel"), id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
@@ -58,18 +66,20 @@ class TaskDialog(Dialog[dict | None]):
     def _submit(self) -> None:
         p = self._path()
         if p is None:
-            self.show_problem("Give the path of a task list (a .toml file).")
+            self.show_problem(_("Give the path of a task list (a .toml file)."))
             return
         try:
             text = p.read_text("utf-8")
         except FileNotFoundError:
-            self.show_problem(f"There is no file {visible(str(p))}.")
+            self.show_problem(_("There is no file {file}.").format(file=visible(str(p))))
             return
         except UnicodeDecodeError as exc:
-            self.show_problem(f"{visible(str(p))} is not UTF-8 text (byte {exc.start}).")
+            self.show_problem(_("{file} is not UTF-8 text (byte {byte}).").format(file=visible(str(p)), byte=exc.start))
             return
         except OSError as exc:
-            self.show_problem(f"{visible(str(p))} cannot be read: {exc.strerror or exc}.")
+            self.show_problem(
+                _("{file} cannot be read: {error}.").format(file=visible(str(p)), error=exc.strerror or exc)
+            )
             return
         try:
             parse_tasks(text, str(p))

@@ -10,6 +10,7 @@ from textual.widgets.option_list import Option
 
 from tui.core.model.textsafe import visible
 from tui.ui.dialogs.base import Dialog, DialogButton
+from tui.ui.i18n import _
 
 
 class TemplateDialog(Dialog[str | None]):
@@ -28,21 +29,26 @@ class TemplateDialog(Dialog[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="template-dialog") as box:
-            box.border_title = "New record from a template"
-            box.border_subtitle = "enter makes it · esc cancels"
+            box.border_title = _("New record from a template")
+            box.border_subtitle = _("enter makes it · esc cancels")
             options = []
             for t in self._templates:
                 label = Text(visible(t.title), "bold")
-                label.append("  " + ("holdings record on the record shown" if t.kind == "holdings" else "new record"))
-                label.append("" if t.shipped else "  (yours)", "italic")
+                label.append(
+                    "  " + (_("holdings record on the record shown") if t.kind == "holdings" else _("new record"))
+                )
+                label.append("" if t.shipped else "  " + _("(yours)"), "italic")
                 options.append(Option(label, id=t.name))
             yield OptionList(*options, id="templates")
-            yield Static(Text(visible(f"Your own templates: NAME.mrk in {self._where}")), classes="hint")
+            yield Static(
+                Text(visible(_("Your own templates: {file} in {folder}").format(file="NAME.mrk", folder=self._where))),
+                classes="hint",
+            )
             for p in self._problems:
                 yield Static(Text(visible(p)), classes="hint")
             with Horizontal(classes="buttons"):
-                yield DialogButton("Make", id="make", variant="primary")
-                yield DialogButton("Cancel", id="cancel")
+                yield DialogButton(_("Make"), id="make", variant="primary")
+                yield DialogButton(_("Cancel"), id="cancel")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
