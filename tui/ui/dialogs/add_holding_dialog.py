@@ -10,6 +10,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 from tui.ui.dialogs.base import Dialog, DialogButton, TextInput, literal
 from tui.ui.i18n import _, styled
 from tui.ui.safe import safe
+from tui.ui.widgets.toggles import MarkedCheckbox
 
 
 class AddHoldingDialog(Dialog[tuple[str, bool, bool] | None]):
@@ -39,10 +40,12 @@ class AddHoldingDialog(Dialog[tuple[str, bool, bool] | None]):
                     classes="short" if self._sigel else "",
                 )
             if not self._sigel:
-                yield Checkbox(_("Remember this sigel in {file}").format(file="config.toml"), value=True, id="remember")
+                yield MarkedCheckbox(
+                    _("Remember this sigel in {file}").format(file="config.toml"), value=True, id="remember"
+                )
                 yield Static(literal(_("No sigel is set in the configuration yet.")), classes="hint")
             if self._suppressed:
-                yield Checkbox(
+                yield MarkedCheckbox(
                     _("Remove {field} too ({rule})").format(field="599 $a SUPPRESSRECORD", rule="SUP-CLEAR"),
                     value=True,
                     id="clear",

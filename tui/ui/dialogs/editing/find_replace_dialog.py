@@ -15,6 +15,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 from tui.core.editing.replace import TagSpec, compile_pattern, replacement_problem
 from tui.ui.dialogs.base import Dialog, DialogButton, TextInput
 from tui.ui.i18n import _
+from tui.ui.widgets.toggles import MarkedCheckbox
 
 
 class FindReplaceDialog(Dialog[dict | None]):
@@ -46,7 +47,7 @@ class FindReplaceDialog(Dialog[dict | None]):
                 yield TextInput(last.get("tag", "*"), id="tag", classes="short", placeholder="*")
                 yield Label(_("Subfield"), classes="field-label")
                 yield TextInput(last.get("code", "*"), id="code", classes="short", max_length=1, restrict=r"[0-9a-z*]*")
-            yield Checkbox(_("Ignore case"), "i" in last.get("flags", ""), id="ignore-case")
+            yield MarkedCheckbox(_("Ignore case"), "i" in last.get("flags", ""), id="ignore-case")
             yield Static(
                 _("Tag: {examples} or * for every field; subfield: a code or * for all.").format(
                     examples="245, 100,700, 6XX"

@@ -17,6 +17,7 @@ from tui.core.batch.tasks import TaskFileError, parse_tasks
 from tui.core.model.textsafe import visible
 from tui.ui.dialogs.base import Dialog, DialogButton, TextInput
 from tui.ui.i18n import _
+from tui.ui.widgets.toggles import MarkedRadioButton
 
 
 class TaskDialog(Dialog[dict | None]):
@@ -38,8 +39,12 @@ class TaskDialog(Dialog[dict | None]):
                     placeholder=_("e.g. {example}").format(example="~/tasks/fix-856.toml"),
                 )
             with RadioSet(id="scope"):
-                yield RadioButton(_("This record"), value=last.get("scope", "record") == "record", id="scope-record")
-                yield RadioButton(_("Every record of the file"), value=last.get("scope") == "file", id="scope-file")
+                yield MarkedRadioButton(
+                    _("This record"), value=last.get("scope", "record") == "record", id="scope-record"
+                )
+                yield MarkedRadioButton(
+                    _("Every record of the file"), value=last.get("scope") == "file", id="scope-file"
+                )
             yield Static(
                 _("A TOML file of {tables} tables, as {command} runs ({doc}).").format(
                     tables="[[operation]]", command="libris-tui batch", doc="docs/tasks.md"
