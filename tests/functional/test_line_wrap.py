@@ -47,3 +47,69 @@ async def test_continuation_rows_are_indented_under_the_data(seed_file):
         text = screen_text(app)
         cont = line.text[rows[1][1] : rows[1][2]].rstrip()
         assert "│" + " " * (GUTTER + line.indent) + cont in text
+
+
+def _reference_wrap(text: str, first: int, rest: int) -> list[tuple[int, int]]:
+    """The folding as it was written first (a character at a time): what ``wrap`` must still do."""
+    from rich.cells import cell_len
+
+    from tui.ui.widgets.line_view import _WORD
+
+    if len(text) <= first and cell_len(text) <= first:
+        return [(0, len(text))]
+    rows: list[tuple[int, int]] = []
+    row_start, width, used = 0, max(1, first), 0
+    for m in _WORD.finditer(text):
+        start, end = m.span()
+        word = m.group()
+        stripped = word.rstrip()
+        wlen = cell_len(stripped)
+        if used + wlen <= width:
+            used += cell_len(word)
+            continue
+        if used and start > row_start:
+            rows.append((row_start, start))
+            row_start, width, used = start, max(1, rest), 0
+            if wlen <= width:
+                used = cell_len(word)
+                continue
+        pos, word_end = start, start + len(stripped)
+        while True:
+            if used + cell_len(text[pos:word_end]) <= width:
+                used += cell_len(text[pos:end])
+                break
+            cut, c = pos, used
+            while cut < word_end and c + cell_len(text[cut]) <= width:
+                c += cell_len(text[cut])
+                cut += 1
+            if cut == pos:
+                if used:
+                    rows.append((row_start, pos))
+                    row_start, width, used = pos, max(1, rest), 0
+                    continue
+                cut = pos + 1
+            rows.append((row_start, cut))
+            row_start, pos, width, used = cut, cut, max(1, rest), 0
+    rows.append((row_start, len(text)))
+    return rows
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(list("ab xyz-/") + ["世", "界", "\u0301", "å", "\t"]), max_size=300),
+    st.integers(1, 40),
+    st.integers(1, 40),
+)
+def test_folding_long_words_is_the_same_as_a_character_at_a_time(text, first, rest):
+    assert wrap(text, first, rest) == _reference_wrap(text, first, rest)
+
+
+def test_a_word_of_200000_characters_folds_into_whole_rows():
+    """(A mangled 200,000-character tag took a minute to show: each row re-measured the rest of the
+    word. benchmarks/ is where speed is measured; here only what the rows are.)"""
+    rows = wrap("[" * 200_000, 70, 70)
+    assert len(rows) == -(-200_000 // 70) and all(b - a == 70 for a, b in rows[:-1])

@@ -235,3 +235,31 @@ def test_every_rule_id_the_code_uses_is_in_the_table():
     assert len(ids) > 40 and "JOURNAL" in ids and "STRUCT-DIRECTORY" in ids
     missing = {i: where for i, where in ids.items() if i not in rules.RULES}
     assert not missing, missing
+
+
+# -- the media term of 245 $h, as a scan (a regular expression backtracked for minutes) -----------
+
+
+def _media_term_by_regex(value: str) -> str:
+    import re
+
+    m = re.match(r"^[\s\[]*(.*?)[\]\s.,:;/=]*$", value or "")
+    return (m.group(1) if m else value).strip()
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.lists(st.sampled_from(list("[] .,:;/=\n\tab\u2003") + ["channel record"]), max_size=30).map("".join))
+def test_media_term_is_what_the_bracket_pattern_said(value):
+    from tui.core.rules.detect import media_term
+
+    assert media_term(value) == _media_term_by_regex(value)
+
+
+def test_media_term_of_a_value_of_brackets_only():
+    from tui.core.rules.detect import media_term
+
+    assert media_term("[" * 100_000 + "]" * 100_000) == ""
+    assert media_term("[channel record]") == "channel record"

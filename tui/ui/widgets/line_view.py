@@ -19,11 +19,13 @@ column by the view itself (``drawn_scrollbar``).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import accumulate
 
-from rich.cells import cell_len
+from rich.cells import cell_len, get_character_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -97,16 +99,17 @@ def wrap(text: str, first: int, rest: int) -> list[tuple[int, int]]:
             if wlen <= width:
                 used = cell_len(word)
                 continue
-        # fold a word longer than a row
+        # fold a word longer than a row: each character's cells are counted once, so a word of
+        # 200,000 characters (a mangled tag, a URL with no spaces) folds in linear time
         pos, word_end = start, start + len(stripped)
+        pre = [0, *accumulate(map(get_character_cell_size, stripped))]  # pre[i]: cells of stripped[:i]
         while True:
-            if used + cell_len(text[pos:word_end]) <= width:
-                used += cell_len(text[pos:end])
+            here = pre[pos - start]
+            if used + pre[-1] - here <= width:
+                used += pre[-1] - here + cell_len(text[word_end:end])
                 break
-            cut, c = pos, used
-            while cut < word_end and c + cell_len(text[cut]) <= width:
-                c += cell_len(text[cut])
-                cut += 1
+            # the furthest cut with used + cells(text[pos:cut]) <= width
+            cut = max(pos, start + bisect_right(pre, here + width - used, lo=pos - start) - 1)
             if cut == pos:
                 if used:
                     rows.append((row_start, pos))
