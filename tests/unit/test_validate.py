@@ -20,7 +20,7 @@ from tui.core.validation.validate import (
 )
 
 DATA = Path(__file__).parents[1] / "data" / "rules"
-F008 = "200101s2020    sw |||||o|||||||000 ||swe"
+F008 = "200101s2020    sw |||||o|||||000 0 swe|c"
 
 
 def load():
@@ -174,7 +174,7 @@ def test_empty_subfield_in_protected_field_of_eplikt_record_is_reported_not_fixe
     # ... but an empty subfield the cataloguer added is an error
     r2 = copy.deepcopy(r)
     r2.marc.get_fields("024")[0].subfields[0] = Subfield("a", "ok")
-    r2.marc.fields.append(df("650", ("a", "")))
+    r2.marc.fields.append(df("650", ("a", ""), ind=(" ", "4")))  # 650 second indicator blank: MARC-INDICATOR
     assert rules_of(validate([r2]), "error") == ["STRUCT-EMPTY-SUBFIELD"]
 
 

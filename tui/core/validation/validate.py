@@ -46,8 +46,11 @@ from tui.core.rules.eplikt import (
     protection_reason,
     record_state,
 )
+from tui.core.validation import marc21
 
 SEVERITIES = ("error", "warning", "info")
+#: the MARC 21 content checks (tui/core/validation/marc21.py) run with the structure checks
+CONTENT_CHECKS = True
 
 
 @dataclass(frozen=True)
@@ -701,6 +704,8 @@ def _check_record(
         )
 
     watched = _structure(r, marc, add, fresh and r.valid_fields)
+    if CONTENT_CHECKS:
+        marc21.check(marc, add)
     if holding_of is not None and not r.number:
         # a holding made in this session: Libris gives it its control number on import
         run.findings[start:] = [f for f in run.findings[start:] if f.rule != "STRUCT-001" or f.severity != "warning"]
@@ -857,7 +862,7 @@ def _soften(run: _Run, start: int, r: LibrisRecord, orig: LibrisRecord | None, s
     as read, without one), become warnings for Katalogsupport (CHN-READONLY / EPL-PROTECT)."""
     for k in range(start, len(run.findings)):
         f = run.findings[k]
-        if f.severity != "error" or not f.rule.startswith("STRUCT-") or not f.tag:
+        if f.severity != "error" or not f.rule.startswith(("STRUCT-", "MARC-")) or not f.tag:
             continue
         if st.channel:
             if _part_unchanged(r, orig, f.tag, f.occurrence):
