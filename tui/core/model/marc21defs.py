@@ -113,9 +113,10 @@ Status = Literal["defined", "obsolete", "libris", "local", "undefined"]
 
 @dataclass(frozen=True)
 class Format:
-    """The definitions of one format (``bib``, ``hold`` or ``auth``)."""
+    """The definitions of one format (``bib``, ``hold`` or ``auth``; or a schedule of other tags,
+    as an Avram schema's)."""
 
-    id: FormatId
+    id: str
     tags: Mapping[str, Tag]
 
     def get(self, tag: str) -> Tag | None:

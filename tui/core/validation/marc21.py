@@ -118,6 +118,7 @@ class Checker:
         skip_repeat: Iterable[str] = (),
         local_codes: Iterable[str] = (),
         fixed_tags: Iterable[str] | None = None,
+        allow_local: bool = True,
     ):
         self.fmt = fmt
         self.tags = fmt.tags
@@ -128,6 +129,8 @@ class Checker:
         self.skip_repeat = frozenset(skip_repeat)
         #: codes any field may have for local use ($9 in MARC 21)
         self.local_codes = frozenset(local_codes)
+        #: 9XX and X9X without a current definition are the library's own (MARC-LOCAL)
+        self.allow_local = allow_local
         #: the control fields ``fixed`` is asked about (None: all)
         self.fixed_tags = frozenset(fixed_tags) if fixed_tags is not None else None
         #: per language: (tag, ind1, ind2, codes) of a data field -> (findings, flags)
@@ -214,8 +217,7 @@ class Checker:
         """(the definition to check the field against, or None; what to say about the tag
         itself; is it non-repeatable)."""
         d = self.tags.get(tag)
-        status = self.fmt.status(tag)
-        if status == "local":
+        if self.allow_local and self.fmt.status(tag) == "local":
             return None, (), False
         if d is None:
             if not self.on["undefinedField"]:
@@ -354,7 +356,10 @@ class Checker:
             if cache is None:
                 cache = self._fixed[lang] = {}
             # the findings depend on the length and the coded positions only (not on dates ...)
-            key = (id(spec), len(value), "".join([value[a:b] for a, b in spec.ranges]))
+            if spec.short:  # what is said quotes the whole value
+                key: tuple = (id(spec), value)
+            else:
+                key = (id(spec), len(value), "".join([value[a:b] for a, b in spec.ranges]))
             got = cache.get(key)
             if got is None:
                 got = self._fixed_findings(tag, value, spec, lang)
@@ -381,7 +386,9 @@ class Checker:
         for off, length, allowed, span, names in spec.positions:
             if off + length > n:
                 if spec.short:
-                    out.append(("MARC-FIXED", "short", {"tag": tag, "span": span, "position": names[sv]}))
+                    out.append(
+                        ("MARC-FIXED", "short", {"tag": tag, "span": span, "position": names[sv], "value": value})
+                    )
                 continue
             text = value[off : off + length]
             if text not in allowed:
@@ -402,7 +409,8 @@ def _occ(fields, i: int) -> int:
 
 
 def _format_name(fid: str) -> str:
-    return table.phrase("format-" + fid)
+    name = "format-" + fid
+    return table.phrase(name) if name in table.current().phrases else fid
 
 
 # -- the shipped formats -------------------------------------------------------------------------
