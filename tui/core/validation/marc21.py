@@ -71,6 +71,8 @@ Add = Callable[..., None]
 #: what a field's shape asks for besides its findings: count it (a non-repeatable tag), look at its
 #: $6, say an 880 has none, check a control field's value
 _NONREP, _LINKED, _NO_6, _CHECK = 1, 2, 4, 8
+#: the shape of a field with nothing to say and nothing to count (one object: compared by identity)
+_CLEAN: tuple[tuple, int] = ((), 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,11 +145,12 @@ class Checker:
     # -- one record --------------------------------------------------------------------------
 
     def check(self, leader: str, fields, add: Add) -> None:
-        on = self.on
         lang = table.language()
         shapes = self._shapes.get(lang)
         if shapes is None:
             shapes = self._shapes[lang] = {}
+        shape_of = shapes.get
+        clean = _CLEAN
         seen: dict[str, int] | None = None  # non-repeatable tags -> how many so far
         linked: list[tuple[int, str, str]] | None = None  # (index, tag, first $6) of fields with $6
         if self.fixed is not None and leader:
@@ -160,12 +163,14 @@ class Checker:
                     occ = _occ(fields, i)
                     for rule, k, kw in found:
                         add(rule, k, tag, occ, **kw)
-                if flags & _CHECK and f.data and self.fixed is not None:
+                if flags & _CHECK and f.data:
                     self._control(tag, f.data, leader, add, fields, i)
             else:
                 inds = f.indicators
                 key = (tag, inds[0], inds[1], tuple(map(_code_of, f.subfields)))
-                shape = shapes.get(key)
+                shape = shape_of(key)
+                if shape is clean:  # most fields: nothing to say, nothing to count
+                    continue
                 if shape is None:
                     shape = self._shape(key, lang)
                     if len(shapes) < 65536:
@@ -193,7 +198,7 @@ class Checker:
                     add("MARC-REPEAT", "field", tag, _occ(fields, i), tag=tag, name=self.tags[tag].name(lang))
         if linked:
             self._linkage(fields, linked, add)
-        if self.required_tags and on["missingField"]:
+        if self.required_tags and self.on["missingField"]:
             for tag in self.required_tags:
                 if not any(f.tag == tag for f in fields):
                     d = self.tags.get(tag)
@@ -207,7 +212,7 @@ class Checker:
         got = tags.get(tag)
         if got is None:
             d, said, nonrep = self._tag(tag, lang)
-            check = d is not None and (self.fixed_tags is None or tag in self.fixed_tags)
+            check = d is not None and self.fixed is not None and (self.fixed_tags is None or tag in self.fixed_tags)
             got = tags[tag] = (said, (_NONREP if nonrep else 0) | (_CHECK if check else 0))
         return got
 
@@ -246,7 +251,7 @@ class Checker:
             elif tag == "880":
                 flags |= _NO_6
         if d is None:
-            return said, flags
+            return (said, flags) if said or flags else _CLEAN
         out: list[tuple[str, str, dict]] = list(said)
         if d.indicators is not None and on["invalidIndicator"]:
             for pos, (ind, value) in enumerate(zip(d.indicators, (i1, i2)), 1):
@@ -295,7 +300,7 @@ class Checker:
                     if s.required and not s.obsolete and c not in counts:
                         how = "libris" if d.libris else "subfield"
                         out.append(("MARC-REQUIRED", how, {"tag": tag, "code": c, "name": s.name(lang)}))
-        return tuple(out), flags
+        return (tuple(out), flags) if out or flags else _CLEAN
 
     # -- 880 linkage -------------------------------------------------------------------------
 

@@ -46,10 +46,11 @@ from tui.core.rules.eplikt import (
     protection_reason,
     record_state,
 )
-from tui.core.validation import marc21
+from tui.core.validation import libris, marc21
 
 SEVERITIES = ("error", "warning", "info")
-#: the MARC 21 content checks (tui/core/validation/marc21.py) run with the structure checks
+#: the MARC 21 content checks (tui/core/validation/marc21.py) and Libris's rules (libris.py) run
+#: with the structure checks
 CONTENT_CHECKS = True
 
 
@@ -706,6 +707,7 @@ def _check_record(
     watched = _structure(r, marc, add, fresh and r.valid_fields)
     if CONTENT_CHECKS:
         marc21.check(marc, add)
+        libris.check(marc, add, holding=holding_of is not None and not r.number, watched=watched)
     if holding_of is not None and not r.number:
         # a holding made in this session: Libris gives it its control number on import
         run.findings[start:] = [f for f in run.findings[start:] if f.rule != "STRUCT-001" or f.severity != "warning"]
@@ -734,6 +736,7 @@ _WATCH = (
     frozenset(("001", "008", "020", "022", "024", "042", "245", "260", "264", "506", "599", "856"))
     | frozenset(PROTECTED_TAGS)
     | HOLDING_TAGS
+    | libris.watch()
 )
 
 
