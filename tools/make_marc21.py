@@ -18,6 +18,10 @@ The sources (copied in ../shared/reference/marc21/, see its README.md):
   or that the holdings schema lacks (hold 004, 007, 008): libris/definitions' marcmap.json
   (Apache-2.0).
 
+The required codes: of those marcmap marks mandatory, $a (the field's main element) where MARC 21
+does not let it be absent, and a holdings record's 852 $b (``_required``). A bibliographic
+record's embedded holdings fields (rules.toml ``[holdings] embedded_tags``) take $5, the sigel.
+
 Where one tag or code is listed twice (a redefined 856 $g next to the obsolete one), it is
 obsolete only if every listing is, and its repeatability is that of the current listing.
 The script needs nothing outside the standard library; a test checks the shipped file is what it
@@ -31,6 +35,7 @@ import json
 import os
 import re
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -279,9 +284,58 @@ def _marcmap_entry(tag: str, m: dict) -> dict:
     return entry
 
 
-def add_marcmap(fmt: dict[str, dict], mm: dict) -> None:
+#: the codes marcmap marks mandatory that the content checks require: $a, the field's main
+#: element (its other marks, 655 $b or 040 $c, are its old client's habits, not MARC 21's), unless
+#: the field has a $z for a cancelled or invalid number (which may stand alone), and the sigel of
+#: a holdings record's 852
+REQUIRED_CODES = {"a"}
+REQUIRED_ALSO = {("hold", "852", "b")}
+#: fields whose $a MARC 21 lets be absent: 035 with only a cancelled number ($z), 041 with its
+#: languages in other codes ($h, $b ...), 042 as Libris writes it ($9 EPLK), 046 with only its
+#: dates ($k, $o ... in RDA records), 546 with only a script code ($b), and the 852 of a holding embedded in a bibliographic record
+#: (Libris locates it by $b, the sigel)
+NOT_REQUIRED = {
+    ("bib", "035"),
+    ("bib", "041"),
+    ("bib", "042"),
+    ("bib", "046"),
+    ("bib", "546"),
+    ("bib", "852"),
+    ("auth", "035"),
+    ("auth", "042"),
+    ("auth", "046"),
+}
+
+
+def _required(fmt_id: str, tag: str, code: str, subs: dict) -> bool:
+    if (fmt_id, tag, code) in REQUIRED_ALSO:
+        return True
+    if code not in REQUIRED_CODES or (fmt_id, tag) in NOT_REQUIRED:
+        return False
+    # a field with a $z for a cancelled or invalid number may hold only that (024 $z, 020 $z)
+    z = subs.get("z")
+    return not (z and re.search(r"cancel|invalid", z["en"], re.I))
+
+
+def add_embedded_sigel(bib: dict[str, dict], tags: list[str]) -> None:
+    """$5 in the holdings fields of a bibliographic record: the sigel of the holding Libris embeds
+    there (``[holdings] embedded_tags`` of tui/data/rules.toml)."""
+    for tag in tags:
+        e = bib.get(tag)
+        if e is None or "subs" not in e or "5" in e["subs"]:
+            continue
+        e["subs"]["5"] = {
+            "en": "Institution to which field applies (the embedded holding's sigel)",
+            "sv": "Sigel för beståndet",
+            "repeatable": False,
+            "obsolete": False,
+            "libris": True,
+        }
+
+
+def add_marcmap(fmt: dict[str, dict], mm: dict, fmt_id: str = "bib") -> None:
     """Swedish names onto ``fmt``'s tags, indicator values and codes; Libris's own tags and codes
-    where the MARC 21 source has none."""
+    where the MARC 21 source has none; the codes Libris requires (``_required``)."""
     for tag, m in mm.items():
         if not re.fullmatch(r"\d{3}", tag) or tag == "000" or not isinstance(m, dict):
             continue
@@ -300,6 +354,13 @@ def add_marcmap(fmt: dict[str, dict], mm: dict) -> None:
                     c = " " if c == "_" else c
                     x = i["values"].get(c)
                     label = _sv((v or {}).get("label_sv"))
+                    if x is None and re.fullmatch(r"[ 0-9a-z]", c):
+                        # a value Libris defined that the MARC 21 source does not list (083 blank)
+                        x = i["values"][c] = {
+                            "en": (v or {}).get("label_en") or "",
+                            "obsolete": "OBSOLET" in (label or ""),
+                            "libris": True,
+                        }
                     if x is not None and label:
                         x["sv"] = label
         if "subs" in e:
@@ -317,6 +378,8 @@ def add_marcmap(fmt: dict[str, dict], mm: dict) -> None:
                 label = _sv(s.get("label_sv"))
                 if label:
                     x["sv"] = label
+                if s.get("mandatory") and _required(fmt_id, tag, c, e["subs"]):
+                    x["required"] = True
 
 
 # -- the file ------------------------------------------------------------------------------------
@@ -346,8 +409,9 @@ def _compact(fmt: dict[str, dict]) -> dict[str, dict]:
                     y = {"en": x["en"]}
                     if x.get("sv"):
                         y["sv"] = x["sv"]
-                    if x.get("obsolete"):
-                        y["obsolete"] = True
+                    for flag in ("obsolete", "libris"):
+                        if x.get(flag):
+                            y[flag] = True
                     vals[v] = y
                 inds.append(vals)
             c["ind"] = inds
@@ -358,7 +422,7 @@ def _compact(fmt: dict[str, dict]) -> dict[str, dict]:
                 if x.get("sv"):
                     y["sv"] = x["sv"]
                 y["repeatable"] = x["repeatable"]
-                for flag in ("obsolete", "libris"):
+                for flag in ("obsolete", "libris", "required"):
                     if x.get(flag):
                         y[flag] = True
                 subs[code] = y
@@ -381,14 +445,17 @@ def build(shared: Path) -> dict:
     for e in auth.values():
         e.pop("listed")
     for fmt, key in ((bib, "bib"), (auth, "auth"), (hold, "hold")):
-        add_marcmap(fmt, mm[key])
+        add_marcmap(fmt, mm[key], key)
+    rules = tomllib.loads((ROOT / "tui" / "data" / "rules.toml").read_text("utf-8"))
+    add_embedded_sigel(bib, rules["holdings"]["embedded_tags"])
     return {
         "_source": SOURCES,
         "_licence": "Apache-2.0: see marc21.LICENSE beside this file and THIRD_PARTY_NOTICES; "
         "changed by tools/make_marc21.py (selected, merged and reshaped)",
         "_format": "format -> tag -> {en, sv, repeatable, obsolete, libris, ind: [ind1, ind2] "
-        "(value -> {en, sv, obsolete}; null: any value), subfields: code -> {en, sv, repeatable, obsolete, libris} "
-        "(null: any code)}; libris: defined by Libris's marcmap, not in the MARC 21 source",
+        "(value -> {en, sv, obsolete, libris}; null: any value), subfields: code -> {en, sv, repeatable, obsolete, libris, required} "
+        "(null: any code)}; libris: defined by Libris's marcmap, not in the MARC 21 source; required: "
+        "the code must be in the field (marcmap marks it mandatory; $a and a holding's 852 $b only)",
         "bib": _compact(bib),
         "hold": _compact(hold),
         "auth": _compact(auth),

@@ -221,13 +221,15 @@ async def test_save_writes_the_file_with_a_backup(seed_file):
         assert said(app)[-1] == "Save: No unsaved changes."
         await pilot.press("a")
         app.screen.query_one("#tag", Input).value = "650"
+        # 650's second indicator says the thesaurus (blank is not defined: a MARC-INDICATOR error)
+        app.screen.query_one("#ind2", Input).value = "4"
         app.screen.query_one("#body", Input).value = "#a Bildanalys"
         app.screen.query_one("#add").press()
         await pilot.pause()
         await pilot.press("f2")  # the alternative key for terminals with XON/XOFF
         await pilot.pause()
         assert isinstance(app.screen, ChangesScreen), "the changes are shown before a save"
-        assert "+ 650 -/- #a Bildanalys" in screen_text(app)
+        assert "+ 650 -/4 #a Bildanalys" in screen_text(app)
         await pilot.press("f2")  # the save key again: saves
         for _ in range(50):
             await pilot.pause(0.05)
@@ -235,7 +237,7 @@ async def test_save_writes_the_file_with_a_backup(seed_file):
                 break
         assert "no unsaved changes" in screen_text(app)
         assert not main_screen(app).session.dirty
-    assert "650 -/- #a Bildanalys" in seed_file.read_text("utf-8")
+    assert "650 -/4 #a Bildanalys" in seed_file.read_text("utf-8")
     assert (seed_file.parent / "seed-records.txt.bak").is_file()
 
 
@@ -286,6 +288,7 @@ async def test_save_and_quit(seed_file):
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.press("a")
         app.screen.query_one("#tag", Input).value = "650"
+        app.screen.query_one("#ind2", Input).value = "4"
         app.screen.query_one("#body", Input).value = "#a Bildanalys"
         app.screen.query_one("#add").press()
         await pilot.pause()

@@ -111,3 +111,36 @@ async def test_field_help_for_a_fixed_field(plain_file):
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_field_help_for_a_data_field_shows_its_definition(plain_file):
+    """Field help on 245: its name (Swedish labels by default), not repeatable, the indicators'
+    values with their meanings, the subfield codes with names and repeatability."""
+    app = build_app(plain_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await focus_marc_line(pilot, "245")
+        await pilot.press("i")
+        await pilot.pause()
+        assert isinstance(app.screen, FieldHelpDialog)
+        shown = app.screen.shown_text
+        assert shown.startswith("245  Titel och upphov\nNot repeatable\n")
+        assert "Indicator 1\n  0     Nej, titeln är inte sökelement\n  1     Ja, titeln är sökelement" in shown
+        assert "Indicator 2\n  0-9   icke-filerande tecken" in shown
+        assert "  $a    NR  Huvudtitel  required" in shown
+        assert "  $n    R   Delbeteckning" in shown
+        text = screen_text(app)  # on screen, not only in the dialog's text
+        assert "Field help: 245" in text and "Titel och upphov" in text and "Huvudtitel" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        # English labels: the English names
+        main_screen(app).language = "en"
+        await focus_marc_line(pilot, "100")
+        await pilot.press("i")
+        await pilot.pause()
+        shown = app.screen.shown_text
+        assert shown.startswith("100  Main entry--personal name\nNot repeatable\n")
+        assert "  2     Multiple surname  obsolete" in shown and "Indicator 2\n  #     Undefined" in shown
+        assert "  $a    NR  Personal name  required" in shown
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)

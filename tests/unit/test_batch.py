@@ -129,10 +129,11 @@ value = "en fallstudie"
 
 
 def test_set_indicator(tmp_path, mrc):
+    # a value MARC 21 defines (100 second indicator is undefined: 0 there is a MARC-INDICATOR error)
     report, recs, _ = _run(
-        tmp_path, '[[operation]]\naction = "set-indicator"\ntag = "100"\nposition = 2\nnew-value = "0"\n', mrc
+        tmp_path, '[[operation]]\naction = "set-indicator"\ntag = "100"\nposition = 1\nnew-value = "0"\n', mrc
     )
-    assert "100 1/0 #a Berg, Bo" in recs["ord0001"] and report.changed == 2
+    assert "100 0/- #a Berg, Bo" in recs["ord0001"] and report.changed == 2
 
 
 def test_uri_move_hold_add_sup_clear(tmp_path, mrc):

@@ -6,7 +6,7 @@ from tui.core.formats import open_source
 from tui.core.model.record import LibrisRecord
 from tui.core.validation.report import collect, katalogsupport_report, render
 
-F008 = "200101s2020    sw |||||o|||||||000 ||swe"
+F008 = "200101s2020    sw |||||o|||||000 0 swe|c"
 
 
 def bib(cn, *fields, number=1):

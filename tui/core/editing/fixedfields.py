@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
+from functools import cache, lru_cache
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "fixed-fields.json"
+from tui.resources import data_file
+
+DATA = data_file("fixed-fields.json")
 TAGS = ("000", "006", "007", "008")
 #: 008/18-34 are the material's own positions; 00-17 and 35-39 are the same for all materials
 MATERIAL_008 = (18, 35)
@@ -110,7 +111,19 @@ def layouts(tag: str, kind: str = "bib") -> list[Layout]:
 
 def layout_for(tag: str, kind: str, leader: str, value: str = "") -> Layout | None:
     """The layout of ``tag`` for a record of ``kind`` (bib / holdings) with ``leader``; for 006 and
-    007 the value's first position chooses. None when the definitions have none."""
+    007 the value's first position chooses. None when the definitions have none. The layouts
+    are made once per choice (the validator asks for one per record)."""
+    if tag == "000" or kind == "holdings":
+        key = ""
+    elif tag == "008":
+        key = (leader + "  ")[6:8]
+    else:
+        key = value[:1]
+    return _select(tag, kind, key)
+
+
+@cache
+def _select(tag: str, kind: str, key: str) -> Layout | None:
     part = _data().get("hold" if kind == "holdings" else "bib", {})
     entries = part.get(tag, [])
     if not entries:
@@ -119,17 +132,15 @@ def layout_for(tag: str, kind: str, leader: str, value: str = "") -> Layout | No
     if tag == "000" or kind == "holdings":
         return _layout(tag, entries[0], length)
     if tag == "008":
-        key = (leader + "  ")[6:8]
         for d in entries:
             if key in d.get("type_level", ()):
                 return _layout(tag, d, length)
         for d in entries:  # the type of record alone (a level Libris did not list)
-            if any(k[0] == key[0] for k in d.get("type_level", ())):
+            if any(k[0] == key[:1] for k in d.get("type_level", ())):
                 return _layout(tag, d, length)
         return _layout(tag, entries[0], length)
-    first = value[:1]
     for d in entries:
-        if first in d.get("keys", ()):
+        if key in d.get("keys", ()):
             return _layout(tag, d, length)
     return None
 

@@ -46,8 +46,12 @@ from tui.core.rules.eplikt import (
     protection_reason,
     record_state,
 )
+from tui.core.validation import libris, marc21
 
 SEVERITIES = ("error", "warning", "info")
+#: the MARC 21 content checks (tui/core/validation/marc21.py) and Libris's rules (libris.py) run
+#: with the structure checks
+CONTENT_CHECKS = True
 
 
 @dataclass(frozen=True)
@@ -702,6 +706,9 @@ def _check_record(
 
     watched = _structure(r, marc, add, fresh and r.valid_fields)
     _read_findings(run, r, number, control_number, prefix)
+    if CONTENT_CHECKS:
+        marc21.check(marc, add)
+        libris.check(marc, add, holding=holding_of is not None and not r.number, watched=watched)
     if holding_of is not None and not r.number:
         # a holding made in this session: Libris gives it its control number on import
         run.findings[start:] = [f for f in run.findings[start:] if f.rule != "STRUCT-001" or f.severity != "warning"]
@@ -758,6 +765,7 @@ _WATCH = (
     frozenset(("001", "008", "020", "022", "024", "042", "245", "260", "264", "506", "599", "856"))
     | frozenset(PROTECTED_TAGS)
     | HOLDING_TAGS
+    | libris.watch()
 )
 
 
@@ -931,7 +939,7 @@ def _soften(run: _Run, start: int, r: LibrisRecord, orig: LibrisRecord | None, s
     as read, without one), become warnings for Katalogsupport (CHN-READONLY / EPL-PROTECT)."""
     for k in range(start, len(run.findings)):
         f = run.findings[k]
-        if f.severity != "error" or not f.rule.startswith("STRUCT-") or not f.tag:
+        if f.severity != "error" or not f.rule.startswith(("STRUCT-", "MARC-")) or not f.tag:
             continue
         if st.channel:
             if _part_unchanged(r, orig, f.tag, f.occurrence):
