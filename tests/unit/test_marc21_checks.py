@@ -352,6 +352,8 @@ PYMARC_ERRORS = {
     *{("regression45.dat", n, "MARC-INDICATOR", "490") for n in range(1, 13)},
     # 015 $b: not a code of 015 (RUSMARC habits)
     *{("1251.dat", n, "MARC-SUBFIELD", "015") for n in range(1, 7)},
+    # 245 $á for $a (a subfield code that is not one): no $a
+    ("bad_subfield_code.dat", 1, "MARC-REQUIRED", "245"),
     # a UNIMARC record read as MARC 21
     ("testunimarc.dat", 1, "MARC-INDICATOR", "100"),
     ("testunimarc.dat", 1, "MARC-INDICATOR", "210"),
