@@ -48,6 +48,28 @@ class Dialog(ModalScreen[R], Generic[R]):
                 w.display = bool(text)
 
 
+class FormDialog(Dialog[R]):
+    """A dialog of inputs checked on submit: Enter in an input or the ``submit_id`` button calls
+    ``_submit`` (which shows a problem and stays open, or dismisses with the values); any other
+    button cancels."""
+
+    submit_id = "preview"
+
+    def _submit(self) -> None:
+        raise NotImplementedError
+
+    def on_input_submitted(self, event) -> None:
+        event.stop()
+        self._submit()
+
+    def on_button_pressed(self, event) -> None:
+        event.stop()
+        if event.button.id == self.submit_id:
+            self._submit()
+        else:
+            self.dismiss(None)
+
+
 class TextInput(SafeInput):
     """A one-line input (compact: dialogs must fit 80x24); no blinking in scripted snapshots.
 

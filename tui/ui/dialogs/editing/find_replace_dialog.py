@@ -10,15 +10,15 @@ import re
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Input, Label, Static
+from textual.widgets import Checkbox, Input, Label, Static
 
 from tui.core.editing.replace import TagSpec, compile_pattern, replacement_problem
-from tui.ui.dialogs.base import Dialog, DialogButton, TextInput
+from tui.ui.dialogs.base import DialogButton, FormDialog, TextInput
 from tui.ui.i18n import _
 from tui.ui.widgets.toggles import MarkedCheckbox
 
 
-class FindReplaceDialog(Dialog[dict | None]):
+class FindReplaceDialog(FormDialog[dict | None]):
     def __init__(self, last: dict | None = None) -> None:
         super().__init__()
         self._last = last or {}
@@ -84,14 +84,3 @@ class FindReplaceDialog(Dialog[dict | None]):
             self.show_problem(problem)
             return
         self.dismiss(v)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "preview":
-            self._submit()
-        else:
-            self.dismiss(None)

@@ -11,16 +11,16 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from tui.core.batch.tasks import TaskFileError, parse_tasks
 from tui.core.model.textsafe import visible
-from tui.ui.dialogs.base import Dialog, DialogButton, TextInput
+from tui.ui.dialogs.base import DialogButton, FormDialog, TextInput
 from tui.ui.i18n import _
 from tui.ui.widgets.toggles import MarkedRadioButton
 
 
-class TaskDialog(Dialog[dict | None]):
+class TaskDialog(FormDialog[dict | None]):
     def __init__(self, last: dict | None = None, start_dir: str | None = None) -> None:
         super().__init__()
         self._last = last or {}
@@ -93,14 +93,3 @@ class TaskDialog(Dialog[dict | None]):
             return
         scope = "file" if self.query_one("#scope-file", RadioButton).value else "record"
         self.dismiss({"path": str(p), "text": text, "scope": scope})
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "preview":
-            self._submit()
-        else:
-            self.dismiss(None)
